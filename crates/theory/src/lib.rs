@@ -13,6 +13,7 @@
 pub mod dot;
 pub mod duality;
 pub mod equivalence;
+pub mod error;
 pub mod fsm;
 pub mod merge;
 pub mod notation;
@@ -20,3 +21,26 @@ pub mod projection;
 pub mod subst;
 pub mod subtyping;
 pub mod well_formed;
+
+pub use dot::{fsm_to_dot, parse_dot, DotError};
+pub use duality::{are_dual, dual, dual_with_partner};
+pub use equivalence::{alpha_equivalent, equivalent};
+pub use error::{PathStep, TypePath};
+pub use fsm::{Action, Fsm, FsmError, Transition};
+pub use merge::{merge, MergeError, MergeMode};
+pub use notation::{
+    parse_local_notation, parse_local_notation_with_partner, to_notation, NotationError,
+};
+pub use projection::{
+    project, project_all, project_all_with, project_with, ProjectionConfig, ProjectionError,
+};
+pub use subst::{
+    free_vars, is_closed, substitute, unfold, unfold_head, SessionType, SubstError, View,
+};
+pub use subtyping::{
+    async_subtype, async_subtype_fsm, sync_subtype, sync_subtype_fsm, AsyncSubtypeConfig, Side,
+    SubtypeError, Verdict,
+};
+pub use well_formed::{
+    check_global, check_local, global_violations, local_violations, WellFormednessError,
+};

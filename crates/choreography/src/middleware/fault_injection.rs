@@ -1,0 +1,159 @@
+//! `FaultInjection`: seeded random send failures and delays, for tests.
+
+use crate::error::{ChoreoError, ChoreoResult};
+use crate::handler::ChoreoHandler;
+use crate::message::Message;
+use std::time::Duration;
+use telltale_types::Role;
+
+/// What to inject, and the seed that makes it reproducible.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaultConfig {
+    /// Seed of the random generator; the same seed gives the same faults.
+    pub seed: u64,
+    /// Probability in `[0, 1]` that a send or choice fails without being sent.
+    pub send_failure_rate: f64,
+    /// Probability in `[0, 1]` that an operation is delayed first.
+    pub delay_rate: f64,
+    /// The longest injected delay.
+    pub max_delay: Duration,
+}
+
+impl FaultConfig {
+    /// No faults at all, with the given seed.
+    pub fn none(seed: u64) -> Self {
+        FaultConfig {
+            seed,
+            send_failure_rate: 0.0,
+            delay_rate: 0.0,
+            max_delay: Duration::ZERO,
+        }
+    }
+}
+
+/// A small, seeded generator (SplitMix64): deterministic and dependency-free.
+#[derive(Clone, Debug)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform float in `[0, 1)`.
+    fn next_unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Makes the wrapped handler's sends fail and its operations stall at
+/// random, reproducibly from a seed. Failed sends are not delivered and
+/// fail with [`ChoreoError::InjectedFault`], which `Retry` retries.
+#[derive(Debug)]
+pub struct FaultInjection<H> {
+    inner: H,
+    config: FaultConfig,
+    rng: SplitMix64,
+    injected_failures: u64,
+}
+
+impl<H: ChoreoHandler> FaultInjection<H> {
+    /// Wraps `inner` with `config`.
+    pub fn new(inner: H, config: FaultConfig) -> Self {
+        FaultInjection {
+            inner,
+            rng: SplitMix64(config.seed),
+            config,
+            injected_failures: 0,
+        }
+    }
+
+    /// How many failures were injected so far.
+    pub fn injected_failures(&self) -> u64 {
+        self.injected_failures
+    }
+
+    /// The wrapped handler.
+    pub fn inner(&self) -> &H {
+        &self.inner
+    }
+
+    async fn maybe_delay(&mut self) {
+        if self.rng.next_unit() < self.config.delay_rate {
+            let delay = self.config.max_delay.mul_f64(self.rng.next_unit());
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn maybe_fail(&mut self, to: &Role, operation: &'static str) -> ChoreoResult<()> {
+        if self.rng.next_unit() < self.config.send_failure_rate {
+            self.injected_failures += 1;
+            return Err(ChoreoError::InjectedFault {
+                role: self.inner.role().clone(),
+                peer: to.clone(),
+                operation,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl<H: ChoreoHandler> ChoreoHandler for FaultInjection<H> {
+    type Endpoint = H::Endpoint;
+
+    fn role(&self) -> &Role {
+        self.inner.role()
+    }
+
+    async fn send(
+        &mut self,
+        ep: &mut H::Endpoint,
+        to: &Role,
+        message: Message,
+    ) -> ChoreoResult<()> {
+        self.maybe_delay().await;
+        self.maybe_fail(to, "send")?;
+        self.inner.send(ep, to, message).await
+    }
+
+    async fn recv(&mut self, ep: &mut H::Endpoint, from: &Role) -> ChoreoResult<Message> {
+        self.maybe_delay().await;
+        self.inner.recv(ep, from).await
+    }
+
+    async fn choose(
+        &mut self,
+        ep: &mut H::Endpoint,
+        to: &Role,
+        message: Message,
+    ) -> ChoreoResult<()> {
+        self.maybe_delay().await;
+        self.maybe_fail(to, "choose")?;
+        self.inner.choose(ep, to, message).await
+    }
+
+    async fn offer(&mut self, ep: &mut H::Endpoint, from: &Role) -> ChoreoResult<Message> {
+        self.maybe_delay().await;
+        self.inner.offer(ep, from).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generator_is_deterministic_and_in_range() {
+        let mut a = SplitMix64(7);
+        let mut b = SplitMix64(7);
+        for _ in 0..1000 {
+            let x = a.next_unit();
+            assert_eq!(x, b.next_unit());
+            assert!((0.0..1.0).contains(&x));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `tell check FILE...`: parse, validate and project every protocol.
+
+use crate::protocol_file::{parse_param, ProtocolFile, Reported};
+use anyhow::Result;
+use clap::Args;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use telltale_lang::{Diagnostic, DiagnosticKind};
+use telltale_theory::projection::project_all;
+use telltale_theory::well_formed::check_global;
+
+/// Arguments of `tell check`.
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Protocol files (`.tell`, or Scribble `.nuscr` / `.scr`).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// A role-family size, e.g. `--param N=4` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, u64)>,
+}
+
+/// Runs the command: one summary line per protocol, diagnostics on stderr.
+pub fn run(args: &CheckArgs) -> Result<ExitCode> {
+    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
+    let mut failed = false;
+    for path in &args.files {
+        match check_file(path, &params) {
+            Ok(lines) => {
+                for line in lines {
+                    println!("{line}");
+                }
+            }
+            Err(err) => {
+                failed = true;
+                if err.downcast_ref::<Reported>().is_none() {
+                    eprintln!("error: {err:#}");
+                } else {
+                    eprintln!("error: {err}");
+                }
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Checks one file, returning its summary lines.
+fn check_file(path: &std::path::Path, params: &BTreeMap<String, u64>) -> Result<Vec<String>> {
+    let file = ProtocolFile::load(path)?;
+    let protocols = file.lower_all(params)?;
+    let mut lines = Vec::new();
+    let mut diagnostics = Vec::new();
+    for protocol in &protocols {
+        let problem = check_global(&protocol.global)
+            .map_err(|e| e.to_string())
+            .and_then(|()| project_all(&protocol.global).map_err(|e| e.to_string()));
+        if let Err(message) = problem {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Unprojectable,
+                format!("protocol `{}` is not well formed: {message}", protocol.name),
+                protocol.span,
+                "in this protocol",
+            ));
+            continue;
+        }
+        let roles: Vec<&str> = protocol.roles.iter().map(|r| r.as_str()).collect();
+        let id = protocol
+            .global
+            .content_id()
+            .map(|id| id.to_string())
+            .unwrap_or_else(|e| format!("none ({e})"));
+        lines.push(format!(
+            "{}: {} ok: roles {}; {} messages; content id {id}",
+            file.source.name,
+            protocol.name,
+            roles.join(", "),
+            protocol.global.message_count(),
+        ));
+    }
+    file.fail_with(diagnostics)?;
+    Ok(lines)
+}

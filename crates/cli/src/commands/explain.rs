@@ -1,0 +1,48 @@
+//! `tell explain FILE`: the desugared protocol and its lowered global type.
+
+use crate::protocol_file::{parse_param, ProtocolFile};
+use anyhow::Result;
+use clap::Args;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use telltale_lang::{explain, LowerOptions};
+
+/// Arguments of `tell explain`.
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// The protocol file.
+    pub file: PathBuf,
+    /// Which protocol (default: the only one in the file; all when omitted
+    /// and the file has several).
+    #[arg(long)]
+    pub protocol: Option<String>,
+    /// A role-family size, e.g. `--param N=4` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, u64)>,
+}
+
+/// Runs the command.
+pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
+    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
+    let file = ProtocolFile::load(&args.file)?;
+    let names: Vec<String> = match &args.protocol {
+        Some(name) => vec![name.clone()],
+        None => file
+            .lower_all(&params)?
+            .into_iter()
+            .map(|p| p.name)
+            .collect(),
+    };
+    let options = LowerOptions { params };
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        match explain(&file.module, name, &options) {
+            Ok(text) => print!("{text}"),
+            Err(diagnostics) => file.fail_with(diagnostics)?,
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

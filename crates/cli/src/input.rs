@@ -1,0 +1,83 @@
+//! Reading command-line inputs: files or inline text, in every accepted format.
+
+use anyhow::{Context, Result};
+use std::path::Path;
+use telltale_theory::dot::parse_dot;
+use telltale_theory::notation::parse_local_notation;
+use telltale_types::{json, GlobalType, LocalType};
+
+/// Reads a whole file, naming it in the error.
+pub fn read_file(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))
+}
+
+/// Reads a global type from a Lean-bridge JSON file.
+pub fn read_global_json(path: &Path) -> Result<GlobalType> {
+    let text = read_file(path)?;
+    json::global_from_json(&text).with_context(|| {
+        format!(
+            "`{}` is not a global type in the Lean-bridge JSON schema",
+            path.display()
+        )
+    })
+}
+
+/// The formats a local type may be given in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalFormat {
+    /// Lean-bridge JSON.
+    Json,
+    /// A nuscr-style DOT FSM.
+    Dot,
+    /// The binary notation `!a;?b;end`.
+    Notation,
+}
+
+/// Decides the format of a local type from its first significant characters.
+pub fn sniff_local_format(text: &str) -> LocalFormat {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') && trimmed.contains("\"kind\"") {
+        LocalFormat::Json
+    } else if trimmed.starts_with("digraph") {
+        LocalFormat::Dot
+    } else {
+        LocalFormat::Notation
+    }
+}
+
+/// Reads a local type given as a file path or as inline text, in any of the
+/// accepted formats (JSON, DOT, binary notation).
+pub fn read_local(arg: &str) -> Result<LocalType> {
+    let path = Path::new(arg);
+    let (text, origin) = if path.is_file() {
+        (read_file(path)?, format!("`{arg}`"))
+    } else {
+        (arg.to_string(), "inline type".to_string())
+    };
+    parse_local(&text).with_context(|| format!("cannot read {origin}"))
+}
+
+/// Parses a local type in whichever format the text is in.
+pub fn parse_local(text: &str) -> Result<LocalType> {
+    Ok(match sniff_local_format(text) {
+        LocalFormat::Json => json::local_from_json(text)?,
+        LocalFormat::Dot => parse_dot(text)?.to_local()?,
+        LocalFormat::Notation => parse_local_notation(text)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_sniffed() {
+        assert_eq!(
+            sniff_local_format("  {\"kind\":\"end\"}"),
+            LocalFormat::Json
+        );
+        assert_eq!(sniff_local_format("digraph k { }"), LocalFormat::Dot);
+        assert_eq!(sniff_local_format("!a;end"), LocalFormat::Notation);
+        assert_eq!(sniff_local_format("&{?a;end}"), LocalFormat::Notation);
+    }
+}

@@ -1,0 +1,88 @@
+//! `tell`: the Telltale command-line tool.
+//!
+//! Every subcommand reads its inputs, calls the library crates, and renders
+//! results or diagnostics. Errors are printed as one clear message, never as
+//! a Rust backtrace.
+
+mod commands;
+mod graph;
+mod input;
+mod protocol_file;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Choreographic programming with multiparty session types.
+#[derive(Parser)]
+#[command(name = "tell", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands of `tell`.
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, validate and project every protocol of the given files.
+    ///
+    /// Prints one summary line per protocol (name, roles, message count,
+    /// content id) and exits 0, or prints diagnostics and exits 1.
+    Check(commands::check::CheckArgs),
+    /// Project a global protocol onto its roles' local types.
+    Project(commands::project::ProjectArgs),
+    /// Decide whether one local type is a subtype of another.
+    ///
+    /// Prints exactly one of `subtype`, `not-subtype`, `unknown` and exits
+    /// with 0, 1 or 3 respectively; exit code 2 means bad input.
+    Subtype(commands::subtype::SubtypeArgs),
+    /// Draw the global protocol as a Mermaid sequence diagram or a DOT graph.
+    Graph(commands::graph::GraphArgs),
+    /// Format `.tell` files in place (or check that they are formatted).
+    Fmt(commands::fmt::FmtArgs),
+    /// Show the desugared protocol and its lowered global type.
+    Explain(commands::explain::ExplainArgs),
+}
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Project(args) => commands::project::run(&args),
+        Command::Subtype(args) => commands::subtype::run(&args),
+        Command::Graph(args) => commands::graph::run(&args),
+        Command::Fmt(args) => commands::fmt::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        // The diagnostics are on stderr already: the protocol is wrong (1).
+        Err(err) if err.downcast_ref::<protocol_file::Reported>().is_some() => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+        // Anything else is bad input or usage (2).
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Replaces Rust's panic report with a short message: users never see a
+/// backtrace, only that an internal error happened and where to report it.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_string());
+        eprintln!("error: internal error in tell{location}: {message}\nThis is a bug; please report it with the input that caused it.");
+    }));
+}

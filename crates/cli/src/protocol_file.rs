@@ -1,0 +1,119 @@
+//! Loading protocol files (`.tell`, `.nuscr`, `.scr`) and reporting their
+//! diagnostics.
+
+use crate::input::read_file;
+use anyhow::Result;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use telltale_lang::{
+    load, lower_all, Diagnostic, LowerOptions, LoweredProtocol, Module, SourceFile,
+};
+
+/// Diagnostics were already printed; the command fails with exit code 1.
+#[derive(Debug)]
+pub struct Reported {
+    /// How many errors were printed.
+    pub count: usize,
+    /// The file they are about.
+    pub file: String,
+}
+
+impl fmt::Display for Reported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.count == 1 { "" } else { "s" };
+        write!(f, "`{}` has {} error{plural}", self.file, self.count)
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// A parsed protocol file.
+pub struct ProtocolFile {
+    /// The file's name and text, for rendering diagnostics.
+    pub source: SourceFile,
+    /// What the parser built.
+    pub module: Module,
+}
+
+impl ProtocolFile {
+    /// Reads and parses a file; syntax errors are printed and reported.
+    pub fn load(path: &Path) -> Result<ProtocolFile> {
+        let text = read_file(path)?;
+        let source = SourceFile::new(path.display().to_string(), text);
+        let (module, diagnostics) = load(&source);
+        let file = ProtocolFile { source, module };
+        file.fail_with(diagnostics)?;
+        Ok(file)
+    }
+
+    /// Prints `diagnostics` (if any) and turns them into a [`Reported`] error.
+    pub fn fail_with(&self, diagnostics: Vec<Diagnostic>) -> Result<()> {
+        if diagnostics.is_empty() {
+            return Ok(());
+        }
+        for d in &diagnostics {
+            eprintln!("{}", d.render(&self.source));
+        }
+        Err(Reported {
+            count: diagnostics.len(),
+            file: self.source.name.clone(),
+        }
+        .into())
+    }
+
+    /// Lowers every top-level protocol with the given family sizes.
+    pub fn lower_all(&self, params: &BTreeMap<String, u64>) -> Result<Vec<LoweredProtocol>> {
+        let options = LowerOptions {
+            params: params.clone(),
+        };
+        match lower_all(&self.module, &options) {
+            Ok(protocols) => Ok(protocols),
+            Err(diagnostics) => {
+                self.fail_with(diagnostics)?;
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// Lowers one protocol: the named one, or the only one in the file.
+    pub fn lower_one(
+        &self,
+        name: Option<&str>,
+        params: &BTreeMap<String, u64>,
+    ) -> Result<LoweredProtocol> {
+        let mut protocols = self.lower_all(params)?;
+        let names: Vec<String> = protocols.iter().map(|p| p.name.clone()).collect();
+        match name {
+            Some(name) => match protocols.iter().position(|p| p.name == name) {
+                Some(i) => Ok(protocols.swap_remove(i)),
+                None => anyhow::bail!(
+                    "no protocol `{name}` in `{}` (protocols: {})",
+                    self.source.name,
+                    names.join(", ")
+                ),
+            },
+            None if protocols.len() == 1 => Ok(protocols.swap_remove(0)),
+            None if protocols.is_empty() => {
+                anyhow::bail!("`{}` defines no protocol", self.source.name)
+            }
+            None => anyhow::bail!(
+                "`{}` defines several protocols ({}); choose one with --protocol",
+                self.source.name,
+                names.join(", ")
+            ),
+        }
+    }
+}
+
+/// Parses `--param NAME=VALUE` arguments.
+pub fn parse_param(text: &str) -> std::result::Result<(String, u64), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got `{text}`"))?;
+    let value = value
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| format!("`{value}` is not a non-negative whole number"))?;
+    Ok((name.trim().to_string(), value))
+}

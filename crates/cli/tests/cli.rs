@@ -1,0 +1,279 @@
+//! End-to-end tests of the `tell` binary: outputs, exit codes, and errors.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn tell(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tell"))
+        .args(args)
+        .current_dir(workspace_root())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the tell binary runs")
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn project_prints_one_local_type_per_role() {
+    let out = tell(&["project", "--input-json", "examples/ping_pong.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn project_one_role_as_json_round_trips() {
+    let out = tell(&[
+        "project",
+        "--input-json",
+        "examples/ping_pong.json",
+        "--role",
+        "Server",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let local = telltale_types::json::local_from_json(&stdout(&out)).expect("valid local JSON");
+    assert!(
+        local.to_string().starts_with("rec rally . Client?"),
+        "{local}"
+    );
+}
+
+#[test]
+fn project_unknown_role_is_a_clear_error() {
+    let out = tell(&[
+        "project",
+        "--input-json",
+        "examples/ping_pong.json",
+        "--role",
+        "Nobody",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: no role `Nobody` in this protocol (roles: Client, Server)"
+    );
+}
+
+#[test]
+fn project_missing_file_names_it() {
+    let out = tell(&["project", "--input-json", "no/such/file.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: cannot read `no/such/file.json`"),
+        "{err}"
+    );
+    assert!(!err.contains("backtrace"), "{err}");
+}
+
+#[test]
+fn subtype_exit_codes_carry_the_verdict() {
+    let cases: &[(&[&str], &str, i32)] = &[
+        (&["subtype", "!a;?b;end", "?b;!a;end"], "subtype", 0),
+        (&["subtype", "?b;!a;end", "!a;?b;end"], "not-subtype", 1),
+        (
+            &["subtype", "!a;?b;end", "?b;!a;end", "--mode", "sync"],
+            "not-subtype",
+            1,
+        ),
+        (
+            &[
+                "subtype",
+                "+{!a;end}",
+                "+{!a;end, !b;end}",
+                "--mode",
+                "sync",
+            ],
+            "subtype",
+            0,
+        ),
+        (
+            &[
+                "subtype",
+                "rec X . !a; X",
+                "rec Y . ?b; !a; Y",
+                "--bound",
+                "3",
+            ],
+            "",
+            -1,
+        ),
+    ];
+    for (args, expected, code) in cases {
+        let out = tell(args);
+        if *code >= 0 {
+            assert_eq!(stdout(&out).trim(), *expected, "{args:?}: {}", stderr(&out));
+            assert_eq!(out.status.code(), Some(*code), "{args:?}");
+        } else {
+            // A tiny budget on an infinite anticipation: never a wrong `subtype`.
+            assert_ne!(stdout(&out).trim(), "subtype", "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn subtype_reads_nuscr_dot_files() {
+    let shared = workspace_root().join("../shared/examples/nuscr/double-buffering");
+    if !shared.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "shared examples missing under CI"
+        );
+        eprintln!("WARNING: ../shared missing; double-buffering kernel not checked");
+        return;
+    }
+    let optimised = shared.join("k_optimised.dot");
+    let expected = shared.join("k_expected.dot");
+    let out = tell(&[
+        "subtype",
+        optimised.to_str().unwrap(),
+        expected.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&out).trim(), "subtype", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn subtype_bad_input_exits_2_with_a_located_message() {
+    let out = tell(&["subtype", "!a;", "end"]);
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(stderr(&out));
+}
+
+#[test]
+fn check_accepts_every_bundled_example() {
+    let mut args = vec!["check", "--param", "N=4"];
+    let examples: Vec<String> = std::fs::read_dir(workspace_root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tell"))
+        .map(|p| {
+            p.strip_prefix(workspace_root())
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert!(examples.len() >= 12, "{examples:?}");
+    args.extend(examples.iter().map(String::as_str));
+    let out = tell(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), examples.len());
+}
+
+#[test]
+fn bundled_examples_are_formatted() {
+    let out = tell(&[
+        "fmt",
+        "--check",
+        "examples/ping_pong.tell",
+        "examples/ledger_effects.tell",
+    ]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}
+
+#[test]
+fn check_reports_diagnostics_with_exit_1() {
+    let dir = std::env::temp_dir().join(format!("tell-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.tell");
+    std::fs::write(&bad, "protocol Bad =\n  roles A, B\n  A -> C : Hello\n").unwrap();
+    let out = tell(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out).replace(bad.to_str().unwrap(), "bad.tell");
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn graph_draws_a_mermaid_sequence_diagram() {
+    let out = tell(&["graph", "examples/ping_pong.tell"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+/// Our projections of the nuscr examples are the FSMs nuscr produced, up to
+/// renumbering of states and the spelling of payload types.
+#[test]
+fn nuscr_projections_match_the_expected_fsms() {
+    use telltale_theory::dot::parse_dot;
+    use telltale_theory::fsm::{Fsm, Transition};
+    use telltale_types::Label;
+
+    fn erase_sorts(fsm: &Fsm) -> Fsm {
+        let transitions: Vec<Transition> = fsm
+            .transitions()
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                t.action.label = Label::unit(t.action.label.name());
+                t
+            })
+            .collect();
+        Fsm::new(
+            fsm.role().clone(),
+            fsm.states().to_vec(),
+            fsm.initial(),
+            transitions,
+        )
+        .unwrap()
+    }
+
+    let root = workspace_root().join("../shared/examples/nuscr");
+    if !root.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "shared nuscr examples missing under CI"
+        );
+        eprintln!("WARNING: ../shared missing; nuscr FSMs not compared");
+        return;
+    }
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let Some(protocol) = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "nuscr"))
+        else {
+            continue;
+        };
+        let out = tell(&["project", protocol.to_str().unwrap(), "--format", "dot"]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            protocol.display(),
+            stderr(&out)
+        );
+        let text = stdout(&out);
+        for chunk in text.split("digraph ").filter(|c| !c.trim().is_empty()) {
+            let ours = parse_dot(&format!("digraph {chunk}")).unwrap();
+            let expected_path = dir.join(format!("{}_expected.dot", ours.role()));
+            let expected = parse_dot(&std::fs::read_to_string(&expected_path).unwrap()).unwrap();
+            assert!(
+                erase_sorts(&ours).isomorphic(&erase_sorts(&expected)),
+                "{}: role {} differs from nuscr\nours:\ndigraph {chunk}",
+                protocol.display(),
+                ours.role()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "compared only {compared} role FSMs");
+}

@@ -1,0 +1,292 @@
+//! The compiler from local types to bytecode.
+//!
+//! Per node: a single-branch send becomes `Send`, a multi-branch send
+//! `Offer` (which jumps to the picked branch's block), a single-branch
+//! receive `Receive`, a multi-branch receive `Choose` with a jump table keyed
+//! by interned label, `rec` records a loop head, `var` becomes `Jump` to it
+//! and `end` becomes `Halt`.
+
+use crate::instr::{Instr, Pc, Reg, TableId};
+use crate::program::{JumpTable, Program};
+use crate::symbols::{Interner, SymbolError};
+use std::collections::BTreeSet;
+use telltale_types::stack::with_headroom;
+use telltale_types::{LocalBranch, LocalType, Role};
+use thiserror::Error;
+
+/// Register holding the coroutine's own endpoint when it starts.
+pub const ENDPOINT_REGISTER: Reg = 0;
+/// [`ENDPOINT_REGISTER`] as a slice index.
+pub const ENDPOINT_REGISTER_INDEX: usize = ENDPOINT_REGISTER as usize;
+/// Register receiving payloads of compiled `Receive` and `Choose`.
+pub const PAYLOAD_REGISTER: Reg = 1;
+/// Number of registers of a compiled program.
+pub const COMPILED_REGISTER_COUNT: u16 = 2;
+
+/// Why a local type cannot be compiled.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CompileError {
+    /// A `var` with no enclosing `rec` of that name.
+    #[error("unbound recursion variable `{var}`")]
+    UnboundVariable {
+        /// The variable.
+        var: String,
+    },
+    /// `rec t . t` (possibly through nested recs) loops without communicating.
+    #[error("unguarded recursion on `{var}`: the loop body does not communicate")]
+    UnguardedRecursion {
+        /// The variable.
+        var: String,
+    },
+    /// A communication with no branches.
+    #[error("communication with `{partner}` has no branches")]
+    EmptyChoice {
+        /// The partner role.
+        partner: Role,
+    },
+    /// The same label twice in one choice.
+    #[error("label `{label}` appears twice in a choice with `{partner}`")]
+    DuplicateLabel {
+        /// The partner role.
+        partner: Role,
+        /// The repeated label name.
+        label: String,
+    },
+    /// Too many symbols, tables or instructions for the bytecode format.
+    #[error("program too large: {0}")]
+    TooLarge(String),
+    /// A symbol could not be interned.
+    #[error(transparent)]
+    Symbol(#[from] SymbolError),
+}
+
+/// Compiles a local type with a fresh symbol table.
+///
+/// Role and label ids in the result refer to the order in which the
+/// compiler met them; use [`compile_with`] to share a table across roles.
+pub fn compile(local: &LocalType) -> Result<Program, CompileError> {
+    compile_with(local, &mut Interner::new())
+}
+
+/// Compiles a local type, interning roles and labels in `interner`.
+pub fn compile_with(local: &LocalType, interner: &mut Interner) -> Result<Program, CompileError> {
+    let mut emitter = Emitter {
+        interner,
+        program: Program {
+            register_count: COMPILED_REGISTER_COUNT,
+            ..Program::default()
+        },
+        loop_heads: Vec::new(),
+    };
+    emitter.emit(local)?;
+    Ok(emitter.program)
+}
+
+/// Checks that `rec` chains reach a communication before their own variables.
+pub(crate) fn check_guarded(var: &str, body: &LocalType) -> Result<(), CompileError> {
+    let mut bound = vec![var];
+    let mut core = body;
+    while let LocalType::Rec { var, body } = core {
+        bound.push(var);
+        core = body;
+    }
+    match core {
+        LocalType::Var(v) if bound.contains(&v.as_str()) => {
+            Err(CompileError::UnguardedRecursion { var: v.clone() })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks that a choice is non-empty and its labels are distinct.
+pub(crate) fn check_branches(partner: &Role, branches: &[LocalBranch]) -> Result<(), CompileError> {
+    if branches.is_empty() {
+        return Err(CompileError::EmptyChoice {
+            partner: partner.clone(),
+        });
+    }
+    let mut seen = BTreeSet::new();
+    for b in branches {
+        if !seen.insert(b.label.name()) {
+            return Err(CompileError::DuplicateLabel {
+                partner: partner.clone(),
+                label: b.label.name().to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+struct Emitter<'i> {
+    interner: &'i mut Interner,
+    program: Program,
+    loop_heads: Vec<(String, Pc)>,
+}
+
+impl Emitter<'_> {
+    fn pc(&self) -> Result<Pc, CompileError> {
+        Pc::try_from(self.program.code.len())
+            .map_err(|_| CompileError::TooLarge("more than 2^32 instructions".into()))
+    }
+
+    fn new_table(&mut self, dst: Reg) -> Result<TableId, CompileError> {
+        let id = TableId::try_from(self.program.tables.len())
+            .map_err(|_| CompileError::TooLarge("more than 65536 jump tables".into()))?;
+        self.program.tables.push(JumpTable {
+            dst,
+            labels: Vec::new(),
+            targets: Vec::new(),
+        });
+        Ok(id)
+    }
+
+    fn emit(&mut self, local: &LocalType) -> Result<(), CompileError> {
+        with_headroom(|| match local {
+            LocalType::End => {
+                self.program.code.push(Instr::Halt);
+                Ok(())
+            }
+            LocalType::Var(var) => {
+                let target = self
+                    .loop_heads
+                    .iter()
+                    .rev()
+                    .find(|(v, _)| v == var)
+                    .map(|(_, pc)| *pc)
+                    .ok_or_else(|| CompileError::UnboundVariable { var: var.clone() })?;
+                self.program.code.push(Instr::Jump { target });
+                Ok(())
+            }
+            LocalType::Rec { var, body } => {
+                check_guarded(var, body)?;
+                let head = self.pc()?;
+                self.loop_heads.push((var.clone(), head));
+                let result = self.emit(body);
+                self.loop_heads.pop();
+                result
+            }
+            LocalType::Send { partner, branches } | LocalType::Recv { partner, branches } => {
+                check_branches(partner, branches)?;
+                let chan = self.interner.role(partner)?;
+                let sending = matches!(local, LocalType::Send { .. });
+                if let [only] = branches.as_slice() {
+                    self.interner.label(&only.label)?;
+                    self.program.code.push(if sending {
+                        Instr::Send { chan, val: None }
+                    } else {
+                        Instr::Receive {
+                            chan,
+                            dst: PAYLOAD_REGISTER,
+                        }
+                    });
+                    return self.emit(&only.continuation);
+                }
+                let table = self.new_table(PAYLOAD_REGISTER)?;
+                self.program.code.push(if sending {
+                    Instr::Offer { chan, table }
+                } else {
+                    Instr::Choose { chan, table }
+                });
+                for b in branches {
+                    let label = self.interner.label(&b.label)?;
+                    let block = self.pc()?;
+                    let t = &mut self.program.tables[usize::from(table)];
+                    t.labels.push(label);
+                    t.targets.push(block);
+                    self.emit(&b.continuation)?;
+                }
+                Ok(())
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telltale_types::Label;
+
+    fn check(local: LocalType, expected: &str) {
+        let program = compile(&local).unwrap();
+        assert_eq!(program.to_string(), expected, "{local}");
+    }
+
+    #[test]
+    fn compiles_each_node_kind() {
+        check(
+            LocalType::send("B", Label::unit("ping"), LocalType::End),
+            "; registers: 2\n   0: send #0\n   1: halt\n",
+        );
+        check(
+            LocalType::recv("B", Label::unit("ping"), LocalType::End),
+            "; registers: 2\n   0: receive #0 -> r1\n   1: halt\n",
+        );
+        check(
+            LocalType::rec(
+                "t",
+                LocalType::select(
+                    "B",
+                    [
+                        (Label::unit("more"), LocalType::var("t")),
+                        (Label::unit("stop"), LocalType::End),
+                    ],
+                ),
+            ),
+            "; registers: 2\n   0: offer #0 [#0 -> 1, #1 -> 2] -> r1\n   1: jump 0\n   2: halt\n",
+        );
+        check(
+            LocalType::branch(
+                "A",
+                [
+                    (Label::unit("l"), LocalType::End),
+                    (Label::unit("r"), LocalType::End),
+                ],
+            ),
+            "; registers: 2\n   0: choose #0 [#0 -> 1, #1 -> 2] -> r1\n   1: halt\n   2: halt\n",
+        );
+    }
+
+    #[test]
+    fn refuses_bad_types() {
+        let check_err = |local: LocalType, expected: CompileError| {
+            assert_eq!(compile(&local).unwrap_err(), expected, "{local}");
+        };
+        check_err(
+            LocalType::var("x"),
+            CompileError::UnboundVariable { var: "x".into() },
+        );
+        check_err(
+            LocalType::rec("t", LocalType::rec("u", LocalType::var("t"))),
+            CompileError::UnguardedRecursion { var: "t".into() },
+        );
+        check_err(
+            LocalType::select("B", []),
+            CompileError::EmptyChoice {
+                partner: Role::new("B"),
+            },
+        );
+        check_err(
+            LocalType::select(
+                "B",
+                [
+                    (Label::unit("x"), LocalType::End),
+                    (Label::unit("x"), LocalType::End),
+                ],
+            ),
+            CompileError::DuplicateLabel {
+                partner: Role::new("B"),
+                label: "x".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn deep_types_compile() {
+        let mut t = LocalType::End;
+        for _ in 0..100_000 {
+            t = LocalType::send("B", Label::unit("m"), t);
+        }
+        let p = compile(&t).unwrap();
+        assert_eq!(p.code.len(), 100_001);
+    }
+}

@@ -1,0 +1,291 @@
+//! Diagnostics: what went wrong, where, and how to fix it.
+//!
+//! Diagnostics are plain data produced by the parsers and the lowering; they
+//! are rendered to text only at the edge, by [`Diagnostic::render`].
+
+use crate::source::{clamp_to_char_boundary, SourceFile, Span};
+use std::fmt::Write as _;
+
+/// The kind of a diagnostic; each kind has its own stable error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DiagnosticKind {
+    /// A token the grammar does not allow at this point.
+    Syntax,
+    /// A character that starts no token, or an unterminated comment or string.
+    Lexical,
+    /// A role used but not listed in `roles`.
+    UndeclaredRole,
+    /// A role listed twice in `roles`.
+    DuplicateRole,
+    /// Two branches of one choice that send the same label to the same role.
+    DuplicateLabel,
+    /// A choice branch whose first statement is not a send by the decider.
+    BranchNotStartingWithDecider,
+    /// The branches of one choice that send their first message to different roles.
+    ChoiceReceiversDiffer,
+    /// `continue L` with no enclosing `rec L`.
+    UnknownRecursionLabel,
+    /// A recursion that reaches its `continue` without any communication.
+    UnguardedRecursion,
+    /// `call P` where no protocol `P` exists.
+    UnknownProtocol,
+    /// Protocols that call each other in a cycle.
+    RecursiveCall,
+    /// A `par` with a single branch.
+    ParSingleBranch,
+    /// A `par` whose branches share a role.
+    ParOverlappingRoles,
+    /// A `check` of an effect that is not declared or not in the protocol's `uses`.
+    UndeclaredEffect,
+    /// A `check` of an operation the effect does not declare.
+    UndeclaredOperation,
+    /// A `case` that does not cover every outcome.
+    NonExhaustiveCase,
+    /// A `case` branch naming a constructor the checked type does not have.
+    UnknownConstructor,
+    /// A message from a role to itself.
+    SelfCommunication,
+    /// A `loop while` condition or `when` guard that is not a boolean predicate.
+    InvalidPredicate,
+    /// A `case` over a name bound by no `let ... = check`.
+    UnknownBinding,
+    /// A role family whose size parameter was not supplied.
+    MissingParameter,
+    /// A role family index outside the family.
+    IndexOutOfRange,
+    /// A Scribble pragma that nuscr does not define.
+    UnknownPragma,
+    /// A protocol asked for by name that the module does not define.
+    UnknownEntryProtocol,
+    /// A protocol too large to expand (unrolling or inlining blew the budget).
+    ExpansionLimit,
+    /// A construct the front-end recognises but cannot lower.
+    Unsupported,
+    /// A protocol that lowers but is not well formed or has no projection
+    /// onto some role (reported by the tools that project, such as `tell check`).
+    Unprojectable,
+}
+
+impl DiagnosticKind {
+    /// The stable error code printed in `error[E0xx]`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DiagnosticKind::Syntax => "E001",
+            DiagnosticKind::Lexical => "E002",
+            DiagnosticKind::UndeclaredRole => "E010",
+            DiagnosticKind::DuplicateRole => "E011",
+            DiagnosticKind::DuplicateLabel => "E012",
+            DiagnosticKind::BranchNotStartingWithDecider => "E013",
+            DiagnosticKind::ChoiceReceiversDiffer => "E014",
+            DiagnosticKind::UnknownRecursionLabel => "E015",
+            DiagnosticKind::UnguardedRecursion => "E016",
+            DiagnosticKind::UnknownProtocol => "E017",
+            DiagnosticKind::RecursiveCall => "E018",
+            DiagnosticKind::ParSingleBranch => "E019",
+            DiagnosticKind::ParOverlappingRoles => "E020",
+            DiagnosticKind::UndeclaredEffect => "E021",
+            DiagnosticKind::UndeclaredOperation => "E022",
+            DiagnosticKind::NonExhaustiveCase => "E023",
+            DiagnosticKind::UnknownBinding => "E024",
+            DiagnosticKind::MissingParameter => "E025",
+            DiagnosticKind::IndexOutOfRange => "E026",
+            DiagnosticKind::UnknownPragma => "E027",
+            DiagnosticKind::UnknownEntryProtocol => "E028",
+            DiagnosticKind::ExpansionLimit => "E029",
+            DiagnosticKind::Unsupported => "E030",
+            DiagnosticKind::UnknownConstructor => "E031",
+            DiagnosticKind::SelfCommunication => "E032",
+            DiagnosticKind::InvalidPredicate => "E033",
+            DiagnosticKind::Unprojectable => "E034",
+        }
+    }
+}
+
+/// One problem found in a source file, with everything needed to explain it.
+///
+/// It is also a `std::error::Error` whose `Display` is the one-line headline,
+/// so callers can wrap it in their own error types.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("error[{code}]: {message}", code = .kind.code())]
+pub struct Diagnostic {
+    /// What kind of problem this is.
+    pub kind: DiagnosticKind,
+    /// The one-line headline.
+    pub message: String,
+    /// The primary location.
+    pub span: Span,
+    /// A short label printed under the primary location.
+    pub label: String,
+    /// Other related locations with their labels.
+    pub secondary: Vec<(Span, String)>,
+    /// For syntax errors: the tokens that would have been accepted.
+    pub expected: Vec<String>,
+    /// A concrete suggestion.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with a message, a primary span and its label.
+    pub fn new(
+        kind: DiagnosticKind,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            kind,
+            message: message.into(),
+            span,
+            label: label.into(),
+            secondary: Vec::new(),
+            expected: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Adds a secondary location.
+    pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.secondary.push((span, label.into()));
+        self
+    }
+
+    /// Adds a suggestion.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Records what the parser would have accepted.
+    pub fn with_expected(mut self, expected: Vec<String>) -> Self {
+        self.expected = expected;
+        self
+    }
+
+    /// Renders the diagnostic rustc-style, without colour.
+    ///
+    /// ```text
+    /// error[E010]: undeclared role `Carol`
+    ///  --> shop.tell:3:12
+    ///   |
+    /// 3 |   Alice -> Carol : Hi
+    ///   |            ^^^^^ not listed in `roles`
+    ///   |
+    ///   = help: add `Carol` to the `roles` line
+    /// ```
+    pub fn render(&self, file: &SourceFile) -> String {
+        let mut lines: Vec<(Span, String, char)> = vec![(self.span, self.label.clone(), '^')];
+        for (span, label) in &self.secondary {
+            lines.push((*span, label.clone(), '-'));
+        }
+        let (line, col) = file.line_col(self.span.start);
+        let max_line = lines
+            .iter()
+            .map(|(span, _, _)| file.line_col(span.start).0)
+            .max()
+            .unwrap_or(line);
+        let gutter = max_line.to_string().len();
+        let pad = " ".repeat(gutter);
+        let mut out = String::new();
+        let _ = writeln!(out, "error[{}]: {}", self.kind.code(), self.message);
+        let _ = writeln!(out, "{pad}--> {}:{line}:{col}", file.name);
+        let _ = writeln!(out, "{pad} |");
+        lines.sort_by_key(|(span, _, _)| span.start);
+        let mut last_line = 0;
+        for (span, label, marker) in &lines {
+            let (l, c) = file.line_col(span.start);
+            let text = file.line_text(l);
+            if l != last_line {
+                let _ = writeln!(out, "{l:>gutter$} | {text}");
+                last_line = l;
+            }
+            let width = underline_width(file, *span, l, c);
+            let label_part = if label.is_empty() {
+                String::new()
+            } else {
+                format!(" {label}")
+            };
+            let _ = writeln!(
+                out,
+                "{pad} | {}{}{}",
+                " ".repeat(c - 1),
+                marker.to_string().repeat(width),
+                label_part
+            );
+        }
+        // A single expectation is already in the headline; a list gets a note.
+        let note = self.expected.len() > 1;
+        if note || self.help.is_some() {
+            let _ = writeln!(out, "{pad} |");
+        }
+        if note {
+            let _ = writeln!(
+                out,
+                "{pad} = note: expected one of {}",
+                self.expected.join(", ")
+            );
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "{pad} = help: {help}");
+        }
+        out
+    }
+}
+
+/// The number of carets under a span, clipped to its first line (at least one).
+fn underline_width(file: &SourceFile, span: Span, line: usize, col: usize) -> usize {
+    let start = clamp_to_char_boundary(&file.text, span.start);
+    let end = clamp_to_char_boundary(&file.text, span.end.max(start));
+    let chars = file.text[start..end]
+        .split('\n')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .count();
+    let room = file.line_text(line).chars().count().saturating_sub(col - 1);
+    chars.min(room).max(1)
+}
+
+/// A non-empty list of diagnostics as one error value, for callers that
+/// want a single `std::error::Error` (its `Display` is the first headline).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", summary(.0))]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+/// The first headline, and how many more problems follow it.
+fn summary(diagnostics: &[Diagnostic]) -> String {
+    match diagnostics {
+        [] => "no problems".to_string(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnostics_summarise_as_errors() {
+        let d = Diagnostic::new(DiagnosticKind::Syntax, "bad", Span::new(0, 1), "");
+        assert_eq!(d.to_string(), "error[E001]: bad");
+        let two = Diagnostics(vec![d.clone(), d]);
+        assert_eq!(two.to_string(), "error[E001]: bad (and 1 more)");
+    }
+
+    #[test]
+    fn render_points_at_the_span() {
+        let file = SourceFile::new("t.tell", "protocol P =\n  A -> Carol : Hi\n");
+        let d = Diagnostic::new(
+            DiagnosticKind::UndeclaredRole,
+            "undeclared role `Carol`",
+            Span::new(20, 25),
+            "not listed in `roles`",
+        )
+        .with_help("add `Carol` to the `roles` line");
+        let text = d.render(&file);
+        assert_eq!(
+            text,
+            "error[E010]: undeclared role `Carol`\n --> t.tell:2:8\n  |\n2 |   A -> Carol : Hi\n  |        ^^^^^ not listed in `roles`\n  |\n  = help: add `Carol` to the `roles` line\n"
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! Lowering: from the syntax tree to [`GlobalType`].
+//!
+//! Statements are lowered right to left in continuation-passing style: each
+//! statement receives the global type of everything after it. Sugar
+//! desugars as follows (and `tell explain` shows the result):
+//!
+//! - `A ->* : M` sends `M` from `A` to every other role, in declaration order;
+//!   a family reference `W[*]` or `W[0..k]` on either side sends one message
+//!   per member (sender-major), skipping a member sending to itself.
+//! - Family members are the roles `W0`, `W1`, ...; ranges `W[a..b]` exclude `b`.
+//! - `loop forever` is `rec LoopN . body; continue LoopN`; `loop repeat n`
+//!   unrolls the body `n` times; `loop decide by A` (and `loop while "p"`,
+//!   decided by the sender of the body's first message) is
+//!   `rec LoopN . A -> R : { first . body; continue, Done . A -> others : Done; rest }`.
+//! - `par | P | Q` is `P` then `Q` (the branches share no role, so no role can
+//!   observe the order).
+//! - `call P` inlines `P`'s body; its roles are renamed positionally by
+//!   `call P(X, Y)`, or matched by name otherwise. In nuscr a `do` that
+//!   reaches an instance already being expanded becomes a recursion variable.
+//! - `timeout 5s A at B on timeout => T` is a choice by `A` between `B` and `T`;
+//!   `heartbeat A -> B every d on_missing(k) {M} body {X}` is
+//!   `rec HeartbeatN . A -> B : Heartbeat . B -> A : { Alive . X; continue, Dead . M; rest }`.
+//! - `let x = check E.op(..)` is performed by the role after `at`, or else by
+//!   the receiver of the last message before it in the same block, or else
+//!   by the first declared role; `case x of` is a choice by that role.
+//!
+//! A choice made by a role `D` between lowered branches is *announced*: when
+//! every branch already starts with `D` sending to one common receiver with
+//! distinct labels, those messages are the choice; otherwise `D` first sends
+//! the branch name (`Proceed`/`Timeout`, `Ok`/`Err`, ...) to every other role
+//! of the branches, in declaration order.
+
+mod announce;
+mod effects;
+mod env;
+mod sort;
+mod stmt;
+mod walk;
+
+use crate::ast::{Dialect, Module, Protocol, StmtKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::source::Span;
+use env::RoleEnv;
+use std::collections::{BTreeMap, BTreeSet};
+use telltale_types::{GlobalType, Role};
+
+/// Settings of a lowering: the values of role-family size parameters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LowerOptions {
+    /// Family sizes and index parameters by name, e.g. `N = 4`.
+    pub params: BTreeMap<String, u64>,
+}
+
+impl LowerOptions {
+    /// Options with the given parameters.
+    pub fn with_params<I: IntoIterator<Item = (S, u64)>, S: Into<String>>(params: I) -> Self {
+        LowerOptions {
+            params: params.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+        }
+    }
+}
+
+/// One protocol of a module after lowering.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoweredProtocol {
+    /// The protocol's name.
+    pub name: String,
+    /// Its roles in declaration order, families expanded.
+    pub roles: Vec<Role>,
+    /// The lowered global type.
+    pub global: GlobalType,
+    /// Where the protocol is declared.
+    pub span: Span,
+}
+
+/// The most global-type nodes one lowering may build (unrolling and
+/// inlining can grow a protocol exponentially).
+const NODE_BUDGET: usize = 2_000_000;
+
+/// The largest `loop repeat` count.
+const MAX_REPEAT: u64 = 100_000;
+
+/// Lowers the protocol named `protocol` (top level or nested in a `where`).
+pub fn lower_protocol(
+    module: &Module,
+    protocol: &str,
+    opts: &LowerOptions,
+) -> Result<GlobalType, Vec<Diagnostic>> {
+    lower_named(module, protocol, opts).map(|p| p.global)
+}
+
+/// Lowers every top-level protocol of the module (protocols nested in a
+/// `where` block are sub-protocols, inlined where they are called).
+pub fn lower_all(
+    module: &Module,
+    opts: &LowerOptions,
+) -> Result<Vec<LoweredProtocol>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    for p in module.top_level_protocols() {
+        match Lowerer::new(module, opts).lower_entry(p) {
+            Ok(lowered) => out.push(lowered),
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}
+
+/// Lowers one protocol by name, keeping its roles and span.
+pub(crate) fn lower_named(
+    module: &Module,
+    protocol: &str,
+    opts: &LowerOptions,
+) -> Result<LoweredProtocol, Vec<Diagnostic>> {
+    let Some(p) = module
+        .protocols()
+        .into_iter()
+        .find(|p| p.name.text == protocol)
+    else {
+        let known: Vec<String> = module
+            .protocols()
+            .iter()
+            .map(|p| format!("`{}`", p.name.text))
+            .collect();
+        let d = Diagnostic::new(
+            DiagnosticKind::UnknownEntryProtocol,
+            format!("no protocol named `{protocol}`"),
+            Span::default(),
+            "",
+        );
+        let d = if known.is_empty() {
+            d.with_help("the file declares no protocol")
+        } else {
+            d.with_help(format!("protocols in this file: {}", known.join(", ")))
+        };
+        return Err(vec![d]);
+    };
+    Lowerer::new(module, opts).lower_entry(p)
+}
+
+/// A protocol instance being expanded by `call`/`do`.
+struct CallFrame {
+    /// The protocol's name.
+    protocol: String,
+    /// The roles it was instantiated with.
+    roles: Vec<Role>,
+    /// The recursion variable standing for a re-entry (nuscr only).
+    var: String,
+    /// Whether a re-entry used the variable.
+    used: bool,
+    /// Where the call is written.
+    span: Span,
+}
+
+/// What a `let x = check ...` bound.
+#[derive(Clone, Debug)]
+pub(crate) struct Binding {
+    /// The role that performs the check.
+    pub(crate) performer: Option<Role>,
+    /// The outcome constructors, when the result type determines them.
+    pub(crate) outcomes: Option<Vec<String>>,
+    /// The checked result type, for messages.
+    pub(crate) type_text: String,
+}
+
+/// The state of lowering one protocol instance.
+pub(crate) struct Scope {
+    /// The visible roles.
+    pub(crate) env: RoleEnv,
+    /// Recursion labels in scope, innermost last: the written label and the
+    /// variable it lowered to.
+    pub(crate) labels: Vec<(String, String)>,
+    /// `let` bindings in scope.
+    pub(crate) bindings: BTreeMap<String, Binding>,
+    /// The effects the protocol `uses`.
+    pub(crate) uses: Vec<String>,
+}
+
+/// The lowering of one entry protocol.
+pub(crate) struct Lowerer<'m> {
+    pub(crate) module: &'m Module,
+    pub(crate) opts: &'m LowerOptions,
+    pub(crate) diags: Vec<Diagnostic>,
+    nodes: usize,
+    over_budget: bool,
+    fresh: usize,
+    /// Every label written by the user, so generated names never collide.
+    user_labels: BTreeSet<String>,
+    calls: Vec<CallFrame>,
+}
+
+impl<'m> Lowerer<'m> {
+    fn new(module: &'m Module, opts: &'m LowerOptions) -> Self {
+        let mut user_labels = BTreeSet::new();
+        for p in module.protocols() {
+            user_labels.insert(p.name.text.clone());
+            walk::collect_labels(&p.body, &mut user_labels);
+        }
+        Lowerer {
+            module,
+            opts,
+            diags: Vec::new(),
+            nodes: 0,
+            over_budget: false,
+            fresh: 0,
+            user_labels,
+            calls: Vec::new(),
+        }
+    }
+
+    /// Lowers an entry protocol with its own declared roles.
+    fn lower_entry(mut self, p: &'m Protocol) -> Result<LoweredProtocol, Vec<Diagnostic>> {
+        let decls = p.declared_roles();
+        let env = RoleEnv::from_decls(&decls, &self.opts.params, &mut self.diags);
+        let mut scope = self.scope_for(p, env);
+        let roles_key = scope.env.order.clone();
+        let global = self.lower_instance(p, &mut scope, roles_key, p.name.span, GlobalType::End);
+        if !self.diags.is_empty() {
+            return Err(self.diags);
+        }
+        Ok(LoweredProtocol {
+            name: p.name.text.clone(),
+            roles: scope.env.order.clone(),
+            global,
+            span: p.span,
+        })
+    }
+
+    /// A fresh scope for a protocol with the given roles.
+    fn scope_for(&self, p: &Protocol, env: RoleEnv) -> Scope {
+        Scope {
+            env,
+            labels: Vec::new(),
+            bindings: BTreeMap::new(),
+            uses: p.uses.iter().map(|u| u.text.clone()).collect(),
+        }
+    }
+
+    /// Lowers a protocol body as an instance on the call stack; in nuscr a
+    /// re-entry of the same instance becomes a recursion.
+    fn lower_instance(
+        &mut self,
+        p: &'m Protocol,
+        scope: &mut Scope,
+        roles: Vec<Role>,
+        span: Span,
+        cont: GlobalType,
+    ) -> GlobalType {
+        let var = self.fresh_var(&p.name.text);
+        self.calls.push(CallFrame {
+            protocol: p.name.text.clone(),
+            roles,
+            var: var.clone(),
+            used: false,
+            span,
+        });
+        let body = self.lower_block(scope, &p.body, cont);
+        let used = self.calls.pop().is_some_and(|f| f.used);
+        if used {
+            GlobalType::rec(var, body)
+        } else {
+            body
+        }
+    }
+
+    /// A recursion variable name based on `base` that no user label uses.
+    pub(crate) fn fresh_var(&mut self, base: &str) -> String {
+        loop {
+            self.fresh += 1;
+            let name = format!("{base}{}", self.fresh);
+            if !self.user_labels.contains(&name) {
+                return name;
+            }
+        }
+    }
+
+    /// Counts `n` new nodes against the budget; false once it is exhausted.
+    pub(crate) fn charge(&mut self, n: usize, span: Span) -> bool {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > NODE_BUDGET && !self.over_budget {
+            self.over_budget = true;
+            self.diags.push(Diagnostic::new(
+                DiagnosticKind::ExpansionLimit,
+                format!("the protocol expands to more than {NODE_BUDGET} messages"),
+                span,
+                "expansion stopped here",
+            ));
+        }
+        !self.over_budget
+    }
+
+    /// A copy of a continuation, counted against the budget.
+    pub(crate) fn copy(&mut self, g: &GlobalType, span: Span) -> GlobalType {
+        let size = bounded_size(g, NODE_BUDGET + 1);
+        if self.charge(size, span) {
+            g.clone()
+        } else {
+            GlobalType::End
+        }
+    }
+
+    /// Whether the dialect treats call cycles as recursion.
+    pub(crate) fn calls_recurse(&self) -> bool {
+        self.module.dialect == Dialect::Nuscr
+    }
+}
+
+/// The number of nodes of `g`, counting at most to `limit`.
+pub(crate) fn bounded_size(g: &GlobalType, limit: usize) -> usize {
+    let mut stack = vec![g];
+    let mut n = 0;
+    while let Some(g) = stack.pop() {
+        n += 1;
+        if n >= limit {
+            break;
+        }
+        match g {
+            GlobalType::Comm { branches, .. } => {
+                stack.extend(branches.iter().map(|b| &b.continuation));
+            }
+            GlobalType::Rec { body, .. } => stack.push(body),
+            GlobalType::Var(_) | GlobalType::End => {}
+        }
+    }
+    n
+}
+
+/// Whether a statement list declares roles (used by `call` to decide renaming).
+pub(crate) fn declares_roles(p: &Protocol) -> bool {
+    !p.params.is_empty() || p.body.iter().any(|s| matches!(s.kind, StmtKind::Roles(_)))
+}

@@ -1,0 +1,119 @@
+//! `TcpConfig`: everything one role needs to join a TCP deployment.
+
+use crate::error::TransportError;
+use crate::roster::Roster;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+use telltale_types::{ContentId, Role};
+
+/// The settings of one role's TCP handler.
+///
+/// Build it with [`TcpConfig::new`] or [`TcpConfig::from_roster`] and adjust
+/// fields with struct update syntax.
+#[derive(Clone, Debug)]
+pub struct TcpConfig {
+    /// The local role.
+    pub role: Role,
+    /// The content id of the protocol's global type; peers must run the same.
+    pub protocol_id: ContentId,
+    /// Every peer's listening address.
+    pub peers: BTreeMap<Role, SocketAddr>,
+    /// The local role's key; `Some` turns on mutual authentication.
+    pub identity: Option<SigningKey>,
+    /// Each peer's public key (required for every peer with `identity`).
+    pub peer_keys: BTreeMap<Role, VerifyingKey>,
+    /// How long connection setup (dialing, accepting, handshakes) may take.
+    pub connect_deadline: Duration,
+    /// The first pause between failed connection attempts.
+    pub initial_backoff: Duration,
+    /// The longest pause between failed connection attempts.
+    pub max_backoff: Duration,
+    /// How long one send may take.
+    pub send_timeout: Duration,
+    /// How long a receive waits for a frame.
+    pub recv_timeout: Duration,
+    /// The largest frame accepted, in bytes.
+    pub max_frame_length: usize,
+}
+
+impl TcpConfig {
+    /// A configuration without authentication and with default timeouts
+    /// (10 s to connect, 30 s per send or receive, 8 MiB frames).
+    pub fn new(
+        role: impl Into<Role>,
+        protocol_id: ContentId,
+        peers: BTreeMap<Role, SocketAddr>,
+    ) -> Self {
+        TcpConfig {
+            role: role.into(),
+            protocol_id,
+            peers,
+            identity: None,
+            peer_keys: BTreeMap::new(),
+            connect_deadline: Duration::from_secs(10),
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(500),
+            send_timeout: Duration::from_secs(30),
+            recv_timeout: Duration::from_secs(30),
+            max_frame_length: 8 * 1024 * 1024,
+        }
+    }
+
+    /// A configuration for `role` from a roster: every other role is a peer,
+    /// with its key when the roster has one. Returns also the local role's
+    /// own listening address.
+    pub fn from_roster(
+        role: impl Into<Role>,
+        protocol_id: ContentId,
+        roster: &Roster,
+        identity: Option<SigningKey>,
+    ) -> Result<(Self, SocketAddr), TransportError> {
+        let role = role.into();
+        let own = roster
+            .roles
+            .get(&role)
+            .ok_or_else(|| TransportError::Config(format!("role {role} is not in the roster")))?;
+        let mut peers = BTreeMap::new();
+        let mut peer_keys = BTreeMap::new();
+        for (peer, entry) in roster.roles.iter().filter(|(r, _)| **r != role) {
+            peers.insert(peer.clone(), entry.address);
+            if let Some(key) = entry.public_key {
+                peer_keys.insert(peer.clone(), key);
+            }
+        }
+        let config = TcpConfig {
+            identity,
+            peer_keys,
+            ..TcpConfig::new(role, protocol_id, peers)
+        };
+        Ok((config, own.address))
+    }
+
+    /// Checks that the configuration can work at all.
+    pub fn validate(&self) -> Result<(), TransportError> {
+        if self.peers.contains_key(&self.role) {
+            return Err(TransportError::Config(format!(
+                "role {} lists itself as a peer",
+                self.role
+            )));
+        }
+        if self.identity.is_some() {
+            let missing: Vec<&str> = self
+                .peers
+                .keys()
+                .filter(|p| !self.peer_keys.contains_key(*p))
+                .map(Role::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(TransportError::Config(format!(
+                    "role {} authenticates peers but has no public key for {}",
+                    self.role,
+                    missing.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! TCP transport of Telltale: every role runs in its own process and talks
+//! to its peers over TCP.
+//!
+//! [`TcpHandler`] implements [`telltale_choreography::ChoreoHandler`], so a
+//! program or generated session code runs over sockets exactly as it runs in
+//! memory. Connections carry length-delimited postcard frames. On connect,
+//! the two ends exchange role names and the protocol's content id and refuse
+//! to talk if the ids differ; with keys configured they also prove their
+//! identity with ed25519 signatures checked against a [`Roster`]. Every data
+//! frame carries a per-edge sequence number, so duplicated or lost frames are
+//! errors, never silent.
+
+pub mod config;
+pub mod connect;
+pub mod error;
+pub mod frame;
+pub mod handshake;
+pub mod hex;
+pub mod roster;
+pub mod sequence;
+pub mod serve;
+pub mod tcp_handler;
+
+pub use config::TcpConfig;
+pub use error::TransportError;
+pub use frame::Frame;
+pub use roster::{Roster, RosterEntry};
+pub use sequence::{EdgeSequence, SequenceError};
+pub use serve::serve;
+pub use tcp_handler::TcpHandler;

@@ -1,0 +1,47 @@
+//! Criterion benches of the throughput workloads: ping-pong at several
+//! lengths (per-message cost should be flat), rings of 8 and 32 roles, and
+//! session churn.
+#![allow(missing_docs)]
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use telltale_vm::bench;
+
+fn pingpong(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pingpong");
+    group.sample_size(10);
+    for messages in [1_000u64, 100_000, 1_000_000] {
+        group.throughput(Throughput::Elements(messages));
+        group.bench_with_input(BenchmarkId::from_parameter(messages), &messages, |b, &m| {
+            b.iter(|| bench::pingpong(m).map(|r| r.messages))
+        });
+    }
+    group.finish();
+}
+
+fn ring(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ring");
+    group.sample_size(10);
+    let messages = 320_000u64;
+    for roles in [8usize, 32] {
+        group.throughput(Throughput::Elements(messages));
+        group.bench_with_input(BenchmarkId::from_parameter(roles), &roles, |b, &n| {
+            b.iter(|| bench::ring(n, messages).map(|r| r.messages))
+        });
+    }
+    group.finish();
+}
+
+fn sessions(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sessions");
+    group.sample_size(10);
+    for count in [1_000u64, 10_000, 100_000] {
+        group.throughput(Throughput::Elements(count));
+        group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, &n| {
+            b.iter(|| bench::sessions(n).map(|r| r.sessions))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, pingpong, ring, sessions);
+criterion_main!(benches);

@@ -1,0 +1,35 @@
+//! Prints the throughput workloads' reports (run with `--release`).
+//!
+//! `throughput [all|pingpong|once|ring8|ring32|sessions] [scale]`
+
+use telltale_vm::bench;
+
+fn main() -> Result<(), telltale_vm::ProtocolMachineError> {
+    let args: Vec<String> = std::env::args().collect();
+    let which = args.get(1).map_or("all", String::as_str);
+    let scale: u64 = args
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let all = which == "all";
+    if all || which == "pingpong" {
+        for messages in [1_000, scale / 10, scale, scale * 10] {
+            println!("{:?}", bench::pingpong(messages)?);
+        }
+    }
+    if which == "once" {
+        println!("{:?}", bench::pingpong(scale)?);
+    }
+    if all || which == "ring8" {
+        println!("{:?}", bench::ring(8, scale)?);
+    }
+    if all || which == "ring32" {
+        println!("{:?}", bench::ring(32, scale)?);
+    }
+    if all || which == "sessions" {
+        for count in [1_000, 10_000, 100_000] {
+            println!("{:?}", bench::sessions(count)?);
+        }
+    }
+    Ok(())
+}

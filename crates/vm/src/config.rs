@@ -1,0 +1,167 @@
+//! Machine configuration: one struct with documented defaults.
+
+use crate::buffer::BufferConfig;
+use crate::scheduler::SchedulerPolicy;
+use crate::trace::TraceRetention;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// How much of each handler call the effect trace keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EffectTraceCaptureMode {
+    /// Inputs and outcomes (what replay and audits need).
+    Full,
+    /// Outcomes only (enough for replay, cheaper).
+    OutcomesOnly,
+    /// Nothing is recorded.
+    Off,
+}
+
+/// How strictly payloads are checked against their label's sort.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PayloadValidationMode {
+    /// No checks besides the size limit (trusted benchmarks).
+    Off,
+    /// The payload's outer shape matches the sort (standard deployments).
+    Structural,
+    /// The payload matches the sort recursively (adversarial inputs).
+    StrictSchema,
+}
+
+/// Replay-consumption checks on receive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CommunicationReplayMode {
+    /// No checks.
+    Off,
+    /// Each receive demands exactly the next sequence number of its edge.
+    Sequence,
+    /// Nullifier sets over canonical message identities (not supported yet).
+    Nullifier,
+}
+
+/// Message authentication scheme; a seam for ed25519 signing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageAuth {
+    /// Messages are not signed.
+    None,
+    /// Ed25519 signatures per endpoint (not supported yet).
+    Ed25519,
+}
+
+/// Everything configurable about a machine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// Order of picks among ready coroutines. Default: `RoundRobin`.
+    pub scheduler: SchedulerPolicy,
+    /// Buffer mode, capacity and backpressure of every edge. Default: FIFO,
+    /// capacity 64, `Block`.
+    pub buffer: BufferConfig,
+    /// Retention of the observable trace. Default: `KeepAll`.
+    pub trace_retention: TraceRetention,
+    /// Retention of the effect trace. Default: `KeepAll`.
+    pub effect_trace_retention: TraceRetention,
+    /// What the effect trace records per handler call. Default: `Full`.
+    pub effect_trace_capture_mode: EffectTraceCaptureMode,
+    /// Largest payload accepted, in encoded bytes. Default: 65536.
+    pub max_payload_bytes: usize,
+    /// Payload checks against label sorts. Default: `Structural`.
+    pub payload_validation_mode: PayloadValidationMode,
+    /// Replay-consumption checks on receive. Default: `Off`.
+    pub communication_replay_mode: CommunicationReplayMode,
+    /// Message authentication. Default (and only accepted value): `None`.
+    pub message_auth: MessageAuth,
+    /// Check that the handler identity is stable and topology events are
+    /// well ordered. Default: false.
+    pub host_contract_assertions: bool,
+    /// Follow an unconditional `Jump` as part of the instruction that
+    /// reached it, instead of spending a scheduler round on it. A jump has
+    /// no observable effect, so only tick numbers change. Default: true.
+    pub thread_jumps: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            scheduler: SchedulerPolicy::RoundRobin,
+            buffer: BufferConfig::default(),
+            trace_retention: TraceRetention::KeepAll,
+            effect_trace_retention: TraceRetention::KeepAll,
+            effect_trace_capture_mode: EffectTraceCaptureMode::Full,
+            max_payload_bytes: 65536,
+            payload_validation_mode: PayloadValidationMode::Structural,
+            communication_replay_mode: CommunicationReplayMode::Off,
+            message_auth: MessageAuth::None,
+            host_contract_assertions: false,
+            thread_jumps: true,
+        }
+    }
+}
+
+impl Config {
+    /// A configuration for throughput measurements: bounded traces, no
+    /// effect capture, no payload checks (the monitor stays on).
+    pub fn throughput() -> Self {
+        Config {
+            trace_retention: TraceRetention::KeepLast(1024),
+            effect_trace_retention: TraceRetention::Off,
+            effect_trace_capture_mode: EffectTraceCaptureMode::Off,
+            payload_validation_mode: PayloadValidationMode::Off,
+            ..Config::default()
+        }
+    }
+
+    /// Refuses settings this machine cannot honour.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.message_auth != MessageAuth::None {
+            return Err(ConfigError::Unsupported {
+                setting: "message_auth",
+                value: format!("{:?}", self.message_auth),
+            });
+        }
+        if self.communication_replay_mode == CommunicationReplayMode::Nullifier {
+            return Err(ConfigError::Unsupported {
+                setting: "communication_replay_mode",
+                value: "Nullifier".into(),
+            });
+        }
+        self.buffer.validate()
+    }
+}
+
+/// A configuration the machine refuses.
+#[derive(Debug, Error, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConfigError {
+    /// A setting whose value is not implemented yet.
+    #[error("unsupported {setting} = {value}")]
+    Unsupported {
+        /// The setting.
+        setting: &'static str,
+        /// The refused value.
+        value: String,
+    },
+    /// A buffer setting that cannot work.
+    #[error("invalid buffer configuration: {0}")]
+    Buffer(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_seams_are_refused() {
+        assert!(Config::default().validate().is_ok());
+        assert!(Config::throughput().validate().is_ok());
+        let signed = Config {
+            message_auth: MessageAuth::Ed25519,
+            ..Config::default()
+        };
+        assert!(matches!(
+            signed.validate(),
+            Err(ConfigError::Unsupported {
+                setting: "message_auth",
+                ..
+            })
+        ));
+    }
+}

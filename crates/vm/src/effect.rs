@@ -1,0 +1,238 @@
+//! The synchronous effect-handler boundary between the machine and a host.
+//!
+//! The machine owns session typing, buffers, scheduling and the atomic
+//! commit of each step; the handler owns host decisions (payloads, branch
+//! labels) and host effects. Callbacks return `Result<_, String>`; the
+//! machine classifies failures with
+//! [`classify_effect_error`](crate::effect_error::classify_effect_error) and
+//! faults only the affected coroutine. A failing callback must leave no
+//! partial host state: the machine commits nothing of a step whose callback
+//! failed.
+
+use crate::ids::{CoroId, SessionId, Tick};
+use crate::topology::TopologyEvent;
+use serde::{Deserialize, Serialize};
+use telltale_compiler::{LabelId, RoleId, Symbols, Value};
+
+/// The identity reported by handlers that do not override it.
+pub const DEFAULT_HANDLER_ID: &str = "telltale.default";
+
+/// Where a callback is made from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectContext {
+    /// Scheduler tick.
+    pub tick: Tick,
+    /// Session of the calling coroutine.
+    pub session: SessionId,
+    /// The calling coroutine.
+    pub coro: CoroId,
+    /// Its role.
+    pub role: RoleId,
+}
+
+/// Input of `send_decision` (from `Send` and `Offer`).
+#[derive(Clone, Copy, Debug)]
+pub struct SendDecisionInput<'a> {
+    /// Caller.
+    pub ctx: EffectContext,
+    /// The receiving role.
+    pub partner: RoleId,
+    /// The labels that may be sent (one for `Send`).
+    pub choices: &'a [LabelId],
+    /// A payload precomputed by the program, if any.
+    pub payload: Option<&'a Value>,
+    /// The label whose branch gets closest to `end`, a hint for
+    /// terminating loops.
+    pub exit_label: Option<LabelId>,
+    /// Symbol tables for names and sorts.
+    pub symbols: &'a Symbols,
+}
+
+/// What to send, or to wait.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SendDecision {
+    /// Send `label` with `payload`.
+    Deliver {
+        /// One of the input's choices.
+        label: LabelId,
+        /// The payload.
+        payload: Value,
+    },
+    /// Not now: the coroutine yields and retries later.
+    Block,
+}
+
+/// Input of `handle_recv` (from `Receive` and `Choose`).
+#[derive(Clone, Copy, Debug)]
+pub struct RecvInput<'a> {
+    /// Caller.
+    pub ctx: EffectContext,
+    /// The sending role.
+    pub partner: RoleId,
+    /// The received label.
+    pub label: LabelId,
+    /// The received payload.
+    pub payload: &'a Value,
+    /// Symbol tables.
+    pub symbols: &'a Symbols,
+}
+
+/// Input of `handle_choose` (no canonical call site; for custom runners).
+#[derive(Clone, Copy, Debug)]
+pub struct ChooseInput<'a> {
+    /// Caller.
+    pub ctx: EffectContext,
+    /// The partner.
+    pub partner: RoleId,
+    /// Labels on offer.
+    pub choices: &'a [LabelId],
+    /// Symbol tables.
+    pub symbols: &'a Symbols,
+}
+
+/// Input of `step` (from `Invoke`).
+#[derive(Clone, Copy, Debug)]
+pub struct InvokeInput<'a> {
+    /// Caller.
+    pub ctx: EffectContext,
+    /// The action number.
+    pub action: u16,
+    /// Symbol tables.
+    pub symbols: &'a Symbols,
+}
+
+/// Input of `handle_acquire`.
+#[derive(Clone, Copy, Debug)]
+pub struct AcquireInput {
+    /// Caller.
+    pub ctx: EffectContext,
+    /// Guard layer.
+    pub layer: u16,
+}
+
+/// Outcome of `handle_acquire`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AcquireDecision {
+    /// Granted, with evidence to release later.
+    Grant {
+        /// Evidence.
+        evidence: Value,
+    },
+    /// Not now.
+    Block,
+}
+
+/// Input of `handle_release`.
+#[derive(Clone, Copy, Debug)]
+pub struct ReleaseInput<'a> {
+    /// Caller.
+    pub ctx: EffectContext,
+    /// Guard layer.
+    pub layer: u16,
+    /// Evidence from the acquire.
+    pub evidence: &'a Value,
+}
+
+/// Input of `topology_events`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TopologyInput {
+    /// The round's tick.
+    pub tick: Tick,
+}
+
+/// Input of `output_condition_hint`.
+#[derive(Clone, Copy, Debug)]
+pub struct OutputHintInput {
+    /// Caller.
+    pub ctx: EffectContext,
+    /// Number of observable events the step emitted.
+    pub events: usize,
+}
+
+/// Optional commit metadata from `output_condition_hint`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputConditionHint {
+    /// Host-defined tag.
+    pub tag: String,
+}
+
+/// The host side of the machine. Every callback has a default, so a host
+/// implements only what it needs.
+pub trait EffectHandler {
+    /// A stable identity for trace attribution.
+    fn handler_identity(&self) -> &str {
+        DEFAULT_HANDLER_ID
+    }
+
+    /// Optional cache consulted before `send_decision`; `Some` skips it.
+    fn send_decision_fast_path(
+        &self,
+        _input: &SendDecisionInput<'_>,
+    ) -> Option<Result<SendDecision, String>> {
+        None
+    }
+
+    /// Picks the label and payload of a `Send` or `Offer`. The default takes
+    /// the first choice and the precomputed payload, or asks `handle_send`.
+    fn send_decision(&self, input: &SendDecisionInput<'_>) -> Result<SendDecision, String> {
+        let label = *input
+            .choices
+            .first()
+            .ok_or_else(|| "send_decision: no label to choose from".to_string())?;
+        let payload = match input.payload {
+            Some(p) => p.clone(),
+            None => self.handle_send(input, label)?,
+        };
+        Ok(SendDecision::Deliver { label, payload })
+    }
+
+    /// Computes a payload for `label` when none was precomputed.
+    fn handle_send(
+        &self,
+        _input: &SendDecisionInput<'_>,
+        _label: LabelId,
+    ) -> Result<Value, String> {
+        Ok(Value::Unit)
+    }
+
+    /// Observes a received message (after dequeue, before commit).
+    fn handle_recv(&self, _input: &RecvInput<'_>) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Compatibility hook with no canonical call site.
+    fn handle_choose(&self, input: &ChooseInput<'_>) -> Result<LabelId, String> {
+        input
+            .choices
+            .first()
+            .copied()
+            .ok_or_else(|| "handle_choose: no label to choose from".to_string())
+    }
+
+    /// Runs a host integration step for `Invoke`.
+    fn step(&self, _input: &InvokeInput<'_>) -> Result<Value, String> {
+        Ok(Value::Unit)
+    }
+
+    /// Grants or blocks a guard acquire.
+    fn handle_acquire(&self, _input: &AcquireInput) -> Result<AcquireDecision, String> {
+        Ok(AcquireDecision::Grant {
+            evidence: Value::Unit,
+        })
+    }
+
+    /// Validates a guard release.
+    fn handle_release(&self, _input: &ReleaseInput<'_>) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Topology events for this round (called once per round, first).
+    fn topology_events(&self, _input: &TopologyInput) -> Result<Vec<TopologyEvent>, String> {
+        Ok(Vec::new())
+    }
+
+    /// Optional commit metadata for steps that emitted events.
+    fn output_condition_hint(&self, _input: &OutputHintInput) -> Option<OutputConditionHint> {
+        None
+    }
+}

@@ -1,0 +1,197 @@
+//! Observable events: what the machine did, tick by tick.
+
+use crate::coroutine::BlockReason;
+use crate::fault::Fault;
+use crate::ids::{CoroId, SessionId, Tick};
+use crate::topology::TopologyEvent;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use telltale_compiler::{LabelId, RoleId, Value};
+
+/// A message movement on one edge.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageEvent {
+    /// Scheduler tick.
+    pub tick: Tick,
+    /// Session.
+    pub session: SessionId,
+    /// Sending role.
+    pub from: RoleId,
+    /// Receiving role.
+    pub to: RoleId,
+    /// Label.
+    pub label: LabelId,
+    /// The edge sequence number of the message.
+    pub seq: u64,
+    /// Payload.
+    pub payload: Value,
+}
+
+/// One entry of the observable trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ObsEvent {
+    /// A session was opened.
+    Opened {
+        /// Tick.
+        tick: Tick,
+        /// Session.
+        session: SessionId,
+        /// Its roles.
+        roles: Arc<[RoleId]>,
+    },
+    /// A single-label send was enqueued.
+    Sent(MessageEvent),
+    /// A choice was made and its label enqueued.
+    Offered(MessageEvent),
+    /// A single-label message was received.
+    Received(MessageEvent),
+    /// A choice message was received and branched on.
+    Chose(MessageEvent),
+    /// A message was dropped by the `Drop` policy.
+    Dropped(MessageEvent),
+    /// An unread message was overwritten (latest-value mode).
+    Overwritten(MessageEvent),
+    /// A buffer grew under the `Resize` policy.
+    BufferResized {
+        /// Tick.
+        tick: Tick,
+        /// Session.
+        session: SessionId,
+        /// Sender.
+        from: RoleId,
+        /// Receiver.
+        to: RoleId,
+        /// New capacity.
+        capacity: u64,
+    },
+    /// A host step ran.
+    Invoked {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// Action number.
+        action: u16,
+    },
+    /// A coroutine blocked.
+    Blocked {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// Why.
+        reason: BlockReason,
+    },
+    /// A coroutine yielded.
+    Yielded {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+    },
+    /// A coroutine finished.
+    Halted {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+    },
+    /// A coroutine entered its failure branch (always followed by `Faulted`).
+    FailureBranchEntered {
+        /// Tick.
+        tick: Tick,
+        /// Session.
+        session: SessionId,
+        /// Coroutine.
+        coro: CoroId,
+        /// The fault.
+        fault: Arc<Fault>,
+    },
+    /// A coroutine faulted.
+    Faulted {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// The fault.
+        fault: Arc<Fault>,
+    },
+    /// A session was closed.
+    Closed {
+        /// Tick.
+        tick: Tick,
+        /// Session.
+        session: SessionId,
+    },
+    /// A session's epoch advanced (after close).
+    EpochAdvanced {
+        /// Tick.
+        tick: Tick,
+        /// Session.
+        session: SessionId,
+        /// The new epoch.
+        epoch: u64,
+    },
+    /// A session timeout fired.
+    TimeoutIssued {
+        /// Tick.
+        tick: Tick,
+        /// Session.
+        session: SessionId,
+    },
+    /// A session was cancelled.
+    Cancelled {
+        /// Tick.
+        tick: Tick,
+        /// Session.
+        session: SessionId,
+    },
+    /// A topology event was applied.
+    Topology {
+        /// Tick.
+        tick: Tick,
+        /// The event.
+        event: TopologyEvent,
+    },
+}
+
+impl ObsEvent {
+    /// The tick the event happened at.
+    pub fn tick(&self) -> Tick {
+        match self {
+            ObsEvent::Sent(m)
+            | ObsEvent::Offered(m)
+            | ObsEvent::Received(m)
+            | ObsEvent::Chose(m)
+            | ObsEvent::Dropped(m)
+            | ObsEvent::Overwritten(m) => m.tick,
+            ObsEvent::Opened { tick, .. }
+            | ObsEvent::BufferResized { tick, .. }
+            | ObsEvent::Invoked { tick, .. }
+            | ObsEvent::Blocked { tick, .. }
+            | ObsEvent::Yielded { tick, .. }
+            | ObsEvent::Halted { tick, .. }
+            | ObsEvent::FailureBranchEntered { tick, .. }
+            | ObsEvent::Faulted { tick, .. }
+            | ObsEvent::Closed { tick, .. }
+            | ObsEvent::EpochAdvanced { tick, .. }
+            | ObsEvent::TimeoutIssued { tick, .. }
+            | ObsEvent::Cancelled { tick, .. }
+            | ObsEvent::Topology { tick, .. } => *tick,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_stay_small() {
+        assert!(
+            std::mem::size_of::<ObsEvent>() <= 64,
+            "{}",
+            std::mem::size_of::<ObsEvent>()
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! The dispatch loop: one `match` over the instruction set, with control,
+//! register, lifecycle and effect instructions; communication lives in
+//! `exec_comm`.
+
+use crate::config::EffectTraceCaptureMode;
+use crate::coroutine::BlockReason;
+use crate::effect::{EffectContext, EffectHandler, InvokeInput};
+use crate::effect_error::classify_effect_error_owned;
+use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
+use crate::event::ObsEvent;
+use crate::fault::{Fault, LifecycleError};
+use crate::ids::HandlerId;
+use crate::machine::ProtocolMachine;
+use telltale_compiler::{Endpoint, Instr, Reg, StateKind, Value};
+
+/// A fault on its way out of the dispatch loop, boxed so that the `Ok`
+/// path of every instruction stays small (the error path is cold).
+#[derive(Debug)]
+pub(crate) struct Trap(pub(crate) Box<Fault>);
+
+impl From<Fault> for Trap {
+    #[cold]
+    fn from(fault: Fault) -> Self {
+        Trap(Box::new(fault))
+    }
+}
+
+impl From<LifecycleError> for Trap {
+    #[cold]
+    fn from(error: LifecycleError) -> Self {
+        Trap(Box::new(Fault::Lifecycle(error)))
+    }
+}
+
+/// What executing one instruction did to its coroutine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exec {
+    /// It can run again.
+    Continue,
+    /// It gave way; it is runnable but goes to the back of the queue.
+    Yielded,
+    /// It waits.
+    Blocked(BlockReason),
+    /// It finished.
+    Halted,
+}
+
+impl ProtocolMachine {
+    /// Executes the instruction at the coroutine's pc.
+    pub(crate) fn exec_instr(
+        &mut self,
+        slot: u32,
+        handler: &dyn EffectHandler,
+    ) -> Result<Exec, Trap> {
+        let c = self.coroutines[slot as usize]
+            .as_ref()
+            .expect("a picked coroutine is resident");
+        let pc = c.pc;
+        let Some(&instr) = self.image.roles[usize::from(c.entry)]
+            .program
+            .code
+            .get(pc as usize)
+        else {
+            return Err(Fault::PcOutOfRange { pc }.into());
+        };
+        match instr {
+            Instr::Send { chan, val } => self.exec_send(slot, handler, chan, val, None),
+            Instr::Offer { chan, table } => self.exec_send(slot, handler, chan, None, Some(table)),
+            Instr::Receive { chan, dst } => self.exec_recv(slot, handler, chan, dst, None),
+            Instr::Choose { chan, table } => {
+                let entry = usize::from(c.entry);
+                let dst = self.image.roles[entry].program.tables[usize::from(table)].dst;
+                self.exec_recv(slot, handler, chan, dst, Some(table))
+            }
+            Instr::Jump { target } => {
+                self.coro_mut(slot).pc = target;
+                Ok(Exec::Continue)
+            }
+            Instr::Set { dst, val } => {
+                let entry = usize::from(c.entry);
+                let value = self.image.roles[entry].program.consts[usize::from(val)].clone();
+                let c = self.coro_mut(slot);
+                *register_mut(&mut c.registers, dst)? = value;
+                c.pc += 1;
+                Ok(Exec::Continue)
+            }
+            Instr::Move { dst, src } => {
+                let c = self.coro_mut(slot);
+                let value = register(&c.registers, src)?.clone();
+                *register_mut(&mut c.registers, dst)? = value;
+                c.pc += 1;
+                Ok(Exec::Continue)
+            }
+            Instr::Yield => {
+                self.coro_mut(slot).pc += 1;
+                Ok(Exec::Yielded)
+            }
+            Instr::Halt => {
+                let state = self.monitors[usize::from(c.entry)].state(c.monitor_state);
+                if state.kind != StateKind::End {
+                    return Err(self.violation(slot, "halt".to_string()));
+                }
+                Ok(Exec::Halted)
+            }
+            Instr::Invoke { action, dst } => self.exec_invoke(slot, handler, action, dst),
+            Instr::Open { spec } => self.exec_open(slot, spec),
+            Instr::Close { session } => self.exec_close(slot, session),
+            Instr::Acquire { .. }
+            | Instr::Release { .. }
+            | Instr::Fork { .. }
+            | Instr::Join
+            | Instr::Abort
+            | Instr::Transfer { .. }
+            | Instr::Tag { .. }
+            | Instr::Check { .. }
+            | Instr::Spawn { .. } => Err(unsupported(instr)),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn coro_mut(&mut self, slot: u32) -> &mut crate::coroutine::Coroutine {
+        self.coroutines[slot as usize]
+            .as_mut()
+            .expect("a picked coroutine is resident")
+    }
+
+    /// Whether the effect trace records calls, and how much.
+    #[inline]
+    pub(crate) fn effect_capture(&self) -> Option<EffectTraceCaptureMode> {
+        capture_mode(&self.config, &self.effects)
+    }
+
+    /// A protocol violation by the coroutine in `slot`: what its local type
+    /// allows versus what it did.
+    #[cold]
+    pub(crate) fn violation(&self, slot: u32, actual: String) -> Trap {
+        let c = self.coroutines[slot as usize]
+            .as_ref()
+            .expect("a picked coroutine is resident");
+        let monitor = &self.monitors[usize::from(c.entry)];
+        let state = monitor.state(c.monitor_state);
+        let symbols = &self.image.symbols;
+        let labels: Vec<String> = monitor
+            .transitions_of(state)
+            .iter()
+            .map(|t| symbols.label_name(t.label))
+            .collect();
+        let expected = match state.kind {
+            StateKind::End => "halt (the local type is at end)".to_string(),
+            StateKind::Send => format!(
+                "send to {} one of {{{}}}",
+                symbols.role_name(state.partner),
+                labels.join(", ")
+            ),
+            StateKind::Recv => format!(
+                "receive from {} one of {{{}}}",
+                symbols.role_name(state.partner),
+                labels.join(", ")
+            ),
+        };
+        Fault::ProtocolViolation {
+            session: c.session,
+            role: symbols.role_name(c.role),
+            expected,
+            actual,
+        }
+        .into()
+    }
+
+    fn exec_invoke(
+        &mut self,
+        slot: u32,
+        handler: &dyn EffectHandler,
+        action: u16,
+        dst: Reg,
+    ) -> Result<Exec, Trap> {
+        let c = self.coroutines[slot as usize]
+            .as_ref()
+            .expect("a picked coroutine is resident");
+        register(&c.registers, dst)?;
+        let ctx = EffectContext {
+            tick: self.clock,
+            session: c.session,
+            coro: c.id,
+            role: c.role,
+        };
+        let result = handler.step(&InvokeInput {
+            ctx,
+            action,
+            symbols: &self.image.symbols,
+        });
+        if let Some(mode) = self.effect_capture() {
+            self.effects.push(EffectTraceEntry {
+                ctx,
+                kind: EffectKind::Step,
+                input: (mode == EffectTraceCaptureMode::Full).then(|| EffectInputSummary {
+                    partner: None,
+                    labels: Vec::new(),
+                    payload: None,
+                    action: Some(action),
+                }),
+                outcome: match &result {
+                    Ok(v) => EffectOutcome::Value(v.clone()),
+                    Err(e) => EffectOutcome::Error(e.clone()),
+                },
+            });
+        }
+        let value = result.map_err(|e| {
+            Trap::from(Fault::Handler {
+                session: ctx.session,
+                role: self.image.symbols.role_name(ctx.role),
+                callback: "step".into(),
+                error: classify_effect_error_owned(e),
+            })
+        })?;
+        let c = self.coro_mut(slot);
+        *register_mut(&mut c.registers, dst)? = value;
+        c.pc += 1;
+        let tick = self.clock;
+        self.obs.push(ObsEvent::Invoked {
+            tick,
+            coro: ctx.coro,
+            action,
+        });
+        Ok(Exec::Continue)
+    }
+
+    fn exec_open(&mut self, slot: u32, spec: u16) -> Result<Exec, Trap> {
+        let c = self.coroutines[slot as usize]
+            .as_ref()
+            .expect("a picked coroutine is resident");
+        let spec =
+            self.image.roles[usize::from(c.entry)].program.open_specs[usize::from(spec)].clone();
+        if spec.roles.len() != spec.local_types.len() || spec.roles.len() != spec.dsts.len() {
+            return Err(LifecycleError::Arity {
+                roles: spec.roles.len(),
+                local_types: spec.local_types.len(),
+                dsts: spec.dsts.len(),
+            }
+            .into());
+        }
+        for dst in &spec.dsts {
+            register(&c.registers, *dst)?;
+        }
+        let mut entries = Vec::with_capacity(spec.roles.len());
+        for (i, role) in spec.roles.iter().enumerate() {
+            if spec.roles[..i].contains(role) {
+                return Err(LifecycleError::DuplicateRole {
+                    role: self.image.symbols.role_name(*role),
+                }
+                .into());
+            }
+            let entry = self.entry_of_role[usize::from(spec.local_types[i])];
+            if entry == u16::MAX {
+                return Err(LifecycleError::UnknownRole {
+                    role: self.image.symbols.role_name(spec.local_types[i]),
+                }
+                .into());
+            }
+            entries.push(entry);
+        }
+        let width = self.image.symbols.roles.len();
+        let mut bound: Vec<Option<HandlerId>> = vec![None; width * width];
+        for (from, to, h) in &spec.handlers {
+            bound[usize::from(*from) * width + usize::from(*to)] = Some(*h);
+        }
+        let sid = self.open_with_ids(spec.roles.clone(), &entries, &bound, Some(slot))?;
+        let c = self.coro_mut(slot);
+        for (role, dst) in spec.roles.iter().zip(&spec.dsts) {
+            *register_mut(&mut c.registers, *dst)? = Value::Endpoint(Endpoint {
+                session: sid,
+                role: *role,
+            });
+        }
+        c.pc += 1;
+        Ok(Exec::Continue)
+    }
+
+    fn exec_close(&mut self, slot: u32, reg: Reg) -> Result<Exec, Trap> {
+        let c = self.coroutines[slot as usize]
+            .as_ref()
+            .expect("a picked coroutine is resident");
+        let endpoint = match register(&c.registers, reg)? {
+            Value::Endpoint(e) => *e,
+            other => {
+                return Err(Fault::NotAnEndpoint {
+                    reg,
+                    found: other.kind_name().to_string(),
+                }
+                .into())
+            }
+        };
+        let id = c.id;
+        self.close_by_slot(endpoint.session, Some(slot), id)?;
+        self.coro_mut(slot).pc += 1;
+        Ok(Exec::Continue)
+    }
+}
+
+/// Reads a register, bounds-checked.
+#[inline]
+pub(crate) fn register(registers: &[Value], reg: Reg) -> Result<&Value, Trap> {
+    registers
+        .get(usize::from(reg))
+        .ok_or_else(|| out_of_registers(reg, registers.len()))
+}
+
+/// Writes a register, bounds-checked.
+#[inline]
+pub(crate) fn register_mut(registers: &mut [Value], reg: Reg) -> Result<&mut Value, Trap> {
+    let count = registers.len();
+    registers
+        .get_mut(usize::from(reg))
+        .ok_or_else(|| out_of_registers(reg, count))
+}
+
+#[cold]
+fn out_of_registers(reg: Reg, count: usize) -> Trap {
+    Fault::OutOfRegisters {
+        reg,
+        count: u16::try_from(count).unwrap_or(u16::MAX),
+    }
+    .into()
+}
+
+#[cold]
+fn unsupported(instr: Instr) -> Trap {
+    Fault::Unsupported {
+        instr: instr.mnemonic().to_string(),
+    }
+    .into()
+}
+
+/// Whether an effect trace with this configuration records calls, and how much.
+#[inline]
+pub(crate) fn capture_mode(
+    config: &crate::config::Config,
+    effects: &crate::trace::TraceLog<EffectTraceEntry>,
+) -> Option<EffectTraceCaptureMode> {
+    match config.effect_trace_capture_mode {
+        EffectTraceCaptureMode::Off => None,
+        _ if !effects.is_recording() => None,
+        mode => Some(mode),
+    }
+}

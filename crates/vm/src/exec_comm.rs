@@ -1,0 +1,434 @@
+//! Communication instructions: `Send`, `Offer`, `Receive`, `Choose`.
+//!
+//! Each one is checked against the endpoint's monitor state with an integer
+//! lookup, calls the handler before anything is committed, and commits the
+//! buffer, registers, monitor state and pc together.
+
+use crate::buffer::{Admission, BufferMode, Envelope};
+use crate::config::{CommunicationReplayMode, EffectTraceCaptureMode};
+use crate::coroutine::BlockReason;
+use crate::effect::{
+    EffectContext, EffectHandler, OutputHintInput, RecvInput, SendDecision, SendDecisionInput,
+};
+use crate::effect_error::classify_effect_error_owned;
+use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
+use crate::event::{MessageEvent, ObsEvent};
+use crate::exec::{capture_mode, register, register_mut, Exec, Trap};
+use crate::fault::{Fault, LifecycleError};
+use crate::machine::ProtocolMachine;
+use crate::payload::check_payload;
+use crate::session::SessionStatus;
+use telltale_compiler::{LabelId, Reg, RoleId, StateKind, Symbols, TableId};
+
+impl ProtocolMachine {
+    /// `Send` (no table) and `Offer` (with a table).
+    pub(crate) fn exec_send(
+        &mut self,
+        slot: u32,
+        handler: &dyn EffectHandler,
+        chan: RoleId,
+        val: Option<Reg>,
+        table: Option<TableId>,
+    ) -> Result<Exec, Trap> {
+        let c = self.coroutines[slot as usize]
+            .as_ref()
+            .expect("a picked coroutine is resident");
+        let (entry, ms, role, sslot, pc) = (
+            usize::from(c.entry),
+            c.monitor_state,
+            c.role,
+            c.session_slot,
+            c.pc,
+        );
+        let ctx = EffectContext {
+            tick: self.clock,
+            session: c.session,
+            coro: c.id,
+            role,
+        };
+        let monitor = &self.monitors[entry];
+        let state = *monitor.state(ms);
+        if state.kind != StateKind::Send
+            || state.partner != chan
+            || (table.is_none() && state.len != 1)
+        {
+            return Err(self.violation(slot, self.describe(chan, table, "send to")));
+        }
+        let program = &self.image.roles[entry].program;
+        let single;
+        let choices: &[LabelId] = match table {
+            Some(t) => &program.tables[usize::from(t)].labels,
+            None => {
+                single = monitor.transitions[state.first as usize].label;
+                std::slice::from_ref(&single)
+            }
+        };
+        let admission = {
+            let session = self
+                .sessions
+                .by_slot_mut(sslot)
+                .expect("a coroutine's session is resident");
+            if session.status != SessionStatus::Active {
+                return Err(inactive(ctx.session));
+            }
+            let Some(edge) = session.edge_mut(role, chan) else {
+                return Err(self.violation(slot, self.describe(chan, table, "send to")));
+            };
+            if edge.partitioned {
+                edge.send_waiting = true;
+                return Ok(Exec::Blocked(BlockReason::Partitioned { to: chan }));
+            }
+            match edge.buffer.admission(&self.config.buffer) {
+                Admission::Block => {
+                    edge.send_waiting = true;
+                    return Ok(Exec::Blocked(BlockReason::Send { to: chan }));
+                }
+                Admission::Fail => {
+                    return Err(Fault::BufferFull {
+                        session: ctx.session,
+                        from: self.image.symbols.role_name(role),
+                        to: self.image.symbols.role_name(chan),
+                    }
+                    .into())
+                }
+                other => other,
+            }
+        };
+        let precomputed = match val {
+            Some(r) => Some(register(&c.registers, r)?),
+            None => None,
+        };
+        let input = SendDecisionInput {
+            ctx,
+            partner: chan,
+            choices,
+            payload: precomputed,
+            exit_label: state.exit_label,
+            symbols: &self.image.symbols,
+        };
+        let decision = match handler.send_decision_fast_path(&input) {
+            Some(d) => d,
+            None => handler.send_decision(&input),
+        };
+        if let Some(mode) = self.effect_capture() {
+            self.effects.push(EffectTraceEntry {
+                ctx,
+                kind: EffectKind::SendDecision,
+                input: (mode == EffectTraceCaptureMode::Full).then(|| EffectInputSummary {
+                    partner: Some(chan),
+                    labels: choices.to_vec(),
+                    payload: precomputed.cloned(),
+                    action: None,
+                }),
+                outcome: match &decision {
+                    Ok(d) => EffectOutcome::Send(d.clone()),
+                    Err(e) => EffectOutcome::Error(e.clone()),
+                },
+            });
+        }
+        let (label, payload) = match decision {
+            Ok(SendDecision::Deliver { label, payload }) => (label, payload),
+            Ok(SendDecision::Block) => return Ok(Exec::Yielded),
+            Err(e) => return Err(handler_fault(&self.image.symbols, ctx, "send_decision", e)),
+        };
+        let in_choices = choices.contains(&label);
+        let next = match monitor.step(ms, label) {
+            Some(next) if in_choices => next,
+            _ => {
+                let actual = format!(
+                    "send to {} label {}",
+                    self.image.symbols.role_name(chan),
+                    self.image.symbols.label_name(label)
+                );
+                return Err(self.violation(slot, actual));
+            }
+        };
+        let target = match table {
+            Some(t) => program.tables[usize::from(t)]
+                .target(label)
+                .expect("a chosen label is in its table"),
+            None => pc + 1,
+        };
+        self.check_outgoing(ctx, label, &payload)?;
+        let recording = self.obs.is_recording();
+        let session = self
+            .sessions
+            .by_slot_mut(sslot)
+            .expect("a coroutine's session is resident");
+        let receiver = session.slot_of(chan);
+        let edge = session
+            .edge_mut(role, chan)
+            .expect("the edge was found above");
+        let seq = edge.next_send_seq;
+        let event = recording.then(|| MessageEvent {
+            tick: ctx.tick,
+            session: ctx.session,
+            from: role,
+            to: chan,
+            label,
+            seq,
+            payload: payload.clone(),
+        });
+        edge.buffer.commit(
+            admission,
+            Envelope {
+                label,
+                payload,
+                seq,
+                signature: None,
+            },
+        );
+        let delivered = admission != Admission::Drop;
+        let mut wake = None;
+        if delivered {
+            edge.next_send_seq += 1;
+            if edge.recv_waiting {
+                edge.recv_waiting = false;
+                wake = receiver;
+            }
+        }
+        let capacity = edge.buffer.capacity() as u64;
+        if let Some(r) = wake {
+            self.wake_receivers.push(r);
+        }
+        if delivered {
+            if let Some(r) = receiver.and_then(|r| self.coroutines.get_mut(r as usize)) {
+                if let Some(rc) = r.as_mut() {
+                    rc.progress_tokens = rc.progress_tokens.saturating_add(1);
+                }
+            }
+        }
+        let c = self.coro_mut(slot);
+        c.monitor_state = next;
+        c.pc = target;
+        if let Some(event) = event {
+            match admission {
+                Admission::Drop => self.obs.push(ObsEvent::Dropped(event.clone())),
+                Admission::Overwrite => self.obs.push(ObsEvent::Overwritten(event.clone())),
+                Admission::Grow(_) => self.obs.push(ObsEvent::BufferResized {
+                    tick: ctx.tick,
+                    session: ctx.session,
+                    from: role,
+                    to: chan,
+                    capacity,
+                }),
+                _ => {}
+            }
+            if delivered {
+                self.obs.push(if table.is_some() {
+                    ObsEvent::Offered(event)
+                } else {
+                    ObsEvent::Sent(event)
+                });
+            }
+            self.last_output_hint =
+                handler.output_condition_hint(&OutputHintInput { ctx, events: 1 });
+        }
+        Ok(Exec::Continue)
+    }
+
+    /// `Receive` (no table) and `Choose` (with a table).
+    pub(crate) fn exec_recv(
+        &mut self,
+        slot: u32,
+        handler: &dyn EffectHandler,
+        chan: RoleId,
+        dst: Reg,
+        table: Option<TableId>,
+    ) -> Result<Exec, Trap> {
+        let c = self.coroutines[slot as usize]
+            .as_ref()
+            .expect("a picked coroutine is resident");
+        let (entry, ms, role, sslot, pc) = (
+            usize::from(c.entry),
+            c.monitor_state,
+            c.role,
+            c.session_slot,
+            c.pc,
+        );
+        let ctx = EffectContext {
+            tick: self.clock,
+            session: c.session,
+            coro: c.id,
+            role,
+        };
+        let monitor = &self.monitors[entry];
+        let state = *monitor.state(ms);
+        if state.kind != StateKind::Recv
+            || state.partner != chan
+            || (table.is_none() && state.len != 1)
+        {
+            return Err(self.violation(slot, self.describe(chan, table, "receive from")));
+        }
+        register(&c.registers, dst)?;
+        let program = &self.image.roles[entry].program;
+        let session = self
+            .sessions
+            .by_slot_mut(sslot)
+            .expect("a coroutine's session is resident");
+        if session.status != SessionStatus::Active {
+            return Err(inactive(ctx.session));
+        }
+        let sender = session.slot_of(chan);
+        let Some(edge) = session.edge_mut(chan, role) else {
+            return Err(self.violation(slot, self.describe(chan, table, "receive from")));
+        };
+        let Some(envelope) = edge.buffer.peek() else {
+            edge.recv_waiting = true;
+            return Ok(Exec::Blocked(BlockReason::Recv { from: chan }));
+        };
+        let label = envelope.label;
+        if self.config.communication_replay_mode == CommunicationReplayMode::Sequence {
+            let expected = edge.next_recv_seq;
+            let ok = match self.config.buffer.mode {
+                BufferMode::Fifo => envelope.seq == expected,
+                BufferMode::LatestValue => envelope.seq >= expected,
+            };
+            if !ok {
+                return Err(Fault::SequenceMismatch {
+                    session: ctx.session,
+                    from: self.image.symbols.role_name(chan),
+                    to: self.image.symbols.role_name(role),
+                    expected,
+                    actual: envelope.seq,
+                }
+                .into());
+            }
+        }
+        let next = monitor.step(ms, label);
+        let target = match table {
+            Some(t) => program.tables[usize::from(t)].target(label),
+            None => Some(pc + 1),
+        };
+        let (Some(next), Some(target)) = (next, target) else {
+            let actual = format!(
+                "receive from {} label {}",
+                self.image.symbols.role_name(chan),
+                self.image.symbols.label_name(label)
+            );
+            return Err(self.violation(slot, actual));
+        };
+        let result = handler.handle_recv(&RecvInput {
+            ctx,
+            partner: chan,
+            label,
+            payload: &envelope.payload,
+            symbols: &self.image.symbols,
+        });
+        if let Some(mode) = capture_mode(&self.config, &self.effects) {
+            self.effects.push(EffectTraceEntry {
+                ctx,
+                kind: EffectKind::HandleRecv,
+                input: (mode == EffectTraceCaptureMode::Full).then(|| EffectInputSummary {
+                    partner: Some(chan),
+                    labels: vec![label],
+                    payload: Some(envelope.payload.clone()),
+                    action: None,
+                }),
+                outcome: match &result {
+                    Ok(()) => EffectOutcome::Ack,
+                    Err(e) => EffectOutcome::Error(e.clone()),
+                },
+            });
+        }
+        if let Err(e) = result {
+            return Err(handler_fault(&self.image.symbols, ctx, "handle_recv", e));
+        }
+        let envelope = edge
+            .buffer
+            .pop()
+            .expect("the peeked message is still queued");
+        edge.next_recv_seq = envelope.seq + 1;
+        if edge.send_waiting {
+            edge.send_waiting = false;
+            if let Some(s) = sender {
+                self.wake_senders.push(s);
+            }
+        }
+        let event = self.obs.is_recording().then(|| MessageEvent {
+            tick: ctx.tick,
+            session: ctx.session,
+            from: chan,
+            to: role,
+            label,
+            seq: envelope.seq,
+            payload: envelope.payload.clone(),
+        });
+        let c = self.coro_mut(slot);
+        *register_mut(&mut c.registers, dst)? = envelope.payload;
+        c.monitor_state = next;
+        c.pc = target;
+        c.progress_tokens = c.progress_tokens.saturating_sub(1);
+        if let Some(event) = event {
+            self.obs.push(if table.is_some() {
+                ObsEvent::Chose(event)
+            } else {
+                ObsEvent::Received(event)
+            });
+            self.last_output_hint =
+                handler.output_condition_hint(&OutputHintInput { ctx, events: 1 });
+        }
+        Ok(Exec::Continue)
+    }
+
+    /// Size and sort checks of an outgoing payload.
+    #[inline]
+    fn check_outgoing(
+        &self,
+        ctx: EffectContext,
+        label: LabelId,
+        payload: &telltale_compiler::Value,
+    ) -> Result<(), Trap> {
+        let size = payload.encoded_len();
+        if size > self.config.max_payload_bytes {
+            return Err(Fault::PayloadTooLarge {
+                session: ctx.session,
+                role: self.image.symbols.role_name(ctx.role),
+                label: self.image.symbols.label_name(label),
+                size,
+                max: self.config.max_payload_bytes,
+            }
+            .into());
+        }
+        if self.config.payload_validation_mode == crate::config::PayloadValidationMode::Off {
+            return Ok(());
+        }
+        let Some(sort) = self.image.symbols.label(label).map(|l| &l.sort) else {
+            return Ok(());
+        };
+        check_payload(payload, sort, self.config.payload_validation_mode).map_err(|reason| {
+            Trap::from(Fault::PayloadInvalid {
+                session: ctx.session,
+                role: self.image.symbols.role_name(ctx.role),
+                label: self.image.symbols.label_name(label),
+                reason,
+            })
+        })
+    }
+
+    #[cold]
+    fn describe(&self, chan: RoleId, table: Option<TableId>, verb: &str) -> String {
+        let kind = if table.is_some() {
+            "a choice"
+        } else {
+            "a message"
+        };
+        format!("{verb} {} ({kind})", self.image.symbols.role_name(chan))
+    }
+}
+
+#[cold]
+fn handler_fault(symbols: &Symbols, ctx: EffectContext, callback: &str, error: String) -> Trap {
+    Fault::Handler {
+        session: ctx.session,
+        role: symbols.role_name(ctx.role),
+        callback: callback.to_string(),
+        error: classify_effect_error_owned(error),
+    }
+    .into()
+}
+
+#[cold]
+fn inactive(session: u64) -> Trap {
+    Fault::Lifecycle(LifecycleError::NotActive { session }).into()
+}

@@ -1,0 +1,431 @@
+//! One scheduler round, and the run loops built on it.
+//!
+//! A round does, in this order: advance the clock; stop if everything is
+//! done; ingest the handler's topology events (sorted by a deterministic
+//! key); prune expired timeouts; unblock senders whose buffers have room;
+//! unblock receivers whose buffers have data; evaluate progress contracts;
+//! pick ready coroutines by the scheduling policy; execute one instruction
+//! each; then reschedule, block, finish or fault them, recording the events.
+
+use crate::coroutine::CoroStatus;
+use crate::effect::{EffectContext, EffectHandler, TopologyInput};
+use crate::effect_error::classify_effect_error_owned;
+use crate::effect_trace::{EffectKind, EffectOutcome, EffectTraceEntry};
+use crate::event::ObsEvent;
+use crate::exec::{Exec, Trap};
+use crate::fault::{Fault, ProtocolMachineError};
+use crate::machine::ProtocolMachine;
+use crate::session::SessionStatus;
+use crate::topology::TopologyEvent;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use telltale_compiler::Instr;
+
+/// The result of one round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StepResult {
+    /// Work remains.
+    Continue,
+    /// Every coroutine has finished.
+    AllDone,
+    /// Coroutines remain but none can run.
+    Stuck,
+}
+
+/// The result of a run loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunStatus {
+    /// Every coroutine has finished.
+    AllDone,
+    /// Coroutines remain but none can run.
+    Stuck,
+    /// The step or round budget ran out first.
+    BudgetExhausted,
+}
+
+impl ProtocolMachine {
+    /// Runs one round that executes at most one instruction.
+    pub fn step(
+        &mut self,
+        handler: &dyn EffectHandler,
+    ) -> Result<StepResult, ProtocolMachineError> {
+        self.step_round(handler, 1)
+    }
+
+    /// Runs one round that executes one instruction in each of up to `n`
+    /// ready coroutines.
+    pub fn step_round(
+        &mut self,
+        handler: &dyn EffectHandler,
+        n: usize,
+    ) -> Result<StepResult, ProtocolMachineError> {
+        if n == 0 {
+            return Err(ProtocolMachineError::InvalidConcurrency { n });
+        }
+        self.clock += 1;
+        if self.live == 0 {
+            return Ok(StepResult::AllDone);
+        }
+        if self.config.host_contract_assertions {
+            self.check_handler_identity(handler)?;
+        }
+        self.ingest_topology_events(handler)?;
+        self.prune_expired_timeouts();
+        self.try_unblock_senders();
+        self.try_unblock_receivers();
+        self.evaluate_progress_contracts();
+        let mut picked = 0;
+        while picked < n {
+            let Some(slot) = self.pick_ready() else {
+                break;
+            };
+            picked += 1;
+            self.steps += 1;
+            let outcome = self.exec_instr(slot, handler);
+            self.commit_outcome(slot, outcome)?;
+        }
+        if picked == 0 {
+            return Ok(if self.live == 0 {
+                StepResult::AllDone
+            } else {
+                StepResult::Stuck
+            });
+        }
+        Ok(if self.live == 0 {
+            StepResult::AllDone
+        } else {
+            StepResult::Continue
+        })
+    }
+
+    /// Runs rounds of one instruction until done, stuck, a fault, or
+    /// `max_steps` rounds.
+    pub fn run(
+        &mut self,
+        handler: &dyn EffectHandler,
+        max_steps: usize,
+    ) -> Result<RunStatus, ProtocolMachineError> {
+        self.run_concurrent(handler, max_steps, 1)
+    }
+
+    /// Runs rounds of up to `n` instructions until done, stuck, a fault, or
+    /// `max_rounds` rounds.
+    pub fn run_concurrent(
+        &mut self,
+        handler: &dyn EffectHandler,
+        max_rounds: usize,
+        n: usize,
+    ) -> Result<RunStatus, ProtocolMachineError> {
+        for _ in 0..max_rounds {
+            match self.step_round(handler, n)? {
+                StepResult::Continue => {}
+                StepResult::AllDone => return Ok(RunStatus::AllDone),
+                StepResult::Stuck => return Ok(RunStatus::Stuck),
+            }
+        }
+        Ok(if self.live == 0 {
+            RunStatus::AllDone
+        } else {
+            RunStatus::BudgetExhausted
+        })
+    }
+
+    fn pick_ready(&mut self) -> Option<u32> {
+        while let Some(slot) = self.ready.pop() {
+            if let Some(c) = self
+                .coroutines
+                .get_mut(slot as usize)
+                .and_then(Option::as_mut)
+            {
+                c.queued = false;
+                if matches!(c.status, CoroStatus::Ready) {
+                    return Some(slot);
+                }
+            }
+        }
+        None
+    }
+
+    fn commit_outcome(
+        &mut self,
+        slot: u32,
+        outcome: Result<Exec, Trap>,
+    ) -> Result<(), ProtocolMachineError> {
+        let tick = self.clock;
+        let Some(c) = self
+            .coroutines
+            .get_mut(slot as usize)
+            .and_then(Option::as_mut)
+        else {
+            return Ok(());
+        };
+        let coro = c.id;
+        match outcome {
+            Ok(Exec::Continue) => {
+                if self.config.thread_jumps {
+                    let code = &self.image.roles[usize::from(c.entry)].program.code;
+                    if let Some(Instr::Jump { target }) = code.get(c.pc as usize) {
+                        c.pc = *target;
+                    }
+                }
+                let (prio, progress) = (c.priority, c.progress_tokens > 0);
+                if matches!(c.status, CoroStatus::Ready) && !c.queued {
+                    c.queued = true;
+                    self.ready.reschedule(slot, prio, progress);
+                }
+            }
+            Ok(Exec::Yielded) => {
+                if matches!(c.status, CoroStatus::Ready) {
+                    self.obs.push(ObsEvent::Yielded { tick, coro });
+                    self.enqueue(slot);
+                }
+            }
+            Ok(Exec::Blocked(reason)) => {
+                c.status = CoroStatus::Blocked(reason);
+                self.obs.push(ObsEvent::Blocked { tick, coro, reason });
+            }
+            Ok(Exec::Halted) => {
+                if !c.status.is_terminal() {
+                    c.status = CoroStatus::Done;
+                    self.live -= 1;
+                }
+                self.obs.push(ObsEvent::Halted { tick, coro });
+            }
+            Err(Trap(fault)) => {
+                let session = c.session;
+                let fault: Arc<Fault> = Arc::from(fault);
+                if !c.status.is_terminal() {
+                    self.live -= 1;
+                }
+                c.status = CoroStatus::Faulted(fault.clone());
+                self.record_fault(session, coro, &fault);
+                return Err(ProtocolMachineError::Fault {
+                    coro,
+                    session,
+                    fault: (*fault).clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn record_fault(&mut self, session: u64, coro: u32, fault: &Arc<Fault>) {
+        let tick = self.clock;
+        self.obs.push(ObsEvent::FailureBranchEntered {
+            tick,
+            session,
+            coro,
+            fault: fault.clone(),
+        });
+        self.obs.push(ObsEvent::Faulted {
+            tick,
+            coro,
+            fault: fault.clone(),
+        });
+    }
+
+    #[cold]
+    fn check_handler_identity(
+        &mut self,
+        handler: &dyn EffectHandler,
+    ) -> Result<(), ProtocolMachineError> {
+        let id = handler.handler_identity();
+        match &self.handler_identity {
+            None => {
+                self.handler_identity = Some(id.to_string());
+                Ok(())
+            }
+            Some(known) if known == id => Ok(()),
+            Some(known) => Err(ProtocolMachineError::HostContract(format!(
+                "handler identity changed from `{known}` to `{id}`"
+            ))),
+        }
+    }
+
+    fn ingest_topology_events(
+        &mut self,
+        handler: &dyn EffectHandler,
+    ) -> Result<(), ProtocolMachineError> {
+        let tick = self.clock;
+        let mut events = handler
+            .topology_events(&TopologyInput { tick })
+            .map_err(|e| ProtocolMachineError::Topology(classify_effect_error_owned(e)))?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.apply_topology(events.as_mut_slice(), tick)
+    }
+
+    #[cold]
+    fn apply_topology(
+        &mut self,
+        events: &mut [TopologyEvent],
+        tick: u64,
+    ) -> Result<(), ProtocolMachineError> {
+        if self.config.host_contract_assertions && !events.windows(2).all(|w| w[0] < w[1]) {
+            return Err(ProtocolMachineError::HostContract(
+                "topology events are not strictly ordered".into(),
+            ));
+        }
+        events.sort();
+        if self.effects.is_recording()
+            && self.config.effect_trace_capture_mode != crate::config::EffectTraceCaptureMode::Off
+        {
+            self.effects.push(EffectTraceEntry {
+                ctx: EffectContext {
+                    tick,
+                    session: 0,
+                    coro: 0,
+                    role: 0,
+                },
+                kind: EffectKind::Topology,
+                input: None,
+                outcome: EffectOutcome::Topology(events.to_vec()),
+            });
+        }
+        for event in events.iter() {
+            self.obs.push(ObsEvent::Topology {
+                tick,
+                event: event.clone(),
+            });
+            match *event {
+                TopologyEvent::Crash { session, role } => self.crash(session, role),
+                TopologyEvent::Partition { session, from, to } => {
+                    if let Some(edge) = self
+                        .sessions
+                        .slot(session)
+                        .and_then(|s| self.sessions.by_slot_mut(s))
+                        .and_then(|s| s.edge_mut(from, to))
+                    {
+                        edge.partitioned = true;
+                    }
+                }
+                TopologyEvent::Heal { session, from, to } => {
+                    let Some(sslot) = self.sessions.slot(session) else {
+                        continue;
+                    };
+                    if let Some(s) = self.sessions.by_slot_mut(sslot) {
+                        let sender = s.slot_of(from);
+                        if let Some(edge) = s.edge_mut(from, to) {
+                            edge.partitioned = false;
+                            if edge.send_waiting {
+                                edge.send_waiting = false;
+                                if let Some(slot) = sender {
+                                    self.wake_senders.push(slot);
+                                }
+                            }
+                        }
+                    }
+                }
+                TopologyEvent::Timeout {
+                    session,
+                    after_ticks,
+                } => {
+                    self.timeouts
+                        .insert((tick.saturating_add(after_ticks), session));
+                }
+                TopologyEvent::Cancel { session } => {
+                    let _ = self.cancel_session(session);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn crash(&mut self, session: u64, role: u16) {
+        let Some(slot) = self.sessions.get(session).and_then(|s| s.slot_of(role)) else {
+            return;
+        };
+        let Some(c) = self
+            .coroutines
+            .get_mut(slot as usize)
+            .and_then(Option::as_mut)
+        else {
+            return;
+        };
+        if c.status.is_terminal() {
+            return;
+        }
+        let fault = Arc::new(Fault::Crashed {
+            session,
+            role: self.image.symbols.role_name(role),
+        });
+        c.status = CoroStatus::Faulted(fault.clone());
+        let coro = c.id;
+        self.live -= 1;
+        self.record_fault(session, coro, &fault);
+    }
+
+    fn prune_expired_timeouts(&mut self) {
+        while let Some(&(deadline, session)) = self.timeouts.first() {
+            if deadline > self.clock {
+                break;
+            }
+            self.timeouts.pop_first();
+            let active = self
+                .sessions
+                .get(session)
+                .is_some_and(|s| s.status == SessionStatus::Active);
+            if active {
+                self.obs.push(ObsEvent::TimeoutIssued {
+                    tick: self.clock,
+                    session,
+                });
+                let _ = self.cancel_session(session);
+            }
+        }
+    }
+
+    fn try_unblock_senders(&mut self) {
+        if self.wake_senders.is_empty() {
+            return;
+        }
+        let mut woken = std::mem::take(&mut self.wake_scratch);
+        std::mem::swap(&mut woken, &mut self.wake_senders);
+        for &slot in &woken {
+            self.unblock(slot, true);
+        }
+        woken.clear();
+        self.wake_scratch = woken;
+    }
+
+    fn try_unblock_receivers(&mut self) {
+        if self.wake_receivers.is_empty() {
+            return;
+        }
+        let mut woken = std::mem::take(&mut self.wake_scratch);
+        std::mem::swap(&mut woken, &mut self.wake_receivers);
+        for &slot in &woken {
+            self.unblock(slot, false);
+        }
+        woken.clear();
+        self.wake_scratch = woken;
+    }
+
+    #[inline]
+    fn unblock(&mut self, slot: u32, sender: bool) {
+        let Some(c) = self
+            .coroutines
+            .get_mut(slot as usize)
+            .and_then(Option::as_mut)
+        else {
+            return;
+        };
+        let waiting = match c.status {
+            CoroStatus::Blocked(crate::coroutine::BlockReason::Recv { .. }) => !sender,
+            CoroStatus::Blocked(_) => sender,
+            _ => false,
+        };
+        if waiting {
+            c.status = CoroStatus::Ready;
+            self.enqueue(slot);
+        }
+    }
+
+    /// Progress contracts hook: this machine has no contracts beyond the
+    /// progress tokens kept incrementally on message arrival, so there is
+    /// nothing to recompute here.
+    #[inline]
+    fn evaluate_progress_contracts(&mut self) {}
+}

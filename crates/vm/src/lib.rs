@@ -1,0 +1,68 @@
+//! The Telltale protocol machine.
+//!
+//! The machine runs compiled local types as bytecode, one coroutine per
+//! (session, role), under a deterministic scheduler, and checks every
+//! communication against the endpoint's monitor state. Hosts plug in through
+//! the synchronous [`EffectHandler`] trait.
+//!
+//! Invariants: the hot path never compares strings (roles, labels, edges and
+//! handlers are small integers); bounded traces never grow past their bound;
+//! two runs with the same image, configuration and effect outcomes produce
+//! identical traces.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod bench;
+pub mod buffer;
+pub mod config;
+pub mod coroutine;
+pub mod default_handler;
+pub mod effect;
+pub mod effect_error;
+pub mod effect_trace;
+pub mod event;
+mod exec;
+mod exec_comm;
+pub mod fault;
+pub mod ids;
+pub mod kernel;
+pub mod loader;
+pub mod machine;
+pub mod payload;
+pub mod replay;
+pub mod scheduler;
+pub mod session;
+pub mod topology;
+pub mod trace;
+
+pub use buffer::{BackpressurePolicy, BoundedBuffer, BufferConfig, BufferMode, Envelope};
+pub use config::{
+    CommunicationReplayMode, Config, ConfigError, EffectTraceCaptureMode, MessageAuth,
+    PayloadValidationMode,
+};
+pub use coroutine::{BlockReason, CoroStatus, CoroutineView};
+pub use default_handler::{DefaultHandler, DEFAULT_LOOP_BUDGET};
+pub use effect::{
+    AcquireDecision, AcquireInput, ChooseInput, EffectContext, EffectHandler, InvokeInput,
+    OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision, SendDecisionInput,
+    TopologyInput, DEFAULT_HANDLER_ID,
+};
+pub use effect_error::{
+    classify_effect_error, classify_effect_error_owned, EffectError, EffectErrorCategory,
+};
+pub use effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
+pub use event::{MessageEvent, ObsEvent};
+pub use fault::{Fault, LifecycleError, ProtocolMachineError};
+pub use ids::{CoroId, HandlerId, SessionId, Tick};
+pub use kernel::{RunStatus, StepResult};
+pub use loader::{load_all_roles, load_image_all_roles};
+pub use machine::{ProtocolMachine, SessionRequest};
+pub use replay::{
+    run_record_replay_conformance, ConformanceError, ConformanceReport, RecordingEffectHandler,
+    ReplayEffectHandler,
+};
+pub use scheduler::SchedulerPolicy;
+pub use session::{ClosedSessionSummary, SessionStatus};
+pub use telltale_compiler::{CodeImage, Value};
+pub use topology::TopologyEvent;
+pub use trace::TraceRetention;

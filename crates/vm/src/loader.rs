@@ -1,0 +1,29 @@
+//! Loading helpers for hosts and the CLI: from local types to a machine
+//! with one session of every role.
+
+use crate::config::Config;
+use crate::fault::ProtocolMachineError;
+use crate::machine::ProtocolMachine;
+use telltale_compiler::CodeImage;
+use telltale_types::{GlobalType, LocalType, Role};
+
+/// Compiles every role's local type into one image, loads it, and opens one
+/// session with every role (all edges bound to the default handler).
+pub fn load_all_roles(
+    global: Option<&GlobalType>,
+    locals: &[(Role, LocalType)],
+    config: Config,
+) -> Result<ProtocolMachine, ProtocolMachineError> {
+    let image = CodeImage::build(global, locals)?;
+    load_image_all_roles(image, config)
+}
+
+/// Loads a validated image and opens one session with every role.
+pub fn load_image_all_roles(
+    image: CodeImage,
+    config: Config,
+) -> Result<ProtocolMachine, ProtocolMachineError> {
+    let mut machine = ProtocolMachine::new(image, config)?;
+    machine.open_all_roles()?;
+    Ok(machine)
+}

@@ -1,0 +1,259 @@
+//! The session store: per-session roles, edges, buffers and lifecycle.
+
+use crate::buffer::{BoundedBuffer, BufferConfig};
+use crate::ids::{HandlerId, IdMap, SessionId};
+use serde::{Deserialize, Serialize};
+use telltale_compiler::RoleId;
+
+/// The lifecycle phase of a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionStatus {
+    /// Open and running.
+    Active,
+    /// Declared for graceful shutdown (close currently goes straight to `Closed`).
+    Draining,
+    /// Closed; reapable once its coroutines are terminal.
+    Closed,
+    /// Cancelled by the host or a timeout.
+    Cancelled,
+    /// A coroutine of the session faulted.
+    Faulted,
+}
+
+/// One directed edge: its buffer, handler binding and wait flags.
+#[derive(Clone, Debug)]
+pub(crate) struct Edge {
+    pub(crate) buffer: BoundedBuffer,
+    pub(crate) handler: HandlerId,
+    pub(crate) next_send_seq: u64,
+    pub(crate) next_recv_seq: u64,
+    pub(crate) recv_waiting: bool,
+    pub(crate) send_waiting: bool,
+    pub(crate) partitioned: bool,
+}
+
+/// A session: its roles, their coroutines and the edges between them.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// Unique id.
+    pub id: SessionId,
+    /// Lifecycle phase.
+    pub status: SessionStatus,
+    /// Close epoch counter.
+    pub epoch: u64,
+    /// Participating roles (image role ids).
+    pub roles: Vec<RoleId>,
+    width: usize,
+    pub(crate) edges: Vec<Edge>,
+    pub(crate) coro_slots: Vec<u32>,
+    pub(crate) opener: Option<u32>,
+}
+
+/// Marker for "no coroutine" in a session's role table.
+pub(crate) const NO_SLOT: u32 = u32::MAX;
+
+impl Session {
+    #[inline]
+    pub(crate) fn edge_index(&self, from: RoleId, to: RoleId) -> usize {
+        usize::from(from) * self.width + usize::from(to)
+    }
+
+    #[inline]
+    pub(crate) fn edge_mut(&mut self, from: RoleId, to: RoleId) -> Option<&mut Edge> {
+        if usize::from(from) >= self.width || usize::from(to) >= self.width {
+            return None;
+        }
+        let i = self.edge_index(from, to);
+        self.edges.get_mut(i)
+    }
+
+    /// The coroutine slot of a role, if the role takes part.
+    #[inline]
+    pub(crate) fn slot_of(&self, role: RoleId) -> Option<u32> {
+        self.coro_slots
+            .get(usize::from(role))
+            .copied()
+            .filter(|s| *s != NO_SLOT)
+    }
+
+    /// The handler bound to the edge `from -> to`.
+    pub fn edge_handler(&self, from: RoleId, to: RoleId) -> Option<HandlerId> {
+        if usize::from(from) >= self.width || usize::from(to) >= self.width {
+            return None;
+        }
+        Some(self.edges[self.edge_index(from, to)].handler)
+    }
+
+    /// Number of messages queued on the edge `from -> to`.
+    pub fn queued(&self, from: RoleId, to: RoleId) -> usize {
+        if usize::from(from) >= self.width || usize::from(to) >= self.width {
+            return 0;
+        }
+        self.edges[self.edge_index(from, to)].buffer.len()
+    }
+}
+
+/// What remains of a reaped session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedSessionSummary {
+    /// The session.
+    pub session: SessionId,
+    /// Its final epoch.
+    pub epoch: u64,
+    /// Its final status.
+    pub status: SessionStatus,
+}
+
+/// All sessions, in a slab with slot reuse so reaped memory is recycled.
+#[derive(Clone, Debug, Default)]
+pub struct SessionStore {
+    slots: Vec<Option<Session>>,
+    free: Vec<u32>,
+    index: IdMap<SessionId, u32>,
+    next_id: SessionId,
+    active: usize,
+    finished: Vec<SessionId>,
+}
+
+impl SessionStore {
+    /// Allocates a session with edges for an image of `width` roles.
+    pub(crate) fn allocate(
+        &mut self,
+        roles: Vec<RoleId>,
+        width: usize,
+        config: &BufferConfig,
+        handlers: &[HandlerId],
+    ) -> (SessionId, u32) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let edges = (0..width * width)
+            .map(|i| Edge {
+                buffer: BoundedBuffer::new(config),
+                handler: handlers.get(i).copied().unwrap_or(0),
+                next_send_seq: 0,
+                next_recv_seq: 0,
+                recv_waiting: false,
+                send_waiting: false,
+                partitioned: false,
+            })
+            .collect();
+        let session = Session {
+            id,
+            status: SessionStatus::Active,
+            epoch: 0,
+            roles,
+            width,
+            edges,
+            coro_slots: vec![NO_SLOT; width],
+            opener: None,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(session);
+                slot
+            }
+            None => {
+                self.slots.push(Some(session));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.index.insert(id, slot);
+        self.active += 1;
+        (id, slot)
+    }
+
+    /// The slot of a session id.
+    pub(crate) fn slot(&self, id: SessionId) -> Option<u32> {
+        self.index.get(&id).copied()
+    }
+
+    /// A session by id.
+    pub fn get(&self, id: SessionId) -> Option<&Session> {
+        self.slot(id).and_then(|s| self.by_slot(s))
+    }
+
+    #[inline]
+    pub(crate) fn by_slot(&self, slot: u32) -> Option<&Session> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    #[inline]
+    pub(crate) fn by_slot_mut(&mut self, slot: u32) -> Option<&mut Session> {
+        self.slots.get_mut(slot as usize).and_then(Option::as_mut)
+    }
+
+    /// Moves an active session to a terminal phase (`Closed`, `Cancelled` or
+    /// `Faulted`): clears its buffers and, for `Closed`, advances the epoch.
+    /// Returns the new epoch.
+    pub(crate) fn finish(&mut self, slot: u32, status: SessionStatus) -> Option<u64> {
+        let session = self.slots.get_mut(slot as usize)?.as_mut()?;
+        if !matches!(
+            session.status,
+            SessionStatus::Active | SessionStatus::Draining
+        ) {
+            return None;
+        }
+        session.status = status;
+        for edge in &mut session.edges {
+            edge.buffer.clear();
+            edge.recv_waiting = false;
+            edge.send_waiting = false;
+        }
+        if status == SessionStatus::Closed {
+            session.epoch += 1;
+        }
+        self.active -= 1;
+        self.finished.push(session.id);
+        Some(session.epoch)
+    }
+
+    /// Sessions that are no longer active and not yet reaped, oldest first.
+    pub(crate) fn finished_ids(&self) -> &[SessionId] {
+        &self.finished
+    }
+
+    /// Releases the given finished sessions.
+    pub(crate) fn reap(&mut self, ids: &[SessionId]) -> Vec<ClosedSessionSummary> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(slot) = self.index.remove(id) {
+                if let Some(s) = self.slots[slot as usize].take() {
+                    out.push(ClosedSessionSummary {
+                        session: s.id,
+                        epoch: s.epoch,
+                        status: s.status,
+                    });
+                }
+                self.free.push(slot);
+            }
+        }
+        let reaped: std::collections::BTreeSet<SessionId> = ids.iter().copied().collect();
+        self.finished.retain(|id| !reaped.contains(id));
+        if self.index.is_empty() {
+            self.index.shrink_to_fit();
+        }
+        out
+    }
+
+    /// Number of active sessions.
+    pub fn active_count(&self) -> usize {
+        self.active
+    }
+
+    /// Number of resident sessions, including finished ones not yet reaped.
+    pub fn live_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The id the next session will get.
+    pub fn next_session_id(&self) -> SessionId {
+        self.next_id
+    }
+
+    /// Ids of resident sessions, sorted.
+    pub fn ids(&self) -> Vec<SessionId> {
+        let mut ids: Vec<SessionId> = self.index.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+}

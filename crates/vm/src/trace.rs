@@ -1,0 +1,122 @@
+//! Append-only traces with bounded retention.
+
+use serde::{Deserialize, Serialize};
+
+/// How many entries a trace keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TraceRetention {
+    /// Every entry.
+    KeepAll,
+    /// The most recent `n` entries, in a ring buffer.
+    KeepLast(usize),
+    /// None (only the count of pushed entries is kept).
+    Off,
+}
+
+/// A trace log: a ring buffer when retention is bounded, so that pushing
+/// never shifts and memory never grows past the bound. A full ring
+/// overwrites its oldest entry in place.
+#[derive(Clone, Debug)]
+pub struct TraceLog<T> {
+    retention: TraceRetention,
+    entries: Vec<T>,
+    /// Index of the oldest entry once the ring is full (0 otherwise).
+    start: usize,
+    pushed: u64,
+}
+
+impl<T> TraceLog<T> {
+    /// An empty log with the given retention.
+    pub fn new(retention: TraceRetention) -> Self {
+        TraceLog {
+            retention,
+            entries: Vec::new(),
+            start: 0,
+            pushed: 0,
+        }
+    }
+
+    /// Whether entries are kept at all (callers skip building them if not).
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        !matches!(
+            self.retention,
+            TraceRetention::Off | TraceRetention::KeepLast(0)
+        )
+    }
+
+    /// Appends an entry, evicting the oldest when the ring is full.
+    #[inline]
+    pub fn push(&mut self, entry: T) {
+        self.pushed += 1;
+        match self.retention {
+            TraceRetention::KeepAll => self.entries.push(entry),
+            TraceRetention::KeepLast(0) | TraceRetention::Off => {}
+            TraceRetention::KeepLast(n) => {
+                if self.entries.len() < n {
+                    self.entries.push(entry);
+                } else {
+                    self.entries[self.start] = entry;
+                    self.start = if self.start + 1 == n {
+                        0
+                    } else {
+                        self.start + 1
+                    };
+                }
+            }
+        }
+    }
+
+    /// The retained entries, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.entries[self.start..]
+            .iter()
+            .chain(self.entries[..self.start].iter())
+    }
+
+    /// Number of retained entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no entry is retained.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of entries ever pushed, retained or not.
+    pub fn pushed(&self) -> u64 {
+        self.pushed
+    }
+}
+
+impl<T: Clone> TraceLog<T> {
+    /// A copy of the retained entries, oldest first.
+    pub fn to_vec(&self) -> Vec<T> {
+        self.iter().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(retention: TraceRetention, pushes: u32, expected: &[u32]) {
+        let mut log = TraceLog::new(retention);
+        for i in 0..pushes {
+            log.push(i);
+        }
+        assert_eq!(log.to_vec(), expected, "{retention:?}");
+        assert_eq!(log.pushed(), u64::from(pushes));
+    }
+
+    #[test]
+    fn retention_bounds_the_log() {
+        check(TraceRetention::KeepAll, 4, &[0, 1, 2, 3]);
+        check(TraceRetention::KeepLast(2), 5, &[3, 4]);
+        check(TraceRetention::KeepLast(3), 7, &[4, 5, 6]);
+        check(TraceRetention::KeepLast(3), 2, &[0, 1]);
+        check(TraceRetention::KeepLast(0), 5, &[]);
+        check(TraceRetention::Off, 5, &[]);
+    }
+}
