@@ -8,6 +8,7 @@ mod commands;
 mod graph;
 mod input;
 mod protocol_file;
+mod serve_decider;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     Fmt(commands::fmt::FmtArgs),
     /// Show the desugared protocol and its lowered global type.
     Explain(commands::explain::ExplainArgs),
+    /// Run one role of a protocol as a process over TCP, printing every
+    /// message it sends and receives.
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => commands::graph::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match result {
         Ok(code) => code,

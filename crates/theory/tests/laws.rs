@@ -79,3 +79,17 @@ proptest! {
         }
     }
 }
+
+/// The generator must produce varied shapes, or the laws above prove little.
+#[test]
+fn generator_covers_recursion_choices_and_size() {
+    let samples: Vec<_> = (0..200u64)
+        .map(|seed| support::well_formed_global(seed, 30))
+        .collect();
+    let text: Vec<String> = samples.iter().map(ToString::to_string).collect();
+    assert!(text.iter().any(|t| t.contains("rec ")));
+    assert!(text.iter().filter(|t| t.contains(", ")).count() > 20);
+    assert!(samples.iter().any(|g| g.message_count() >= 20));
+    assert!(samples.iter().all(|g| g.message_count() <= 120));
+    assert!(samples.iter().any(|g| g.roles().len() == 4));
+}

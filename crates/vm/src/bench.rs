@@ -259,7 +259,14 @@ pub fn request_response_image() -> Result<CodeImage, ProtocolMachineError> {
     )?)
 }
 
-/// Opens `count` two-message sessions, runs them all, closes and reaps them.
+/// Sessions opened, run, closed and reaped together in one wave of the
+/// session workload.
+pub const SESSION_WAVE: u64 = 1024;
+
+/// Session churn: `count` two-message sessions opened, run, closed and
+/// reaped in waves of [`SESSION_WAVE`] (timed), after an untimed phase that
+/// opens all `count` sessions at once to measure resident bytes per idle
+/// session (then cancels and reaps them).
 pub fn sessions(count: u64) -> Result<BenchReport, ProtocolMachineError> {
     let mut machine = ProtocolMachine::new(request_response_image()?, bench_config())?;
     let handler = CountingHandler {
@@ -267,19 +274,31 @@ pub fn sessions(count: u64) -> Result<BenchReport, ProtocolMachineError> {
         made: Cell::new(0),
     };
     let rss_before = proc_status_kib("VmRSS:");
-    let watch = Stopwatch::start();
     let mut ids = Vec::with_capacity(count as usize);
     for _ in 0..count {
         ids.push(machine.open_all_roles()?);
     }
     let rss_open = proc_status_kib("VmRSS:");
-    machine.run(&handler, usize::MAX)?;
-    for sid in &ids {
-        if let Some(first) = machine.coroutines_of(*sid).first().copied() {
-            machine.close_session(*sid, first)?;
-        }
+    for sid in ids.drain(..) {
+        machine.cancel_session(sid)?;
     }
     machine.reap_closed_sessions();
+    let watch = Stopwatch::start();
+    let mut remaining = count;
+    while remaining > 0 {
+        let wave = remaining.min(SESSION_WAVE);
+        remaining -= wave;
+        for _ in 0..wave {
+            ids.push(machine.open_all_roles()?);
+        }
+        machine.run(&handler, usize::MAX)?;
+        for sid in ids.drain(..) {
+            if let Some(first) = machine.coroutines_of(sid).first().copied() {
+                machine.close_session(sid, first)?;
+            }
+        }
+        machine.reap_closed_sessions();
+    }
     let times = watch.stop();
     let seconds = times.0;
     let mut r = report("sessions", count * 2, times);

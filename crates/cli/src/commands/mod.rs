@@ -5,4 +5,5 @@ pub mod explain;
 pub mod fmt;
 pub mod graph;
 pub mod project;
+pub mod serve;
 pub mod subtype;

@@ -70,12 +70,22 @@ impl Generator {
         let (sender, receiver) = (ROLES[sender], ROLES[receiver]);
         let branches: Vec<(Label, GlobalType)> = if count == 1 || self.random.chance(40) {
             let next = self.node(scope, true);
-            labels.into_iter().map(|l| (l, next.clone())).collect()
+            // Copies count against the size budget; without room for them
+            // the choice keeps a single branch, so sizes stay bounded.
+            let copies = (count - 1) * next.message_count();
+            let kept = if copies <= self.budget { count } else { 1 };
+            self.budget -= if kept > 1 { copies } else { 0 };
+            labels
+                .into_iter()
+                .take(kept)
+                .map(|l| (l, next.clone()))
+                .collect()
         } else {
             labels
                 .into_iter()
                 .map(|label| {
                     let mut next = self.node(scope, true);
+                    self.budget = self.budget.saturating_sub(ROLES.len() - 2);
                     for other in ROLES.iter().rev() {
                         if *other != sender && *other != receiver {
                             next =

@@ -1,0 +1,101 @@
+//! `tell serve FILE --role R --roster roster.toml`: one role of a protocol
+//! as a process over TCP.
+
+use crate::input::read_file;
+use crate::protocol_file::{parse_param, ProtocolFile};
+use crate::serve_decider::SeededDecider;
+use anyhow::{anyhow, Context, Result};
+use clap::Args;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use telltale_choreography::{program_from_local, InterpretConfig};
+use telltale_theory::projection::project;
+use telltale_transport::{serve, Roster, TcpConfig};
+use telltale_types::Role;
+
+/// Arguments of `tell serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The protocol file.
+    pub file: PathBuf,
+    /// The role this process plays.
+    #[arg(long)]
+    pub role: String,
+    /// The roster: every role's address (and optional public key), in TOML.
+    #[arg(long)]
+    pub roster: PathBuf,
+    /// Which protocol of the file (default: the only one).
+    #[arg(long)]
+    pub protocol: Option<String>,
+    /// A role-family size, e.g. `--param N=4` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, u64)>,
+    /// Seed of the built-in decider (branch choices and payloads).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// How many choices the decider makes freely before it steers every
+    /// loop to its exit.
+    #[arg(long, default_value_t = 3)]
+    pub free_choices: u64,
+    /// Seconds allowed for connecting and for each send or receive.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+    /// Stop with an error after this many communications.
+    #[arg(long)]
+    pub max_steps: Option<u64>,
+}
+
+/// Runs the command: exit 0 when the role finishes its protocol, 1 when the
+/// run fails (a peer disconnects, times out, or breaks the protocol).
+pub fn run(args: &ServeArgs) -> Result<ExitCode> {
+    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
+    let protocol = ProtocolFile::load(&args.file)?.lower_one(args.protocol.as_deref(), &params)?;
+    let role = Role::new(&args.role);
+    if !protocol.roles.contains(&role) {
+        let known: Vec<&str> = protocol.roles.iter().map(|r| r.as_str()).collect();
+        anyhow::bail!(
+            "no role `{role}` in protocol `{}` (roles: {})",
+            protocol.name,
+            known.join(", ")
+        );
+    }
+    let local = project(&protocol.global, &role).context("projection failed")?;
+    let program = program_from_local(&local).map_err(|e| anyhow!("{e}"))?;
+    let protocol_id = protocol.global.content_id()?;
+    let roster_text = read_file(&args.roster)?;
+    let roster = Roster::from_toml_str(&roster_text)
+        .with_context(|| format!("invalid roster `{}`", args.roster.display()))?;
+    let (mut config, address) = TcpConfig::from_roster(role.clone(), protocol_id, &roster, None)?;
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    config.connect_deadline = timeout;
+    config.send_timeout = timeout;
+    config.recv_timeout = timeout;
+    let mut decider = SeededDecider::new(args.seed, args.free_choices);
+    let limits = InterpretConfig {
+        max_steps: args.max_steps,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
+        serve(listener, config, &program, &mut decider, limits)
+            .await
+            .map_err(|e| anyhow!("{e}"))
+    });
+    match outcome {
+        Ok(summary) => {
+            println!("{role} finished after {} communications", summary.steps);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            eprintln!("error: role {role} failed: {err:#}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

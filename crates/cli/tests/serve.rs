@@ -1,0 +1,153 @@
+//! `tell serve` end to end: roles as separate processes over loopback TCP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tell-serve-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A roster with a free loopback port per role.
+fn write_roster(dir: &Path, roles: &[&str]) -> PathBuf {
+    let listeners: Vec<TcpListener> = roles
+        .iter()
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let mut text = String::new();
+    for (role, listener) in roles.iter().zip(&listeners) {
+        let address = listener.local_addr().unwrap();
+        text.push_str(&format!("[roles.{role}]\naddress = \"{address}\"\n\n"));
+    }
+    drop(listeners);
+    let path = dir.join("roster.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn spawn_role(protocol: &Path, role: &str, roster: &Path, dir: &Path, extra: &[&str]) -> Child {
+    let out = std::fs::File::create(dir.join(format!("{role}.out"))).unwrap();
+    let err = std::fs::File::create(dir.join(format!("{role}.err"))).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_tell"))
+        .arg("serve")
+        .arg(protocol)
+        .args(["--role", role, "--roster"])
+        .arg(roster)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a child with a deadline, killing it if the deadline passes.
+fn wait_with_deadline(child: &mut Child, deadline: Duration) -> Option<i32> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_default()
+}
+
+#[test]
+fn three_buyers_run_as_three_processes() {
+    let dir = scratch_dir("three-buyer");
+    let roles = ["Alice", "Bob", "Seller"];
+    let roster = write_roster(&dir, &roles);
+    let protocol = workspace_root().join("examples/three_buyer.tell");
+    let mut children: Vec<Child> = roles
+        .iter()
+        .map(|role| {
+            spawn_role(
+                &protocol,
+                role,
+                &roster,
+                &dir,
+                &["--timeout", "20", "--seed", "1"],
+            )
+        })
+        .collect();
+    for (role, child) in roles.iter().zip(&mut children) {
+        let code = wait_with_deadline(child, Duration::from_secs(60));
+        assert_eq!(
+            code,
+            Some(0),
+            "{role} failed:\n{}",
+            read(&dir, &format!("{role}.err"))
+        );
+    }
+    let alice = read(&dir, "Alice.out");
+    let seller = read(&dir, "Seller.out");
+    // Every message Alice sends to the seller is received by the seller, in order.
+    let sent: Vec<String> = alice
+        .lines()
+        .filter_map(|l| l.strip_prefix("Alice -> Seller : "))
+        .map(str::to_string)
+        .collect();
+    let received: Vec<String> = seller
+        .lines()
+        .filter_map(|l| l.strip_prefix("Seller <- Alice : "))
+        .map(str::to_string)
+        .collect();
+    assert!(!sent.is_empty(), "{alice}");
+    assert_eq!(sent, received);
+    for role in roles {
+        assert!(read(&dir, &format!("{role}.out")).contains(&format!("{role} finished after")));
+    }
+}
+
+#[test]
+fn a_killed_peer_is_reported_as_a_disconnect() {
+    let dir = scratch_dir("kill");
+    let protocol = dir.join("forever.tell");
+    std::fs::write(
+        &protocol,
+        "protocol Forever =\n  roles Ticker, Tocker\n  loop forever\n    Ticker -> Tocker : Tick\n    Tocker -> Ticker : Tock\n",
+    )
+    .unwrap();
+    let roster = write_roster(&dir, &["Ticker", "Tocker"]);
+    let mut ticker = spawn_role(&protocol, "Ticker", &roster, &dir, &["--timeout", "10"]);
+    let mut tocker = spawn_role(&protocol, "Tocker", &roster, &dir, &["--timeout", "10"]);
+    // Let the two exchange messages, then kill one of them mid-run.
+    let start = Instant::now();
+    while read(&dir, "Ticker.out").lines().count() < 20 && start.elapsed() < Duration::from_secs(30)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    tocker.kill().unwrap();
+    let _ = tocker.wait();
+    let code = wait_with_deadline(&mut ticker, Duration::from_secs(15));
+    assert_eq!(
+        code,
+        Some(1),
+        "the survivor must fail, not hang:\n{}",
+        read(&dir, "Ticker.err")
+    );
+    let err = read(&dir, "Ticker.err");
+    assert!(
+        err.contains("Tocker"),
+        "the error names the lost peer: {err}"
+    );
+    assert!(err.to_lowercase().contains("disconnect"), "{err}");
+}

@@ -1,0 +1,150 @@
+//! The `choreography!` macro of Telltale: a `.tell` protocol becomes a typed
+//! Rust API at compile time.
+//!
+//! ```ignore
+//! telltale_macros::choreography!(r#"
+//! protocol PingPong =
+//!   roles Pinger, Ponger
+//!   Pinger -> Ponger : Ping of Nat
+//!   Ponger -> Pinger : Pong of Nat
+//! "#);
+//!
+//! // In Pinger's task, over any `ChoreoHandler`:
+//! let answer = ping_pong::run_pinger(&mut handler, &mut (), |s| async move {
+//!     let s = s.send(ping_pong::Ping(7)).await?;
+//!     let (ping_pong::Pong(n), s) = s.recv().await?;
+//!     Ok(s.finish(n))
+//! })
+//! .await?;
+//! ```
+//!
+//! The macro takes the protocol inline (`choreography!("...")`) or from a
+//! file (`choreography!(file = "protocols/ping_pong.tell")`, relative to the
+//! calling crate's `CARGO_MANIFEST_DIR`; `.nuscr`/`.scr` files use the
+//! Scribble front-end). It parses, lowers and projects the protocol while
+//! compiling; any diagnostic becomes a `compile_error!` with the DSL's
+//! `line:col` and the rendered diagnostic, pointing inside the literal when
+//! the compiler allows it and at the literal otherwise.
+//!
+//! # What is generated
+//!
+//! For every top-level protocol, a module named after it in snake case
+//! (`PingPong` → `ping_pong`) at the call site, holding:
+//!
+//! - `NAME` and `GLOBAL_TYPE` (the lowered global type as text);
+//! - `Role`, an enum of the roles, and one unit struct per role (the role at
+//!   the type level);
+//! - one message type per label: a unit struct for a unit payload, a tuple
+//!   struct for a single sort or a product, a struct with named fields for a
+//!   record. Sorts map to unit → `()`, bool → `bool`, nat → `u64`, int →
+//!   `i64`, real → `f64`, string → `String`, bytes → `Vec<u8>`, product →
+//!   tuple, nested record → a generated `<Message>Part<n>` struct, and a
+//!   named type `a.B` → the Rust path `a::B` as seen from the call site
+//!   (it must implement serde's `Serialize` and `Deserialize`; it travels as
+//!   postcard bytes). A label that would clash with a role or a generated
+//!   name gets a `Msg` suffix;
+//! - per role `R`: `RStart`, the first state, and
+//!   `run_r(handler, endpoint, body)`, which checks the handler plays `R`
+//!   and runs `body` on the first state. `body` must return the
+//!   `Finished` value that only the `End` state's `finish`/`end` produce, so
+//!   a role that stops early does not compile;
+//! - the `session` module with the states: `Session<'h, H, S>` over a
+//!   descriptor `S`, one of `Send<R, M, Next>` (method `send(M)`),
+//!   `Recv<R, M, Next>` (method `recv() -> (M, next)`), `Select<R, C>`
+//!   (method `select(M)` for any message `M` the choice offers),
+//!   `Branch<R, C>` (method `branch()` returning the enum `R…Branch<n>` with
+//!   one variant per message, each carrying the message and its next
+//!   state), and `End`. Recursion points are marker types that unfold to
+//!   their body, so a loop re-enters the same state type.
+//!
+//! Every transition consumes the state and returns the next one; states are
+//! `#[must_use]`. The transitions call the handler directly with role and
+//! label names allocated once per protocol, so the layer adds no cost over
+//! calling the handler by hand.
+//!
+//! The calling crate must depend on `telltale-choreography` and
+//! `telltale-types`, which the generated code names by absolute path.
+
+mod error;
+mod generate;
+mod input;
+mod names;
+mod payload;
+mod runtime;
+mod states;
+
+use error::MacroError;
+use input::{LoadedSource, ProtocolSource};
+use proc_macro2::TokenStream;
+use quote::quote;
+use telltale_lang::{load, lower_all, Diagnostic, LowerOptions, SourceFile};
+
+/// Turns a `.tell` protocol into a typed, typestate session API; see the
+/// crate documentation.
+#[proc_macro]
+pub fn choreography(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let source = match syn::parse::<ProtocolSource>(input) {
+        Ok(source) => source,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    expand(source)
+        .unwrap_or_else(|errors| errors.iter().map(MacroError::to_compile_error).collect())
+        .into()
+}
+
+/// The expansion, or every error found.
+fn expand(source: ProtocolSource) -> Result<TokenStream, Vec<MacroError>> {
+    let source = source.load().map_err(|e| vec![e])?;
+    let file = SourceFile::new(source.name.clone(), source.text.clone());
+    let (module, diagnostics) = load(&file);
+    if !diagnostics.is_empty() {
+        return Err(language_errors(&source, &file, &diagnostics));
+    }
+    let protocols = lower_all(&module, &LowerOptions::default())
+        .map_err(|diagnostics| language_errors(&source, &file, &diagnostics))?;
+    if protocols.is_empty() {
+        return Err(vec![MacroError::Input {
+            span: source.literal.span(),
+            message: "the source declares no protocol".into(),
+        }]);
+    }
+    let mut modules = Vec::with_capacity(protocols.len());
+    let mut errors = Vec::new();
+    for protocol in &protocols {
+        match generate::protocol_module(&source, protocol) {
+            Ok(code) => modules.push(code),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let dependency = source.file.as_ref().map(|path| {
+        let path = path.display().to_string();
+        quote!(const _: &[u8] = ::core::include_bytes!(#path);)
+    });
+    Ok(quote!(#dependency #(#modules)*))
+}
+
+/// Diagnostics as errors at their DSL spans, with `file:line:col` and the
+/// rendered excerpt in the message.
+fn language_errors(
+    source: &LoadedSource,
+    file: &SourceFile,
+    diagnostics: &[Diagnostic],
+) -> Vec<MacroError> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let (line, col) = file.line_col(d.span.start);
+            MacroError::Language {
+                span: source.span_of(d.span.start..d.span.end),
+                rendered: format!(
+                    "{}:{line}:{col}: {d}\n{}",
+                    file.name,
+                    d.render(file).trim_end()
+                ),
+            }
+        })
+        .collect()
+}
