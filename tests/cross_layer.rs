@@ -36,9 +36,15 @@ fn projections_survive_the_fsm_and_dot_round_trip() {
         for (role, local) in project_all(&global).unwrap() {
             let fsm = Fsm::from_local(&role, &local).unwrap();
             let reparsed = parse_dot(&fsm_to_dot(&fsm)).unwrap();
-            assert!(fsm.isomorphic(&reparsed), "{name}/{role}: DOT round trip changed the FSM");
+            assert!(
+                fsm.isomorphic(&reparsed),
+                "{name}/{role}: DOT round trip changed the FSM"
+            );
             let back = reparsed.to_local().unwrap();
-            assert!(equivalent(&back, &local), "{name}/{role}: {back} is not {local}");
+            assert!(
+                equivalent(&back, &local),
+                "{name}/{role}: {back} is not {local}"
+            );
         }
     }
 }
@@ -49,7 +55,11 @@ fn every_projection_is_its_own_subtype() {
     for (name, global) in golden_protocols() {
         for (role, local) in project_all(&global).unwrap() {
             assert!(sync_subtype(&local, &local).unwrap(), "{name}/{role}");
-            assert_eq!(async_subtype(&local, &local, &config).unwrap(), Verdict::Subtype, "{name}/{role}");
+            assert_eq!(
+                async_subtype(&local, &local, &config).unwrap(),
+                Verdict::Subtype,
+                "{name}/{role}"
+            );
         }
     }
 }
@@ -63,10 +73,18 @@ fn two_party_projections_are_dual() {
             continue;
         }
         let pair: Vec<_> = locals.values().collect();
-        assert!(are_dual(pair[0], pair[1]), "{name}: {} and {} are not dual", pair[0], pair[1]);
+        assert!(
+            are_dual(pair[0], pair[1]),
+            "{name}: {} and {} are not dual",
+            pair[0],
+            pair[1]
+        );
         checked += 1;
     }
     if telltale_e2e::shared_dir().is_some() {
-        assert!(checked >= 4, "expected several two-party golden protocols, checked {checked}");
+        assert!(
+            checked >= 4,
+            "expected several two-party golden protocols, checked {checked}"
+        );
     }
 }

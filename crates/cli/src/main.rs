@@ -45,6 +45,15 @@ enum Command {
     /// Run one role of a protocol as a process over TCP, printing every
     /// message it sends and receives.
     Serve(commands::serve::ServeArgs),
+    /// Compile a protocol's local types to protocol-machine bytecode.
+    Compile(commands::compile::CompileArgs),
+    /// Run every role of a protocol in one protocol machine and print the trace.
+    ///
+    /// A built-in deterministic handler fabricates payloads from each label's
+    /// sort and picks branches by a seeded rule that lets every loop end.
+    Run(commands::run::RunArgs),
+    /// Measure protocol-machine throughput; prints one JSON line.
+    Bench(commands::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +67,9 @@ fn main() -> ExitCode {
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Compile(args) => commands::compile::run(&args),
+        Command::Run(args) => commands::run::run(&args),
+        Command::Bench(args) => commands::bench::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -115,10 +115,11 @@ mod tests {
                 ],
             ),
         );
-        let Program::Loop { body, .. } = program_from_local(&local).unwrap() else {
+        let program = program_from_local(&local).unwrap();
+        let Program::Loop { body, .. } = &program else {
             panic!("a rec becomes a loop");
         };
-        let Program::Choose { branches, .. } = *body else {
+        let Program::Choose { branches, .. } = &**body else {
             panic!("a select becomes a choice");
         };
         let mut decider = SeededDecider::new(7, 0);

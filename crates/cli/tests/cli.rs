@@ -277,3 +277,90 @@ fn nuscr_projections_match_the_expected_fsms() {
     }
     assert!(compared >= 10, "compared only {compared} role FSMs");
 }
+
+#[test]
+fn compile_disassembles_every_role() {
+    let out = tell(&["compile", "examples/ping_pong.tell", "--disasm"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn compiled_images_load_back() {
+    let dir = std::env::temp_dir().join(format!("tell-compile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["image.bin", "image.json"] {
+        let path = dir.join(name);
+        let out = tell(&[
+            "compile",
+            "examples/three_buyer.tell",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let bytes = std::fs::read(&path).unwrap();
+        let image = if name.ends_with(".json") {
+            telltale_compiler::CodeImage::from_json(std::str::from_utf8(&bytes).unwrap())
+        } else {
+            telltale_compiler::CodeImage::from_bytes(&bytes)
+        };
+        assert!(image.is_ok(), "{name}: {image:?}");
+    }
+}
+
+#[test]
+fn run_prints_a_deterministic_trace() {
+    let first = tell(&["run", "examples/three_buyer.tell", "--seed", "5"]);
+    let second = tell(&["run", "examples/three_buyer.tell", "--seed", "5"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(stdout(&first), stdout(&second));
+    assert!(stdout(&first).contains("halted"));
+    let json = tell(&["run", "examples/ping_pong.tell", "--trace", "json"]);
+    for line in stdout(&json).lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("one JSON object per line");
+    }
+}
+
+#[test]
+fn run_that_cannot_finish_exits_1() {
+    let out = tell(&["run", "examples/token_ring.tell", "--max-steps", "50"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not finished after 50 steps"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bench_prints_one_json_line() {
+    for args in [
+        &["bench", "--workload", "pingpong", "--messages", "1000"][..],
+        &["bench", "--workload", "sessions", "--sessions", "100"][..],
+        &[
+            "bench",
+            "--workload",
+            "ring",
+            "--roles",
+            "4",
+            "--messages",
+            "1000",
+        ][..],
+    ] {
+        let out = tell(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        for field in [
+            "workload",
+            "messages",
+            "seconds",
+            "msgs_per_sec",
+            "peak_rss_kib",
+        ] {
+            assert!(
+                line.get(field).is_some(),
+                "{args:?}: no `{field}` in {line}"
+            );
+        }
+    }
+}

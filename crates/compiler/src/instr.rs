@@ -142,7 +142,8 @@ pub enum Instr {
         /// The next instruction.
         target: Pc,
     },
-    /// Spawns a coroutine at `target` (not supported yet).
+    /// Spawns a coroutine of the same session and role at `target`, with
+    /// the endpoint register and the register `args` copied.
     Spawn {
         /// Entry point of the new coroutine.
         target: Pc,

@@ -4,7 +4,8 @@
 //! Code blocks are recognised by their fence:
 //!
 //! - ```` ```tell ```` / ```` ```nuscr ````: a whole file that must parse and
-//!   lower (every top-level protocol) without any diagnostic;
+//!   lower (every top-level protocol) without any diagnostic, and whose
+//!   protocols must be well formed and project onto every role;
 //! - ```` ```tell-error ```` / ```` ```nuscr-error ````: a file that must
 //!   produce at least one diagnostic when parsed and lowered; when the block
 //!   mentions codes such as `E010`, each of them must be among the produced
@@ -122,6 +123,31 @@ fn explained(module: &Module) -> String {
     out.join("\n")
 }
 
+/// Why the lowered protocols of a block are not well formed or do not
+/// project onto one of their roles: the guide only teaches good protocols.
+fn projection_problems(module: &Module, line: usize) -> Vec<String> {
+    let lowered = lower_all(module, &options()).expect("the block lowers");
+    let mut out = Vec::new();
+    for p in &lowered {
+        if let Err(e) = telltale_theory::check_global(&p.global) {
+            out.push(format!(
+                "block at line {line}: `{}` is not well formed: {e}",
+                p.name
+            ));
+            continue;
+        }
+        for role in &p.roles {
+            if let Err(e) = telltale_theory::project(&p.global, role) {
+                out.push(format!(
+                    "block at line {line}: `{}` does not project onto {role}: {e}",
+                    p.name
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The error codes (`E` and three digits) a text mentions.
 fn codes_in(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
@@ -151,12 +177,13 @@ fn every_guide_example_behaves_as_documented() {
     // The last parsed `tell`/`nuscr` block, for a following `lowered` block.
     let mut previous: Option<(usize, Module)> = None;
     for block in &all {
-        let name = format!("language.md:{}", block.line);
+        let name = format!("guide-block-at-line-{}", block.line);
         match block.fence.as_str() {
             "tell" | "nuscr" => {
                 checked += 1;
                 let (file, module, diags) = diagnose(block, &name);
                 if diags.is_empty() {
+                    failures.extend(projection_problems(&module, block.line));
                     previous = Some((block.line, module));
                 } else {
                     previous = None;
@@ -207,7 +234,15 @@ fn every_guide_example_behaves_as_documented() {
                     }
                 }
             }
-            _ => previous = None,
+            other => {
+                previous = None;
+                if other.starts_with("tell") || other.starts_with("nuscr") {
+                    failures.push(format!(
+                        "block at line {} has the unknown fence `{other}`",
+                        block.line
+                    ));
+                }
+            }
         }
     }
     assert!(
@@ -247,5 +282,8 @@ fn block_extraction_keeps_line_numbers_and_strips_indentation() {
     assert_eq!(found[0].text, "protocol P =\n  A -> B : M\n");
     assert_eq!((found[1].fence.as_str(), found[1].line), ("lowered", 7));
     assert_eq!(found[1].text, "roles A, B\n");
-    assert_eq!(codes_in("-- E010 and E2 and XE011, (E033)"), ["E010", "E033"]);
+    assert_eq!(
+        codes_in("-- E010 and E2 and XE011, (E033)"),
+        ["E010", "E033"]
+    );
 }

@@ -43,7 +43,7 @@ fn message_types(
                 name == role
                     || name
                         .strip_prefix(role.as_str())
-                        .is_some_and(|rest| rest == "Start" || rest.starts_with("Branch"))
+                        .is_some_and(|rest| rest == "Start")
             })
     };
     let mut taken = BTreeSet::new();

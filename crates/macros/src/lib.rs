@@ -52,9 +52,10 @@
 //!   descriptor `S`, one of `Send<R, M, Next>` (method `send(M)`),
 //!   `Recv<R, M, Next>` (method `recv() -> (M, next)`), `Select<R, C>`
 //!   (method `select(M)` for any message `M` the choice offers),
-//!   `Branch<R, C>` (method `branch()` returning the enum `R…Branch<n>` with
-//!   one variant per message, each carrying the message and its next
-//!   state), and `End`. Recursion points are marker types that unfold to
+//!   `Branch<R, C>` (method `branch()` returning an enum named after the
+//!   role and the labels, e.g. `ServerBuyOrCancel`, numbered if the same
+//!   offer recurs, with one variant per message, each carrying the message
+//!   and its next state), and `End`. Recursion points are marker types that unfold to
 //!   their body, so a loop re-enters the same state type.
 //!
 //! Every transition consumes the state and returns the next one; states are

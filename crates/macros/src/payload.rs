@@ -316,7 +316,7 @@ pub fn message_items(message: &MessageType) -> Result<TokenStream, PayloadError>
         (_, Shape::Product(items)) => {
             shape.structs(&derives, &mut structs);
             let types = items.iter().map(Shape::rust_type);
-            let indices = (0..items.len()).map(syn::Index::from);
+            let indices = (0..items.len()).map(proc_macro2::Literal::usize_unsuffixed);
             let definition = quote!(pub struct #ident(#(#[doc = "A payload item."] pub #types),*););
             let encode = shape.encode(quote!((#(self.#indices,)*)), 0);
             let decoded = shape.decode(&var, 0);

@@ -150,9 +150,21 @@ pub fn session_framework(roles: &[String], labels: &[String]) -> TokenStream {
                 self.handler.send(self.endpoint, &names.roles[R::INDEX], message).await?;
                 ::std::result::Result::Ok(self.next())
             }
+
+            /// [`Self::send`], naming the peer, so the call reads like the protocol.
+            #[inline]
+            pub async fn send_to(self, _to: R, message: M) -> ChoreoResult<Session<'h, H, N::State>> {
+                self.send(message).await
+            }
         }
 
         impl<'h, H: ChoreoHandler, R: Peer, M: ProtocolMessage, N: Continue> Session<'h, H, Recv<R, M, N>> {
+            /// [`Self::recv`], naming the peer, so the call reads like the protocol.
+            #[inline]
+            pub async fn recv_from(self, _from: R) -> ChoreoResult<(M, Session<'h, H, N::State>)> {
+                self.recv().await
+            }
+
             /// Receives the message from `R` and moves to the next state.
             #[inline]
             pub async fn recv(self) -> ChoreoResult<(M, Session<'h, H, N::State>)> {
@@ -188,6 +200,19 @@ pub fn session_framework(roles: &[String], labels: &[String]) -> TokenStream {
                 let message = Message::new(names.labels[M::INDEX].clone(), message.into_value()?);
                 self.handler.choose(self.endpoint, &names.roles[R::INDEX], message).await?;
                 ::std::result::Result::Ok(self.next())
+            }
+
+            /// [`Self::select`], naming the peer, so the call reads like the protocol.
+            #[inline]
+            pub async fn select_to<M: ProtocolMessage>(
+                self,
+                _to: R,
+                message: M,
+            ) -> ChoreoResult<Session<'h, H, <<C as Chooses<M>>::Next as Continue>::State>>
+            where
+                C: Chooses<M>,
+            {
+                self.select(message).await
             }
         }
 

@@ -5,7 +5,7 @@ use crate::names::snake_case;
 use crate::payload::signature;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use telltale_types::stack::with_headroom;
 use telltale_types::{Label, LocalBranch, LocalType, PayloadSort};
 
@@ -60,6 +60,7 @@ struct RoleStates<'a> {
     items: Vec<TokenStream>,
     exports: Vec<Ident>,
     markers: usize,
+    branch_enums: BTreeSet<String>,
 }
 
 impl RoleStates<'_> {
@@ -77,6 +78,20 @@ impl RoleStates<'_> {
             .get(&(label.name.to_string(), label.sort.clone()))
             .cloned()
             .ok_or_else(|| StateError::Unknown(format!("message `{}`", label.name)))
+    }
+
+    /// `{Role}{Label}Or{Label}...`, numbered when the same offer recurs.
+    fn branch_enum_name(&mut self, arms: &[(Ident, TokenStream, &Label)]) -> Ident {
+        let labels: Vec<String> = arms.iter().map(|(m, _, _)| m.to_string()).collect();
+        let base = format!("{}{}", self.role, labels.join("Or"));
+        let mut name = base.clone();
+        let mut suffix = 2;
+        while self.branch_enums.contains(&name) {
+            name = format!("{base}{suffix}");
+            suffix += 1;
+        }
+        self.branch_enums.insert(name.clone());
+        format_ident!("{}", name)
     }
 
     fn marker(&mut self, kind: &str) -> Ident {
@@ -183,7 +198,7 @@ impl RoleStates<'_> {
         arms: &[(Ident, TokenStream, &Label)],
     ) -> TokenStream {
         let marker = self.marker("Offer");
-        let branches = format_ident!("{}Branch{}", self.role, self.markers);
+        let branches = self.branch_enum_name(arms);
         let all = labels_text(arms);
         let expected = format!("one of {all}");
         let marker_doc = format!(
@@ -261,6 +276,7 @@ pub fn role_code(
         items: Vec::new(),
         exports: Vec::new(),
         markers: 0,
+        branch_enums: BTreeSet::new(),
     };
     let start_descriptor = states.descriptor(local, &[])?;
     let start = format_ident!("{}Start", role);
@@ -339,6 +355,7 @@ mod tests {
             items: Vec::new(),
             exports: Vec::new(),
             markers: 0,
+            branch_enums: BTreeSet::new(),
         };
         let got = states.descriptor(&local, &[]).map(|t| t.to_string());
         assert_eq!(got.as_deref().map_err(|e| e.to_string()), expected.map_err(|e| e.to_string()));

@@ -78,6 +78,12 @@ fn merges(c: &mut Criterion) {
     group.bench_function("project_all", |b| {
         b.iter(|| project_all(black_box(&g)).map(|all| all.len()))
     });
+    // Two branches whose identical continuations are 10,000 messages long:
+    // merging them walks one deep chain.
+    let deep = wide_choice(2, 10_000);
+    group.bench_function("two_branches_10000_deep_one_role", |b| {
+        b.iter(|| project(black_box(&deep), &third))
+    });
     group.finish();
 }
 

@@ -64,6 +64,7 @@ pub fn are_dual(a: &LocalType, b: &LocalType) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::subst::unfold;

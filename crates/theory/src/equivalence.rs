@@ -208,6 +208,7 @@ fn resolve<'a, T: SessionType>(nodes: &[Node<'a, T>], start: usize) -> State<'a,
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::subst::unfold;

@@ -122,6 +122,7 @@ pub(crate) fn abbreviate(text: &impl fmt::Display) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

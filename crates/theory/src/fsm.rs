@@ -62,7 +62,19 @@ pub enum FsmError {
     /// The machine ran out of fresh state numbers.
     #[error("the machine has more than u32::MAX states")]
     TooManyStates,
+    /// Rebuilding the local type would duplicate shared states into a tree
+    /// larger than the limit (many choices that join again).
+    #[error(
+        "the local type of this machine has more than {limit} nodes (shared states are duplicated)"
+    )]
+    TooLarge {
+        /// The node limit, [`MAX_LOCAL_NODES`] by default.
+        limit: usize,
+    },
 }
+
+/// The largest local type [`Fsm::to_local`] builds before giving up.
+pub const MAX_LOCAL_NODES: usize = 1_000_000;
 
 /// What a transition does: send to or receive from a partner, with a label.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -148,12 +160,20 @@ impl Fsm {
     ///
     /// A state met again on the current path becomes a recursion variable
     /// `X<state>` bound by a `rec` at its first occurrence. States reached
-    /// along several acyclic paths are duplicated in the tree.
+    /// along several acyclic paths are duplicated in the tree, up to
+    /// [`MAX_LOCAL_NODES`] nodes in all.
     pub fn to_local(&self) -> Result<LocalType, FsmError> {
+        self.to_local_within(MAX_LOCAL_NODES)
+    }
+
+    /// [`Fsm::to_local`] with another bound on the number of nodes built.
+    pub fn to_local_within(&self, max_nodes: usize) -> Result<LocalType, FsmError> {
         let outgoing = self.outgoing_map();
         let mut rebuild = LocalRebuilder {
             outgoing: &outgoing,
             on_path: BTreeMap::new(),
+            nodes: 0,
+            max_nodes,
         };
         rebuild.local_of(self.initial)
     }
@@ -294,11 +314,21 @@ struct LocalRebuilder<'a> {
     outgoing: &'a BTreeMap<u32, Vec<&'a Transition>>,
     /// States on the current path, with whether a back edge reached them.
     on_path: BTreeMap<u32, bool>,
+    /// Nodes built so far.
+    nodes: usize,
+    /// The bound on `nodes`.
+    max_nodes: usize,
 }
 
 impl LocalRebuilder<'_> {
     fn local_of(&mut self, state: u32) -> Result<LocalType, FsmError> {
         with_headroom(|| {
+            self.nodes += 1;
+            if self.nodes > self.max_nodes {
+                return Err(FsmError::TooLarge {
+                    limit: self.max_nodes,
+                });
+            }
             if let Some(used) = self.on_path.get_mut(&state) {
                 *used = true;
                 return Ok(LocalType::var(state_variable(state)));
@@ -514,13 +544,36 @@ mod tests {
     }
 
     #[test]
+    fn joining_choices_are_bounded() {
+        // Forty diamonds in a row: 2^40 paths, far too many to unfold into a tree.
+        let mut transitions = Vec::new();
+        for i in 0..40u32 {
+            for label in ["l", "r"] {
+                transitions.push(Transition {
+                    from: i,
+                    to: i + 1,
+                    action: action(Direction::Send, "B", label),
+                });
+            }
+        }
+        let fsm = Fsm::new(role("A"), vec![], 0, transitions).unwrap();
+        assert_eq!(
+            fsm.to_local_within(10_000).unwrap_err(),
+            FsmError::TooLarge { limit: 10_000 }
+        );
+        let small = Fsm::new(role("A"), vec![], 0, fsm.transitions()[..8].to_vec()).unwrap();
+        assert!(small.to_local_within(31).is_ok());
+        assert!(small.to_local_within(30).is_err());
+    }
+
+    #[test]
     fn deep_types_convert_without_overflow() {
         let mut t = LocalType::End;
-        for _ in 0..100_000 {
+        for _ in 0..30_000 {
             t = LocalType::send("B", Label::unit("m"), t);
         }
         let fsm = Fsm::from_local(&role("A"), &t).unwrap();
-        assert_eq!(fsm.states().len(), 100_001);
+        assert_eq!(fsm.states().len(), 30_001);
         assert_eq!(fsm.to_local().unwrap(), t);
     }
 }

@@ -4,6 +4,7 @@
 //! - [`subst`]: unfolding, substitution, free variables.
 //! - [`well_formed`]: well-formedness of global and local types.
 //! - [`merge`] and [`projection`]: projection with full (default) or plain merge.
+//! - [`error`]: where in a type an error was found ([`TypePath`]).
 //! - [`duality`], [`equivalence`]: two-party duality, equi-recursive equivalence.
 //! - [`subtyping`]: synchronous (Gay–Hole) and bounded, sound asynchronous subtyping.
 //! - [`notation`]: the binary text notation `!a;?b;end`.
@@ -32,7 +33,8 @@ pub use notation::{
     parse_local_notation, parse_local_notation_with_partner, to_notation, NotationError,
 };
 pub use projection::{
-    project, project_all, project_all_with, project_with, ProjectionConfig, ProjectionError,
+    project, project_all, project_all_with, project_with, BranchConflict, ProjectionConfig,
+    ProjectionError,
 };
 pub use subst::{
     free_vars, is_closed, substitute, unfold, unfold_head, SessionType, SubstError, View,

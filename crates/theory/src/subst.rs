@@ -268,6 +268,7 @@ pub fn unfold_head<T: SessionType>(t: &T) -> Result<T, SubstError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use telltale_types::Label;

@@ -247,6 +247,7 @@ impl<'a> Walk<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

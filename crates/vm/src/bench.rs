@@ -265,24 +265,23 @@ pub const SESSION_WAVE: u64 = 1024;
 
 /// Session churn: `count` two-message sessions opened, run, closed and
 /// reaped in waves of [`SESSION_WAVE`] (timed), after an untimed phase that
-/// opens all `count` sessions at once to measure resident bytes per idle
-/// session (then cancels and reaps them).
+/// opens all `count` sessions at once in a separate machine to measure
+/// resident bytes per idle session.
 pub fn sessions(count: u64) -> Result<BenchReport, ProtocolMachineError> {
-    let mut machine = ProtocolMachine::new(request_response_image()?, bench_config())?;
+    let image = request_response_image()?;
     let handler = CountingHandler {
         rounds: 0,
         made: Cell::new(0),
     };
     let rss_before = proc_status_kib("VmRSS:");
-    let mut ids = Vec::with_capacity(count as usize);
+    let mut idle = ProtocolMachine::new(image.clone(), bench_config())?;
     for _ in 0..count {
-        ids.push(machine.open_all_roles()?);
+        idle.open_all_roles()?;
     }
     let rss_open = proc_status_kib("VmRSS:");
-    for sid in ids.drain(..) {
-        machine.cancel_session(sid)?;
-    }
-    machine.reap_closed_sessions();
+    drop(idle);
+    let mut machine = ProtocolMachine::new(image, bench_config())?;
+    let mut ids = Vec::with_capacity(SESSION_WAVE as usize);
     let watch = Stopwatch::start();
     let mut remaining = count;
     while remaining > 0 {

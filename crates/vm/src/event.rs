@@ -89,6 +89,17 @@ pub enum ObsEvent {
         /// Coroutine.
         coro: CoroId,
     },
+    /// A coroutine started another one with `Spawn`.
+    Spawned {
+        /// Tick.
+        tick: Tick,
+        /// The spawning coroutine.
+        parent: CoroId,
+        /// The new coroutine.
+        child: CoroId,
+        /// The child's first instruction.
+        pc: u32,
+    },
     /// A coroutine finished.
     Halted {
         /// Tick.
@@ -170,6 +181,7 @@ impl ObsEvent {
             | ObsEvent::Invoked { tick, .. }
             | ObsEvent::Blocked { tick, .. }
             | ObsEvent::Yielded { tick, .. }
+            | ObsEvent::Spawned { tick, .. }
             | ObsEvent::Halted { tick, .. }
             | ObsEvent::FailureBranchEntered { tick, .. }
             | ObsEvent::Faulted { tick, .. }

@@ -105,6 +105,7 @@ impl ProtocolMachine {
             Instr::Invoke { action, dst } => self.exec_invoke(slot, handler, action, dst),
             Instr::Open { spec } => self.exec_open(slot, spec),
             Instr::Close { session } => self.exec_close(slot, session),
+            Instr::Spawn { target, args } => self.exec_spawn(slot, target, args),
             Instr::Acquire { .. }
             | Instr::Release { .. }
             | Instr::Fork { .. }
@@ -112,8 +113,7 @@ impl ProtocolMachine {
             | Instr::Abort
             | Instr::Transfer { .. }
             | Instr::Tag { .. }
-            | Instr::Check { .. }
-            | Instr::Spawn { .. } => Err(unsupported(instr)),
+            | Instr::Check { .. } => Err(unsupported(instr)),
         }
     }
 

@@ -5,6 +5,25 @@
 //! communication against the endpoint's monitor state. Hosts plug in through
 //! the synchronous [`EffectHandler`] trait.
 //!
+//! ```
+//! use telltale_types::{GlobalType, Label, LocalType, Role};
+//! use telltale_vm::{load_all_roles, render_event, Config, DefaultHandler, RunStatus};
+//!
+//! let g = GlobalType::send("A", "B", Label::unit("ping"), GlobalType::End);
+//! let locals = vec![
+//!     (Role::new("A"), LocalType::send("B", Label::unit("ping"), LocalType::End)),
+//!     (Role::new("B"), LocalType::recv("A", Label::unit("ping"), LocalType::End)),
+//! ];
+//! let mut machine = load_all_roles(Some(&g), &locals, Config::default()).unwrap();
+//! let status = machine.run(&DefaultHandler::new(42), 1_000).unwrap();
+//! assert_eq!(status, RunStatus::AllDone);
+//! let lines: Vec<String> = machine
+//!     .trace_iter()
+//!     .map(|e| render_event(e, machine.symbols()))
+//!     .collect();
+//! assert!(lines.iter().any(|l| l.contains("A -> B sent ping(())")));
+//! ```
+//!
 //! Invariants: the hot path never compares strings (roles, labels, edges and
 //! handlers are small integers); bounded traces never grow past their bound;
 //! two runs with the same image, configuration and effect outcomes produce
@@ -29,9 +48,11 @@ pub mod kernel;
 pub mod loader;
 pub mod machine;
 pub mod payload;
+pub mod render;
 pub mod replay;
 pub mod scheduler;
 pub mod session;
+mod spawn;
 pub mod topology;
 pub mod trace;
 
@@ -57,6 +78,7 @@ pub use ids::{CoroId, HandlerId, SessionId, Tick};
 pub use kernel::{RunStatus, StepResult};
 pub use loader::{load_all_roles, load_image_all_roles};
 pub use machine::{ProtocolMachine, SessionRequest};
+pub use render::render_event;
 pub use replay::{
     run_record_replay_conformance, ConformanceError, ConformanceReport, RecordingEffectHandler,
     ReplayEffectHandler,

@@ -385,13 +385,7 @@ impl ProtocolMachine {
         let slots: Vec<u32> = self
             .sessions
             .by_slot(session_slot)
-            .map(|s| {
-                s.coro_slots
-                    .iter()
-                    .copied()
-                    .filter(|c| *c != u32::MAX)
-                    .collect()
-            })
+            .map(|s| s.member_slots().collect())
             .unwrap_or_default();
         for slot in slots {
             if Some(slot) == except {
@@ -418,13 +412,9 @@ impl ProtocolMachine {
             let Some(session) = self.sessions.get(sid) else {
                 continue;
             };
-            let all_terminal = session
-                .coro_slots
-                .iter()
-                .filter(|c| **c != u32::MAX)
-                .all(|c| {
+            let all_terminal = session.member_slots().all(|c| {
                     self.coroutines
-                        .get(*c as usize)
+                        .get(c as usize)
                         .and_then(Option::as_ref)
                         .map_or(true, |co| co.status.is_terminal())
                 });
@@ -436,13 +426,7 @@ impl ProtocolMachine {
             let slots: Vec<u32> = self
                 .sessions
                 .get(*sid)
-                .map(|s| {
-                    s.coro_slots
-                        .iter()
-                        .copied()
-                        .filter(|c| *c != u32::MAX)
-                        .collect()
-                })
+                .map(|s| s.member_slots().collect())
                 .unwrap_or_default();
             for slot in slots {
                 if let Some(c) = self
@@ -548,14 +532,14 @@ impl ProtocolMachine {
             .map(Coroutine::view)
     }
 
-    /// Ids of a session's coroutines, in role order.
+    /// Ids of a session's coroutines, in role order, then the spawned ones
+    /// in spawn order.
     pub fn coroutines_of(&self, session: SessionId) -> Vec<CoroId> {
         let Some(s) = self.sessions.get(session) else {
             return Vec::new();
         };
-        s.coro_slots
-            .iter()
-            .filter_map(|slot| self.coroutines.get(*slot as usize).and_then(Option::as_ref))
+        s.member_slots()
+            .filter_map(|slot| self.coroutines.get(slot as usize).and_then(Option::as_ref))
             .map(|c| c.id)
             .collect()
     }

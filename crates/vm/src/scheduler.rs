@@ -29,6 +29,9 @@ pub enum SchedulerPolicy {
 #[derive(Clone, Debug)]
 pub struct ReadyQueue {
     kind: QueueKind,
+    /// The coroutine a cooperative reschedule put back at the front (kept
+    /// out of the deque: it is popped again at once in the common case).
+    front: Option<u32>,
     fifo: VecDeque<u32>,
     boosted: VecDeque<u32>,
     heap: BinaryHeap<(u8, Reverse<u64>, u32)>,
@@ -53,6 +56,7 @@ impl ReadyQueue {
                 SchedulerPolicy::Priority { .. } => QueueKind::Priority,
                 SchedulerPolicy::ProgressAware => QueueKind::ProgressAware,
             },
+            front: None,
             fifo: VecDeque::new(),
             boosted: VecDeque::new(),
             heap: BinaryHeap::new(),
@@ -83,7 +87,9 @@ impl ReadyQueue {
     #[inline]
     pub fn reschedule(&mut self, slot: u32, priority: u8, has_progress: bool) {
         if self.kind == QueueKind::Cooperative {
-            self.fifo.push_front(slot);
+            if let Some(previous) = self.front.replace(slot) {
+                self.fifo.push_front(previous);
+            }
         } else {
             self.push(slot, priority, has_progress);
         }
@@ -93,7 +99,8 @@ impl ReadyQueue {
     #[inline]
     pub fn pop(&mut self) -> Option<u32> {
         match self.kind {
-            QueueKind::Cooperative | QueueKind::RoundRobin => self.fifo.pop_front(),
+            QueueKind::Cooperative => self.front.take().or_else(|| self.fifo.pop_front()),
+            QueueKind::RoundRobin => self.fifo.pop_front(),
             QueueKind::ProgressAware => self.boosted.pop_front().or_else(|| self.fifo.pop_front()),
             QueueKind::Priority => self.heap.pop().map(|(_, _, slot)| slot),
         }
@@ -101,12 +108,15 @@ impl ReadyQueue {
 
     /// Whether nothing is runnable.
     pub fn is_empty(&self) -> bool {
-        self.fifo.is_empty() && self.boosted.is_empty() && self.heap.is_empty()
+        self.front.is_none()
+            && self.fifo.is_empty()
+            && self.boosted.is_empty()
+            && self.heap.is_empty()
     }
 
     /// Number of queued coroutines.
     pub fn len(&self) -> usize {
-        self.fifo.len() + self.boosted.len() + self.heap.len()
+        usize::from(self.front.is_some()) + self.fifo.len() + self.boosted.len() + self.heap.len()
     }
 }
 
@@ -137,6 +147,19 @@ mod tests {
             &[2, 3, 4, 1],
         );
         check(SchedulerPolicy::ProgressAware, &pushes, &[2, 4, 1, 3]);
+    }
+
+    #[test]
+    fn cooperative_front_is_popped_first() {
+        let mut q = ReadyQueue::new(&SchedulerPolicy::Cooperative);
+        q.push(1, 0, false);
+        q.reschedule(7, 0, false);
+        q.reschedule(8, 0, false);
+        assert_eq!(q.len(), 3);
+        assert_eq!(q.pop(), Some(8));
+        assert_eq!(q.pop(), Some(7));
+        assert_eq!(q.pop(), Some(1));
+        assert!(q.is_empty());
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub struct Session {
     width: usize,
     pub(crate) edges: Vec<Edge>,
     pub(crate) coro_slots: Vec<u32>,
+    /// Coroutines started by `Spawn` inside the session (not tied to a role
+    /// slot: messages wake the role's own coroutine).
+    pub(crate) spawned: Vec<u32>,
     pub(crate) opener: Option<u32>,
 }
 
@@ -74,6 +77,16 @@ impl Session {
             .get(usize::from(role))
             .copied()
             .filter(|s| *s != NO_SLOT)
+    }
+
+    /// Every coroutine slot of the session: the role coroutines in role
+    /// order, then the spawned ones in spawn order.
+    pub(crate) fn member_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.coro_slots
+            .iter()
+            .copied()
+            .filter(|s| *s != NO_SLOT)
+            .chain(self.spawned.iter().copied())
     }
 
     /// The handler bound to the edge `from -> to`.
@@ -145,6 +158,7 @@ impl SessionStore {
             width,
             edges,
             coro_slots: vec![NO_SLOT; width],
+            spawned: Vec::new(),
             opener: None,
         };
         let slot = match self.free.pop() {

@@ -45,25 +45,29 @@ impl<T> TraceLog<T> {
         )
     }
 
-    /// Appends an entry, evicting the oldest when the ring is full.
-    #[inline]
+    /// Appends an entry, evicting the oldest when the ring is full. The
+    /// steady state of a bounded log (a full ring) is an in-place
+    /// overwrite, kept inline; growth and unbounded logs take the slow path.
+    #[inline(always)]
     pub fn push(&mut self, entry: T) {
         self.pushed += 1;
+        if let TraceRetention::KeepLast(n) = self.retention {
+            if n > 0 && self.entries.len() == n {
+                let slot = self.start;
+                self.entries[slot] = entry;
+                self.start = if slot + 1 == n { 0 } else { slot + 1 };
+                return;
+            }
+        }
+        self.push_slow(entry);
+    }
+
+    #[inline(never)]
+    fn push_slow(&mut self, entry: T) {
         match self.retention {
             TraceRetention::KeepAll => self.entries.push(entry),
             TraceRetention::KeepLast(0) | TraceRetention::Off => {}
-            TraceRetention::KeepLast(n) => {
-                if self.entries.len() < n {
-                    self.entries.push(entry);
-                } else {
-                    self.entries[self.start] = entry;
-                    self.start = if self.start + 1 == n {
-                        0
-                    } else {
-                        self.start + 1
-                    };
-                }
-            }
+            TraceRetention::KeepLast(_) => self.entries.push(entry),
         }
     }
 

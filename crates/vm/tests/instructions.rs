@@ -293,7 +293,6 @@ fn unsupported_instructions_fault_with_a_typed_error() {
             target: 0,
             dst: 0,
         },
-        Instr::Spawn { target: 0, args: 0 },
     ];
     for instr in cases {
         let (_, r) = run_patched(&one_message(), |p| p.code.insert(0, instr));

@@ -1,9 +1,12 @@
 //! One module per `tell` subcommand.
 
+pub mod bench;
 pub mod check;
+pub mod compile;
 pub mod explain;
 pub mod fmt;
 pub mod graph;
 pub mod project;
+pub mod run;
 pub mod serve;
 pub mod subtype;

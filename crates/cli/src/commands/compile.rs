@@ -1,0 +1,90 @@
+//! `tell compile FILE`: local types to protocol-machine bytecode.
+
+use crate::protocol_file::{parse_param, ProtocolFile};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use telltale_compiler::CodeImage;
+use telltale_theory::projection::project_all;
+
+/// Arguments of `tell compile`.
+#[derive(Args)]
+pub struct CompileArgs {
+    /// The protocol file.
+    pub file: PathBuf,
+    /// Which protocol of the file (default: the only one).
+    #[arg(long)]
+    pub protocol: Option<String>,
+    /// Only this role (for `--disasm`).
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Print the bytecode of each role.
+    #[arg(long)]
+    pub disasm: bool,
+    /// Write the code image here: JSON when the name ends in `.json`,
+    /// postcard bytes otherwise.
+    #[arg(short, long, value_name = "IMAGE")]
+    pub output: Option<PathBuf>,
+    /// A role-family size, e.g. `--param N=4` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, u64)>,
+}
+
+/// Builds the code image of a protocol file (every role).
+pub fn build_image(
+    file: &std::path::Path,
+    protocol: Option<&str>,
+    params: &BTreeMap<String, u64>,
+) -> Result<CodeImage> {
+    let lowered = ProtocolFile::load(file)?.lower_one(protocol, params)?;
+    let locals: Vec<_> = project_all(&lowered.global)
+        .context("projection failed")?
+        .into_iter()
+        .collect();
+    CodeImage::build(Some(&lowered.global), &locals).context("compilation failed")
+}
+
+/// Runs the command.
+pub fn run(args: &CompileArgs) -> Result<ExitCode> {
+    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
+    let image = build_image(&args.file, args.protocol.as_deref(), &params)?;
+    if let Some(role) = &args.role {
+        if image.role(role).is_none() {
+            let known: Vec<String> = image
+                .roles
+                .iter()
+                .map(|r| image.symbols.role_name(r.role))
+                .collect();
+            bail!(
+                "no role `{role}` in this protocol (roles: {})",
+                known.join(", ")
+            );
+        }
+    }
+    for role in &image.roles {
+        let name = image.symbols.role_name(role.role);
+        if args.role.as_deref().is_some_and(|wanted| wanted != name) {
+            continue;
+        }
+        if args.disasm {
+            println!("role {name}:");
+            print!("{}", role.program.disassemble(&image.symbols));
+            println!();
+        } else {
+            println!("{name}: {} instructions", role.program.code.len());
+        }
+    }
+    if let Some(path) = &args.output {
+        let bytes = if path.extension().is_some_and(|e| e == "json") {
+            image.to_json()?.into_bytes()
+        } else {
+            image.to_bytes()?
+        };
+        std::fs::write(path, &bytes)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,105 @@
+//! `tell run FILE`: every role of a protocol in one protocol machine.
+
+use crate::commands::compile::build_image;
+use crate::protocol_file::parse_param;
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use telltale_vm::{
+    load_image_all_roles, render_event, Config, DefaultHandler, RunStatus, SchedulerPolicy,
+    TraceRetention,
+};
+
+/// Arguments of `tell run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// The protocol file.
+    pub file: PathBuf,
+    /// Which protocol of the file (default: the only one).
+    #[arg(long)]
+    pub protocol: Option<String>,
+    /// A role-family size, e.g. `--param N=4` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, u64)>,
+    /// The most scheduler steps before giving up.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_steps: usize,
+    /// The scheduling policy (it changes the order of steps, never their meaning).
+    #[arg(long, value_enum, default_value_t = Policy::RoundRobin)]
+    pub policy: Policy,
+    /// How to print the observable trace.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+    pub trace: TraceFormat,
+    /// Seed of the built-in handler's branch choices.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// The scheduling policies of the machine.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Policy {
+    /// A coroutine runs until it blocks, yields or ends.
+    Cooperative,
+    /// One instruction per coroutine in turn.
+    RoundRobin,
+    /// Highest priority first (all roles equal from the command line).
+    Priority,
+    /// Coroutines with messages waiting for them first.
+    ProgressAware,
+}
+
+/// Trace output formats.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TraceFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Runs the command: exit 0 when every coroutine finishes, 1 otherwise.
+pub fn run(args: &RunArgs) -> Result<ExitCode> {
+    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
+    let image = build_image(&args.file, args.protocol.as_deref(), &params)?;
+    let config = Config {
+        scheduler: match args.policy {
+            Policy::Cooperative => SchedulerPolicy::Cooperative,
+            Policy::RoundRobin => SchedulerPolicy::RoundRobin,
+            Policy::Priority => SchedulerPolicy::Priority {
+                priorities: Vec::new(),
+            },
+            Policy::ProgressAware => SchedulerPolicy::ProgressAware,
+        },
+        trace_retention: TraceRetention::KeepAll,
+        ..Config::default()
+    };
+    let mut machine = load_image_all_roles(image, config).context("cannot load the protocol")?;
+    let handler = DefaultHandler::new(args.seed);
+    let outcome = machine.run(&handler, args.max_steps);
+    for event in machine.trace_iter() {
+        match args.trace {
+            TraceFormat::Text => println!("{}", render_event(event, machine.symbols())),
+            TraceFormat::Json => println!("{}", serde_json::to_string(event)?),
+        }
+    }
+    match outcome {
+        Ok(RunStatus::AllDone) => Ok(ExitCode::SUCCESS),
+        Ok(RunStatus::Stuck) => {
+            eprintln!("error: the run is stuck: coroutines remain but none can move");
+            Ok(ExitCode::FAILURE)
+        }
+        Ok(RunStatus::BudgetExhausted) => {
+            eprintln!(
+                "error: not finished after {} steps (raise --max-steps)",
+                args.max_steps
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Err(fault) => {
+            eprintln!("error: {fault}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
