@@ -3,8 +3,9 @@
 use anyhow::{Context, Result};
 use std::path::Path;
 use telltale_theory::dot::parse_dot;
+use telltale_theory::fsm::Fsm;
 use telltale_theory::notation::parse_local_notation;
-use telltale_types::{json, GlobalType, LocalType};
+use telltale_types::{json, GlobalType, LocalType, Role};
 
 /// Reads a whole file, naming it in the error.
 pub fn read_file(path: &Path) -> Result<String> {
@@ -45,25 +46,29 @@ pub fn sniff_local_format(text: &str) -> LocalFormat {
     }
 }
 
-/// Reads a local type given as a file path or as inline text, in any of the
-/// accepted formats (JSON, DOT, binary notation).
-pub fn read_local(arg: &str) -> Result<LocalType> {
+/// Reads a local behaviour given as a file path or as inline text, in any
+/// of the accepted formats (JSON, DOT, binary notation), as a state machine.
+///
+/// DOT inputs stay machines: turning a machine with shared states into a
+/// local type can copy states, so comparisons work on machines throughout.
+pub fn read_behaviour(arg: &str) -> Result<Fsm> {
     let path = Path::new(arg);
     let (text, origin) = if path.is_file() {
         (read_file(path)?, format!("`{arg}`"))
     } else {
         (arg.to_string(), "inline type".to_string())
     };
-    parse_local(&text).with_context(|| format!("cannot read {origin}"))
+    parse_behaviour(&text).with_context(|| format!("cannot read {origin}"))
 }
 
-/// Parses a local type in whichever format the text is in.
-pub fn parse_local(text: &str) -> Result<LocalType> {
-    Ok(match sniff_local_format(text) {
+/// Parses a local behaviour in whichever format the text is in.
+pub fn parse_behaviour(text: &str) -> Result<Fsm> {
+    let local: LocalType = match sniff_local_format(text) {
+        LocalFormat::Dot => return Ok(parse_dot(text)?),
         LocalFormat::Json => json::local_from_json(text)?,
-        LocalFormat::Dot => parse_dot(text)?.to_local()?,
         LocalFormat::Notation => parse_local_notation(text)?,
-    })
+    };
+    Ok(Fsm::from_local(&Role::new("self"), &local)?)
 }
 
 #[cfg(test)]

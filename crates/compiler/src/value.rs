@@ -17,7 +17,7 @@ pub struct Endpoint {
 ///
 /// Small values are inline so that sending them never allocates; large ones
 /// (`Str`, `Bytes`, `Tuple`) share their storage through an `Arc`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum Value {
     /// No value.
     #[default]
@@ -38,6 +38,25 @@ pub enum Value {
     Tuple(Arc<[Value]>),
     /// A session endpoint handle.
     Endpoint(Endpoint),
+}
+
+impl Clone for Value {
+    /// Copies the inline variants and shares the `Arc` ones (written by
+    /// hand so that it inlines into the machine's send path).
+    #[inline]
+    fn clone(&self) -> Self {
+        match self {
+            Value::Unit => Value::Unit,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Nat(n) => Value::Nat(*n),
+            Value::Int(i) => Value::Int(*i),
+            Value::Real(r) => Value::Real(*r),
+            Value::Str(s) => Value::Str(Arc::clone(s)),
+            Value::Bytes(b) => Value::Bytes(Arc::clone(b)),
+            Value::Tuple(t) => Value::Tuple(Arc::clone(t)),
+            Value::Endpoint(e) => Value::Endpoint(*e),
+        }
+    }
 }
 
 impl Value {

@@ -38,13 +38,15 @@ fn message_types(
     labels: &[String],
 ) -> Vec<(String, PayloadSort, String, usize)> {
     let reserved = |name: &str| {
-        matches!(name, "Role" | "Session" | "Finished" | "NAME" | "GLOBAL_TYPE")
-            || roles.iter().any(|role| {
-                name == role
-                    || name
-                        .strip_prefix(role.as_str())
-                        .is_some_and(|rest| rest == "Start")
-            })
+        matches!(
+            name,
+            "Role" | "Session" | "Finished" | "NAME" | "GLOBAL_TYPE"
+        ) || roles.iter().any(|role| {
+            name == role
+                || name
+                    .strip_prefix(role.as_str())
+                    .is_some_and(|rest| rest == "Start")
+        })
     };
     let mut taken = BTreeSet::new();
     messages
@@ -141,14 +143,13 @@ pub fn protocol_module(
                 reason: e.to_string(),
             }
         })?;
-        let code = role_code(&names, role.as_str(), &local).map_err(|e| {
-            MacroError::Unsupported {
+        let code =
+            role_code(&names, role.as_str(), &local).map_err(|e| MacroError::Unsupported {
                 span,
                 protocol: protocol.name.clone(),
                 role: role.to_string(),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         session_items.push(code.items);
         exports.extend(code.exports);
     }
@@ -163,11 +164,13 @@ pub fn protocol_module(
          Global type: `{global_text}`"
     );
     let role_docs = roles.iter().map(|r| format!("Role `{r}`."));
-    let marker_docs = roles.iter().map(|r| format!("Role `{r}` at the type level."));
+    let marker_docs = roles
+        .iter()
+        .map(|r| format!("Role `{r}` at the type level."));
     let role_names = &roles;
-    let peer_impls = role_idents.iter().zip(0..roles.len()).map(|(ident, index)| {
-        quote!(impl session::Peer for #ident { const INDEX: usize = #index; })
-    });
+    let peer_impls = role_idents.iter().zip(0..roles.len()).map(
+        |(ident, index)| quote!(impl session::Peer for #ident { const INDEX: usize = #index; }),
+    );
     let session_module = format_ident!("session");
     Ok(quote! {
         #[doc = #module_doc]
@@ -235,4 +238,69 @@ pub fn protocol_module(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(labels: &[(&str, PayloadSort)], roles: &[&str], expected: &[&str]) {
+        let messages: Vec<(String, PayloadSort)> = labels
+            .iter()
+            .map(|(l, s)| (l.to_string(), s.clone()))
+            .collect();
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        let mut distinct: Vec<String> = Vec::new();
+        for (label, _) in &messages {
+            if !distinct.contains(label) {
+                distinct.push(label.clone());
+            }
+        }
+        let named: Vec<String> = message_types(&messages, &roles, &distinct)
+            .into_iter()
+            .map(|(_, _, name, _)| name)
+            .collect();
+        assert_eq!(named, expected);
+    }
+
+    #[test]
+    fn message_names_avoid_roles_generated_names_and_each_other() {
+        check(&[("ping", PayloadSort::Unit)], &["A"], &["Ping"]);
+        check(
+            &[("a", PayloadSort::Unit), ("Session", PayloadSort::Unit)],
+            &["A"],
+            &["AMsg", "SessionMsg"],
+        );
+        check(&[("AStart", PayloadSort::Unit)], &["A"], &["AStartMsg"]);
+        check(
+            &[
+                ("Quote", PayloadSort::Int),
+                ("Quote", PayloadSort::String),
+                ("quote", PayloadSort::Unit),
+            ],
+            &["A"],
+            &["Quote", "Quote2", "Quote3"],
+        );
+    }
+
+    #[test]
+    fn messages_are_collected_once_in_order() {
+        let global = telltale_types::GlobalType::rec(
+            "t",
+            telltale_types::GlobalType::send(
+                "A",
+                "B",
+                telltale_types::Label::new("Ping", PayloadSort::Nat),
+                telltale_types::GlobalType::send(
+                    "B",
+                    "A",
+                    telltale_types::Label::new("Ping", PayloadSort::Nat),
+                    telltale_types::GlobalType::var("t"),
+                ),
+            ),
+        );
+        let mut out = Vec::new();
+        collect_messages(&global, &mut out);
+        assert_eq!(out, vec![("Ping".to_string(), PayloadSort::Nat)]);
+    }
 }

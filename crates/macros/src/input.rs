@@ -140,7 +140,10 @@ mod tests {
     #[test]
     fn malformed_arguments_are_errors() {
         for tokens in [r#"path = "x""#, r#""a" "b""#, "", "file"] {
-            assert!(syn::parse_str::<ProtocolSource>(tokens).is_err(), "{tokens}");
+            assert!(
+                syn::parse_str::<ProtocolSource>(tokens).is_err(),
+                "{tokens}"
+            );
         }
     }
 

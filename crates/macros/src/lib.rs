@@ -1,7 +1,10 @@
 //! The `choreography!` macro of Telltale: a `.tell` protocol becomes a typed
 //! Rust API at compile time.
 //!
-//! ```ignore
+//! ```
+//! use telltale_choreography::InMemoryHandler;
+//! use telltale_types::Role;
+//!
 //! telltale_macros::choreography!(r#"
 //! protocol PingPong =
 //!   roles Pinger, Ponger
@@ -9,13 +12,25 @@
 //!   Ponger -> Pinger : Pong of Nat
 //! "#);
 //!
-//! // In Pinger's task, over any `ChoreoHandler`:
-//! let answer = ping_pong::run_pinger(&mut handler, &mut (), |s| async move {
-//!     let s = s.send(ping_pong::Ping(7)).await?;
-//!     let (ping_pong::Pong(n), s) = s.recv().await?;
-//!     Ok(s.finish(n))
-//! })
-//! .await?;
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let mut network = InMemoryHandler::network(["Pinger", "Ponger"]);
+//! let mut pinger = network.remove(&Role::new("Pinger")).unwrap();
+//! let mut ponger = network.remove(&Role::new("Ponger")).unwrap();
+//! let (mut pinger_endpoint, mut ponger_endpoint) = ((), ());
+//! let (answer, served) = tokio::join!(
+//!     ping_pong::run_pinger(&mut pinger, &mut pinger_endpoint, |s| async move {
+//!         let s = s.send(ping_pong::Ping(7)).await?;
+//!         let (ping_pong::Pong(n), s) = s.recv().await?;
+//!         Ok(s.finish(n))
+//!     }),
+//!     ping_pong::run_ponger(&mut ponger, &mut ponger_endpoint, |s| async move {
+//!         let (ping_pong::Ping(n), s) = s.recv().await?;
+//!         Ok(s.send(ping_pong::Pong(n + 1)).await?.end())
+//!     }),
+//! );
+//! assert_eq!(answer.unwrap(), 8);
+//! served.unwrap();
+//! # });
 //! ```
 //!
 //! The macro takes the protocol inline (`choreography!("...")`) or from a
@@ -122,7 +137,9 @@ fn expand(source: ProtocolSource) -> Result<TokenStream, Vec<MacroError>> {
     }
     let dependency = source.file.as_ref().map(|path| {
         let path = path.display().to_string();
-        quote!(const _: &[u8] = ::core::include_bytes!(#path);)
+        quote!(
+            const _: &[u8] = ::core::include_bytes!(#path);
+        )
     });
     Ok(quote!(#dependency #(#modules)*))
 }
@@ -138,13 +155,12 @@ fn language_errors(
         .iter()
         .map(|d| {
             let (line, col) = file.line_col(d.span.start);
+            let rendered = d.render(file);
+            // The rendered text repeats the headline on its first line.
+            let excerpt = rendered.split_once('\n').map_or("", |(_, rest)| rest);
             MacroError::Language {
                 span: source.span_of(d.span.start..d.span.end),
-                rendered: format!(
-                    "{}:{line}:{col}: {d}\n{}",
-                    file.name,
-                    d.render(file).trim_end()
-                ),
+                rendered: format!("{}:{line}:{col}: {d}\n{}", file.name, excerpt.trim_end()),
             }
         })
         .collect()

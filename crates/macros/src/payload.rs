@@ -389,7 +389,10 @@ mod tests {
             PayloadSort::Product(vec![PayloadSort::Bool, PayloadSort::Real]),
             "(bool , f64 ,)",
         );
-        check_type(PayloadSort::Named("shop.Order".into()), "super :: shop :: Order");
+        check_type(
+            PayloadSort::Named("shop.Order".into()),
+            "super :: shop :: Order",
+        );
         check_type(PayloadSort::Named("crate.Order".into()), "crate :: Order");
         check_type(
             PayloadSort::Record(vec![("a".into(), PayloadSort::Unit)]),
@@ -399,7 +402,10 @@ mod tests {
 
     #[test]
     fn bad_names_are_errors() {
-        assert_eq!(named_path("a.type").err(), Some(PayloadError::Path("a.type".into())));
+        assert_eq!(
+            named_path("a.type").err(),
+            Some(PayloadError::Path("a.type".into()))
+        );
         let ident = format_ident!("M");
         let message = MessageType {
             label: "m".into(),

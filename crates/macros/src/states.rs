@@ -337,7 +337,10 @@ mod tests {
         roles.insert("B".to_string(), (format_ident!("B"), 1));
         let mut messages = BTreeMap::new();
         for label in ["Ping", "Pong", "Stop"] {
-            messages.insert((label.to_string(), PayloadSort::Unit), format_ident!("{}", label));
+            messages.insert(
+                (label.to_string(), PayloadSort::Unit),
+                format_ident!("{}", label),
+            );
         }
         ProtocolNames { roles, messages }
     }
@@ -358,13 +361,20 @@ mod tests {
             branch_enums: BTreeSet::new(),
         };
         let got = states.descriptor(&local, &[]).map(|t| t.to_string());
-        assert_eq!(got.as_deref().map_err(|e| e.to_string()), expected.map_err(|e| e.to_string()));
+        assert_eq!(
+            got.as_deref().map_err(|e| e.to_string()),
+            expected.map_err(|e| e.to_string())
+        );
     }
 
     #[test]
     fn local_types_become_descriptors() {
         check(
-            LocalType::send("B", unit("Ping"), LocalType::recv("B", unit("Pong"), LocalType::End)),
+            LocalType::send(
+                "B",
+                unit("Ping"),
+                LocalType::recv("B", unit("Pong"), LocalType::End),
+            ),
             Ok("Send < super :: B , super :: Ping , Recv < super :: B , super :: Pong , End > >"),
         );
         check(
@@ -374,14 +384,20 @@ mod tests {
         check(
             LocalType::select(
                 "B",
-                vec![(unit("Ping"), LocalType::End), (unit("Stop"), LocalType::End)],
+                vec![
+                    (unit("Ping"), LocalType::End),
+                    (unit("Stop"), LocalType::End),
+                ],
             ),
             Ok("Select < super :: B , AChoice1 >"),
         );
         check(
             LocalType::branch(
                 "B",
-                vec![(unit("Ping"), LocalType::End), (unit("Stop"), LocalType::End)],
+                vec![
+                    (unit("Ping"), LocalType::End),
+                    (unit("Stop"), LocalType::End),
+                ],
             ),
             Ok("Branch < super :: B , AOffer1 >"),
         );
@@ -389,7 +405,10 @@ mod tests {
 
     #[test]
     fn ill_formed_local_types_are_errors() {
-        check(LocalType::var("t"), Err(StateError::FreeVariable("t".into())));
+        check(
+            LocalType::var("t"),
+            Err(StateError::FreeVariable("t".into())),
+        );
         check(
             LocalType::rec("t", LocalType::var("t")),
             Err(StateError::Unguarded("t".into())),

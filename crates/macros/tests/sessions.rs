@@ -51,7 +51,10 @@ fn ping_pong_runs_and_returns_the_role_results() {
     assert_eq!(answer.unwrap(), 42);
     assert_eq!(served.unwrap(), 41);
     assert_eq!(ping_pong::NAME, "PingPong");
-    assert_eq!(ping_pong::Role::ALL.map(ping_pong::Role::name), ["Pinger", "Ponger"]);
+    assert_eq!(
+        ping_pong::Role::ALL.map(ping_pong::Role::name),
+        ["Pinger", "Ponger"]
+    );
     assert_eq!(ping_pong::Role::Ponger.to_role(), Role::new("Ponger"));
 }
 
@@ -60,12 +63,19 @@ fn a_handler_of_another_role_is_refused() {
     let mut network = InMemoryHandler::network(["Pinger", "Ponger"]);
     let mut ponger = take(&mut network, "Ponger");
     let mut ponger_endpoint = ();
-    let result = block_on(ping_pong::run_pinger(&mut ponger, &mut ponger_endpoint, |s| async move {
-        let s = s.send(ping_pong::Ping(1)).await?;
-        let (_, s) = s.recv().await?;
-        Ok(s.end())
-    }));
-    assert!(matches!(result, Err(ChoreoError::InvalidProgram { .. })), "{result:?}");
+    let result = block_on(ping_pong::run_pinger(
+        &mut ponger,
+        &mut ponger_endpoint,
+        |s| async move {
+            let s = s.send(ping_pong::Ping(1)).await?;
+            let (_, s) = s.recv().await?;
+            Ok(s.end())
+        },
+    ));
+    assert!(
+        matches!(result, Err(ChoreoError::InvalidProgram { .. })),
+        "{result:?}"
+    );
 }
 
 #[test]
@@ -219,7 +229,9 @@ fn three_parties_follow_their_projections() {
     let (alice_out, bob_out, seller_out) = block_on(async {
         tokio::join!(
             t::run_alice(&mut alice, &mut alice_endpoint, |s| async move {
-                let s = s.send(t::Title("Types and Programming Languages".into())).await?;
+                let s = s
+                    .send(t::Title("Types and Programming Languages".into()))
+                    .await?;
                 let (t::Quote(price), s) = s.recv().await?;
                 let s = s.send(t::Share(price / 2)).await?;
                 match s.branch().await? {
@@ -257,4 +269,68 @@ fn three_parties_follow_their_projections() {
             "1 Main St".to_string()
         ))
     );
+}
+
+/// A Scribble/nuscr protocol from the shared corpus: lowercase labels with
+/// named payload items become structs.
+mod nuscr {
+    telltale_macros::choreography!(
+        file = "../../../shared/examples/nuscr/simple_adder/simple_adder.nuscr"
+    );
+}
+
+#[test]
+fn a_nuscr_protocol_generates_the_same_kind_of_api() {
+    use nuscr::adder;
+    let mut network = InMemoryHandler::network(["C", "S"]);
+    let mut c = take(&mut network, "C");
+    let mut c_endpoint = ();
+    let mut s = take(&mut network, "S");
+    let mut s_endpoint = ();
+    let (sum, _) = block_on(async {
+        tokio::join!(
+            adder::run_c(&mut c, &mut c_endpoint, |st| async move {
+                let st = st.send(adder::Lhs { x: 2 }).await?;
+                let st = st.send(adder::Rhs { y: -5 }).await?;
+                let (adder::Res { r }, st) = st.recv().await?;
+                Ok(st.finish(r))
+            }),
+            adder::run_s(&mut s, &mut s_endpoint, |st| async move {
+                let (adder::Lhs { x }, st) = st.recv().await?;
+                let (adder::Rhs { y }, st) = st.recv().await?;
+                Ok(st.send(adder::Res { r: x + y }).await?.end())
+            })
+        )
+    });
+    assert_eq!(sum.unwrap(), -3);
+}
+
+#[test]
+fn role_futures_are_send_so_they_can_be_spawned() {
+    fn assert_send<T: Send>(value: T) -> T {
+        value
+    }
+    let mut network = InMemoryHandler::network(["Pinger", "Ponger"]);
+    let mut pinger = take(&mut network, "Pinger");
+    let mut ponger = take(&mut network, "Ponger");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let ponger_task = runtime.spawn(assert_send(async move {
+        ping_pong::run_ponger(&mut ponger, &mut (), |s| async move {
+            let (ping_pong::Ping(n), s) = s.recv().await?;
+            Ok(s.send(ping_pong::Pong(n * 2)).await?.end())
+        })
+        .await
+    }));
+    let answer = runtime.block_on(async move {
+        ping_pong::run_pinger(&mut pinger, &mut (), |s| async move {
+            let (ping_pong::Pong(n), s) = s.send(ping_pong::Ping(21)).await?.recv().await?;
+            Ok(s.finish(n))
+        })
+        .await
+    });
+    assert_eq!(answer.unwrap(), 42);
+    runtime.block_on(ponger_task).unwrap().unwrap();
 }

@@ -14,17 +14,20 @@
 //!   `r`, the jump back to `Y` is not);
 //! - `X` gives `X` and `end` gives `end`.
 //!
-//! Projection is one iterative walk over the global type, building the
-//! local type bottom-up: linear in the size of the type, with no subtree
-//! cloned, no rescan of recursion bodies and no deep call stack, so it is
-//! fast and safe at any depth.
+//! Projection is one iterative walk over the global type (for all roles
+//! at once in [`project_all`]), building the local types bottom-up: linear
+//! in the size of the type, with no subtree cloned, no rescan of recursion
+//! bodies and no deep call stack, so it is fast and safe at any depth.
 
-use crate::error::{abbreviate, PathStep, TypePath};
-use crate::merge::{merge_owned, MergeError, MergeMode};
-use std::collections::{BTreeMap, BTreeSet};
+mod walk;
+
+use crate::error::{abbreviate, TypePath};
+use crate::merge::{MergeError, MergeMode};
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use telltale_types::{GlobalBranch, GlobalType, Label, LocalBranch, LocalType, Role};
+use telltale_types::{GlobalType, LocalType, Role};
 use thiserror::Error;
+use walk::{roles_of, Projector};
 
 /// Options of projection.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -129,15 +132,16 @@ pub fn project_with(
     role: &Role,
     config: &ProjectionConfig,
 ) -> Result<LocalType, ProjectionError> {
+    let roles = std::slice::from_ref(role);
     let projector = Projector {
-        role,
+        roles,
         mode: config.merge,
     };
-    projector.project(global).map_err(|failure| {
-        let mut error = failure.error;
-        *error.path_mut() = path_to(global, failure.at);
-        error
-    })
+    match projector.project(global).pop() {
+        Some(Ok(local)) => Ok(local),
+        Some(Err(failure)) => Err(failure.located_in(global)),
+        None => Ok(LocalType::End),
+    }
 }
 
 /// The local type of every role of `global` (full merge), by role name.
@@ -150,293 +154,29 @@ pub fn project_all_with(
     global: &GlobalType,
     config: &ProjectionConfig,
 ) -> Result<BTreeMap<Role, LocalType>, ProjectionError> {
-    roles_of(global)
-        .into_iter()
-        .map(|role| project_with(global, &role, config).map(|local| (role, local)))
-        .collect()
-}
-
-/// One projection in progress.
-///
-/// The walk is iterative — an explicit stack of tasks and a stack of
-/// finished local types — so deep protocols cost neither call-stack
-/// growth nor recursion overhead. A failure remembers the node where it
-/// happened; its path is found afterwards, only on that error path.
-struct Projector<'r> {
-    role: &'r Role,
-    mode: MergeMode,
-}
-
-/// A step of the iterative walk.
-enum Task<'g> {
-    /// Project this node (push its children's tasks, or its result).
-    Visit(&'g GlobalType),
-    /// The children of this communication or recursion are projected (in
-    /// order, on top of the result stack): combine them.
-    Finish(&'g GlobalType),
-}
-
-/// A projection error and the node of the global type where it arose.
-struct Failure<'g> {
-    error: ProjectionError,
-    at: &'g GlobalType,
-}
-
-impl Projector<'_> {
-    fn project<'g>(&self, root: &'g GlobalType) -> Result<LocalType, Failure<'g>> {
-        let mut tasks = vec![Task::Visit(root)];
-        let mut results: Vec<LocalType> = Vec::new();
-        while let Some(task) = tasks.pop() {
-            match task {
-                Task::Visit(node) => match node {
-                    GlobalType::Comm {
-                        sender,
-                        receiver,
-                        branches,
-                    } => {
-                        self.check_comm(sender, receiver, branches)
-                            .map_err(|error| Failure { error, at: node })?;
-                        let involved = self.role == sender || self.role == receiver;
-                        if let (false, [only]) = (involved, branches.as_slice()) {
-                            // A message between others: the role's type is
-                            // that of the continuation, nothing to combine.
-                            tasks.push(Task::Visit(&only.continuation));
-                            continue;
-                        }
-                        tasks.push(Task::Finish(node));
-                        tasks.extend(branches.iter().rev().map(|b| Task::Visit(&b.continuation)));
-                    }
-                    GlobalType::Rec { body, .. } => {
-                        tasks.push(Task::Finish(node));
-                        tasks.push(Task::Visit(body));
-                    }
-                    GlobalType::Var(name) => results.push(LocalType::Var(name.clone())),
-                    GlobalType::End => results.push(LocalType::End),
-                },
-                Task::Finish(node) => {
-                    let local = self
-                        .finish(node, &mut results)
-                        .map_err(|error| Failure { error, at: node })?;
-                    results.push(local);
-                }
+    let roles: Vec<Role> = roles_of(global).into_iter().collect();
+    let projector = Projector {
+        roles: &roles,
+        mode: config.merge,
+    };
+    let outcomes = projector.project(global);
+    let mut all = BTreeMap::new();
+    for (role, outcome) in roles.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(local) => {
+                all.insert(role, local);
             }
-        }
-        Ok(results.pop().unwrap_or(LocalType::End))
-    }
-
-    fn check_comm(
-        &self,
-        sender: &Role,
-        receiver: &Role,
-        branches: &[GlobalBranch],
-    ) -> Result<(), ProjectionError> {
-        if sender == receiver {
-            return Err(ProjectionError::SelfCommunication {
-                role: self.role.clone(),
-                sender: sender.clone(),
-                path: TypePath::root(),
-            });
-        }
-        if branches.is_empty() {
-            return Err(ProjectionError::EmptyChoice {
-                role: self.role.clone(),
-                sender: sender.clone(),
-                receiver: receiver.clone(),
-                path: TypePath::root(),
-            });
-        }
-        Ok(())
-    }
-
-    /// Combines the projections of the children of `node`, taken from the
-    /// top of `results`.
-    fn finish(
-        &self,
-        node: &GlobalType,
-        results: &mut Vec<LocalType>,
-    ) -> Result<LocalType, ProjectionError> {
-        match node {
-            GlobalType::Comm {
-                sender,
-                receiver,
-                branches,
-            } => {
-                let first = results.len().saturating_sub(branches.len());
-                let projected = results.drain(first..);
-                if self.role == sender || self.role == receiver {
-                    let local_branches = branches
-                        .iter()
-                        .zip(projected)
-                        .map(|(b, local)| LocalBranch::new(b.label.clone(), local))
-                        .collect();
-                    return Ok(if self.role == sender {
-                        LocalType::Send {
-                            partner: receiver.clone(),
-                            branches: local_branches,
-                        }
-                    } else {
-                        LocalType::Recv {
-                            partner: sender.clone(),
-                            branches: local_branches,
-                        }
-                    });
-                }
-                let mut merged: Option<LocalType> = None;
-                for (i, local) in projected.enumerate() {
-                    merged = Some(match merged {
-                        None => local,
-                        Some(so_far) => merge_owned(so_far, local, self.mode)
-                            .map_err(|cause| self.conflict(sender, receiver, branches, i, cause))?,
-                    });
-                }
-                Ok(merged.unwrap_or(LocalType::End))
-            }
-            GlobalType::Rec { var, .. } => {
-                let body = results.pop().unwrap_or(LocalType::End);
-                Ok(close_recursion(var, body))
-            }
-            GlobalType::Var(_) | GlobalType::End => Ok(LocalType::End),
+            Err(failure) => return Err(failure.located_in(global)),
         }
     }
-
-    /// The error for a merge that failed when adding branch `failed`: finds
-    /// the earlier branch it conflicts with (slow, but only on failure).
-    fn conflict(
-        &self,
-        sender: &Role,
-        receiver: &Role,
-        branches: &[GlobalBranch],
-        failed: usize,
-        cause: MergeError,
-    ) -> ProjectionError {
-        let right_label = branches[failed].label.name.clone();
-        let right = self.project(&branches[failed].continuation).ok();
-        let mut culprit = None;
-        if let Some(right) = &right {
-            for earlier in &branches[..failed] {
-                if let Ok(left) = self.project(&earlier.continuation) {
-                    if let Err(pair_cause) = merge_owned(left.clone(), right.clone(), self.mode) {
-                        culprit = Some((earlier.label.name.clone(), left, pair_cause));
-                        break;
-                    }
-                }
-            }
-        }
-        let (left_label, left, cause) = culprit.unwrap_or_else(|| {
-            // The conflict is with the merge of all earlier branches.
-            let merged = branches[..failed]
-                .iter()
-                .filter_map(|b| self.project(&b.continuation).ok())
-                .try_fold(None::<LocalType>, |acc, t| match acc {
-                    None => Ok(Some(t)),
-                    Some(a) => merge_owned(a, t, self.mode).map(Some),
-                })
-                .ok()
-                .flatten()
-                .unwrap_or(LocalType::End);
-            (branches[0].label.name.clone(), merged, cause)
-        });
-        ProjectionError::MergeConflict(Box::new(BranchConflict {
-            role: self.role.clone(),
-            sender: sender.clone(),
-            receiver: receiver.clone(),
-            left_label,
-            left,
-            right_label,
-            right: right.unwrap_or(LocalType::End),
-            cause,
-            path: TypePath::root(),
-        }))
-    }
-}
-
-/// Every role of `global`, sorted; iterative, so cheap at any depth.
-fn roles_of(global: &GlobalType) -> BTreeSet<Role> {
-    let mut roles = BTreeSet::new();
-    let mut pending = vec![global];
-    while let Some(node) = pending.pop() {
-        match node {
-            GlobalType::Comm {
-                sender,
-                receiver,
-                branches,
-            } => {
-                if !roles.contains(sender) {
-                    roles.insert(sender.clone());
-                }
-                if !roles.contains(receiver) {
-                    roles.insert(receiver.clone());
-                }
-                pending.extend(branches.iter().map(|b| &b.continuation));
-            }
-            GlobalType::Rec { body, .. } => pending.push(body),
-            GlobalType::Var(_) | GlobalType::End => {}
-        }
-    }
-    roles
-}
-
-/// The steps from `root` to the node `target` (found by identity).
-fn path_to(root: &GlobalType, target: &GlobalType) -> TypePath {
-    let mut pending: Vec<(&GlobalType, usize, Option<PathStep>)> = vec![(root, 0, None)];
-    let mut path: Vec<PathStep> = Vec::new();
-    while let Some((node, depth, step)) = pending.pop() {
-        path.truncate(depth.saturating_sub(1));
-        path.extend(step);
-        if std::ptr::eq(node, target) {
-            return TypePath::from_steps(path);
-        }
-        match node {
-            GlobalType::Comm {
-                sender,
-                receiver,
-                branches,
-            } => {
-                for b in branches.iter().rev() {
-                    let step = branch_step(sender, receiver, &b.label);
-                    pending.push((&b.continuation, depth + 1, Some(step)));
-                }
-            }
-            GlobalType::Rec { var, body } => {
-                pending.push((body, depth + 1, Some(PathStep::Rec { var: var.clone() })));
-            }
-            GlobalType::Var(_) | GlobalType::End => {}
-        }
-    }
-    TypePath::root()
-}
-
-fn branch_step(sender: &Role, receiver: &Role, label: &Label) -> PathStep {
-    PathStep::GlobalBranch {
-        sender: sender.clone(),
-        receiver: receiver.clone(),
-        label: label.name.clone(),
-    }
-}
-
-/// `rec var . body` for a projected body, or what stands for it when the
-/// role takes no part in the recursion.
-fn close_recursion(var: &str, body: LocalType) -> LocalType {
-    // A body without communication is a chain of binders ending in a
-    // variable or `end`; anything else starts with a communication.
-    let mut binders = vec![var];
-    let mut leaf = &body;
-    while let LocalType::Rec { var: inner, body } = leaf {
-        binders.push(inner);
-        leaf = body;
-    }
-    match leaf {
-        LocalType::Send { .. } | LocalType::Recv { .. } => LocalType::rec(var, body),
-        LocalType::Var(name) if !binders.contains(&name.as_str()) => LocalType::Var(name.clone()),
-        _ => LocalType::End,
-    }
+    Ok(all)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use telltale_types::PayloadSort;
+    use telltale_types::{Label, PayloadSort};
 
     fn msg(from: &str, to: &str, label: &str, then: GlobalType) -> GlobalType {
         GlobalType::send(from, to, Label::unit(label), then)

@@ -7,8 +7,8 @@ mod support;
 use proptest::prelude::*;
 use support::{global_types, rename_global, rename_local, reverse_global, reverse_local};
 use telltale_theory::{
-    alpha_equivalent, are_dual, check_global, check_local, dual, equivalent, project_all, unfold,
-    unfold_head,
+    alpha_equivalent, are_dual, check_global, check_local, dual, equivalent, project, project_all,
+    unfold, unfold_head,
 };
 use telltale_types::json::{global_from_json, global_to_json, local_from_json, local_to_json};
 
@@ -57,6 +57,15 @@ proptest! {
         prop_assert_eq!(original.len(), renamed.len());
         for (role, local) in &original {
             prop_assert!(alpha_equivalent(local, &renamed[role]), "{}: {} vs {}", role, local, renamed[role]);
+        }
+    }
+
+    #[test]
+    fn projecting_all_roles_at_once_agrees_with_one_by_one(g in global_types()) {
+        let all = project_all(&g).unwrap();
+        prop_assert_eq!(all.len(), g.roles().len());
+        for (role, local) in &all {
+            prop_assert_eq!(&project(&g, role).unwrap(), local);
         }
     }
 

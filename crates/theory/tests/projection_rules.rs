@@ -105,3 +105,24 @@ fn long_protocols_are_well_formed_and_merge_deeply() {
     let all = project_all(&g).unwrap();
     assert_eq!(all.len(), 4);
 }
+
+#[test]
+fn project_all_reports_the_first_failing_role() {
+    // C cannot merge `A!hi` with `end`; D merges its two receives from A.
+    let g = GlobalType::choice(
+        "A",
+        "B",
+        [
+            (
+                Label::unit("x"),
+                msg("C", "A", "hi", msg("A", "D", "x", GlobalType::End)),
+            ),
+            (Label::unit("y"), msg("A", "D", "y", GlobalType::End)),
+        ],
+    );
+    let all = project_all(&g).unwrap_err();
+    let one = project(&g, &Role::new("C")).unwrap_err();
+    assert_eq!(all, one);
+    assert_eq!(all.role(), &Role::new("C"));
+    assert!(project(&g, &Role::new("D")).is_ok());
+}

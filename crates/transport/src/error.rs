@@ -108,6 +108,14 @@ pub enum TransportError {
     /// The configuration is inconsistent.
     #[error("invalid transport configuration: {0}")]
     Config(String),
+    /// A benchmark workload (see [`crate::bench`]) could not run to the end.
+    #[error("benchmark {workload}: {reason}")]
+    Bench {
+        /// The workload, e.g. `tcp-pingpong`.
+        workload: String,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// Transport errors surface to choreography code as transport errors
@@ -124,7 +132,9 @@ impl From<TransportError> for ChoreoError {
             | TransportError::AcceptDeadline { role, .. }
             | TransportError::UnexpectedPeer { role, .. }
             | TransportError::Handshake { role, .. } => role.clone(),
-            TransportError::Roster(_) | TransportError::Config(_) => Role::new("?"),
+            TransportError::Roster(_)
+            | TransportError::Config(_)
+            | TransportError::Bench { .. } => Role::new("?"),
         };
         ChoreoError::Transport {
             peer,

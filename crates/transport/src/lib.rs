@@ -10,6 +10,7 @@
 //! frame carries a per-edge sequence number, so duplicated or lost frames are
 //! errors, never silent.
 
+pub mod bench;
 pub mod config;
 pub mod connect;
 pub mod error;

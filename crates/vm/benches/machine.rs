@@ -1,6 +1,6 @@
 //! Criterion benches of the throughput workloads: ping-pong at several
-//! lengths (per-message cost should be flat), rings of 8 and 32 roles, and
-//! session churn.
+//! lengths (per-message cost should be flat), rings of 8 and 32 roles,
+//! signed ping-pong (ed25519) and session churn.
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -31,6 +31,17 @@ fn ring(c: &mut Criterion) {
     group.finish();
 }
 
+fn signed(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pingpong-ed25519");
+    group.sample_size(10);
+    let messages = 2_000u64;
+    group.throughput(Throughput::Elements(messages));
+    group.bench_function(BenchmarkId::from_parameter(messages), |b| {
+        b.iter(|| bench::pingpong_signed(messages).map(|r| r.messages))
+    });
+    group.finish();
+}
+
 fn sessions(c: &mut Criterion) {
     let mut group = c.benchmark_group("sessions");
     group.sample_size(10);
@@ -43,5 +54,5 @@ fn sessions(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pingpong, ring, sessions);
+criterion_group!(benches, pingpong, ring, signed, sessions);
 criterion_main!(benches);

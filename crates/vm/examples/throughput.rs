@@ -1,6 +1,7 @@
 //! Prints the throughput workloads' reports (run with `--release`).
 //!
-//! `throughput [all|pingpong|once|ring8|ring32|sessions] [scale]`
+//! `throughput [all|pingpong|once|ring8|ring32|sessions|signed] [scale]`
+//! (`signed` runs ping-pong with ed25519 message signing, scale / 100).
 
 use telltale_vm::bench;
 
@@ -25,6 +26,9 @@ fn main() -> Result<(), telltale_vm::ProtocolMachineError> {
     }
     if all || which == "ring32" {
         println!("{:?}", bench::ring(32, scale)?);
+    }
+    if all || which == "signed" {
+        println!("{:?}", bench::pingpong_signed((scale / 100).max(2))?);
     }
     if all || which == "sessions" {
         for count in [1_000, 10_000, 100_000] {

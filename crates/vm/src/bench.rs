@@ -3,7 +3,7 @@
 //! Every workload runs with the monitor on and [`Config::throughput`]
 //! (bounded observable trace, no effect capture, no payload sort checks).
 
-use crate::config::Config;
+use crate::config::{Config, MessageAuth};
 use crate::effect::{EffectHandler, SendDecision, SendDecisionInput};
 use crate::fault::ProtocolMachineError;
 use crate::kernel::RunStatus;
@@ -208,9 +208,29 @@ pub fn ring_image(roles: usize) -> Result<CodeImage, ProtocolMachineError> {
 
 /// A ring of `roles` coroutines passing `messages` tokens in one session.
 pub fn ring(roles: usize, messages: u64) -> Result<BenchReport, ProtocolMachineError> {
+    ring_with(roles, messages, bench_config())
+}
+
+/// Ping-pong with every message signed and verified
+/// (`message_auth = Ed25519`).
+pub fn pingpong_signed(messages: u64) -> Result<BenchReport, ProtocolMachineError> {
+    let config = Config {
+        message_auth: MessageAuth::Ed25519,
+        ..bench_config()
+    };
+    let mut r = ring_with(2, messages, config)?;
+    r.workload = "pingpong-ed25519".into();
+    Ok(r)
+}
+
+fn ring_with(
+    roles: usize,
+    messages: u64,
+    config: Config,
+) -> Result<BenchReport, ProtocolMachineError> {
     let n = roles.max(2) as u64;
     let laps = (messages / n).max(1);
-    let mut machine = ProtocolMachine::new(ring_image(roles)?, bench_config())?;
+    let mut machine = ProtocolMachine::new(ring_image(roles)?, config)?;
     machine.open_all_roles()?;
     let handler = CountingHandler {
         rounds: laps,

@@ -78,8 +78,9 @@ pub struct Envelope {
     pub payload: Value,
     /// The edge's sequence number of this message (starting at 0).
     pub seq: u64,
-    /// A signature over the message (seam for ed25519; always `None` today).
-    pub signature: Option<Box<[u8]>>,
+    /// Authentication material when `Config::message_auth` is `Ed25519`
+    /// (`None` otherwise).
+    pub seal: Option<Box<crate::auth::MessageSeal>>,
 }
 
 /// What a send into the buffer will do, decided before the handler runs.
@@ -165,6 +166,12 @@ impl BoundedBuffer {
         self.queue.front()
     }
 
+    /// The oldest message, mutably (test hook for tampering).
+    #[cfg(any(test, feature = "test-hooks"))]
+    pub(crate) fn front_mut(&mut self) -> Option<&mut Envelope> {
+        self.queue.front_mut()
+    }
+
     /// Removes and returns the oldest message.
     #[inline]
     pub fn pop(&mut self) -> Option<Envelope> {
@@ -201,7 +208,7 @@ mod tests {
             label: 0,
             payload: Value::Int(n),
             seq: n as u64,
-            signature: None,
+            seal: None,
         }
     }
 

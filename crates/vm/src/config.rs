@@ -39,12 +39,14 @@ pub enum CommunicationReplayMode {
     Nullifier,
 }
 
-/// Message authentication scheme; a seam for ed25519 signing.
+/// Message authentication scheme (see [`crate::auth`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MessageAuth {
     /// Messages are not signed.
     None,
-    /// Ed25519 signatures per endpoint (not supported yet).
+    /// Every endpoint signs what it sends with an ed25519 key derived from
+    /// `Config::auth_seed`; receivers verify the signature and the edge's
+    /// SHA-256 hash chain before anything else.
     Ed25519,
 }
 
@@ -68,8 +70,13 @@ pub struct Config {
     pub payload_validation_mode: PayloadValidationMode,
     /// Replay-consumption checks on receive. Default: `Off`.
     pub communication_replay_mode: CommunicationReplayMode,
-    /// Message authentication. Default (and only accepted value): `None`.
+    /// Message authentication. Default: `None`.
     pub message_auth: MessageAuth,
+    /// Seed of the deterministic per-endpoint ed25519 keys used when
+    /// `message_auth` is `Ed25519` (same seed, same keys, same signatures).
+    /// Default: 0.
+    #[serde(default)]
+    pub auth_seed: u64,
     /// Check that the handler identity is stable and topology events are
     /// well ordered. Default: false.
     pub host_contract_assertions: bool,
@@ -91,6 +98,7 @@ impl Default for Config {
             payload_validation_mode: PayloadValidationMode::Structural,
             communication_replay_mode: CommunicationReplayMode::Off,
             message_auth: MessageAuth::None,
+            auth_seed: 0,
             host_contract_assertions: false,
             thread_jumps: true,
         }
@@ -112,12 +120,6 @@ impl Config {
 
     /// Refuses settings this machine cannot honour.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.message_auth != MessageAuth::None {
-            return Err(ConfigError::Unsupported {
-                setting: "message_auth",
-                value: format!("{:?}", self.message_auth),
-            });
-        }
         if self.communication_replay_mode == CommunicationReplayMode::Nullifier {
             return Err(ConfigError::Unsupported {
                 setting: "communication_replay_mode",
@@ -156,10 +158,15 @@ mod tests {
             message_auth: MessageAuth::Ed25519,
             ..Config::default()
         };
+        assert!(signed.validate().is_ok());
+        let nullifier = Config {
+            communication_replay_mode: CommunicationReplayMode::Nullifier,
+            ..Config::default()
+        };
         assert!(matches!(
-            signed.validate(),
+            nullifier.validate(),
             Err(ConfigError::Unsupported {
-                setting: "message_auth",
+                setting: "communication_replay_mode",
                 ..
             })
         ));

@@ -4,6 +4,7 @@
 //! lookup, calls the handler before anything is committed, and commits the
 //! buffer, registers, monitor state and pc together.
 
+use crate::auth::{AuthFailure, MessageId};
 use crate::buffer::{Admission, BufferMode, Envelope};
 use crate::config::{CommunicationReplayMode, EffectTraceCaptureMode};
 use crate::coroutine::BlockReason;
@@ -63,6 +64,7 @@ impl ProtocolMachine {
                 std::slice::from_ref(&single)
             }
         };
+        let edge_index;
         let admission = {
             let session = self
                 .sessions
@@ -71,6 +73,7 @@ impl ProtocolMachine {
             if session.status != SessionStatus::Active {
                 return Err(inactive(ctx.session));
             }
+            edge_index = session.edge_index(role, chan);
             let Some(edge) = session.edge_mut(role, chan) else {
                 return Err(self.violation(slot, self.describe(chan, table, "send to")));
             };
@@ -156,10 +159,23 @@ impl ProtocolMachine {
             .by_slot_mut(sslot)
             .expect("a coroutine's session is resident");
         let receiver = session.slot_of(chan);
-        let edge = session
-            .edge_mut(role, chan)
-            .expect("the edge was found above");
-        let seq = edge.next_send_seq;
+        let seq = session.edges[edge_index].next_send_seq;
+        let seal = match session.auth.as_deref_mut() {
+            None => None,
+            Some(auth) => auth.seal(
+                MessageId {
+                    session: ctx.session,
+                    from: role,
+                    to: chan,
+                    label,
+                    seq,
+                    payload: &payload,
+                },
+                admission != Admission::Drop,
+                admission == Admission::Overwrite,
+            ),
+        };
+        let edge = &mut session.edges[edge_index];
         let event = recording.then(|| MessageEvent {
             tick: ctx.tick,
             session: ctx.session,
@@ -175,7 +191,7 @@ impl ProtocolMachine {
                 label,
                 payload,
                 seq,
-                signature: None,
+                seal,
             },
         );
         let delivered = admission != Admission::Drop;
@@ -221,8 +237,7 @@ impl ProtocolMachine {
                     ObsEvent::Sent(event)
                 });
             }
-            self.last_output_hint =
-                handler.output_condition_hint(&OutputHintInput { ctx, events: 1 });
+            self.note_output_hint(handler, ctx);
         }
         Ok(Exec::Continue)
     }
@@ -270,14 +285,43 @@ impl ProtocolMachine {
             return Err(inactive(ctx.session));
         }
         let sender = session.slot_of(chan);
-        let Some(edge) = session.edge_mut(chan, role) else {
+        if session.edge_mut(chan, role).is_none() {
             return Err(self.violation(slot, self.describe(chan, table, "receive from")));
-        };
+        }
+        let edge_index = session.edge_index(chan, role);
+        let mut auth = session.auth.as_deref_mut();
+        let edge = &mut session.edges[edge_index];
         let Some(envelope) = edge.buffer.peek() else {
             edge.recv_waiting = true;
             return Ok(Exec::Blocked(BlockReason::Recv { from: chan }));
         };
         let label = envelope.label;
+        let chain_head = match auth.as_deref_mut() {
+            None => None,
+            Some(a) => {
+                let id = MessageId {
+                    session: ctx.session,
+                    from: chan,
+                    to: role,
+                    label,
+                    seq: envelope.seq,
+                    payload: &envelope.payload,
+                };
+                match a.check(id, envelope.seal.as_deref()) {
+                    Ok(head) => Some(head),
+                    Err(failure) => {
+                        return Err(auth_fault(
+                            &self.image.symbols,
+                            failure,
+                            ctx.session,
+                            chan,
+                            role,
+                            envelope.seq,
+                        ))
+                    }
+                }
+            }
+        };
         if self.config.communication_replay_mode == CommunicationReplayMode::Sequence {
             let expected = edge.next_recv_seq;
             let ok = match self.config.buffer.mode {
@@ -339,6 +383,9 @@ impl ProtocolMachine {
             .pop()
             .expect("the peeked message is still queued");
         edge.next_recv_seq = envelope.seq + 1;
+        if let (Some(a), Some(head)) = (auth, chain_head) {
+            a.commit_recv(chan, role, head);
+        }
         if edge.send_waiting {
             edge.send_waiting = false;
             if let Some(s) = sender {
@@ -365,10 +412,19 @@ impl ProtocolMachine {
             } else {
                 ObsEvent::Received(event)
             });
-            self.last_output_hint =
-                handler.output_condition_hint(&OutputHintInput { ctx, events: 1 });
+            self.note_output_hint(handler, ctx);
         }
         Ok(Exec::Continue)
+    }
+
+    /// Asks the handler for an output-condition hint after an event was
+    /// recorded (the common `None` over `None` is not rewritten).
+    #[inline]
+    fn note_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
+        let hint = handler.output_condition_hint(&OutputHintInput { ctx, events: 1 });
+        if hint.is_some() || self.last_output_hint.is_some() {
+            self.last_output_hint = hint;
+        }
     }
 
     /// Size and sort checks of an outgoing payload.
@@ -424,6 +480,33 @@ fn handler_fault(symbols: &Symbols, ctx: EffectContext, callback: &str, error: S
         role: symbols.role_name(ctx.role),
         callback: callback.to_string(),
         error: classify_effect_error_owned(error),
+    }
+    .into()
+}
+
+#[cold]
+fn auth_fault(
+    symbols: &Symbols,
+    failure: AuthFailure,
+    session: u64,
+    from: RoleId,
+    to: RoleId,
+    seq: u64,
+) -> Trap {
+    let (from, to) = (symbols.role_name(from), symbols.role_name(to));
+    match failure {
+        AuthFailure::Signature => Fault::SignatureInvalid {
+            session,
+            from,
+            to,
+            seq,
+        },
+        AuthFailure::Chain => Fault::AuthChainBroken {
+            session,
+            from,
+            to,
+            seq,
+        },
     }
     .into()
 }

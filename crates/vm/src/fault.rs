@@ -103,6 +103,32 @@ pub enum Fault {
         /// The classified error.
         error: EffectError,
     },
+    /// A received message's ed25519 signature does not verify against the
+    /// sender's endpoint key (or the message carries no signature).
+    #[error("session {session}: message {seq} on {from} -> {to} has an invalid signature")]
+    SignatureInvalid {
+        /// The session.
+        session: SessionId,
+        /// Sender.
+        from: String,
+        /// Receiver.
+        to: String,
+        /// The message's sequence number.
+        seq: u64,
+    },
+    /// A received message's hash-chain link does not extend the edge's
+    /// authenticated history.
+    #[error("session {session}: message {seq} on {from} -> {to} breaks the edge's hash chain")]
+    AuthChainBroken {
+        /// The session.
+        session: SessionId,
+        /// Sender.
+        from: String,
+        /// Receiver.
+        to: String,
+        /// The message's sequence number.
+        seq: u64,
+    },
     /// An instruction this machine does not implement yet.
     #[error("instruction `{instr}` is not supported by this machine")]
     Unsupported {

@@ -31,6 +31,9 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod auth;
+#[cfg(test)]
+mod auth_tests;
 pub mod bench;
 pub mod buffer;
 pub mod config;
@@ -56,6 +59,7 @@ mod spawn;
 pub mod topology;
 pub mod trace;
 
+pub use auth::{endpoint_signing_key, MessageSeal};
 pub use buffer::{BackpressurePolicy, BoundedBuffer, BufferConfig, BufferMode, Envelope};
 pub use config::{
     CommunicationReplayMode, Config, ConfigError, EffectTraceCaptureMode, MessageAuth,

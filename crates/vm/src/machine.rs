@@ -244,6 +244,12 @@ impl ProtocolMachine {
         let (sid, session_slot) =
             self.sessions
                 .allocate(ids.clone(), width, &self.config.buffer, &handlers);
+        if self.config.message_auth == crate::config::MessageAuth::Ed25519 {
+            let auth = crate::auth::SessionAuth::new(self.config.auth_seed, sid, &ids, width);
+            if let Some(s) = self.sessions.by_slot_mut(session_slot) {
+                s.auth = Some(Box::new(auth));
+            }
+        }
         for (&role, &entry) in ids.iter().zip(entries) {
             let program = &self.image.roles[usize::from(entry)].program;
             let mut registers = vec![Value::Unit; usize::from(program.register_count)];

@@ -50,6 +50,8 @@ pub struct Session {
     /// slot: messages wake the role's own coroutine).
     pub(crate) spawned: Vec<u32>,
     pub(crate) opener: Option<u32>,
+    /// Keys and hash chains when messages are authenticated.
+    pub(crate) auth: Option<Box<crate::auth::SessionAuth>>,
 }
 
 /// Marker for "no coroutine" in a session's role table.
@@ -160,6 +162,7 @@ impl SessionStore {
             coro_slots: vec![NO_SLOT; width],
             spawned: Vec::new(),
             opener: None,
+            auth: None,
         };
         let slot = match self.free.pop() {
             Some(slot) => {

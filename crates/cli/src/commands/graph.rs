@@ -2,7 +2,7 @@
 
 use crate::graph::{dot, mermaid};
 use crate::protocol_file::{parse_param, ProtocolFile};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -37,9 +37,18 @@ pub enum GraphFormat {
 pub fn run(args: &GraphArgs) -> Result<ExitCode> {
     let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
     let file = ProtocolFile::load(&args.file)?;
+    // Lowering first validates the protocol, so only sound protocols are drawn.
     let protocol = file.lower_one(args.protocol.as_deref(), &params)?;
     let text = match args.format {
-        GraphFormat::Mermaid => mermaid(&protocol.global, &protocol.roles),
+        GraphFormat::Mermaid => {
+            let source = file
+                .module
+                .protocols()
+                .into_iter()
+                .find(|p| p.name.text == protocol.name)
+                .with_context(|| format!("protocol `{}` has no source", protocol.name))?;
+            mermaid(source, &file.source)
+        }
         GraphFormat::Dot => dot(&protocol.global, &protocol.name),
     };
     print!("{text}");

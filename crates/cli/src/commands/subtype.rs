@@ -1,10 +1,12 @@
 //! `tell subtype SUB SUPER`: synchronous or bounded asynchronous subtyping.
 
-use crate::input::read_local;
+use crate::input::read_behaviour;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
-use telltale_theory::subtyping::{async_subtype, sync_subtype, AsyncSubtypeConfig, Verdict};
+use telltale_theory::subtyping::{
+    async_subtype_fsm, sync_subtype_fsm, AsyncSubtypeConfig, Verdict,
+};
 
 /// Arguments of `tell subtype`.
 #[derive(Args)]
@@ -35,11 +37,11 @@ pub enum Mode {
 
 /// Runs the command; the exit code carries the verdict.
 pub fn run(args: &SubtypeArgs) -> Result<ExitCode> {
-    let sub = read_local(&args.sub)?;
-    let sup = read_local(&args.sup)?;
+    let sub = read_behaviour(&args.sub)?;
+    let sup = read_behaviour(&args.sup)?;
     let verdict = match args.mode {
         Mode::Sync => {
-            if sync_subtype(&sub, &sup)? {
+            if sync_subtype_fsm(&sub, &sup)? {
                 Verdict::Subtype
             } else {
                 Verdict::NotSubtype
@@ -50,7 +52,7 @@ pub fn run(args: &SubtypeArgs) -> Result<ExitCode> {
             if let Some(bound) = args.bound {
                 config.max_steps = bound;
             }
-            async_subtype(&sub, &sup, &config)?
+            async_subtype_fsm(&sub, &sup, &config)?
         }
     };
     println!("{verdict}");

@@ -1,24 +1,9 @@
-//! Pictures of a global protocol: a Mermaid sequence diagram and a DOT graph.
+//! The DOT state graph of a lowered global protocol.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use telltale_types::stack::with_headroom;
-use telltale_types::{GlobalType, Label, Role};
-
-/// A Mermaid `sequenceDiagram`: messages as arrows, choices as `alt`,
-/// recursion as `loop`.
-pub fn mermaid(global: &GlobalType, roles: &[Role]) -> String {
-    let mut out = String::from("sequenceDiagram\n");
-    for role in roles {
-        let _ = writeln!(out, "    participant {role}");
-    }
-    let fallback = roles
-        .first()
-        .cloned()
-        .unwrap_or_else(|| Role::new("protocol"));
-    mermaid_body(global, 1, &fallback, &mut out);
-    out
-}
+use telltale_types::{GlobalType, Label};
 
 fn label_text(label: &Label) -> String {
     if label.sort.is_unit() {
@@ -26,53 +11,6 @@ fn label_text(label: &Label) -> String {
     } else {
         format!("{}({})", label.name, label.sort)
     }
-}
-
-fn mermaid_body(global: &GlobalType, depth: usize, fallback: &Role, out: &mut String) {
-    with_headroom(|| {
-        let indent = "    ".repeat(depth);
-        match global {
-            GlobalType::Comm {
-                sender,
-                receiver,
-                branches,
-            } => {
-                if let [only] = branches.as_slice() {
-                    let _ = writeln!(
-                        out,
-                        "{indent}{sender}->>{receiver}: {}",
-                        label_text(&only.label)
-                    );
-                    mermaid_body(&only.continuation, depth, fallback, out);
-                    return;
-                }
-                for (i, branch) in branches.iter().enumerate() {
-                    let keyword = if i == 0 { "alt" } else { "else" };
-                    let _ = writeln!(
-                        out,
-                        "{indent}{keyword} {sender} chooses {}",
-                        branch.label.name
-                    );
-                    let _ = writeln!(
-                        out,
-                        "{indent}    {sender}->>{receiver}: {}",
-                        label_text(&branch.label)
-                    );
-                    mermaid_body(&branch.continuation, depth + 1, fallback, out);
-                }
-                let _ = writeln!(out, "{indent}end");
-            }
-            GlobalType::Rec { var, body } => {
-                let _ = writeln!(out, "{indent}loop {var}");
-                mermaid_body(body, depth + 1, fallback, out);
-                let _ = writeln!(out, "{indent}end");
-            }
-            GlobalType::Var(var) => {
-                let _ = writeln!(out, "{indent}Note over {fallback}: continue {var}");
-            }
-            GlobalType::End => {}
-        }
-    })
 }
 
 /// A DOT graph: one node per protocol state, one edge per message, back
@@ -179,15 +117,6 @@ mod tests {
                 ],
             ),
         )
-    }
-
-    #[test]
-    fn mermaid_shows_choices_and_loops() {
-        let text = mermaid(&sample(), &[Role::new("A"), Role::new("B")]);
-        assert_eq!(
-            text,
-            "sequenceDiagram\n    participant A\n    participant B\n    loop t\n        alt A chooses more\n            A->>B: more\n            B->>A: ack(int)\n            Note over A: continue t\n        else A chooses stop\n            A->>B: stop\n        end\n    end\n"
-        );
     }
 
     #[test]
