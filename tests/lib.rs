@@ -1,5 +1,10 @@
 //! End-to-end tests of Telltale live in this package's test targets; the
-//! library itself only locates the shared reference material.
+//! library itself only locates the shared reference material, and carries
+//! the README so that its Rust example is compiled and run.
+
+/// The repository README, compiled here so its example stays true.
+#[doc = include_str!("../README.md")]
+pub mod readme {}
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! Bytecode of the Telltale protocol machine.
 //!
 //! This crate defines the instruction set ([`Instr`], one definition), the
-//! compiler from local types to programs ([`compile`]), the monitor tables
+//! compiler from local types to programs ([`compile()`]), the monitor tables
 //! the machine checks every communication against ([`MonitorTable`]) and the
 //! validated, serialisable [`CodeImage`] the machine loads.
 //!

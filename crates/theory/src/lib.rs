@@ -3,7 +3,7 @@
 //!
 //! - [`subst`]: unfolding, substitution, free variables.
 //! - [`well_formed`]: well-formedness of global and local types.
-//! - [`merge`] and [`projection`]: projection with full (default) or plain merge.
+//! - [`merge`](mod@merge) and [`projection`](mod@projection): projection with full (default) or plain merge.
 //! - [`error`]: where in a type an error was found ([`TypePath`]).
 //! - [`duality`], [`equivalence`]: two-party duality, equi-recursive equivalence.
 //! - [`subtyping`]: synchronous (Gay–Hole) and bounded, sound asynchronous subtyping.
@@ -46,3 +46,8 @@ pub use subtyping::{
 pub use well_formed::{
     check_global, check_local, global_violations, local_violations, WellFormednessError,
 };
+
+/// The user guide of this crate (`docs/theory.md`), compiled here so its
+/// examples are tested.
+#[doc = include_str!("../../../docs/theory.md")]
+pub mod guide {}

@@ -222,22 +222,40 @@ fn merge_full(mut a: LocalType, mut b: LocalType) -> Result<LocalType, MergeErro
     })
 }
 
-/// Finds branches by label name, with an index once there are many.
+/// Finds branches by label name: a linear scan for the usual few
+/// branches, an index once there are many.
 struct LabelIndex {
-    by_name: BTreeMap<Arc<str>, usize>,
+    by_name: Option<BTreeMap<Arc<str>, usize>>,
 }
 
 impl LabelIndex {
+    /// Branch counts up to this are scanned rather than indexed.
+    const SCAN_LIMIT: usize = 8;
+
     fn of(branches: &[LocalBranch]) -> Self {
+        if branches.len() <= Self::SCAN_LIMIT {
+            return LabelIndex { by_name: None };
+        }
         let mut by_name = BTreeMap::new();
         for (i, b) in branches.iter().enumerate() {
             by_name.entry(b.label.name.clone()).or_insert(i);
         }
-        LabelIndex { by_name }
+        LabelIndex {
+            by_name: Some(by_name),
+        }
     }
 
-    fn find(&self, name: &str) -> Option<usize> {
-        self.by_name.get(name).copied()
+    fn find(&self, branches: &[LocalBranch], name: &str) -> Option<usize> {
+        match &self.by_name {
+            Some(by_name) => by_name.get(name).copied(),
+            None => branches.iter().position(|b| &*b.label.name == name),
+        }
+    }
+
+    fn added(&mut self, name: &Arc<str>, index: usize) {
+        if let Some(by_name) = &mut self.by_name {
+            by_name.insert(name.clone(), index);
+        }
     }
 }
 
@@ -252,7 +270,7 @@ fn merge_receives(
             label,
             continuation,
         } = branch;
-        match index.find(&label.name) {
+        match index.find(left, &label.name) {
             Some(i) => {
                 let shared = &mut left[i];
                 if shared.label.sort != label.sort {
@@ -269,7 +287,7 @@ fn merge_receives(
                     .map_err(|e| e.within(step(Direction::Recv, partner, &label)))?;
             }
             None => {
-                index.by_name.insert(label.name.clone(), left.len());
+                index.added(&label.name, left.len());
                 left.push(LocalBranch::new(label, continuation));
             }
         }
@@ -282,6 +300,16 @@ fn merge_sends(
     left: &mut [LocalBranch],
     right: Vec<LocalBranch>,
 ) -> Result<(), MergeError> {
+    if let ([mine], [theirs]) = (&mut *left, right.as_slice()) {
+        if mine.label == theirs.label {
+            // A plain send on both sides: merge the continuations directly.
+            let theirs = right.into_iter().next().map(|b| b.continuation);
+            let ours = std::mem::replace(&mut mine.continuation, LocalType::End);
+            mine.continuation = merge_full(ours, theirs.unwrap_or(LocalType::End))
+                .map_err(|e| e.within(step(Direction::Send, partner, &mine.label)))?;
+            return Ok(());
+        }
+    }
     let sorted = |branches: &[LocalBranch]| {
         let mut labels: Vec<Label> = branches.iter().map(|b| b.label.clone()).collect();
         labels.sort();
@@ -374,6 +402,18 @@ mod tests {
             ],
         );
         check(&a, &b, &expected);
+    }
+
+    #[test]
+    fn wide_receives_merge_through_the_index() {
+        let wide = |range: std::ops::Range<usize>| {
+            LocalType::branch(
+                "A",
+                range.map(|i| (Label::unit(format!("l{i}")), recv("k", LocalType::End))),
+            )
+        };
+        let merged = merge(&wide(0..12), &wide(6..20), MergeMode::Full).unwrap();
+        assert!(crate::equivalence::alpha_equivalent(&merged, &wide(0..20)));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! - `p -> q : { l_i . G_i }` gives `q!{ l_i . G_i↾r }` when `r = p`,
 //!   `p?{ l_i . G_i↾r }` when `r = q`, and otherwise the merge (see
-//!   [`crate::merge`]) of all the `G_i↾r`;
+//!   [`crate::merge`](mod@crate::merge)) of all the `G_i↾r`;
 //! - `rec X . G` gives `rec X . G↾r` when `r` takes part in `G`, and
 //!   otherwise `end`, so no role is left with an unguarded `rec X . X`.
 //!   "Takes part" is read off the projected body: it contains a

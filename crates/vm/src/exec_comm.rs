@@ -134,7 +134,10 @@ impl ProtocolMachine {
             Ok(SendDecision::Block) => return Ok(Exec::Yielded),
             Err(e) => return Err(handler_fault(&self.image.symbols, ctx, "send_decision", e)),
         };
-        let in_choices = choices.contains(&label);
+        let in_choices = match choices {
+            [only] => *only == label,
+            _ => choices.contains(&label),
+        };
         let next = match monitor.step(ms, label) {
             Some(next) if in_choices => next,
             _ => {

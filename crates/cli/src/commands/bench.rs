@@ -1,8 +1,10 @@
-//! `tell bench`: throughput of the protocol machine, one JSON line per run.
+//! `tell bench`: throughput of the protocol machine, the async runtime and
+//! the TCP transport, one JSON line per run.
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
+use telltale_transport::bench as transport_bench;
 use telltale_vm::bench;
 
 /// Arguments of `tell bench`.
@@ -11,7 +13,7 @@ pub struct BenchArgs {
     /// What to measure.
     #[arg(long, value_enum)]
     pub workload: Workload,
-    /// Messages to deliver (pingpong, ring).
+    /// Messages to deliver (every workload but sessions).
     #[arg(long, default_value_t = 1_000_000)]
     pub messages: u64,
     /// Two-message sessions to open, run, close and reap (sessions).
@@ -31,15 +33,28 @@ pub enum Workload {
     Sessions,
     /// A token passed around a ring of roles.
     Ring,
+    /// In-memory ping-pong through `ChoreoHandler`, against raw tokio channels.
+    AsyncPingpong,
+    /// TCP ping-pong on loopback, against a raw length-delimited echo.
+    TcpPingpong,
+    /// A one-way TCP stream of small messages, against a raw stream.
+    TcpStream,
 }
 
 /// Runs the command. Build with `--release` for meaningful numbers.
 pub fn run(args: &BenchArgs) -> Result<ExitCode> {
-    let report = match args.workload {
-        Workload::Pingpong => bench::pingpong(args.messages)?,
-        Workload::Sessions => bench::sessions(args.sessions)?,
-        Workload::Ring => bench::ring(args.roles, args.messages)?,
+    let line = match args.workload {
+        Workload::Pingpong => serde_json::to_string(&bench::pingpong(args.messages)?)?,
+        Workload::Sessions => serde_json::to_string(&bench::sessions(args.sessions)?)?,
+        Workload::Ring => serde_json::to_string(&bench::ring(args.roles, args.messages)?)?,
+        Workload::AsyncPingpong => {
+            serde_json::to_string(&transport_bench::async_pingpong(args.messages)?)?
+        }
+        Workload::TcpPingpong => {
+            serde_json::to_string(&transport_bench::tcp_pingpong(args.messages)?)?
+        }
+        Workload::TcpStream => serde_json::to_string(&transport_bench::tcp_stream(args.messages)?)?,
     };
-    println!("{}", serde_json::to_string(&report)?);
+    println!("{line}");
     Ok(ExitCode::SUCCESS)
 }
