@@ -4,6 +4,8 @@
 //! results or diagnostics. Errors are printed as one clear message, never as
 //! a Rust backtrace.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod commands;
 mod graph;
 mod input;

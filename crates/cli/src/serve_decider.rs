@@ -99,6 +99,7 @@ fn shown(label: &str, value: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use telltale_choreography::program_from_local;
     use telltale_types::LocalType;
@@ -124,7 +125,7 @@ mod tests {
         };
         let mut decider = SeededDecider::new(7, 0);
         let pick = decider
-            .choose(&Role::new("A"), &Role::new("B"), &branches)
+            .choose(&Role::new("A"), &Role::new("B"), branches)
             .unwrap();
         assert_eq!(branches[pick].label.name(), "stop");
     }

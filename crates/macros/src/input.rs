@@ -2,10 +2,11 @@
 
 use crate::error::MacroError;
 use proc_macro2::Span;
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, LitStr, Token};
+use syn::{Ident, LitInt, LitStr, Token};
 
 /// Where the protocol text comes from.
 pub enum ProtocolSource {
@@ -31,13 +32,61 @@ impl Parse for ProtocolSource {
             input.parse::<Token![=]>()?;
             ProtocolSource::File(input.parse()?)
         };
+        Ok(source)
+    }
+}
+
+/// The macro's arguments: the protocol and the values of its family-size
+/// parameters, `params(N = 3, K = 2)`.
+pub struct MacroArgs {
+    /// Where the protocol comes from.
+    pub source: ProtocolSource,
+    /// Parameter values for the lowering, by name.
+    pub params: BTreeMap<String, u64>,
+}
+
+impl Parse for MacroArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let source = input.parse()?;
+        let mut params = BTreeMap::new();
         if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
         }
         if !input.is_empty() {
-            return Err(input.error("unexpected tokens after the protocol"));
+            let key: Ident = input.parse()?;
+            if key != "params" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "expected `params(NAME = value, ...)` after the protocol",
+                ));
+            }
+            let content;
+            syn::parenthesized!(content in input);
+            while !content.is_empty() {
+                let name: Ident = content.parse()?;
+                content.parse::<Token![=]>()?;
+                let value: LitInt = content.parse()?;
+                if params
+                    .insert(name.to_string(), value.base10_parse::<u64>()?)
+                    .is_some()
+                {
+                    return Err(syn::Error::new(
+                        name.span(),
+                        format!("parameter `{name}` is given twice"),
+                    ));
+                }
+                if content.peek(Token![,]) {
+                    content.parse::<Token![,]>()?;
+                }
+            }
+            if input.peek(Token![,]) {
+                input.parse::<Token![,]>()?;
+            }
         }
-        Ok(source)
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the macro arguments"));
+        }
+        Ok(MacroArgs { source, params })
     }
 }
 
@@ -115,9 +164,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn check_parse(tokens: &str, inline: bool, value: &str) {
-        let source: ProtocolSource = syn::parse_str(tokens).unwrap();
-        let literal = match source {
+    fn check_parse(tokens: &str, inline: bool, value: &str, params: &[(&str, u64)]) {
+        let args: MacroArgs = syn::parse_str(tokens).unwrap();
+        let literal = match args.source {
             ProtocolSource::Inline(l) => {
                 assert!(inline, "{tokens}");
                 l
@@ -128,22 +177,37 @@ mod tests {
             }
         };
         assert_eq!(literal.value(), value);
+        let expected: BTreeMap<String, u64> =
+            params.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert_eq!(args.params, expected);
     }
 
     #[test]
     fn both_argument_forms_parse() {
-        check_parse(r##"r#"protocol P ="#"##, true, "protocol P =");
-        check_parse(r#""x","#, true, "x");
-        check_parse(r#"file = "a/b.tell""#, false, "a/b.tell");
+        check_parse(r##"r#"protocol P ="#"##, true, "protocol P =", &[]);
+        check_parse(r#""x","#, true, "x", &[]);
+        check_parse(r#"file = "a/b.tell""#, false, "a/b.tell", &[]);
+        check_parse(
+            r#"file = "a.tell", params(N = 3, K = 2),"#,
+            false,
+            "a.tell",
+            &[("K", 2), ("N", 3)],
+        );
     }
 
     #[test]
     fn malformed_arguments_are_errors() {
-        for tokens in [r#"path = "x""#, r#""a" "b""#, "", "file"] {
-            assert!(
-                syn::parse_str::<ProtocolSource>(tokens).is_err(),
-                "{tokens}"
-            );
+        for tokens in [
+            r#"path = "x""#,
+            r#""a" "b""#,
+            "",
+            "file",
+            r#""a", param(N = 1)"#,
+            r#""a", params(N = 1, N = 2)"#,
+            r#""a", params(N = -1)"#,
+            r#""a", params(N = 1) extra"#,
+        ] {
+            assert!(syn::parse_str::<MacroArgs>(tokens).is_err(), "{tokens}");
         }
     }
 

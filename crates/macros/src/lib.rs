@@ -36,7 +36,9 @@
 //! The macro takes the protocol inline (`choreography!("...")`) or from a
 //! file (`choreography!(file = "protocols/ping_pong.tell")`, relative to the
 //! calling crate's `CARGO_MANIFEST_DIR`; `.nuscr`/`.scr` files use the
-//! Scribble front-end). It parses, lowers and projects the protocol while
+//! Scribble front-end), optionally followed by the sizes of role families,
+//! `params(N = 3)` (a family `W[N]` becomes the roles `W0`, `W1`, `W2`).
+//! It parses, lowers and projects the protocol while
 //! compiling; any diagnostic becomes a `compile_error!` with the DSL's
 //! `line:col` and the rendered diagnostic, pointing inside the literal when
 //! the compiler allows it and at the literal otherwise.
@@ -90,7 +92,7 @@ mod runtime;
 mod states;
 
 use error::MacroError;
-use input::{LoadedSource, ProtocolSource};
+use input::{LoadedSource, MacroArgs};
 use proc_macro2::TokenStream;
 use quote::quote;
 use telltale_lang::{load, lower_all, Diagnostic, LowerOptions, SourceFile};
@@ -99,25 +101,30 @@ use telltale_lang::{load, lower_all, Diagnostic, LowerOptions, SourceFile};
 /// crate documentation.
 #[proc_macro]
 pub fn choreography(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    let source = match syn::parse::<ProtocolSource>(input) {
-        Ok(source) => source,
+    let args = match syn::parse::<MacroArgs>(input) {
+        Ok(args) => args,
         Err(e) => return e.to_compile_error().into(),
     };
-    expand(source)
+    expand(args)
         .unwrap_or_else(|errors| errors.iter().map(MacroError::to_compile_error).collect())
         .into()
 }
 
 /// The expansion, or every error found.
-fn expand(source: ProtocolSource) -> Result<TokenStream, Vec<MacroError>> {
-    let source = source.load().map_err(|e| vec![e])?;
+fn expand(args: MacroArgs) -> Result<TokenStream, Vec<MacroError>> {
+    let source = args.source.load().map_err(|e| vec![e])?;
     let file = SourceFile::new(source.name.clone(), source.text.clone());
     let (module, diagnostics) = load(&file);
     if !diagnostics.is_empty() {
         return Err(language_errors(&source, &file, &diagnostics));
     }
-    let protocols = lower_all(&module, &LowerOptions::default())
-        .map_err(|diagnostics| language_errors(&source, &file, &diagnostics))?;
+    let protocols = lower_all(
+        &module,
+        &LowerOptions {
+            params: args.params,
+        },
+    )
+    .map_err(|diagnostics| language_errors(&source, &file, &diagnostics))?;
     if protocols.is_empty() {
         return Err(vec![MacroError::Input {
             span: source.literal.span(),

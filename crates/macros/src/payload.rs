@@ -128,16 +128,16 @@ fn value_path() -> TokenStream {
 
 impl Shape {
     fn is_named_anywhere(&self) -> bool {
-        match self {
+        with_headroom(|| match self {
             Shape::Named(_) => true,
             Shape::Primitive(..) | Shape::Unit => false,
             Shape::Product(items) => items.iter().any(Shape::is_named_anywhere),
             Shape::Record(_, fields) => fields.iter().any(|(_, _, s)| s.is_named_anywhere()),
-        }
+        })
     }
 
     fn rust_type(&self) -> TokenStream {
-        match self {
+        with_headroom(|| match self {
             Shape::Unit => quote!(()),
             Shape::Primitive(ty, _) | Shape::Named(ty) => ty.clone(),
             Shape::Product(items) => {
@@ -145,12 +145,12 @@ impl Shape {
                 quote!((#(#items,)*))
             }
             Shape::Record(ident, _) => quote!(#ident),
-        }
+        })
     }
 
     /// The structs this shape needs, innermost first.
     fn structs(&self, derives: &TokenStream, out: &mut Vec<TokenStream>) {
-        match self {
+        with_headroom(|| match self {
             Shape::Unit | Shape::Primitive(..) | Shape::Named(_) => {}
             Shape::Product(items) => items.iter().for_each(|s| s.structs(derives, out)),
             Shape::Record(ident, fields) => {
@@ -163,70 +163,74 @@ impl Shape {
                     pub struct #ident { #(#[doc = "A record field."] pub #names: #types,)* }
                 });
             }
-        }
+        })
     }
 
     /// An expression turning `expr` (of this shape's type) into a `Value`;
     /// it may use `?` on a `ChoreoResult`.
     fn encode(&self, expr: TokenStream, depth: usize) -> TokenStream {
-        let value = value_path();
-        match self {
-            Shape::Unit => quote!({ let () = #expr; #value::Unit }),
-            Shape::Primitive(_, variant) => quote!(#value::#variant(#expr)),
-            Shape::Named(_) => quote!(#value::encode(&#expr)?),
-            Shape::Product(items) => {
-                let vars: Vec<Ident> = (0..items.len())
-                    .map(|i| format_ident!("item_{}_{}", depth, i))
-                    .collect();
-                let encoded = items
-                    .iter()
-                    .zip(&vars)
-                    .map(|(s, v)| s.encode(quote!(#v), depth + 1));
-                quote!({ let (#(#vars,)*) = #expr; #value::Product(::std::vec![#(#encoded),*]) })
+        with_headroom(|| {
+            let value = value_path();
+            match self {
+                Shape::Unit => quote!({ let () = #expr; #value::Unit }),
+                Shape::Primitive(_, variant) => quote!(#value::#variant(#expr)),
+                Shape::Named(_) => quote!(#value::encode(&#expr)?),
+                Shape::Product(items) => {
+                    let vars: Vec<Ident> = (0..items.len())
+                        .map(|i| format_ident!("item_{}_{}", depth, i))
+                        .collect();
+                    let encoded = items
+                        .iter()
+                        .zip(&vars)
+                        .map(|(s, v)| s.encode(quote!(#v), depth + 1));
+                    quote!({ let (#(#vars,)*) = #expr; #value::Product(::std::vec![#(#encoded),*]) })
+                }
+                Shape::Record(_, fields) => {
+                    let record = format_ident!("record_{}", depth);
+                    let encoded = fields.iter().map(|(field, name, s)| {
+                        let e = s.encode(quote!(#record.#field), depth + 1);
+                        quote!((::std::string::String::from(#name), #e))
+                    });
+                    quote!({ let #record = #expr; #value::Record(::std::vec![#(#encoded),*]) })
+                }
             }
-            Shape::Record(_, fields) => {
-                let record = format_ident!("record_{}", depth);
-                let encoded = fields.iter().map(|(field, name, s)| {
-                    let e = s.encode(quote!(#record.#field), depth + 1);
-                    quote!((::std::string::String::from(#name), #e))
-                });
-                quote!({ let #record = #expr; #value::Record(::std::vec![#(#encoded),*]) })
-            }
-        }
+        })
     }
 
     /// An expression decoding the `Value` in variable `var` into this
     /// shape's type; it returns `None` from the enclosing function on a
     /// mismatch.
     fn decode(&self, var: &Ident, depth: usize) -> TokenStream {
-        let value = value_path();
-        match self {
-            Shape::Unit => quote!(match #var { #value::Unit => (), _ => return None }),
-            Shape::Primitive(_, variant) => {
-                quote!(match #var { #value::#variant(x) => x, _ => return None })
+        with_headroom(|| {
+            let value = value_path();
+            match self {
+                Shape::Unit => quote!(match #var { #value::Unit => (), _ => return None }),
+                Shape::Primitive(_, variant) => {
+                    quote!(match #var { #value::#variant(x) => x, _ => return None })
+                }
+                Shape::Named(ty) => quote!(#var.decode::<#ty>().ok()?),
+                Shape::Product(items) => {
+                    let list = format_ident!("items_{}", depth);
+                    let n = items.len();
+                    let decoded = items.iter().map(|s| {
+                        let item = format_ident!("item_{}", depth);
+                        let d = s.decode(&item, depth + 1);
+                        quote!({ let #item = #list.next()?; #d })
+                    });
+                    quote!(match #var {
+                        #value::Product(#list) if #list.len() == #n => {
+                            let mut #list = #list.into_iter();
+                            (#(#decoded,)*)
+                        }
+                        _ => return None,
+                    })
+                }
+                Shape::Record(ident, fields) => {
+                    let body = record_decode(quote!(#ident), fields, var, depth);
+                    quote!(#body)
+                }
             }
-            Shape::Named(ty) => quote!(#var.decode::<#ty>().ok()?),
-            Shape::Product(items) => {
-                let list = format_ident!("items_{}", depth);
-                let n = items.len();
-                let decoded = items.iter().map(|s| {
-                    let item = format_ident!("item_{}", depth);
-                    let d = s.decode(&item, depth + 1);
-                    quote!({ let #item = #list.next()?; #d })
-                });
-                quote!(match #var {
-                    #value::Product(#list) if #list.len() == #n => {
-                        let mut #list = #list.into_iter();
-                        (#(#decoded,)*)
-                    }
-                    _ => return None,
-                })
-            }
-            Shape::Record(ident, fields) => {
-                let body = record_decode(quote!(#ident), fields, var, depth);
-                quote!(#body)
-            }
-        }
+        })
     }
 }
 

@@ -334,3 +334,52 @@ fn role_futures_are_send_so_they_can_be_spawned() {
     assert_eq!(answer.unwrap(), 42);
     runtime.block_on(ponger_task).unwrap().unwrap();
 }
+
+/// A role family sized by `params`: `Workers[N]` with `N = 2`.
+mod scatter {
+    telltale_macros::choreography!(
+        r#"
+protocol Scatter =
+  roles Master, Workers[N]
+  Master -> Workers[*] : Chunk of Nat
+  Workers[*] -> Master : Done of Nat
+"#,
+        params(N = 2)
+    );
+}
+
+#[test]
+fn role_families_expand_with_the_given_parameters() {
+    use scatter::scatter as sc;
+    assert_eq!(
+        sc::Role::ALL.map(sc::Role::name),
+        ["Master", "Workers0", "Workers1"]
+    );
+    let mut network = InMemoryHandler::network(["Master", "Workers0", "Workers1"]);
+    let mut master = take(&mut network, "Master");
+    let mut master_endpoint = ();
+    let mut w0 = take(&mut network, "Workers0");
+    let mut w0_endpoint = ();
+    let mut w1 = take(&mut network, "Workers1");
+    let mut w1_endpoint = ();
+    let (total, _, _) = block_on(async {
+        tokio::join!(
+            sc::run_master(&mut master, &mut master_endpoint, |s| async move {
+                let s = s.send_to(sc::Workers0, sc::Chunk(3)).await?;
+                let s = s.send_to(sc::Workers1, sc::Chunk(4)).await?;
+                let (sc::Done(a), s) = s.recv_from(sc::Workers0).await?;
+                let (sc::Done(b), s) = s.recv_from(sc::Workers1).await?;
+                Ok(s.finish(a + b))
+            }),
+            sc::run_workers0(&mut w0, &mut w0_endpoint, |s| async move {
+                let (sc::Chunk(n), s) = s.recv().await?;
+                Ok(s.send(sc::Done(n * 10)).await?.end())
+            }),
+            sc::run_workers1(&mut w1, &mut w1_endpoint, |s| async move {
+                let (sc::Chunk(n), s) = s.recv().await?;
+                Ok(s.send(sc::Done(n * 10)).await?.end())
+            })
+        )
+    });
+    assert_eq!(total.unwrap(), 70);
+}

@@ -24,6 +24,8 @@
 //! `PartialEq` and `Drop`, is safe at any depth; downstream crates use
 //! [`stack::with_headroom`] for their own recursions.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod content;
 pub mod error;
 pub mod global;

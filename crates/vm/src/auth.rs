@@ -176,13 +176,11 @@ fn encode(buf: &mut Vec<u8>, id: MessageId<'_>) {
     buf.extend_from_slice(&id.to.to_le_bytes());
     buf.extend_from_slice(&id.label.to_le_bytes());
     buf.extend_from_slice(&id.seq.to_le_bytes());
-    let payload = std::mem::take(buf);
-    *buf = match postcard::to_extend(id.payload, payload) {
-        Ok(bytes) => bytes,
-        // Values always encode; if one ever did not, its signature covers
-        // the header only and a tampered payload still breaks nothing else.
-        Err(_) => Vec::new(),
-    };
+    match postcard::to_allocvec(id.payload) {
+        Ok(bytes) => buf.extend_from_slice(&bytes),
+        // Values always encode; a marker keeps the header signed otherwise.
+        Err(_) => buf.push(0xFF),
+    }
 }
 
 /// One hash-chain link.

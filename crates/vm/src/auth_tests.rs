@@ -50,7 +50,11 @@ fn machine(config: Config) -> ProtocolMachine {
     let locals = vec![
         (
             Role::new("A"),
-            LocalType::send("B", m.clone(), LocalType::recv("B", m.clone(), LocalType::End)),
+            LocalType::send(
+                "B",
+                m.clone(),
+                LocalType::recv("B", m.clone(), LocalType::End),
+            ),
         ),
         (
             Role::new("B"),
@@ -109,7 +113,10 @@ fn tampered(edit: impl FnOnce(&mut crate::buffer::Envelope)) -> (Fault, u32) {
 #[test]
 fn an_altered_payload_fails_the_signature_before_the_handler() {
     let (fault, received) = tampered(|e| e.payload = Value::Int(6));
-    assert!(matches!(fault, Fault::SignatureInvalid { seq: 0, .. }), "{fault:?}");
+    assert!(
+        matches!(fault, Fault::SignatureInvalid { seq: 0, .. }),
+        "{fault:?}"
+    );
     assert_eq!(received, 0);
 }
 
@@ -135,6 +142,9 @@ fn an_altered_chain_link_breaks_the_chain() {
             seal.chain[0] ^= 1;
         }
     });
-    assert!(matches!(fault, Fault::AuthChainBroken { seq: 0, .. }), "{fault:?}");
+    assert!(
+        matches!(fault, Fault::AuthChainBroken { seq: 0, .. }),
+        "{fault:?}"
+    );
     assert_eq!(received, 0);
 }

@@ -92,6 +92,14 @@ struct CountingHandler {
 }
 
 impl EffectHandler for CountingHandler {
+    fn polls_topology(&self) -> bool {
+        false
+    }
+
+    fn gives_output_hints(&self) -> bool {
+        false
+    }
+
     fn send_decision(&self, input: &SendDecisionInput<'_>) -> Result<SendDecision, String> {
         let label: LabelId = if input.choices.len() > 1 {
             let n = self.made.get();

@@ -100,6 +100,14 @@ pub fn fabricate(sort: &PayloadSort, bits: u64) -> Value {
 }
 
 impl EffectHandler for DefaultHandler {
+    fn polls_topology(&self) -> bool {
+        false
+    }
+
+    fn gives_output_hints(&self) -> bool {
+        false
+    }
+
     fn handler_identity(&self) -> &str {
         "telltale.default-handler"
     }

@@ -231,6 +231,20 @@ pub trait EffectHandler {
         Ok(Vec::new())
     }
 
+    /// Whether `topology_events` may ever return events. A handler that
+    /// answers `false` is not polled each round (the machine asks once per
+    /// `run`/`step_round` call). Default: `true`.
+    fn polls_topology(&self) -> bool {
+        true
+    }
+
+    /// Whether `output_condition_hint` may ever return `Some`. A handler
+    /// that answers `false` is not asked after each event (the machine asks
+    /// once per `run`/`step_round` call). Default: `true`.
+    fn gives_output_hints(&self) -> bool {
+        true
+    }
+
     /// Optional commit metadata for steps that emitted events.
     fn output_condition_hint(&self, _input: &OutputHintInput) -> Option<OutputConditionHint> {
         None

@@ -424,6 +424,9 @@ impl ProtocolMachine {
     /// recorded (the common `None` over `None` is not rewritten).
     #[inline]
     fn note_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
+        if !self.poll_hints {
+            return;
+        }
         let hint = handler.output_condition_hint(&OutputHintInput { ctx, events: 1 });
         if hint.is_some() || self.last_output_hint.is_some() {
             self.last_output_hint = hint;

@@ -59,6 +59,23 @@ impl ProtocolMachine {
         handler: &dyn EffectHandler,
         n: usize,
     ) -> Result<StepResult, ProtocolMachineError> {
+        self.learn_handler(handler);
+        self.round(handler, n)
+    }
+
+    /// Asks the handler which optional callbacks it uses.
+    fn learn_handler(&mut self, handler: &dyn EffectHandler) {
+        self.poll_topology = handler.polls_topology();
+        self.poll_hints = handler.gives_output_hints();
+    }
+
+    /// One round (see [`ProtocolMachine::step_round`]).
+    #[inline]
+    fn round(
+        &mut self,
+        handler: &dyn EffectHandler,
+        n: usize,
+    ) -> Result<StepResult, ProtocolMachineError> {
         if n == 0 {
             return Err(ProtocolMachineError::InvalidConcurrency { n });
         }
@@ -116,8 +133,9 @@ impl ProtocolMachine {
         max_rounds: usize,
         n: usize,
     ) -> Result<RunStatus, ProtocolMachineError> {
+        self.learn_handler(handler);
         for _ in 0..max_rounds {
-            match self.step_round(handler, n)? {
+            match self.round(handler, n)? {
                 StepResult::Continue => {}
                 StepResult::AllDone => return Ok(RunStatus::AllDone),
                 StepResult::Stuck => return Ok(RunStatus::Stuck),
@@ -247,6 +265,9 @@ impl ProtocolMachine {
         &mut self,
         handler: &dyn EffectHandler,
     ) -> Result<(), ProtocolMachineError> {
+        if !self.poll_topology {
+            return Ok(());
+        }
         let tick = self.clock;
         let mut events = handler
             .topology_events(&TopologyInput { tick })

@@ -73,6 +73,10 @@ pub struct ProtocolMachine {
     pub(crate) timeouts: BTreeSet<(Tick, SessionId)>,
     pub(crate) handler_identity: Option<String>,
     pub(crate) last_output_hint: Option<OutputConditionHint>,
+    /// Whether the current handler is polled for topology events.
+    pub(crate) poll_topology: bool,
+    /// Whether the current handler is asked for output-condition hints.
+    pub(crate) poll_hints: bool,
 }
 
 impl ProtocolMachine {
@@ -139,6 +143,8 @@ impl ProtocolMachine {
             timeouts: BTreeSet::new(),
             handler_identity: None,
             last_output_hint: None,
+            poll_topology: true,
+            poll_hints: true,
         })
     }
 
@@ -419,11 +425,11 @@ impl ProtocolMachine {
                 continue;
             };
             let all_terminal = session.member_slots().all(|c| {
-                    self.coroutines
-                        .get(c as usize)
-                        .and_then(Option::as_ref)
-                        .map_or(true, |co| co.status.is_terminal())
-                });
+                self.coroutines
+                    .get(c as usize)
+                    .and_then(Option::as_ref)
+                    .map_or(true, |co| co.status.is_terminal())
+            });
             if all_terminal {
                 eligible.push(sid);
             }

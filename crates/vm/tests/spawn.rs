@@ -14,7 +14,10 @@ use telltale_vm::{
 fn one_message() -> Vec<(Role, LocalType)> {
     let m = Label::new("m", PayloadSort::Int);
     vec![
-        (Role::new("A"), LocalType::send("B", m.clone(), LocalType::End)),
+        (
+            Role::new("A"),
+            LocalType::send("B", m.clone(), LocalType::End),
+        ),
         (Role::new("B"), LocalType::recv("A", m, LocalType::End)),
     ]
 }
@@ -60,7 +63,10 @@ fn the_child_runs_with_the_endpoint_and_argument_copied() {
     assert_eq!(status, RunStatus::AllDone);
     let coros = m.coroutines_of(0);
     assert_eq!(coros.len(), 3, "two roles and one spawned child");
-    let (parent, child) = (m.coroutine(coros[0]).unwrap(), m.coroutine(coros[2]).unwrap());
+    let (parent, child) = (
+        m.coroutine(coros[0]).unwrap(),
+        m.coroutine(coros[2]).unwrap(),
+    );
     assert_eq!(child.status, CoroStatus::Done);
     assert_eq!(child.role, parent.role);
     assert_eq!(child.session, parent.session);
