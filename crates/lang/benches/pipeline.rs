@@ -1,4 +1,4 @@
-//! Parse and lower a generated 10,000-statement protocol.
+//! Parse, lower and project a generated 10,000-statement protocol.
 // The criterion macros generate public functions without doc comments.
 #![allow(missing_docs)]
 
@@ -41,6 +41,16 @@ fn pipeline(c: &mut Criterion) {
         b.iter(|| {
             let (module, _) = parse_module(&file);
             lower_all(&module, &opts)
+        });
+    });
+    // The whole front half of `tell check`: text to every role's local type.
+    c.bench_function("parse, lower and project all roles, 10k statements", |b| {
+        b.iter(|| {
+            let (module, _) = parse_module(&file);
+            let protocols = lower_all(&module, &opts).expect("the generated protocol lowers");
+            for protocol in &protocols {
+                telltale_theory::project_all(&protocol.global).expect("it projects");
+            }
         });
     });
 }

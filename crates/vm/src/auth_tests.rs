@@ -148,3 +148,57 @@ fn an_altered_chain_link_breaks_the_chain() {
     );
     assert_eq!(received, 0);
 }
+
+/// A sends `m` twice before B receives once (cooperative scheduling).
+fn burst(buffer: crate::buffer::BufferConfig) -> (Result<RunStatus, ProtocolMachineError>, u32) {
+    let m = Label::new("m", PayloadSort::Int);
+    let locals = vec![
+        (
+            Role::new("A"),
+            LocalType::send(
+                "B",
+                m.clone(),
+                LocalType::send("B", m.clone(), LocalType::End),
+            ),
+        ),
+        (Role::new("B"), LocalType::recv("A", m, LocalType::End)),
+    ];
+    let config = Config {
+        scheduler: crate::scheduler::SchedulerPolicy::Cooperative,
+        buffer,
+        ..signed(3)
+    };
+    let mut machine =
+        ProtocolMachine::new(CodeImage::build(None, &locals).unwrap(), config).unwrap();
+    machine.open_all_roles().unwrap();
+    let h = handler();
+    let r = machine.run(&h, 100);
+    (r, h.received.get())
+}
+
+#[test]
+fn overwritten_and_dropped_messages_keep_the_chain_consistent() {
+    use crate::buffer::{BackpressurePolicy, BufferConfig, BufferMode};
+    let latest = BufferConfig {
+        mode: BufferMode::LatestValue,
+        ..BufferConfig::default()
+    };
+    let (r, received) = burst(latest);
+    assert_eq!(r.unwrap(), RunStatus::AllDone);
+    assert_eq!(received, 1);
+    let dropping = BufferConfig {
+        mode: BufferMode::Fifo,
+        capacity: 1,
+        policy: BackpressurePolicy::Drop,
+    };
+    let (r, received) = burst(dropping);
+    assert_eq!(r.unwrap(), RunStatus::AllDone);
+    assert_eq!(received, 1);
+}
+
+#[test]
+fn a_signed_loop_verifies_every_message() {
+    let report = crate::bench::pingpong_signed(40).unwrap();
+    assert_eq!(report.messages, 42);
+    assert_eq!(report.workload, "pingpong-ed25519");
+}
