@@ -364,3 +364,25 @@ fn bench_prints_one_json_line() {
         }
     }
 }
+
+#[test]
+fn subtype_compares_a_projection_with_notation() {
+    let dir = std::env::temp_dir().join(format!("tell-subtype-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("pinger.json");
+    let out = tell(&[
+        "project",
+        "examples/ping_pong.tell",
+        "--role",
+        "Pinger",
+        "--format",
+        "json",
+    ]);
+    std::fs::write(&json, stdout(&out)).unwrap();
+    let out = tell(&[
+        "subtype",
+        json.to_str().unwrap(),
+        "rec X . +{!Ping; ?Pong; X, !Bye; end}",
+    ]);
+    assert_eq!(stdout(&out).trim(), "subtype", "{}", stderr(&out));
+}

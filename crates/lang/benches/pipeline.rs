@@ -43,16 +43,24 @@ fn pipeline(c: &mut Criterion) {
             lower_all(&module, &opts)
         });
     });
-    // The whole front half of `tell check`: text to every role's local type.
-    c.bench_function("parse, lower and project all roles, 10k statements", |b| {
-        b.iter(|| {
-            let (module, _) = parse_module(&file);
-            let protocols = lower_all(&module, &opts).expect("the generated protocol lowers");
-            for protocol in &protocols {
-                telltale_theory::project_all(&protocol.global).expect("it projects");
-            }
-        });
-    });
+    // The whole front half of `tell check`, text to every role's local
+    // type, at two sizes to show it is linear.
+    for size in [1_000, 10_000] {
+        let file = SourceFile::new("big.tell", generated_protocol(size));
+        c.bench_function(
+            &format!("parse, lower and project all roles, {size} statements"),
+            |b| {
+                b.iter(|| {
+                    let (module, _) = parse_module(&file);
+                    let protocols =
+                        lower_all(&module, &opts).expect("the generated protocol lowers");
+                    for protocol in &protocols {
+                        telltale_theory::project_all(&protocol.global).expect("it projects");
+                    }
+                });
+            },
+        );
+    }
 }
 
 criterion_group!(benches, pipeline);

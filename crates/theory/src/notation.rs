@@ -67,9 +67,12 @@ pub enum NotationError {
     },
 }
 
+/// The partner of every action written in the notation, which leaves it implicit.
+pub const IMPLICIT_PARTNER: &str = "peer";
+
 /// Parses the notation with the partner role named `peer`.
 pub fn parse_local_notation(text: &str) -> Result<LocalType, NotationError> {
-    parse_local_notation_with_partner(text, &Role::new("peer"))
+    parse_local_notation_with_partner(text, &Role::new(IMPLICIT_PARTNER))
 }
 
 /// Parses the notation; every action talks to `partner`.

@@ -184,6 +184,7 @@ impl BoundedBuffer {
     }
 
     /// Whether no message is queued.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }

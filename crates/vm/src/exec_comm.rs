@@ -4,22 +4,23 @@
 //! lookup, calls the handler before anything is committed, and commits the
 //! buffer, registers, monitor state and pc together.
 
-use crate::auth::{AuthFailure, MessageId};
+use crate::auth::MessageId;
 use crate::buffer::{Admission, BufferMode, Envelope};
-use crate::config::{CommunicationReplayMode, EffectTraceCaptureMode};
+use crate::comm_cold::{
+    auth_fault, handler_fault, inactive, record_recv_effect, record_send_effect,
+};
+use crate::config::CommunicationReplayMode;
 use crate::coroutine::BlockReason;
 use crate::effect::{
     EffectContext, EffectHandler, OutputHintInput, RecvInput, SendDecision, SendDecisionInput,
 };
-use crate::effect_error::classify_effect_error_owned;
-use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::event::{MessageEvent, ObsEvent};
 use crate::exec::{capture_mode, register, register_mut, Exec, Trap};
-use crate::fault::{Fault, LifecycleError};
+use crate::fault::Fault;
 use crate::machine::ProtocolMachine;
 use crate::payload::check_payload;
 use crate::session::SessionStatus;
-use telltale_compiler::{LabelId, Reg, RoleId, StateKind, Symbols, TableId};
+use telltale_compiler::{LabelId, Reg, RoleId, StateKind, TableId};
 
 impl ProtocolMachine {
     /// `Send` (no table) and `Offer` (with a table).
@@ -73,10 +74,11 @@ impl ProtocolMachine {
             if session.status != SessionStatus::Active {
                 return Err(inactive(ctx.session));
             }
-            edge_index = session.edge_index(role, chan);
-            let Some(edge) = session.edge_mut(role, chan) else {
+            let Some(index) = session.checked_edge_index(role, chan) else {
                 return Err(self.violation(slot, self.describe(chan, table, "send to")));
             };
+            edge_index = index;
+            let edge = &mut session.edges[index];
             if edge.partitioned {
                 edge.send_waiting = true;
                 return Ok(Exec::Blocked(BlockReason::Partitioned { to: chan }));
@@ -114,20 +116,15 @@ impl ProtocolMachine {
             None => handler.send_decision(&input),
         };
         if let Some(mode) = self.effect_capture() {
-            self.effects.push(EffectTraceEntry {
+            record_send_effect(
+                &mut self.effects,
+                mode,
                 ctx,
-                kind: EffectKind::SendDecision,
-                input: (mode == EffectTraceCaptureMode::Full).then(|| EffectInputSummary {
-                    partner: Some(chan),
-                    labels: choices.to_vec(),
-                    payload: precomputed.cloned(),
-                    action: None,
-                }),
-                outcome: match &decision {
-                    Ok(d) => EffectOutcome::Send(d.clone()),
-                    Err(e) => EffectOutcome::Error(e.clone()),
-                },
-            });
+                chan,
+                choices,
+                precomputed,
+                &decision,
+            );
         }
         let (label, payload) = match decision {
             Ok(SendDecision::Deliver { label, payload }) => (label, payload),
@@ -179,15 +176,12 @@ impl ProtocolMachine {
             ),
         };
         let edge = &mut session.edges[edge_index];
-        let event = recording.then(|| MessageEvent {
-            tick: ctx.tick,
-            session: ctx.session,
-            from: role,
-            to: chan,
-            label,
-            seq,
-            payload: payload.clone(),
-        });
+        // The trace gets its own copy of the payload only when it records.
+        let traced = if recording {
+            Some(payload.clone())
+        } else {
+            None
+        };
         edge.buffer.commit(
             admission,
             Envelope {
@@ -220,32 +214,34 @@ impl ProtocolMachine {
         let c = self.coro_mut(slot);
         c.monitor_state = next;
         c.pc = target;
-        if let Some(event) = event {
-            match admission {
-                Admission::Drop => self.obs.push(ObsEvent::Dropped(event.clone())),
-                Admission::Overwrite => self.obs.push(ObsEvent::Overwritten(event.clone())),
-                Admission::Grow(_) => self.obs.push(ObsEvent::BufferResized {
-                    tick: ctx.tick,
-                    session: ctx.session,
-                    from: role,
-                    to: chan,
-                    capacity,
-                }),
-                _ => {}
-            }
-            if delivered {
+        if let Some(payload) = traced {
+            let event = |payload| MessageEvent {
+                tick: ctx.tick,
+                session: ctx.session,
+                from: role,
+                to: chan,
+                label,
+                seq,
+                payload,
+            };
+            if admission == Admission::Accept {
                 self.obs.push(if table.is_some() {
-                    ObsEvent::Offered(event)
+                    ObsEvent::Offered(event(payload))
                 } else {
-                    ObsEvent::Sent(event)
+                    ObsEvent::Sent(event(payload))
                 });
+            } else {
+                self.push_admission_events(admission, table.is_some(), event(payload), capacity);
             }
             self.note_output_hint(handler, ctx);
         }
         Ok(Exec::Continue)
     }
 
-    /// `Receive` (no table) and `Choose` (with a table).
+    /// `Receive` (no table) and `Choose` (with a table). The checks and
+    /// the common "nothing queued yet: block" outcome are inlined into the
+    /// dispatch loop; delivering a queued message is out of line.
+    #[inline(always)]
     pub(crate) fn exec_recv(
         &mut self,
         slot: u32,
@@ -253,6 +249,49 @@ impl ProtocolMachine {
         chan: RoleId,
         dst: Reg,
         table: Option<TableId>,
+    ) -> Result<Exec, Trap> {
+        let c = self.coroutines[slot as usize]
+            .as_ref()
+            .expect("a picked coroutine is resident");
+        let (role, sslot) = (c.role, c.session_slot);
+        let state = *self.monitors[usize::from(c.entry)].state(c.monitor_state);
+        if state.kind != StateKind::Recv
+            || state.partner != chan
+            || (table.is_none() && state.len != 1)
+        {
+            return Err(self.violation(slot, self.describe(chan, table, "receive from")));
+        }
+        register(&c.registers, dst)?;
+        let session_id = c.session;
+        let session = self
+            .sessions
+            .by_slot_mut(sslot)
+            .expect("a coroutine's session is resident");
+        if session.status != SessionStatus::Active {
+            return Err(inactive(session_id));
+        }
+        let Some(edge_index) = session.checked_edge_index(chan, role) else {
+            return Err(self.violation(slot, self.describe(chan, table, "receive from")));
+        };
+        let edge = &mut session.edges[edge_index];
+        if edge.buffer.is_empty() {
+            edge.recv_waiting = true;
+            return Ok(Exec::Blocked(BlockReason::Recv { from: chan }));
+        }
+        self.recv_queued(slot, handler, chan, dst, table, edge_index)
+    }
+
+    /// The rest of a receive whose edge has a queued message (the checks
+    /// of [`ProtocolMachine::exec_recv`] have passed).
+    #[inline(never)]
+    fn recv_queued(
+        &mut self,
+        slot: u32,
+        handler: &dyn EffectHandler,
+        chan: RoleId,
+        dst: Reg,
+        table: Option<TableId>,
+        edge_index: usize,
     ) -> Result<Exec, Trap> {
         let c = self.coroutines[slot as usize]
             .as_ref()
@@ -271,27 +310,12 @@ impl ProtocolMachine {
             role,
         };
         let monitor = &self.monitors[entry];
-        let state = *monitor.state(ms);
-        if state.kind != StateKind::Recv
-            || state.partner != chan
-            || (table.is_none() && state.len != 1)
-        {
-            return Err(self.violation(slot, self.describe(chan, table, "receive from")));
-        }
-        register(&c.registers, dst)?;
         let program = &self.image.roles[entry].program;
         let session = self
             .sessions
             .by_slot_mut(sslot)
             .expect("a coroutine's session is resident");
-        if session.status != SessionStatus::Active {
-            return Err(inactive(ctx.session));
-        }
         let sender = session.slot_of(chan);
-        if session.edge_mut(chan, role).is_none() {
-            return Err(self.violation(slot, self.describe(chan, table, "receive from")));
-        }
-        let edge_index = session.edge_index(chan, role);
         let mut auth = session.auth.as_deref_mut();
         let edge = &mut session.edges[edge_index];
         let Some(envelope) = edge.buffer.peek() else {
@@ -363,20 +387,15 @@ impl ProtocolMachine {
             symbols: &self.image.symbols,
         });
         if let Some(mode) = capture_mode(&self.config, &self.effects) {
-            self.effects.push(EffectTraceEntry {
+            record_recv_effect(
+                &mut self.effects,
+                mode,
                 ctx,
-                kind: EffectKind::HandleRecv,
-                input: (mode == EffectTraceCaptureMode::Full).then(|| EffectInputSummary {
-                    partner: Some(chan),
-                    labels: vec![label],
-                    payload: Some(envelope.payload.clone()),
-                    action: None,
-                }),
-                outcome: match &result {
-                    Ok(()) => EffectOutcome::Ack,
-                    Err(e) => EffectOutcome::Error(e.clone()),
-                },
-            });
+                chan,
+                label,
+                &envelope.payload,
+                &result,
+            );
         }
         if let Err(e) = result {
             return Err(handler_fault(&self.image.symbols, ctx, "handle_recv", e));
@@ -395,21 +414,24 @@ impl ProtocolMachine {
                 self.wake_senders.push(s);
             }
         }
-        let event = self.obs.is_recording().then(|| MessageEvent {
-            tick: ctx.tick,
-            session: ctx.session,
-            from: chan,
-            to: role,
-            label,
-            seq: envelope.seq,
-            payload: envelope.payload.clone(),
-        });
+        let recording = self.obs.is_recording();
         let c = self.coro_mut(slot);
-        *register_mut(&mut c.registers, dst)? = envelope.payload;
+        let reg = register_mut(&mut c.registers, dst)?;
+        *reg = envelope.payload;
+        let traced = if recording { Some(reg.clone()) } else { None };
         c.monitor_state = next;
         c.pc = target;
         c.progress_tokens = c.progress_tokens.saturating_sub(1);
-        if let Some(event) = event {
+        if let Some(payload) = traced {
+            let event = MessageEvent {
+                tick: ctx.tick,
+                session: ctx.session,
+                from: chan,
+                to: role,
+                label,
+                seq: envelope.seq,
+                payload,
+            };
             self.obs.push(if table.is_some() {
                 ObsEvent::Chose(event)
             } else {
@@ -418,6 +440,37 @@ impl ProtocolMachine {
             self.note_output_hint(handler, ctx);
         }
         Ok(Exec::Continue)
+    }
+
+    /// The trace events of a send whose admission was not a plain accept.
+    #[cold]
+    fn push_admission_events(
+        &mut self,
+        admission: Admission,
+        offered: bool,
+        event: MessageEvent,
+        capacity: u64,
+    ) {
+        let delivered = admission != Admission::Drop;
+        match admission {
+            Admission::Drop => self.obs.push(ObsEvent::Dropped(event.clone())),
+            Admission::Overwrite => self.obs.push(ObsEvent::Overwritten(event.clone())),
+            Admission::Grow(_) => self.obs.push(ObsEvent::BufferResized {
+                tick: event.tick,
+                session: event.session,
+                from: event.from,
+                to: event.to,
+                capacity,
+            }),
+            _ => {}
+        }
+        if delivered {
+            self.obs.push(if offered {
+                ObsEvent::Offered(event)
+            } else {
+                ObsEvent::Sent(event)
+            });
+        }
     }
 
     /// Asks the handler for an output-condition hint after an event was
@@ -477,47 +530,4 @@ impl ProtocolMachine {
         };
         format!("{verb} {} ({kind})", self.image.symbols.role_name(chan))
     }
-}
-
-#[cold]
-fn handler_fault(symbols: &Symbols, ctx: EffectContext, callback: &str, error: String) -> Trap {
-    Fault::Handler {
-        session: ctx.session,
-        role: symbols.role_name(ctx.role),
-        callback: callback.to_string(),
-        error: classify_effect_error_owned(error),
-    }
-    .into()
-}
-
-#[cold]
-fn auth_fault(
-    symbols: &Symbols,
-    failure: AuthFailure,
-    session: u64,
-    from: RoleId,
-    to: RoleId,
-    seq: u64,
-) -> Trap {
-    let (from, to) = (symbols.role_name(from), symbols.role_name(to));
-    match failure {
-        AuthFailure::Signature => Fault::SignatureInvalid {
-            session,
-            from,
-            to,
-            seq,
-        },
-        AuthFailure::Chain => Fault::AuthChainBroken {
-            session,
-            from,
-            to,
-            seq,
-        },
-    }
-    .into()
-}
-
-#[cold]
-fn inactive(session: u64) -> Trap {
-    Fault::Lifecycle(LifecycleError::NotActive { session }).into()
 }

@@ -69,8 +69,9 @@ impl ProtocolMachine {
         self.poll_hints = handler.gives_output_hints();
     }
 
-    /// One round (see [`ProtocolMachine::step_round`]).
-    #[inline]
+    /// One round (see [`ProtocolMachine::step_round`]); inlined into the
+    /// run loop so that a round costs no call frame.
+    #[inline(always)]
     fn round(
         &mut self,
         handler: &dyn EffectHandler,
@@ -378,7 +379,16 @@ impl ProtocolMachine {
         self.record_fault(session, coro, &fault);
     }
 
+    #[inline]
     fn prune_expired_timeouts(&mut self) {
+        if self.timeouts.is_empty() {
+            return;
+        }
+        self.prune_timeouts_slow();
+    }
+
+    #[cold]
+    fn prune_timeouts_slow(&mut self) {
         while let Some(&(deadline, session)) = self.timeouts.first() {
             if deadline > self.clock {
                 break;
@@ -398,30 +408,31 @@ impl ProtocolMachine {
         }
     }
 
+    /// Wakes the senders queued by receives, in wake order (waking never
+    /// queues another wake, so the list is walked in place).
+    #[inline]
     fn try_unblock_senders(&mut self) {
         if self.wake_senders.is_empty() {
             return;
         }
-        let mut woken = std::mem::take(&mut self.wake_scratch);
-        std::mem::swap(&mut woken, &mut self.wake_senders);
-        for &slot in &woken {
+        for i in 0..self.wake_senders.len() {
+            let slot = self.wake_senders[i];
             self.unblock(slot, true);
         }
-        woken.clear();
-        self.wake_scratch = woken;
+        self.wake_senders.clear();
     }
 
+    /// Wakes the receivers queued by sends, in wake order.
+    #[inline]
     fn try_unblock_receivers(&mut self) {
         if self.wake_receivers.is_empty() {
             return;
         }
-        let mut woken = std::mem::take(&mut self.wake_scratch);
-        std::mem::swap(&mut woken, &mut self.wake_receivers);
-        for &slot in &woken {
+        for i in 0..self.wake_receivers.len() {
+            let slot = self.wake_receivers[i];
             self.unblock(slot, false);
         }
-        woken.clear();
-        self.wake_scratch = woken;
+        self.wake_receivers.clear();
     }
 
     #[inline]

@@ -36,6 +36,7 @@ pub mod auth;
 mod auth_tests;
 pub mod bench;
 pub mod buffer;
+mod comm_cold;
 pub mod config;
 pub mod coroutine;
 pub mod default_handler;

@@ -63,6 +63,17 @@ impl Session {
         usize::from(from) * self.width + usize::from(to)
     }
 
+    /// The index of edge `from -> to`, if both roles are in range.
+    #[inline]
+    pub(crate) fn checked_edge_index(&self, from: RoleId, to: RoleId) -> Option<usize> {
+        let (from, to) = (usize::from(from), usize::from(to));
+        if from >= self.width || to >= self.width {
+            return None;
+        }
+        let i = from * self.width + to;
+        (i < self.edges.len()).then_some(i)
+    }
+
     #[inline]
     pub(crate) fn edge_mut(&mut self, from: RoleId, to: RoleId) -> Option<&mut Edge> {
         if usize::from(from) >= self.width || usize::from(to) >= self.width {

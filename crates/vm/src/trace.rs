@@ -23,6 +23,11 @@ pub struct TraceLog<T> {
     /// Index of the oldest entry once the ring is full (0 otherwise).
     start: usize,
     pushed: u64,
+    /// Cached `is_recording()`.
+    recording: bool,
+    /// Whether the log is a bounded ring that is full (the steady state:
+    /// every push overwrites in place).
+    full: bool,
 }
 
 impl<T> TraceLog<T> {
@@ -33,16 +38,15 @@ impl<T> TraceLog<T> {
             entries: Vec::new(),
             start: 0,
             pushed: 0,
+            recording: !matches!(retention, TraceRetention::Off | TraceRetention::KeepLast(0)),
+            full: false,
         }
     }
 
     /// Whether entries are kept at all (callers skip building them if not).
     #[inline]
     pub fn is_recording(&self) -> bool {
-        !matches!(
-            self.retention,
-            TraceRetention::Off | TraceRetention::KeepLast(0)
-        )
+        self.recording
     }
 
     /// Appends an entry, evicting the oldest when the ring is full. The
@@ -51,13 +55,14 @@ impl<T> TraceLog<T> {
     #[inline(always)]
     pub fn push(&mut self, entry: T) {
         self.pushed += 1;
-        if let TraceRetention::KeepLast(n) = self.retention {
-            if n > 0 && self.entries.len() == n {
-                let slot = self.start;
-                self.entries[slot] = entry;
-                self.start = if slot + 1 == n { 0 } else { slot + 1 };
-                return;
+        if self.full {
+            let slot = self.start;
+            if let Some(old) = self.entries.get_mut(slot) {
+                *old = entry;
             }
+            let next = slot + 1;
+            self.start = if next == self.entries.len() { 0 } else { next };
+            return;
         }
         self.push_slow(entry);
     }
@@ -67,7 +72,10 @@ impl<T> TraceLog<T> {
         match self.retention {
             TraceRetention::KeepAll => self.entries.push(entry),
             TraceRetention::KeepLast(0) | TraceRetention::Off => {}
-            TraceRetention::KeepLast(_) => self.entries.push(entry),
+            TraceRetention::KeepLast(n) => {
+                self.entries.push(entry);
+                self.full = self.entries.len() == n;
+            }
         }
     }
 
