@@ -92,3 +92,8 @@ pub use middleware::retry::{Retry, RetryPolicy};
 pub use middleware::trace::Trace;
 pub use program::{Program, ProgramBranch};
 pub use value::{Value, MAX_VALUE_DEPTH};
+
+/// The user guide of the async runtime (`docs/runtime.md`), compiled here
+/// so its example is tested.
+#[doc = include_str!("../../../docs/runtime.md")]
+pub mod guide {}
