@@ -1,5 +1,6 @@
 //! A lowered protocol to its Rust module.
 
+use crate::declared::DeclaredEnums;
 use crate::error::MacroError;
 use crate::input::LoadedSource;
 use crate::names::{rust_ident, snake_case};
@@ -74,6 +75,7 @@ fn message_types(
 pub fn protocol_module(
     source: &LoadedSource,
     protocol: &LoweredProtocol,
+    declared: &DeclaredEnums,
 ) -> Result<TokenStream, MacroError> {
     let span = source.span_of(protocol.span.start..protocol.span.end);
     let ident_error = |what: &'static str, name: &str| MacroError::Identifier {
@@ -107,7 +109,9 @@ pub fn protocol_module(
             labels.push(label.clone());
         }
     }
-    let named = message_types(&messages, &roles, &labels);
+    // Declared enumerations live in the module too: message names avoid them.
+    let reserved: Vec<String> = roles.iter().chain(declared.names()).cloned().collect();
+    let named = message_types(&messages, &reserved, &labels);
 
     let mut names = ProtocolNames {
         roles: BTreeMap::new(),
@@ -125,7 +129,7 @@ pub fn protocol_module(
             ident: ident.clone(),
             index,
         };
-        let code = message_items(&message).map_err(|e| match e {
+        let code = message_items(&message, declared).map_err(|e| match e {
             PayloadError::Field(field) => ident_error("record field", &field),
             PayloadError::Path(path) => ident_error("type path", &path),
         })?;
@@ -133,6 +137,7 @@ pub fn protocol_module(
         names.messages.insert((label, sort), ident);
     }
 
+    let declared_definitions = declared.definitions();
     let mut session_items = Vec::new();
     let mut exports: Vec<Ident> = Vec::new();
     for role in &protocol.roles {
@@ -226,6 +231,7 @@ pub fn protocol_module(
             )*
             #(#peer_impls)*
 
+            #declared_definitions
             #(#message_code)*
 
             pub use #session_module::{Finished, Session, #(#exports),*};

@@ -58,7 +58,9 @@
 //!   tuple, nested record → a generated `<Message>Part<n>` struct, and a
 //!   named type `a.B` → the Rust path `a::B` as seen from the call site
 //!   (it must implement serde's `Serialize` and `Deserialize`; it travels as
-//!   postcard bytes). A label that would clash with a role or a generated
+//!   postcard bytes), except an enumeration declared in the source
+//!   (`type Vote = | Approve | Reject`), which is generated in the module as
+//!   a Rust enum carried as its one-byte constructor index. A label that would clash with a role or a generated
 //!   name gets a `Msg` suffix;
 //! - per role `R`: `RStart`, the first state, and
 //!   `run_r(handler, endpoint, body)`, which checks the handler plays `R`
@@ -83,6 +85,7 @@
 //! The calling crate must depend on `telltale-choreography` and
 //! `telltale-types`, which the generated code names by absolute path.
 
+mod declared;
 mod error;
 mod generate;
 mod input;
@@ -131,10 +134,11 @@ fn expand(args: MacroArgs) -> Result<TokenStream, Vec<MacroError>> {
             message: "the source declares no protocol".into(),
         }]);
     }
+    let declared = declared::DeclaredEnums::of(&module);
     let mut modules = Vec::with_capacity(protocols.len());
     let mut errors = Vec::new();
     for protocol in &protocols {
-        match generate::protocol_module(&source, protocol) {
+        match generate::protocol_module(&source, protocol, &declared) {
             Ok(code) => modules.push(code),
             Err(e) => errors.push(e),
         }

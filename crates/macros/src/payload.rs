@@ -6,6 +6,7 @@
 //! → tuple, record → a generated struct, and a named sort → the user's type
 //! at that path (seen from the call site), carried as postcard bytes.
 
+use crate::declared::DeclaredEnums;
 use crate::names::{rust_ident, upper_camel};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -20,6 +21,9 @@ enum Shape {
     Unit,
     /// A user type at a path, carried as postcard bytes.
     Named(TokenStream),
+    /// An enumeration declared in the protocol source, generated in the
+    /// protocol's module and carried as its one-byte constructor index.
+    Declared(Ident),
     /// A tuple.
     Product(Vec<Shape>),
     /// A generated struct.
@@ -51,6 +55,7 @@ pub struct MessageType {
 struct ShapeBuilder<'a> {
     message: &'a Ident,
     parts: usize,
+    declared: &'a DeclaredEnums,
 }
 
 impl ShapeBuilder<'_> {
@@ -67,7 +72,10 @@ impl ShapeBuilder<'_> {
                 PayloadSort::Real => primitive(quote!(f64), "Real"),
                 PayloadSort::String => primitive(quote!(::std::string::String), "String"),
                 PayloadSort::Bytes => primitive(quote!(::std::vec::Vec<u8>), "Bytes"),
-                PayloadSort::Named(path) => named_path(path).map(Shape::Named),
+                PayloadSort::Named(path) => match self.declared.ident(path) {
+                    Some(ident) => Ok(Shape::Declared(ident)),
+                    None => named_path(path).map(Shape::Named),
+                },
                 PayloadSort::Product(items) => Ok(Shape::Product(
                     items
                         .iter()
@@ -130,7 +138,7 @@ impl Shape {
     fn is_named_anywhere(&self) -> bool {
         with_headroom(|| match self {
             Shape::Named(_) => true,
-            Shape::Primitive(..) | Shape::Unit => false,
+            Shape::Primitive(..) | Shape::Unit | Shape::Declared(_) => false,
             Shape::Product(items) => items.iter().any(Shape::is_named_anywhere),
             Shape::Record(_, fields) => fields.iter().any(|(_, _, s)| s.is_named_anywhere()),
         })
@@ -140,6 +148,7 @@ impl Shape {
         with_headroom(|| match self {
             Shape::Unit => quote!(()),
             Shape::Primitive(ty, _) | Shape::Named(ty) => ty.clone(),
+            Shape::Declared(ident) => quote!(#ident),
             Shape::Product(items) => {
                 let items = items.iter().map(Shape::rust_type);
                 quote!((#(#items,)*))
@@ -151,7 +160,7 @@ impl Shape {
     /// The structs this shape needs, innermost first.
     fn structs(&self, derives: &TokenStream, out: &mut Vec<TokenStream>) {
         with_headroom(|| match self {
-            Shape::Unit | Shape::Primitive(..) | Shape::Named(_) => {}
+            Shape::Unit | Shape::Primitive(..) | Shape::Named(_) | Shape::Declared(_) => {}
             Shape::Product(items) => items.iter().for_each(|s| s.structs(derives, out)),
             Shape::Record(ident, fields) => {
                 fields.iter().for_each(|(_, _, s)| s.structs(derives, out));
@@ -175,6 +184,7 @@ impl Shape {
                 Shape::Unit => quote!({ let () = #expr; #value::Unit }),
                 Shape::Primitive(_, variant) => quote!(#value::#variant(#expr)),
                 Shape::Named(_) => quote!(#value::encode(&#expr)?),
+                Shape::Declared(_) => quote!(#value::Bytes(::std::vec![(#expr).wire_index()])),
                 Shape::Product(items) => {
                     let vars: Vec<Ident> = (0..items.len())
                         .map(|i| format_ident!("item_{}_{}", depth, i))
@@ -209,6 +219,10 @@ impl Shape {
                     quote!(match #var { #value::#variant(x) => x, _ => return None })
                 }
                 Shape::Named(ty) => quote!(#var.decode::<#ty>().ok()?),
+                Shape::Declared(ident) => quote!(match #var {
+                    #value::Bytes(bytes) if bytes.len() == 1 => #ident::from_wire_index(bytes[0])?,
+                    _ => return None,
+                }),
                 Shape::Product(items) => {
                     let list = format_ident!("items_{}", depth);
                     let n = items.len();
@@ -274,11 +288,15 @@ pub fn signature(label: &str, sort: &PayloadSort) -> String {
 }
 
 /// The struct of a message and its `ProtocolMessage` implementation.
-pub fn message_items(message: &MessageType) -> Result<TokenStream, PayloadError> {
+pub fn message_items(
+    message: &MessageType,
+    declared: &DeclaredEnums,
+) -> Result<TokenStream, PayloadError> {
     let ident = &message.ident;
     let mut builder = ShapeBuilder {
         message: ident,
         parts: 0,
+        declared,
     };
     let value = value_path();
     let var = format_ident!("value");
@@ -376,9 +394,11 @@ mod tests {
 
     fn check_type(sort: PayloadSort, expected: &str) {
         let ident = format_ident!("M");
+        let declared = DeclaredEnums::default();
         let mut builder = ShapeBuilder {
             message: &ident,
             parts: 0,
+            declared: &declared,
         };
         let shape = builder.shape(&sort).unwrap();
         assert_eq!(shape.rust_type().to_string(), expected, "{sort}");
@@ -418,7 +438,7 @@ mod tests {
             index: 0,
         };
         assert_eq!(
-            message_items(&message).err(),
+            message_items(&message, &DeclaredEnums::default()).err(),
             Some(PayloadError::Field("fn".into()))
         );
     }

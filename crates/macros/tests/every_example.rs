@@ -22,8 +22,6 @@ mod consensus_round {
     pub mod consensus {
         payload_types!(Mutations, Proposal);
     }
-    // Types declared in the `.tell` file itself are supplied by the host.
-    payload_types!(Vote);
     telltale_macros::choreography!(file = "../../examples/consensus.tell", params(N = 4));
 }
 
@@ -35,7 +33,6 @@ mod ledger_effects {
     pub mod ledger {
         payload_types!(Digest, Entry, Receipt);
     }
-    payload_types!(LedgerError);
     telltale_macros::choreography!(file = "../../examples/ledger_effects.tell");
 }
 
