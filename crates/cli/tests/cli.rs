@@ -386,3 +386,33 @@ fn subtype_compares_a_projection_with_notation() {
     ]);
     assert_eq!(stdout(&out).trim(), "subtype", "{}", stderr(&out));
 }
+
+#[test]
+fn run_with_signed_messages_and_sequence_checks() {
+    let plain = tell(&["run", "examples/three_buyer.tell", "--seed", "2"]);
+    let hardened = tell(&[
+        "run",
+        "examples/three_buyer.tell",
+        "--seed",
+        "2",
+        "--auth",
+        "ed25519",
+        "--replay-mode",
+        "sequence",
+    ]);
+    assert!(hardened.status.success(), "{}", stderr(&hardened));
+    // Hardening checks messages; it does not change what the protocol does.
+    assert_eq!(stdout(&plain), stdout(&hardened));
+    let unsupported = tell(&[
+        "run",
+        "examples/ping_pong.tell",
+        "--replay-mode",
+        "nullifier",
+    ]);
+    assert_eq!(unsupported.status.code(), Some(2));
+    assert!(
+        stderr(&unsupported).contains("Nullifier"),
+        "{}",
+        stderr(&unsupported)
+    );
+}

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_vm::{
-    load_image_all_roles, render_event, Config, DefaultHandler, RunStatus, SchedulerPolicy,
-    TraceRetention,
+    load_image_all_roles, render_event, CommunicationReplayMode, Config, DefaultHandler,
+    MessageAuth, RunStatus, SchedulerPolicy, TraceRetention,
 };
 
 /// Arguments of `tell run`.
@@ -32,9 +32,37 @@ pub struct RunArgs {
     /// How to print the observable trace.
     #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
     pub trace: TraceFormat,
-    /// Seed of the built-in handler's branch choices.
+    /// Seed of the built-in handler's branch choices (and of the signing keys).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Message authentication: sign every message and verify it (and the
+    /// edge's hash chain) before it is received.
+    #[arg(long, value_enum, default_value_t = Auth::None)]
+    pub auth: Auth,
+    /// Replay consumption: `sequence` makes every receive demand the next
+    /// sequence number of its edge.
+    #[arg(long, value_enum, default_value_t = ReplayMode::Off)]
+    pub replay_mode: ReplayMode,
+}
+
+/// Message authentication schemes.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Auth {
+    /// No signatures.
+    None,
+    /// ed25519 signatures with per-edge SHA-256 hash chains.
+    Ed25519,
+}
+
+/// Replay-consumption policies.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ReplayMode {
+    /// No checks.
+    Off,
+    /// Exactly the next sequence number per edge.
+    Sequence,
+    /// A nullifier set over canonical message identities.
+    Nullifier,
 }
 
 /// The scheduling policies of the machine.
@@ -73,6 +101,16 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             Policy::ProgressAware => SchedulerPolicy::ProgressAware,
         },
         trace_retention: TraceRetention::KeepAll,
+        message_auth: match args.auth {
+            Auth::None => MessageAuth::None,
+            Auth::Ed25519 => MessageAuth::Ed25519,
+        },
+        auth_seed: args.seed,
+        communication_replay_mode: match args.replay_mode {
+            ReplayMode::Off => CommunicationReplayMode::Off,
+            ReplayMode::Sequence => CommunicationReplayMode::Sequence,
+            ReplayMode::Nullifier => CommunicationReplayMode::Nullifier,
+        },
         ..Config::default()
     };
     let mut machine = load_image_all_roles(image, config).context("cannot load the protocol")?;
