@@ -3,12 +3,13 @@
 //! Every workload runs with the monitor on and [`Config::throughput`]
 //! (bounded observable trace, no effect capture, no payload sort checks).
 //!
-//! The message workloads (ping-pong and ring) first do an untimed warm-up
-//! run of the same workload (at most [`WARMUP_MESSAGES`] messages) on a
-//! fresh machine that is then dropped, so that the timed run measures the
-//! steady state rather than first-touch page faults, cold caches and
-//! allocator growth (as criterion's warm-up does). The timed run uses its
-//! own fresh machine; the warm-up only leaves the process warm.
+//! The message workloads (ping-pong and ring) first warm up, untimed: they
+//! repeat runs of the same workload (at most [`WARMUP_MESSAGES`] messages
+//! each, every run on a fresh machine that is then dropped) for at least
+//! [`WARMUP_TIME`], so that the timed run measures the steady state rather
+//! than first-touch page faults, cold caches, allocator growth and a CPU
+//! still ramping up its clock (criterion warms up the same way). The timed
+//! run uses its own fresh machine; the warm-up only leaves the process warm.
 
 use crate::config::{Config, MessageAuth};
 use crate::effect::{EffectHandler, SendDecision, SendDecisionInput};
@@ -249,13 +250,22 @@ pub fn pingpong_signed(messages: u64) -> Result<BenchReport, ProtocolMachineErro
 /// every timed message workload.
 pub const WARMUP_MESSAGES: u64 = 100_000;
 
+/// Minimum wall-clock time of the untimed warm-up.
+pub const WARMUP_TIME: std::time::Duration = std::time::Duration::from_millis(200);
+
 fn ring_with(
     roles: usize,
     messages: u64,
     config: Config,
 ) -> Result<BenchReport, ProtocolMachineError> {
     let image = ring_image(roles)?;
-    ring_run(&image, roles, messages.min(WARMUP_MESSAGES), config.clone())?;
+    let warmup = Instant::now();
+    loop {
+        ring_run(&image, roles, messages.min(WARMUP_MESSAGES), config.clone())?;
+        if warmup.elapsed() >= WARMUP_TIME {
+            break;
+        }
+    }
     let (delivered, times) = ring_run(&image, roles, messages, config)?;
     Ok(report(
         if roles == 2 { "pingpong" } else { "ring" },

@@ -69,7 +69,12 @@ pub(crate) fn record_recv_effect(
 }
 
 #[cold]
-pub(crate) fn handler_fault(symbols: &Symbols, ctx: EffectContext, callback: &str, error: String) -> Trap {
+pub(crate) fn handler_fault(
+    symbols: &Symbols,
+    ctx: EffectContext,
+    callback: &str,
+    error: String,
+) -> Trap {
     Fault::Handler {
         session: ctx.session,
         role: symbols.role_name(ctx.role),

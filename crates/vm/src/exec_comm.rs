@@ -133,6 +133,7 @@ impl ProtocolMachine {
         };
         let in_choices = match choices {
             [only] => *only == label,
+            [a, b] => *a == label || *b == label,
             _ => choices.contains(&label),
         };
         let next = match monitor.step(ms, label) {
@@ -475,11 +476,18 @@ impl ProtocolMachine {
 
     /// Asks the handler for an output-condition hint after an event was
     /// recorded (the common `None` over `None` is not rewritten).
-    #[inline]
+    #[inline(always)]
     fn note_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
-        if !self.poll_hints {
-            return;
+        if self.poll_hints {
+            self.ask_output_hint(handler, ctx);
         }
+    }
+
+    /// The hint call itself, out of line: most handlers give no hints, and
+    /// the send/receive path then keeps one branch.
+    #[cold]
+    #[inline(never)]
+    fn ask_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
         let hint = handler.output_condition_hint(&OutputHintInput { ctx, events: 1 });
         if hint.is_some() || self.last_output_hint.is_some() {
             self.last_output_hint = hint;

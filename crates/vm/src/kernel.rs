@@ -451,7 +451,11 @@ impl ProtocolMachine {
         };
         if waiting {
             c.status = CoroStatus::Ready;
-            self.enqueue(slot);
+            if !c.queued {
+                c.queued = true;
+                let (prio, progress) = (c.priority, c.progress_tokens > 0);
+                self.ready.push(slot, prio, progress);
+            }
         }
     }
 

@@ -95,12 +95,21 @@ impl ReadyQueue {
         }
     }
 
-    /// Takes the next coroutine to run.
+    /// Takes the next coroutine to run. The cooperative runner that was
+    /// just put back is the common case and is tested first.
     #[inline]
     pub fn pop(&mut self) -> Option<u32> {
+        if let Some(slot) = self.front.take() {
+            return Some(slot);
+        }
+        self.pop_queued()
+    }
+
+    /// Takes the next coroutine from the policy's queues.
+    #[inline]
+    fn pop_queued(&mut self) -> Option<u32> {
         match self.kind {
-            QueueKind::Cooperative => self.front.take().or_else(|| self.fifo.pop_front()),
-            QueueKind::RoundRobin => self.fifo.pop_front(),
+            QueueKind::Cooperative | QueueKind::RoundRobin => self.fifo.pop_front(),
             QueueKind::ProgressAware => self.boosted.pop_front().or_else(|| self.fifo.pop_front()),
             QueueKind::Priority => self.heap.pop().map(|(_, _, slot)| slot),
         }
