@@ -416,3 +416,21 @@ fn run_with_signed_messages_and_sequence_checks() {
         stderr(&unsupported)
     );
 }
+
+/// The README shows the output of its main-job command; keep them equal.
+#[test]
+fn readme_shows_the_real_output_of_the_main_job() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let after = readme
+        .split_once("The first prints one local type per role:")
+        .expect("the README introduces the main job's output")
+        .1;
+    let block = after
+        .split_once("```text\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("a text block follows")
+        .0;
+    let out = tell(&["project", "examples/three_buyer.tell"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), block);
+}
