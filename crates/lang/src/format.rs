@@ -245,7 +245,19 @@ impl Printer<'_> {
             let text = if let Some(rest) = c.text.strip_prefix("//") {
                 format!("--{rest}")
             } else if let Some(inner) = c.text.strip_prefix("(*") {
-                format!("{{-{}-}}", inner.strip_suffix("*)").unwrap_or(inner))
+                let inner = inner.strip_suffix("*)").unwrap_or(inner);
+                if inner.contains("-}") || inner.contains("{-") {
+                    // Such text would end or open a `{- -}` block early, so
+                    // it becomes one `--` line comment per line instead.
+                    let separator = format!("\n{}", " ".repeat(indent));
+                    inner
+                        .lines()
+                        .map(|l| format!("--{l}"))
+                        .collect::<Vec<_>>()
+                        .join(&separator)
+                } else {
+                    format!("{{-{inner}-}}")
+                }
             } else {
                 c.text.clone()
             };
@@ -465,6 +477,23 @@ mod tests {
             "-- hello\nprotocol P = { roles A,B; A->B:x of Int; choice A at { | X => A->B:y | Y => A->B:z } }",
             "-- hello\nprotocol P =\n  roles A, B\n  A -> B : x of Int\n  choice A at\n    | X =>\n      A -> B : y\n    | Y =>\n      A -> B : z\n",
         );
+    }
+
+    #[test]
+    fn scribble_comments_holding_block_markers_become_line_comments() {
+        let text = "(* a -} b\n {- c *)\nglobal protocol P(role A, role B) { x() from A to B; }\n";
+        let file = SourceFile::new("c.nuscr", text);
+        let (module, diags) = crate::parse_nuscr(&file);
+        assert!(diags.is_empty(), "{diags:?}");
+        let formatted = format_module(&module);
+        assert!(
+            formatted.starts_with("-- a -} b\n-- {- c\nprotocol P(A, B) ="),
+            "{formatted}"
+        );
+        let (again, again_diags) =
+            crate::parse_module(&SourceFile::new("f.tell", formatted.as_str()));
+        assert!(again_diags.is_empty(), "{formatted}: {again_diags:?}");
+        assert_eq!(format_module(&again), formatted);
     }
 
     #[test]
