@@ -3,9 +3,12 @@
 //! A family `W[N]` expands to the roles `W0`, `W1`, ... (no brackets, so the
 //! names stay valid identifiers in every tool downstream).
 
-use crate::ast::{FamilySize, IndexBase, IndexExpr, RoleDecl, RoleIndex, RoleRef};
+use crate::ast::{
+    FamilySize, IndexBase, IndexExpr, LoopKind, RoleDecl, RoleIndex, RoleRef, Stmt, StmtKind,
+};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use std::collections::BTreeMap;
+use telltale_types::stack::with_headroom;
 use telltale_types::Role;
 
 /// The largest family the lowering expands.
@@ -68,6 +71,79 @@ impl RoleEnv {
             }
         }
         env
+    }
+
+    /// For a protocol without a `roles` line: adds every plain role the body
+    /// names, in order of first appearance in the source, so the roles keep
+    /// that order and a broadcast reaches all of them.
+    pub(crate) fn infer_from(&mut self, body: &[Stmt]) {
+        with_headroom(|| {
+            for stmt in body {
+                self.infer_from_stmt(stmt);
+            }
+        })
+    }
+
+    fn infer_role(&mut self, r: &RoleRef) {
+        let name = r.name.text.as_str();
+        if r.index.is_none()
+            && !self.singles.contains_key(name)
+            && !self.families.contains_key(name)
+        {
+            self.add_single(name, Role::new(name));
+        }
+    }
+
+    fn infer_from_stmt(&mut self, stmt: &Stmt) {
+        match &stmt.kind {
+            StmtKind::Roles(_) | StmtKind::Continue(_) | StmtKind::Call { .. } => {}
+            StmtKind::Send { from, to, .. } => {
+                self.infer_role(from);
+                to.iter().for_each(|r| self.infer_role(r));
+            }
+            StmtKind::Choice { decider, branches } => {
+                self.infer_role(decider);
+                branches.iter().for_each(|b| self.infer_from(&b.body));
+            }
+            StmtKind::Rec { body, .. } => self.infer_from(body),
+            StmtKind::Loop { kind, body } => {
+                if let LoopKind::DecideBy(role) = kind {
+                    self.infer_role(role);
+                }
+                self.infer_from(body);
+            }
+            StmtKind::Par(branches) => branches.iter().for_each(|(b, _)| self.infer_from(b)),
+            StmtKind::Timeout {
+                role,
+                body,
+                on_timeout,
+                ..
+            } => {
+                self.infer_role(role);
+                self.infer_from(body);
+                self.infer_from(on_timeout);
+            }
+            StmtKind::Heartbeat {
+                from,
+                to,
+                on_missing,
+                body,
+                ..
+            } => {
+                self.infer_role(from);
+                self.infer_role(to);
+                self.infer_from(body);
+                self.infer_from(on_missing);
+            }
+            StmtKind::Let { at, .. } => {
+                if let Some(role) = at {
+                    self.infer_role(role);
+                }
+            }
+            StmtKind::Case { branches, .. } => {
+                branches.iter().for_each(|b| self.infer_from(&b.body))
+            }
+        }
     }
 
     /// An environment with declared roles, to be filled by `add_*`.

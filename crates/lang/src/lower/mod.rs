@@ -215,7 +215,10 @@ impl<'m> Lowerer<'m> {
     /// Lowers an entry protocol with its own declared roles.
     fn lower_entry(mut self, p: &'m Protocol) -> Result<LoweredProtocol, Vec<Diagnostic>> {
         let decls = p.declared_roles();
-        let env = RoleEnv::from_decls(&decls, &self.opts.params, &mut self.diags);
+        let mut env = RoleEnv::from_decls(&decls, &self.opts.params, &mut self.diags);
+        if !env.declared {
+            env.infer_from(&p.body);
+        }
         let mut scope = self.scope_for(p, env);
         let roles_key = scope.env.order.clone();
         let global = self.lower_instance(p, &mut scope, roles_key, p.name.span, GlobalType::End);
