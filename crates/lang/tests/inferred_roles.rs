@@ -13,7 +13,9 @@ fn inferred_roles_keep_source_order_and_broadcasts_reach_them_all() {
     );
     let (module, diagnostics) = parse_module(&file);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let protocol = lower_all(&module, &LowerOptions::default()).unwrap().remove(0);
+    let protocol = lower_all(&module, &LowerOptions::default())
+        .unwrap()
+        .remove(0);
     let roles: Vec<&str> = protocol.roles.iter().map(|r| r.as_str()).collect();
     assert_eq!(roles, ["Carol", "Alice", "Bob"]);
     assert_eq!(
