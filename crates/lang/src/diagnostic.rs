@@ -61,6 +61,8 @@ pub enum DiagnosticKind {
     ExpansionLimit,
     /// A construct the front-end recognises but cannot lower.
     Unsupported,
+    /// Two protocols with the same name in one module.
+    DuplicateProtocol,
     /// A protocol that lowers but is not well formed or has no projection
     /// onto some role (reported by the tools that project, such as `tell check`).
     Unprojectable,
@@ -97,6 +99,7 @@ impl DiagnosticKind {
             DiagnosticKind::SelfCommunication => "E032",
             DiagnosticKind::InvalidPredicate => "E033",
             DiagnosticKind::Unprojectable => "E034",
+            DiagnosticKind::DuplicateProtocol => "E035",
         }
     }
 }

@@ -225,6 +225,15 @@ fn self_communication() {
 }
 
 #[test]
+fn duplicate_protocol() {
+    check(
+        "duplicate_protocol",
+        "protocol Greet =\n  roles A, B\n  A -> B : Hi\n\nprotocol Greet =\n  roles A, B\n  B -> A : Hello\n",
+        DiagnosticKind::DuplicateProtocol,
+    );
+}
+
+#[test]
 fn expansion_limit() {
     check(
         "expansion_limit",

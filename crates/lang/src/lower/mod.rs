@@ -96,7 +96,7 @@ pub fn lower_all(
     opts: &LowerOptions,
 ) -> Result<Vec<LoweredProtocol>, Vec<Diagnostic>> {
     let mut out = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags = duplicate_protocols(module);
     for p in module.top_level_protocols() {
         match Lowerer::new(module, opts).lower_entry(p) {
             Ok(lowered) => out.push(lowered),
@@ -108,6 +108,31 @@ pub fn lower_all(
     } else {
         Err(diags)
     }
+}
+
+/// Protocols declared twice under one name (anywhere in the module): a
+/// `call` or a `--protocol` choice could not tell them apart.
+fn duplicate_protocols(module: &Module) -> Vec<Diagnostic> {
+    let mut first: BTreeMap<&str, Span> = BTreeMap::new();
+    let mut diags = Vec::new();
+    for p in module.protocols() {
+        match first.get(p.name.text.as_str()) {
+            Some(earlier) => diags.push(
+                Diagnostic::new(
+                    DiagnosticKind::DuplicateProtocol,
+                    format!("protocol `{}` is declared twice", p.name.text),
+                    p.name.span,
+                    "declared again here",
+                )
+                .with_secondary(*earlier, "first declared here")
+                .with_help("rename one of them"),
+            ),
+            None => {
+                first.insert(&p.name.text, p.name.span);
+            }
+        }
+    }
+    diags
 }
 
 /// Lowers one protocol by name, keeping its roles and span.
