@@ -434,3 +434,18 @@ fn readme_shows_the_real_output_of_the_main_job() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), block);
 }
+
+#[test]
+fn check_reports_an_unprojectable_protocol() {
+    let dir = std::env::temp_dir().join(format!("tell-cli-unproj-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("unprojectable.tell");
+    std::fs::write(
+        &file,
+        "protocol Y =\n  roles A, B, C\n  choice A at\n    | One =>\n      A -> B : M\n      C -> A : X\n    | Two =>\n      A -> B : N\n      C -> A : Y\n",
+    )
+    .unwrap();
+    let out = tell(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stderr(&out).replace(file.to_str().unwrap(), "unprojectable.tell"));
+}
