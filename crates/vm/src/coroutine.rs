@@ -1,7 +1,8 @@
 //! Coroutines: one per (session, role), each running its role's program.
 
+use crate::effect::EffectContext;
 use crate::fault::Fault;
-use crate::ids::{CoroId, SessionId};
+use crate::ids::{CoroId, SessionId, Tick};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use telltale_compiler::{Pc, RoleId, StateId, Value};
@@ -100,6 +101,18 @@ pub struct CoroutineView {
 }
 
 impl Coroutine {
+    /// Who is calling the effect handler, for every callback this
+    /// coroutine's step makes at `tick`.
+    #[inline]
+    pub(crate) fn effect_context(&self, tick: Tick) -> EffectContext {
+        EffectContext {
+            tick,
+            session: self.session,
+            coro: self.id,
+            role: self.role,
+        }
+    }
+
     /// A summary for hosts.
     pub fn view(&self) -> CoroutineView {
         CoroutineView {

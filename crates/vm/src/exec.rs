@@ -4,7 +4,7 @@
 
 use crate::config::EffectTraceCaptureMode;
 use crate::coroutine::BlockReason;
-use crate::effect::{EffectContext, EffectHandler, InvokeInput};
+use crate::effect::{EffectHandler, InvokeInput};
 use crate::effect_error::classify_effect_error_owned;
 use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::event::ObsEvent;
@@ -178,12 +178,7 @@ impl ProtocolMachine {
             .as_ref()
             .expect("a picked coroutine is resident");
         register(&c.registers, dst)?;
-        let ctx = EffectContext {
-            tick: self.clock,
-            session: c.session,
-            coro: c.id,
-            role: c.role,
-        };
+        let ctx = c.effect_context(self.clock);
         let result = handler.step(&InvokeInput {
             ctx,
             action,

@@ -42,12 +42,7 @@ impl ProtocolMachine {
             c.session_slot,
             c.pc,
         );
-        let ctx = EffectContext {
-            tick: self.clock,
-            session: c.session,
-            coro: c.id,
-            role,
-        };
+        let ctx = c.effect_context(self.clock);
         let monitor = &self.monitors[entry];
         let state = *monitor.state(ms);
         if state.kind != StateKind::Send
@@ -304,12 +299,7 @@ impl ProtocolMachine {
             c.session_slot,
             c.pc,
         );
-        let ctx = EffectContext {
-            tick: self.clock,
-            session: c.session,
-            coro: c.id,
-            role,
-        };
+        let ctx = c.effect_context(self.clock);
         let monitor = &self.monitors[entry];
         let program = &self.image.roles[entry].program;
         let session = self
