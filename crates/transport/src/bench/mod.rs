@@ -100,8 +100,13 @@ pub fn async_pingpong(messages: u64) -> Result<AsyncBenchReport, TransportError>
         let (to_client, client_inbox) = unbounded_channel();
         let raw_client = MpscPeer::new(to_server, client_inbox);
         let raw_server = MpscPeer::new(to_client, server_inbox);
-        let ((seconds, baseline_seconds), _handlers) =
-            compare_pingpong(messages, (client, server), (raw_client, raw_server)).await?;
+        let ((seconds, baseline_seconds), _handlers) = compare(
+            Exchange::PingPong,
+            messages,
+            (client, server),
+            (raw_client, raw_server),
+        )
+        .await?;
         Ok(report(
             workload,
             messages,
@@ -131,8 +136,13 @@ pub fn tcp_pingpong(messages: u64) -> Result<AsyncBenchReport, TransportError> {
             HandlerPeer::new(client, "Server"),
             HandlerPeer::new(server, "Client"),
         );
-        let ((seconds, baseline_seconds), (client, server)) =
-            compare_pingpong(messages, handlers, (raw_client, raw_server)).await?;
+        let ((seconds, baseline_seconds), (client, server)) = compare(
+            Exchange::PingPong,
+            messages,
+            handlers,
+            (raw_client, raw_server),
+        )
+        .await?;
         shutdown_pair(client, server).await?;
         Ok(report(
             workload,
@@ -158,29 +168,18 @@ pub fn tcp_stream(messages: u64) -> Result<AsyncBenchReport, TransportError> {
     run(workload, messages, async move {
         let (sender, receiver) = tcp_handler_pair().await?;
         let payload = frame_payload(messages)?;
-        let (mut raw_sender, mut raw_receiver) = raw_tcp_pair(payload).await?;
-        let mut sender = HandlerPeer::new(sender, "Server");
-        let mut receiver = HandlerPeer::new(receiver, "Client");
-        let warm_up = messages.min(WARM_UP_MESSAGES);
-        receiver = stream_round(&mut sender, receiver, warm_up).await?.0;
-        raw_receiver = stream_round(&mut raw_sender, raw_receiver, warm_up)
-            .await?
-            .0;
-        let mut seconds = Duration::ZERO;
-        let mut baseline_seconds = Duration::ZERO;
-        for (round, count) in rounds(messages).into_iter().enumerate() {
-            for side in order(round) {
-                if side == Side::Handler {
-                    let (back, took) = stream_round(&mut sender, receiver, count).await?;
-                    receiver = back;
-                    seconds += took;
-                } else {
-                    let (back, took) = stream_round(&mut raw_sender, raw_receiver, count).await?;
-                    raw_receiver = back;
-                    baseline_seconds += took;
-                }
-            }
-        }
+        let (raw_sender, raw_receiver) = raw_tcp_pair(payload).await?;
+        let handlers = (
+            HandlerPeer::new(sender, "Server"),
+            HandlerPeer::new(receiver, "Client"),
+        );
+        let ((seconds, baseline_seconds), (sender, receiver)) = compare(
+            Exchange::Stream,
+            messages,
+            handlers,
+            (raw_sender, raw_receiver),
+        )
+        .await?;
         shutdown_pair(sender, receiver).await?;
         Ok(report(
             workload,

@@ -29,38 +29,61 @@ pub(super) fn order(round: usize) -> [Side; 2] {
     }
 }
 
+/// How the two ends of a pair exchange messages in a round.
+#[derive(Clone, Copy)]
+pub(super) enum Exchange {
+    /// The first end pings, the second answers each ping.
+    PingPong,
+    /// The first end sends, the second receives them all.
+    Stream,
+}
+
+impl Exchange {
+    /// One round of `count` messages between `first` and `second`, timed.
+    async fn round<P: Peer>(
+        self,
+        first: &mut P,
+        second: P,
+        count: u64,
+    ) -> Result<(P, Duration), String> {
+        match self {
+            Exchange::PingPong => pingpong_round(first, second, count).await,
+            Exchange::Stream => stream_round(first, second, count).await,
+        }
+    }
+}
+
 /// Warms up, then measures both pairs in alternating rounds; returns the
 /// handler's and the baseline's total time, and the handler pair.
-pub(super) async fn compare_pingpong<H, B>(
+pub(super) async fn compare<H, B>(
+    exchange: Exchange,
     messages: u64,
-    (mut client, mut server): (H, H),
-    (mut raw_client, mut raw_server): (B, B),
+    (mut first, mut second): (H, H),
+    (mut raw_first, mut raw_second): (B, B),
 ) -> Result<((Duration, Duration), (H, H)), Failure>
 where
     H: Peer,
     B: Peer,
 {
     let warm_up = messages.min(WARM_UP_MESSAGES);
-    server = pingpong_round(&mut client, server, warm_up).await?.0;
-    raw_server = pingpong_round(&mut raw_client, raw_server, warm_up)
-        .await?
-        .0;
+    second = exchange.round(&mut first, second, warm_up).await?.0;
+    raw_second = exchange.round(&mut raw_first, raw_second, warm_up).await?.0;
     let mut seconds = Duration::ZERO;
     let mut baseline_seconds = Duration::ZERO;
     for (round, count) in rounds(messages).into_iter().enumerate() {
         for side in order(round) {
             if side == Side::Handler {
-                let (back, took) = pingpong_round(&mut client, server, count).await?;
-                server = back;
+                let (back, took) = exchange.round(&mut first, second, count).await?;
+                second = back;
                 seconds += took;
             } else {
-                let (back, took) = pingpong_round(&mut raw_client, raw_server, count).await?;
-                raw_server = back;
+                let (back, took) = exchange.round(&mut raw_first, raw_second, count).await?;
+                raw_second = back;
                 baseline_seconds += took;
             }
         }
     }
-    Ok(((seconds, baseline_seconds), (client, server)))
+    Ok(((seconds, baseline_seconds), (first, second)))
 }
 
 /// One end of a measured pair: a handler or a raw baseline.
@@ -81,7 +104,7 @@ pub(super) trait Peer: Send + 'static {
 /// the client (an odd count ends with an unanswered ping). The server runs
 /// as its own task and is handed back; the time runs from the first send
 /// until the server has handled its last message.
-pub(super) async fn pingpong_round<P: Peer>(
+async fn pingpong_round<P: Peer>(
     client: &mut P,
     mut server: P,
     count: u64,
@@ -111,7 +134,7 @@ pub(super) async fn pingpong_round<P: Peer>(
 /// `count` messages from the sender to the receiver, which runs as its own
 /// task and is handed back; the time runs from the first send until the
 /// receiver has all messages.
-pub(super) async fn stream_round<P: Peer>(
+async fn stream_round<P: Peer>(
     sender: &mut P,
     mut receiver: P,
     count: u64,
