@@ -106,6 +106,39 @@ impl ProtocolFile {
     }
 }
 
+/// The sizes of role families given on the command line (`--param N=4`).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct FamilySizes {
+    /// A role-family size, e.g. `--param N=4` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, u64)>,
+}
+
+impl FamilySizes {
+    /// The sizes by parameter name, as lowering takes them.
+    pub fn map(&self) -> BTreeMap<String, u64> {
+        self.params.iter().cloned().collect()
+    }
+}
+
+/// Which protocol of a file a command works on, and its family sizes.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ProtocolChoice {
+    /// Which protocol of the file (default: the only one).
+    #[arg(long)]
+    pub protocol: Option<String>,
+    /// Role-family sizes.
+    #[command(flatten)]
+    pub sizes: FamilySizes,
+}
+
+impl ProtocolChoice {
+    /// Loads `path` and lowers the chosen protocol.
+    pub fn lower(&self, path: &Path) -> Result<LoweredProtocol> {
+        ProtocolFile::load(path)?.lower_one(self.protocol.as_deref(), &self.sizes.map())
+    }
+}
+
 /// Parses `--param NAME=VALUE` arguments.
 pub fn parse_param(text: &str) -> std::result::Result<(String, u64), String> {
     let (name, value) = text

@@ -1,6 +1,6 @@
 //! `tell check FILE...`: parse, validate and project every protocol.
 
-use crate::protocol_file::{parse_param, ProtocolFile, Reported};
+use crate::protocol_file::{FamilySizes, ProtocolFile, Reported};
 use anyhow::Result;
 use clap::Args;
 use std::collections::BTreeMap;
@@ -16,14 +16,14 @@ pub struct CheckArgs {
     /// Protocol files (`.tell`, or Scribble `.nuscr` / `.scr`).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// A role-family size, e.g. `--param N=4` (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
-    pub params: Vec<(String, u64)>,
+    /// Role-family sizes.
+    #[command(flatten)]
+    pub sizes: FamilySizes,
 }
 
 /// Runs the command: one summary line per protocol, diagnostics on stderr.
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
-    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
+    let params = args.sizes.map();
     let mut failed = false;
     for path in &args.files {
         match check_file(path, &params) {

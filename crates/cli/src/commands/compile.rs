@@ -1,9 +1,8 @@
 //! `tell compile FILE`: local types to protocol-machine bytecode.
 
-use crate::protocol_file::{parse_param, ProtocolFile};
+use crate::protocol_file::ProtocolChoice;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_compiler::CodeImage;
@@ -14,9 +13,6 @@ use telltale_theory::projection::project_all;
 pub struct CompileArgs {
     /// The protocol file.
     pub file: PathBuf,
-    /// Which protocol of the file (default: the only one).
-    #[arg(long)]
-    pub protocol: Option<String>,
     /// Only this role (for `--disasm`).
     #[arg(long)]
     pub role: Option<String>,
@@ -27,18 +23,14 @@ pub struct CompileArgs {
     /// postcard bytes otherwise.
     #[arg(short, long, value_name = "IMAGE")]
     pub output: Option<PathBuf>,
-    /// A role-family size, e.g. `--param N=4` (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
-    pub params: Vec<(String, u64)>,
+    /// Which protocol, and its role-family sizes.
+    #[command(flatten)]
+    pub choice: ProtocolChoice,
 }
 
 /// Builds the code image of a protocol file (every role).
-pub fn build_image(
-    file: &std::path::Path,
-    protocol: Option<&str>,
-    params: &BTreeMap<String, u64>,
-) -> Result<CodeImage> {
-    let lowered = ProtocolFile::load(file)?.lower_one(protocol, params)?;
+pub fn build_image(file: &std::path::Path, choice: &ProtocolChoice) -> Result<CodeImage> {
+    let lowered = choice.lower(file)?;
     let locals: Vec<_> = project_all(&lowered.global)
         .context("projection failed")?
         .into_iter()
@@ -48,8 +40,7 @@ pub fn build_image(
 
 /// Runs the command.
 pub fn run(args: &CompileArgs) -> Result<ExitCode> {
-    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
-    let image = build_image(&args.file, args.protocol.as_deref(), &params)?;
+    let image = build_image(&args.file, &args.choice)?;
     if let Some(role) = &args.role {
         if image.role(role).is_none() {
             let known: Vec<String> = image

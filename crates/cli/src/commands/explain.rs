@@ -1,9 +1,8 @@
 //! `tell explain FILE`: the desugared protocol and its lowered global type.
 
-use crate::protocol_file::{parse_param, ProtocolFile};
+use crate::protocol_file::{FamilySizes, ProtocolFile};
 use anyhow::Result;
 use clap::Args;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_lang::{explain, LowerOptions};
@@ -17,14 +16,14 @@ pub struct ExplainArgs {
     /// and the file has several).
     #[arg(long)]
     pub protocol: Option<String>,
-    /// A role-family size, e.g. `--param N=4` (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
-    pub params: Vec<(String, u64)>,
+    /// Role-family sizes.
+    #[command(flatten)]
+    pub sizes: FamilySizes,
 }
 
 /// Runs the command.
 pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
-    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
+    let params = args.sizes.map();
     let file = ProtocolFile::load(&args.file)?;
     let names: Vec<String> = match &args.protocol {
         Some(name) => vec![name.clone()],

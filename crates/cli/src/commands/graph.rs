@@ -1,10 +1,9 @@
 //! `tell graph FILE`: a picture of the global protocol.
 
 use crate::graph::{dot, mermaid};
-use crate::protocol_file::{parse_param, ProtocolFile};
+use crate::protocol_file::{ProtocolChoice, ProtocolFile};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,15 +12,12 @@ use std::process::ExitCode;
 pub struct GraphArgs {
     /// The protocol file.
     pub file: PathBuf,
-    /// Which protocol (default: the only one in the file).
-    #[arg(long)]
-    pub protocol: Option<String>,
     /// Picture format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     pub format: GraphFormat,
-    /// A role-family size, e.g. `--param N=4` (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
-    pub params: Vec<(String, u64)>,
+    /// Which protocol, and its role-family sizes.
+    #[command(flatten)]
+    pub choice: ProtocolChoice,
 }
 
 /// The picture formats.
@@ -35,10 +31,9 @@ pub enum GraphFormat {
 
 /// Runs the command.
 pub fn run(args: &GraphArgs) -> Result<ExitCode> {
-    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
     let file = ProtocolFile::load(&args.file)?;
     // Lowering first validates the protocol, so only sound protocols are drawn.
-    let protocol = file.lower_one(args.protocol.as_deref(), &params)?;
+    let protocol = file.lower_one(args.choice.protocol.as_deref(), &args.choice.sizes.map())?;
     let text = match args.format {
         GraphFormat::Mermaid => {
             let source = file

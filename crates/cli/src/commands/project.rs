@@ -1,7 +1,7 @@
 //! `tell project`: local types of every (or one) role.
 
 use crate::input::read_global_json;
-use crate::protocol_file::{parse_param, ProtocolFile};
+use crate::protocol_file::ProtocolChoice;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::collections::BTreeMap;
@@ -21,18 +21,15 @@ pub struct ProjectArgs {
     /// Project a global type given in the Lean-bridge JSON schema instead.
     #[arg(long, value_name = "G.json")]
     pub input_json: Option<PathBuf>,
-    /// Which protocol of the file (default: the only one).
-    #[arg(long)]
-    pub protocol: Option<String>,
-    /// A role-family size, e.g. `--param N=4` (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
-    pub params: Vec<(String, u64)>,
     /// Only this role.
     #[arg(long)]
     pub role: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Which protocol, and its role-family sizes.
+    #[command(flatten)]
+    pub choice: ProtocolChoice,
 }
 
 /// How local types are printed.
@@ -50,12 +47,7 @@ pub enum Format {
 pub fn run(args: &ProjectArgs) -> Result<ExitCode> {
     let global = match (&args.file, &args.input_json) {
         (_, Some(json)) => read_global_json(json)?,
-        (Some(path), None) => {
-            let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
-            ProtocolFile::load(path)?
-                .lower_one(args.protocol.as_deref(), &params)?
-                .global
-        }
+        (Some(path), None) => args.choice.lower(path)?.global,
         (None, None) => bail!("nothing to project: give a protocol file or `--input-json G.json`"),
     };
     let projections = project_roles(&global, args.role.as_deref())?;

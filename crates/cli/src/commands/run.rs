@@ -1,10 +1,9 @@
 //! `tell run FILE`: every role of a protocol in one protocol machine.
 
 use crate::commands::compile::build_image;
-use crate::protocol_file::parse_param;
+use crate::protocol_file::ProtocolChoice;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_vm::{
@@ -17,12 +16,6 @@ use telltale_vm::{
 pub struct RunArgs {
     /// The protocol file.
     pub file: PathBuf,
-    /// Which protocol of the file (default: the only one).
-    #[arg(long)]
-    pub protocol: Option<String>,
-    /// A role-family size, e.g. `--param N=4` (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
-    pub params: Vec<(String, u64)>,
     /// The most scheduler steps before giving up.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_steps: usize,
@@ -43,6 +36,9 @@ pub struct RunArgs {
     /// sequence number of its edge.
     #[arg(long, value_enum, default_value_t = ReplayMode::Off)]
     pub replay_mode: ReplayMode,
+    /// Which protocol, and its role-family sizes.
+    #[command(flatten)]
+    pub choice: ProtocolChoice,
 }
 
 /// Message authentication schemes.
@@ -89,8 +85,7 @@ pub enum TraceFormat {
 
 /// Runs the command: exit 0 when every coroutine finishes, 1 otherwise.
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
-    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
-    let image = build_image(&args.file, args.protocol.as_deref(), &params)?;
+    let image = build_image(&args.file, &args.choice)?;
     let config = Config {
         scheduler: match args.policy {
             Policy::Cooperative => SchedulerPolicy::Cooperative,

@@ -2,11 +2,10 @@
 //! as a process over TCP.
 
 use crate::input::read_file;
-use crate::protocol_file::{parse_param, ProtocolFile};
+use crate::protocol_file::ProtocolChoice;
 use crate::serve_decider::SeededDecider;
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -26,12 +25,6 @@ pub struct ServeArgs {
     /// The roster: every role's address (and optional public key), in TOML.
     #[arg(long)]
     pub roster: PathBuf,
-    /// Which protocol of the file (default: the only one).
-    #[arg(long)]
-    pub protocol: Option<String>,
-    /// A role-family size, e.g. `--param N=4` (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
-    pub params: Vec<(String, u64)>,
     /// Seed of the built-in decider (branch choices and payloads).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -45,13 +38,15 @@ pub struct ServeArgs {
     /// Stop with an error after this many communications.
     #[arg(long)]
     pub max_steps: Option<u64>,
+    /// Which protocol, and its role-family sizes.
+    #[command(flatten)]
+    pub choice: ProtocolChoice,
 }
 
 /// Runs the command: exit 0 when the role finishes its protocol, 1 when the
 /// run fails (a peer disconnects, times out, or breaks the protocol).
 pub fn run(args: &ServeArgs) -> Result<ExitCode> {
-    let params: BTreeMap<String, u64> = args.params.iter().cloned().collect();
-    let protocol = ProtocolFile::load(&args.file)?.lower_one(args.protocol.as_deref(), &params)?;
+    let protocol = args.choice.lower(&args.file)?;
     let role = Role::new(&args.role);
     if !protocol.roles.contains(&role) {
         let known: Vec<&str> = protocol.roles.iter().map(|r| r.as_str()).collect();
