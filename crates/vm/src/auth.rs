@@ -55,13 +55,20 @@ pub(crate) struct MessageId<'a> {
 }
 
 /// Per-session keys and per-edge chain heads.
-#[derive(Clone, Debug)]
+///
+/// A checkpoint keeps the chain heads; the keys are derived again from
+/// `Config::auth_seed`, the session id and the roles on restore
+/// ([`SessionAuth::rekey`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct SessionAuth {
-    width: usize,
+    pub(crate) width: usize,
+    #[serde(skip)]
     signing: Vec<Option<SigningKey>>,
+    #[serde(skip)]
     verifying: Vec<Option<VerifyingKey>>,
-    send_heads: Vec<[u8; 32]>,
-    recv_heads: Vec<[u8; 32]>,
+    pub(crate) send_heads: Vec<[u8; 32]>,
+    pub(crate) recv_heads: Vec<[u8; 32]>,
+    #[serde(skip)]
     scratch: Vec<u8>,
 }
 
@@ -95,6 +102,13 @@ impl SessionAuth {
             recv_heads: vec![[0; 32]; width * width],
             scratch: Vec::with_capacity(64),
         }
+    }
+
+    /// Derives the keys again after a restore (they are not checkpointed).
+    pub(crate) fn rekey(&mut self, seed: u64, session: SessionId, roles: &[RoleId]) {
+        let fresh = SessionAuth::new(seed, session, roles, self.width);
+        self.signing = fresh.signing;
+        self.verifying = fresh.verifying;
     }
 
     fn edge(&self, from: RoleId, to: RoleId) -> usize {

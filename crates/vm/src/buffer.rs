@@ -101,7 +101,7 @@ pub enum Admission {
 }
 
 /// A bounded queue of envelopes on one directed edge.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct BoundedBuffer {
     queue: VecDeque<Envelope>,
     capacity: usize,

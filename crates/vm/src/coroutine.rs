@@ -53,7 +53,7 @@ impl CoroStatus {
 }
 
 /// A coroutine's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Coroutine {
     /// Unique id.
     pub id: CoroId,

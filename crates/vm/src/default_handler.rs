@@ -55,6 +55,27 @@ impl DefaultHandler {
         self.seed
     }
 
+    /// The number of random choices before loops are steered to exit.
+    pub fn loop_budget(&self) -> u64 {
+        self.loop_budget
+    }
+
+    /// The number of branch choices made so far (the handler's only state:
+    /// save it beside a checkpoint to resume the run).
+    pub fn choices_made(&self) -> u64 {
+        self.choices_made.load(Ordering::Relaxed)
+    }
+
+    /// A handler in the state of one that has made `choices_made` choices,
+    /// to continue a run restored from a checkpoint.
+    pub fn resumed(seed: u64, loop_budget: u64, choices_made: u64) -> Self {
+        DefaultHandler {
+            seed,
+            loop_budget,
+            choices_made: AtomicU64::new(choices_made),
+        }
+    }
+
     fn pick(&self, input: &SendDecisionInput<'_>) -> Option<LabelId> {
         let choices = input.choices;
         if choices.len() <= 1 {

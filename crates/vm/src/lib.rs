@@ -36,6 +36,10 @@ pub mod auth;
 mod auth_tests;
 pub mod bench;
 pub mod buffer;
+pub mod checkpoint;
+mod checkpoint_check;
+#[cfg(test)]
+mod checkpoint_tests;
 mod comm_cold;
 pub mod config;
 pub mod coroutine;
@@ -62,6 +66,7 @@ pub mod trace;
 
 pub use auth::{endpoint_signing_key, MessageSeal};
 pub use buffer::{BackpressurePolicy, BoundedBuffer, BufferConfig, BufferMode, Envelope};
+pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_FORMAT_VERSION};
 pub use config::{
     CommunicationReplayMode, Config, ConfigError, EffectTraceCaptureMode, MessageAuth,
     PayloadValidationMode,

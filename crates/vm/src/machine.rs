@@ -10,6 +10,7 @@ use crate::ids::{CoroId, HandlerId, IdMap, SessionId, Tick};
 use crate::scheduler::{ReadyQueue, SchedulerPolicy};
 use crate::session::{ClosedSessionSummary, Session, SessionStatus, SessionStore};
 use crate::trace::TraceLog;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use telltale_compiler::{
@@ -48,16 +49,29 @@ impl SessionRequest {
 }
 
 /// The protocol machine.
+///
+/// Every field is checkpointed (see [`crate::checkpoint`]) except the
+/// tables derived from the image and configuration, which restore rebuilds
+/// with the code `load` uses. Decode a machine only through
+/// [`ProtocolMachine::restore`]: one deserialised directly lacks those
+/// tables and has not been checked.
+#[derive(Serialize, Deserialize)]
 pub struct ProtocolMachine {
     pub(crate) config: Config,
     pub(crate) image: CodeImage,
+    #[serde(skip)]
     pub(crate) monitors: Vec<MonitorTable>,
+    #[serde(skip)]
     pub(crate) entry_of_role: Vec<u16>,
+    #[serde(skip)]
     pub(crate) role_priority: Vec<u8>,
+    #[serde(skip)]
     pub(crate) entry_edges: Vec<Vec<(StateKind, RoleId)>>,
     pub(crate) sessions: SessionStore,
     pub(crate) coroutines: Vec<Option<Coroutine>>,
     pub(crate) coro_free: Vec<u32>,
+    /// Rebuilt from `coroutines` on restore.
+    #[serde(skip)]
     pub(crate) coro_index: IdMap<CoroId, u32>,
     pub(crate) next_coro: CoroId,
     pub(crate) ready: ReadyQueue,
@@ -97,36 +111,16 @@ impl ProtocolMachine {
     }
 
     fn load(image: CodeImage, config: Config) -> Result<Self, ProtocolMachineError> {
-        config.validate()?;
-        let monitors = image.monitors()?;
-        let width = image.symbols.roles.len();
-        let mut entry_of_role = vec![NO_ENTRY; width];
-        let mut entry_edges = Vec::with_capacity(image.roles.len());
-        for (i, entry) in image.roles.iter().enumerate() {
-            entry_of_role[usize::from(entry.role)] = i as u16;
-            let mut edges: Vec<(StateKind, RoleId)> = monitors[i].edges().collect();
-            edges.sort_unstable_by_key(|(k, r)| (*k == StateKind::Send, *r));
-            edges.dedup();
-            entry_edges.push(edges);
-        }
-        let mut role_priority = vec![0u8; width];
-        if let SchedulerPolicy::Priority { priorities } = &config.scheduler {
-            for (name, p) in priorities {
-                if let Some(id) = image.symbols.role_id(name) {
-                    role_priority[usize::from(id)] = *p;
-                }
-            }
-        }
-        Ok(ProtocolMachine {
+        let mut machine = ProtocolMachine {
             ready: ReadyQueue::new(&config.scheduler),
             obs: TraceLog::new(config.trace_retention),
             effects: TraceLog::new(config.effect_trace_retention),
             config,
             image,
-            monitors,
-            entry_of_role,
-            role_priority,
-            entry_edges,
+            monitors: Vec::new(),
+            entry_of_role: Vec::new(),
+            role_priority: Vec::new(),
+            entry_edges: Vec::new(),
             sessions: SessionStore::default(),
             coroutines: Vec::new(),
             coro_free: Vec::new(),
@@ -143,7 +137,41 @@ impl ProtocolMachine {
             last_output_hint: None,
             poll_topology: true,
             poll_hints: true,
-        })
+        };
+        machine.build_derived_tables()?;
+        Ok(machine)
+    }
+
+    /// Validates the configuration and builds the tables derived from the
+    /// image and configuration (monitors, role entries, priorities, edges):
+    /// shared by `load` and checkpoint restore.
+    pub(crate) fn build_derived_tables(&mut self) -> Result<(), ProtocolMachineError> {
+        self.config.validate()?;
+        let image = &self.image;
+        let monitors = image.monitors()?;
+        let width = image.symbols.roles.len();
+        let mut entry_of_role = vec![NO_ENTRY; width];
+        let mut entry_edges = Vec::with_capacity(image.roles.len());
+        for (i, entry) in image.roles.iter().enumerate() {
+            entry_of_role[usize::from(entry.role)] = i as u16;
+            let mut edges: Vec<(StateKind, RoleId)> = monitors[i].edges().collect();
+            edges.sort_unstable_by_key(|(k, r)| (*k == StateKind::Send, *r));
+            edges.dedup();
+            entry_edges.push(edges);
+        }
+        let mut role_priority = vec![0u8; width];
+        if let SchedulerPolicy::Priority { priorities } = &self.config.scheduler {
+            for (name, p) in priorities {
+                if let Some(id) = image.symbols.role_id(name) {
+                    role_priority[usize::from(id)] = *p;
+                }
+            }
+        }
+        self.monitors = monitors;
+        self.entry_of_role = entry_of_role;
+        self.role_priority = role_priority;
+        self.entry_edges = entry_edges;
+        Ok(())
     }
 
     fn intern_handler(&mut self, name: &str) -> HandlerId {

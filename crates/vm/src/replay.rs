@@ -204,6 +204,21 @@ impl<'h> ReplayEffectHandler<'h> {
         }
     }
 
+    /// Replays `trace` from entry `position` on: for a machine restored
+    /// from a checkpoint, pass [`ProtocolMachine::effect_entries_recorded`]
+    /// of the restored machine so that replay continues where the
+    /// checkpointed run stopped.
+    pub fn resuming_at(
+        trace: Arc<[EffectTraceEntry]>,
+        fallback: &'h dyn EffectHandler,
+        position: u64,
+    ) -> Self {
+        let replay = Self::with_fallback(trace, fallback);
+        let position = usize::try_from(position).unwrap_or(usize::MAX);
+        replay.cursor.set(position.min(replay.trace.len()));
+        replay
+    }
+
     /// Number of non-topology entries consumed so far.
     pub fn consumed(&self) -> usize {
         self.cursor.get()
@@ -298,6 +313,12 @@ impl EffectHandler for ReplayEffectHandler<'_> {
 }
 
 impl ProtocolMachine {
+    /// Number of effect-trace entries recorded over the machine's life,
+    /// retained or not (the replay position of a restored machine).
+    pub fn effect_entries_recorded(&self) -> u64 {
+        self.effects.pushed()
+    }
+
     /// Runs with effect outcomes replayed from `replay_trace`; `fallback`
     /// serves only hooks the trace does not cover.
     pub fn run_replay(

@@ -26,9 +26,9 @@ pub enum SchedulerPolicy {
 }
 
 /// The queue of runnable coroutine slots.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReadyQueue {
-    kind: QueueKind,
+    pub(crate) kind: QueueKind,
     /// The coroutine a cooperative reschedule put back at the front (kept
     /// out of the deque: it is popped again at once in the common case).
     front: Option<u32>,
@@ -38,24 +38,41 @@ pub struct ReadyQueue {
     seq: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum QueueKind {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum QueueKind {
     Cooperative,
     RoundRobin,
     Priority,
     ProgressAware,
 }
 
+impl QueueKind {
+    /// The queue a policy uses.
+    pub(crate) fn of(policy: &SchedulerPolicy) -> Self {
+        match policy {
+            SchedulerPolicy::Cooperative => QueueKind::Cooperative,
+            SchedulerPolicy::RoundRobin => QueueKind::RoundRobin,
+            SchedulerPolicy::Priority { .. } => QueueKind::Priority,
+            SchedulerPolicy::ProgressAware => QueueKind::ProgressAware,
+        }
+    }
+}
+
 impl ReadyQueue {
+    /// Every queued slot, in no particular order (for checkpoint checks).
+    pub(crate) fn slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.front
+            .iter()
+            .copied()
+            .chain(self.fifo.iter().copied())
+            .chain(self.boosted.iter().copied())
+            .chain(self.heap.iter().map(|(_, _, slot)| *slot))
+    }
+
     /// An empty queue for a policy.
     pub fn new(policy: &SchedulerPolicy) -> Self {
         ReadyQueue {
-            kind: match policy {
-                SchedulerPolicy::Cooperative => QueueKind::Cooperative,
-                SchedulerPolicy::RoundRobin => QueueKind::RoundRobin,
-                SchedulerPolicy::Priority { .. } => QueueKind::Priority,
-                SchedulerPolicy::ProgressAware => QueueKind::ProgressAware,
-            },
+            kind: QueueKind::of(policy),
             front: None,
             fifo: VecDeque::new(),
             boosted: VecDeque::new(),

@@ -21,7 +21,7 @@ pub enum SessionStatus {
 }
 
 /// One directed edge: its buffer, handler binding and wait flags.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Edge {
     pub(crate) buffer: BoundedBuffer,
     pub(crate) handler: HandlerId,
@@ -33,7 +33,7 @@ pub(crate) struct Edge {
 }
 
 /// A session: its roles, their coroutines and the edges between them.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Session {
     /// Unique id.
     pub id: SessionId,
@@ -43,7 +43,7 @@ pub struct Session {
     pub epoch: u64,
     /// Participating roles (image role ids).
     pub roles: Vec<RoleId>,
-    width: usize,
+    pub(crate) width: usize,
     pub(crate) edges: Vec<Edge>,
     pub(crate) coro_slots: Vec<u32>,
     /// Coroutines started by `Spawn` inside the session (not tied to a role
@@ -131,14 +131,16 @@ pub struct ClosedSessionSummary {
 }
 
 /// All sessions, in a slab with slot reuse so reaped memory is recycled.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SessionStore {
-    slots: Vec<Option<Session>>,
-    free: Vec<u32>,
-    index: IdMap<SessionId, u32>,
-    next_id: SessionId,
-    active: usize,
-    finished: Vec<SessionId>,
+    pub(crate) slots: Vec<Option<Session>>,
+    pub(crate) free: Vec<u32>,
+    /// Rebuilt from `slots` on restore.
+    #[serde(skip)]
+    pub(crate) index: IdMap<SessionId, u32>,
+    pub(crate) next_id: SessionId,
+    pub(crate) active: usize,
+    pub(crate) finished: Vec<SessionId>,
 }
 
 impl SessionStore {

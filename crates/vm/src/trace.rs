@@ -16,17 +16,19 @@ pub enum TraceRetention {
 /// A trace log: a ring buffer when retention is bounded, so that pushing
 /// never shifts and memory never grows past the bound. A full ring
 /// overwrites its oldest entry in place.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TraceLog<T> {
     retention: TraceRetention,
     entries: Vec<T>,
     /// Index of the oldest entry once the ring is full (0 otherwise).
     start: usize,
     pushed: u64,
-    /// Cached `is_recording()`.
+    /// Cached `is_recording()` (recomputed on restore).
+    #[serde(skip)]
     recording: bool,
     /// Whether the log is a bounded ring that is full (the steady state:
-    /// every push overwrites in place).
+    /// every push overwrites in place; recomputed on restore).
+    #[serde(skip)]
     full: bool,
 }
 
@@ -99,6 +101,37 @@ impl<T> TraceLog<T> {
     /// Number of entries ever pushed, retained or not.
     pub fn pushed(&self) -> u64 {
         self.pushed
+    }
+
+    /// Checks a log decoded from a checkpoint against the configured
+    /// `retention` and re-derives its cached flags.
+    pub(crate) fn check_restored(&mut self, retention: TraceRetention) -> Result<(), String> {
+        if self.retention != retention {
+            return Err(format!(
+                "trace retention {:?} differs from the configuration's {retention:?}",
+                self.retention
+            ));
+        }
+        let len = self.entries.len();
+        let (fits, full) = match retention {
+            TraceRetention::KeepAll => (true, false),
+            TraceRetention::KeepLast(n) => (len <= n, n > 0 && len == n),
+            TraceRetention::Off => (len == 0, false),
+        };
+        let start_ok = if full {
+            self.start < len
+        } else {
+            self.start == 0
+        };
+        if !fits || !start_ok || self.pushed < len as u64 {
+            return Err(format!(
+                "trace log of {len} entries (start {}, pushed {}) does not fit {retention:?}",
+                self.start, self.pushed
+            ));
+        }
+        self.recording = !matches!(retention, TraceRetention::Off | TraceRetention::KeepLast(0));
+        self.full = full;
+        Ok(())
     }
 }
 

@@ -8,5 +8,6 @@ pub mod fmt;
 pub mod graph;
 pub mod project;
 pub mod run;
+pub mod run_checkpoint;
 pub mod serve;
 pub mod subtype;

@@ -1,9 +1,11 @@
 //! `tell run FILE`: every role of a protocol in one protocol machine.
 
 use crate::commands::compile::build_image;
+use crate::commands::run_checkpoint::{self, Every};
 use crate::protocol_file::ProtocolChoice;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_vm::{
@@ -36,6 +38,16 @@ pub struct RunArgs {
     /// sequence number of its edge.
     #[arg(long, value_enum, default_value_t = ReplayMode::Off)]
     pub replay_mode: ReplayMode,
+    /// Write a checkpoint every K scheduler steps (with --checkpoint-dir).
+    #[arg(long, value_name = "K", requires = "checkpoint_dir")]
+    pub checkpoint_every: Option<NonZeroUsize>,
+    /// Directory of the checkpoints, `step-<n>.ttck` (created if missing).
+    #[arg(long, value_name = "DIR", requires = "checkpoint_every")]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Continue the run from a checkpoint of this protocol (give the same
+    /// options as the checkpointed run); the whole trace is printed.
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub resume: Option<PathBuf>,
     /// Which protocol, and its role-family sizes.
     #[command(flatten)]
     pub choice: ProtocolChoice,
@@ -108,9 +120,24 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         },
         ..Config::default()
     };
-    let mut machine = load_image_all_roles(image, config).context("cannot load the protocol")?;
-    let handler = DefaultHandler::new(args.seed);
-    let outcome = machine.run(&handler, args.max_steps);
+    let (mut machine, handler) = match &args.resume {
+        Some(path) => run_checkpoint::resume(path, &image, &config, args.seed)?,
+        None => (
+            load_image_all_roles(image, config).context("cannot load the protocol")?,
+            DefaultHandler::new(args.seed),
+        ),
+    };
+    let outcome = match (args.checkpoint_every, &args.checkpoint_dir) {
+        (Some(every), Some(dir)) => {
+            run_checkpoint::prepare_dir(dir)?;
+            let every = Every {
+                steps: every.get(),
+                dir,
+            };
+            run_checkpoint::run_with_checkpoints(&mut machine, &handler, args.max_steps, &every)?
+        }
+        _ => machine.run(&handler, args.max_steps),
+    };
     for event in machine.trace_iter() {
         match args.trace {
             TraceFormat::Text => println!("{}", render_event(event, machine.symbols())),

@@ -1,0 +1,162 @@
+//! `tell run --checkpoint-every K --checkpoint-dir D` and `--resume FILE`:
+//! a run resumed from any of its checkpoints prints the same (whole) trace
+//! as the uninterrupted run; bad checkpoints are clear errors, exit 2.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tell(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tell"))
+        .args(args)
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the tell binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tell-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn checkpoints(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_run_resumed_from_any_checkpoint_prints_the_uninterrupted_trace() {
+    let cases: [&[&str]; 3] = [
+        &["examples/three_buyer.tell", "--seed", "5"],
+        &[
+            "examples/two_phase_commit.tell",
+            "--param",
+            "N=3",
+            "--seed",
+            "3",
+            "--policy",
+            "cooperative",
+            "--auth",
+            "ed25519",
+            "--replay-mode",
+            "sequence",
+        ],
+        &[
+            "examples/ping_pong.tell",
+            "--seed",
+            "9",
+            "--policy",
+            "progress-aware",
+        ],
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let dir = temp_dir(&format!("ckpt-{i}"));
+        let whole = tell(&[&["run"], *case].concat());
+        assert!(whole.status.success(), "{}", stderr(&whole));
+        let dir_arg = dir.to_str().unwrap();
+        let with = tell(
+            &[
+                &["run"],
+                *case,
+                &["--checkpoint-every", "3", "--checkpoint-dir", dir_arg],
+            ]
+            .concat(),
+        );
+        assert!(with.status.success(), "{}", stderr(&with));
+        assert_eq!(
+            stdout(&with),
+            stdout(&whole),
+            "checkpointing changes nothing"
+        );
+        let files = checkpoints(&dir);
+        assert!(files.len() >= 2, "{case:?}: {files:?}");
+        for file in files {
+            let resumed = tell(&[&["run"], *case, &["--resume", file.to_str().unwrap()]].concat());
+            assert!(resumed.status.success(), "{}", stderr(&resumed));
+            assert_eq!(stdout(&resumed), stdout(&whole), "{case:?} from {file:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn bad_checkpoints_are_clear_errors() {
+    let dir = temp_dir("ckpt-bad");
+    let dir_arg = dir.to_str().unwrap();
+    let out = tell(&[
+        "run",
+        "examples/three_buyer.tell",
+        "--checkpoint-every",
+        "4",
+        "--checkpoint-dir",
+        dir_arg,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(checkpoints(&dir).remove(0)).unwrap();
+    let good = dir.join("good.ttck");
+    std::fs::write(&good, &bytes).unwrap();
+    let corrupt = dir.join("corrupt.ttck");
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x40;
+    std::fs::write(&corrupt, &flipped).unwrap();
+    let truncated = dir.join("truncated.ttck");
+    std::fs::write(&truncated, &bytes[..20]).unwrap();
+    let cases = [
+        ("corrupt", vec!["examples/three_buyer.tell"], &corrupt),
+        ("truncated", vec!["examples/three_buyer.tell"], &truncated),
+        ("other protocol", vec!["examples/ping_pong.tell"], &good),
+        (
+            "other options",
+            vec!["examples/three_buyer.tell", "--seed", "1"],
+            &good,
+        ),
+    ];
+    let mut report = String::new();
+    for (what, args, file) in cases {
+        let out = tell(&[&["run"], &args[..], &["--resume", file.to_str().unwrap()]].concat());
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{what}");
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{what}: {err}");
+        report.push_str(&format!("{what}: {}", err.replace(dir_arg, "DIR")));
+    }
+    insta::assert_snapshot!(report);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unwritable_checkpoint_directory_is_a_clear_error() {
+    let file = temp_dir("ckpt-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let out = tell(&[
+        "run",
+        "examples/three_buyer.tell",
+        "--checkpoint-every",
+        "2",
+        "--checkpoint-dir",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot create checkpoint directory"),
+        "{}",
+        stderr(&out)
+    );
+    let _ = std::fs::remove_file(&file);
+}

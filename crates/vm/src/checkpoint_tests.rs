@@ -1,0 +1,398 @@
+//! Tests of checkpoint and restore: a restored machine continues the
+//! uninterrupted run exactly, and every damaged or inconsistent checkpoint
+//! is refused with a typed error, never a panic.
+
+use crate::checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_FORMAT_VERSION};
+use crate::config::{CommunicationReplayMode, Config, MessageAuth};
+use crate::default_handler::DefaultHandler;
+use crate::effect_trace::EffectTraceEntry;
+use crate::event::ObsEvent;
+use crate::kernel::RunStatus;
+use crate::machine::ProtocolMachine;
+use crate::replay::ReplayEffectHandler;
+use crate::scheduler::SchedulerPolicy;
+use crate::trace::TraceRetention;
+use crate::{load_all_roles, CoroStatus};
+use proptest::prelude::*;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use telltale_types::{Label, LocalType, PayloadSort, Role};
+
+const BUDGET: usize = 10_000;
+
+/// `rec t . A -> B {again(int) . B -> C : fwd(int) . C -> A : ack . t, stop . B -> C : done . end}`.
+fn machine(config: Config) -> ProtocolMachine {
+    let again = Label::new("again", PayloadSort::Int);
+    let stop = Label::unit("stop");
+    let fwd = Label::new("fwd", PayloadSort::Int);
+    let done = Label::unit("done");
+    let ack = Label::unit("ack");
+    let a = LocalType::rec(
+        "t",
+        LocalType::select(
+            "B",
+            [
+                (
+                    again.clone(),
+                    LocalType::recv("C", ack.clone(), LocalType::var("t")),
+                ),
+                (stop.clone(), LocalType::End),
+            ],
+        ),
+    );
+    let b = LocalType::rec(
+        "t",
+        LocalType::branch(
+            "A",
+            [
+                (
+                    again,
+                    LocalType::send("C", fwd.clone(), LocalType::var("t")),
+                ),
+                (stop, LocalType::send("C", done.clone(), LocalType::End)),
+            ],
+        ),
+    );
+    let c = LocalType::rec(
+        "t",
+        LocalType::branch(
+            "B",
+            [
+                (fwd, LocalType::send("A", ack, LocalType::var("t"))),
+                (done, LocalType::End),
+            ],
+        ),
+    );
+    let locals = vec![
+        (Role::new("A"), a),
+        (Role::new("B"), b),
+        (Role::new("C"), c),
+    ];
+    load_all_roles(None, &locals, config).unwrap()
+}
+
+fn configs() -> Vec<Config> {
+    let signed = Config {
+        message_auth: MessageAuth::Ed25519,
+        auth_seed: 7,
+        communication_replay_mode: CommunicationReplayMode::Sequence,
+        ..Config::default()
+    };
+    vec![
+        Config::default(),
+        signed.clone(),
+        Config {
+            scheduler: SchedulerPolicy::Cooperative,
+            ..signed
+        },
+        Config {
+            scheduler: SchedulerPolicy::Priority {
+                priorities: vec![("C".into(), 3), ("B".into(), 1)],
+            },
+            trace_retention: TraceRetention::KeepLast(5),
+            ..Config::default()
+        },
+        Config {
+            scheduler: SchedulerPolicy::ProgressAware,
+            ..Config::default()
+        },
+        Config {
+            thread_jumps: false,
+            effect_trace_retention: TraceRetention::KeepLast(3),
+            ..Config::default()
+        },
+    ]
+}
+
+fn handler() -> DefaultHandler {
+    DefaultHandler::with_loop_budget(4, 6)
+}
+
+/// The uninterrupted run: its traces and its length in rounds.
+fn uninterrupted(config: &Config) -> (Vec<ObsEvent>, Vec<EffectTraceEntry>, u64) {
+    let mut m = machine(config.clone());
+    assert_eq!(m.run(&handler(), BUDGET).unwrap(), RunStatus::AllDone);
+    (m.trace(), m.effect_trace(), m.clock())
+}
+
+fn round_trip(m: &ProtocolMachine) -> ProtocolMachine {
+    let bytes = m.checkpoint().unwrap().to_bytes();
+    ProtocolMachine::restore(&Checkpoint::from_bytes(&bytes).unwrap()).unwrap()
+}
+
+#[test]
+fn restore_continues_the_uninterrupted_run_at_every_round() {
+    for config in configs() {
+        let (trace, effects, rounds) = uninterrupted(&config);
+        assert!(rounds > 20, "the run loops a few times");
+        for k in 0..=rounds {
+            let h = handler();
+            let mut m = machine(config.clone());
+            m.run(&h, k as usize).unwrap();
+            let mut restored = round_trip(&m);
+            drop(m);
+            assert_eq!(restored.run(&h, BUDGET).unwrap(), RunStatus::AllDone);
+            assert_eq!(restored.trace(), trace, "{config:?} at round {k}");
+            assert_eq!(restored.effect_trace(), effects, "{config:?} at round {k}");
+        }
+    }
+}
+
+#[test]
+fn a_replay_handler_resumes_after_the_consumed_prefix() {
+    let config = Config::default();
+    let (trace, effects, rounds) = uninterrupted(&config);
+    let recorded: Arc<[EffectTraceEntry]> = Arc::from(effects);
+    let fallback = handler();
+    let mut m = machine(config);
+    m.run(&handler(), (rounds / 2) as usize).unwrap();
+    let mut restored = round_trip(&m);
+    let replay = ReplayEffectHandler::resuming_at(
+        recorded.clone(),
+        &fallback,
+        restored.effect_entries_recorded(),
+    );
+    assert_eq!(restored.run(&replay, BUDGET).unwrap(), RunStatus::AllDone);
+    assert!(replay.is_exhausted());
+    assert_eq!(restored.trace(), trace);
+}
+
+#[test]
+fn a_restored_machine_checkpoints_to_the_same_bytes() {
+    for config in configs() {
+        let mut m = machine(config);
+        m.run(&handler(), 9).unwrap();
+        let bytes = m.checkpoint().unwrap().to_bytes();
+        let again = round_trip(&m).checkpoint().unwrap().to_bytes();
+        assert_eq!(bytes, again);
+    }
+}
+
+#[test]
+fn json_round_trips() {
+    let mut m = machine(configs()[1].clone());
+    let h = handler();
+    m.run(&h, 8).unwrap();
+    let cp = m.checkpoint().unwrap().with_host_state(vec![1, 2, 3]);
+    let json = cp.to_json().unwrap();
+    assert!(json.contains("\"format_version\": 1"));
+    let back = Checkpoint::from_json(&json).unwrap();
+    assert_eq!(back, cp);
+    let mut restored = ProtocolMachine::restore(&back).unwrap();
+    m.run(&h.clone_state(), BUDGET).unwrap();
+    restored.run(&h, BUDGET).unwrap();
+    assert_eq!(restored.trace(), m.trace());
+}
+
+impl DefaultHandler {
+    fn clone_state(&self) -> DefaultHandler {
+        DefaultHandler::resumed(self.seed(), self.loop_budget(), self.choices_made())
+    }
+}
+
+fn sample() -> Vec<u8> {
+    let mut m = machine(Config::default());
+    m.run(&handler(), 5).unwrap();
+    m.checkpoint()
+        .unwrap()
+        .with_host_state(vec![9; 3])
+        .to_bytes()
+}
+
+#[test]
+fn host_state_survives_bytes() {
+    let cp = Checkpoint::from_bytes(&sample()).unwrap();
+    assert_eq!(cp.host_state(), &[9, 9, 9]);
+    assert_eq!(cp.crate_version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn another_format_version_is_refused() {
+    let mut bytes = sample();
+    bytes[4..8].copy_from_slice(&2u32.to_le_bytes());
+    assert_eq!(
+        Checkpoint::from_bytes(&bytes),
+        Err(CheckpointError::UnsupportedVersion {
+            found: 2,
+            supported: CHECKPOINT_FORMAT_VERSION
+        })
+    );
+}
+
+#[test]
+fn another_crate_version_is_refused() {
+    let cp = Checkpoint::from_bytes(&sample()).unwrap();
+    let mut other = cp.clone();
+    other.crate_version = "0.0.0-other".into();
+    let err = Checkpoint::from_bytes(&other.to_bytes()).unwrap_err();
+    assert!(matches!(err, CheckpointError::CrateVersionMismatch { .. }));
+    assert!(matches!(
+        ProtocolMachine::restore(&other),
+        Err(CheckpointError::CrateVersionMismatch { .. })
+    ));
+}
+
+#[test]
+fn every_truncation_is_refused() {
+    let bytes = sample();
+    for len in 0..bytes.len() {
+        let err = Checkpoint::from_bytes(&bytes[..len]).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::Truncated { found, .. } if found == len),
+            "length {len}: {err:?}"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(
+        Checkpoint::from_bytes(&longer),
+        Err(CheckpointError::Decode(_))
+    ));
+    assert_eq!(
+        Checkpoint::from_bytes(b"JUNK"),
+        Err(CheckpointError::BadMagic)
+    );
+}
+
+#[test]
+fn every_flipped_bit_is_refused_with_the_error_of_its_field() {
+    let bytes = sample();
+    for i in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut bad = bytes.clone();
+            bad[i] ^= 1 << bit;
+            let err = Checkpoint::from_bytes(&bad).unwrap_err();
+            let expected = match i {
+                0..=3 => matches!(err, CheckpointError::BadMagic),
+                4..=7 => matches!(err, CheckpointError::UnsupportedVersion { .. }),
+                8..=15 => matches!(
+                    err,
+                    CheckpointError::Truncated { .. } | CheckpointError::Decode(_)
+                ),
+                _ => err == CheckpointError::DigestMismatch,
+            };
+            assert!(expected, "byte {i} bit {bit}: {err:?}");
+        }
+    }
+}
+
+/// Re-wraps a machine state with a valid envelope and digest.
+fn forge(machine: Vec<u8>) -> Vec<u8> {
+    let cp = Checkpoint {
+        crate_version: env!("CARGO_PKG_VERSION").into(),
+        host_state: Vec::new(),
+        machine,
+    };
+    let bytes = cp.to_bytes();
+    let body = &bytes[48..];
+    assert_eq!(&bytes[16..48], Sha256::digest(body).as_slice());
+    bytes
+}
+
+type Edit = fn(&mut ProtocolMachine);
+
+#[test]
+fn inconsistent_states_are_refused() {
+    let cases: Vec<(&str, Edit)> = vec![
+        ("monitor state", |m| {
+            m.coroutines[0].as_mut().unwrap().monitor_state = 999
+        }),
+        ("entry", |m| m.coroutines[1].as_mut().unwrap().entry = 9),
+        ("role", |m| m.coroutines[1].as_mut().unwrap().role = 77),
+        ("session slot", |m| {
+            m.coroutines[2].as_mut().unwrap().session_slot = 5
+        }),
+        ("session id", |m| {
+            m.coroutines[2].as_mut().unwrap().session = 5
+        }),
+        ("live count", |m| m.live += 1),
+        ("free coroutine slot", |m| m.coro_free.push(0)),
+        ("free session slot", |m| m.sessions.free.push(3)),
+        ("active sessions", |m| m.sessions.active = 0),
+        ("edges", |m| {
+            m.sessions.slots[0].as_mut().unwrap().edges.pop();
+        }),
+        ("width", |m| m.sessions.slots[0].as_mut().unwrap().width = 2),
+        ("coroutine slot", |m| {
+            m.sessions.slots[0].as_mut().unwrap().coro_slots[0] = 40
+        }),
+        ("handler", |m| {
+            m.sessions.slots[0].as_mut().unwrap().edges[1].handler = 4
+        }),
+        ("handler table", |m| m.handler_symbols.clear()),
+        ("wake list", |m| m.wake_senders.push(99)),
+        ("ready queue", |m| m.ready.push(99, 0, false)),
+        ("scheduler", |m| {
+            m.config.scheduler = SchedulerPolicy::Cooperative
+        }),
+        ("trace retention", |m| {
+            m.config.trace_retention = TraceRetention::Off
+        }),
+        ("authentication", |m| {
+            m.config.message_auth = MessageAuth::Ed25519
+        }),
+        ("config", |m| {
+            m.config.communication_replay_mode = CommunicationReplayMode::Nullifier
+        }),
+        ("image", |m| m.image.roles.clear()),
+        ("finished list", |m| m.sessions.finished.push(0)),
+        ("duplicate coroutine", |m| {
+            let c = m.coroutines[0].clone();
+            m.coroutines.push(c);
+        }),
+        ("done but counted live", |m| {
+            let c = m.coroutines.iter_mut().flatten();
+            let running = c.filter(|c| !c.status.is_terminal()).last().unwrap();
+            running.status = CoroStatus::Done;
+        }),
+    ];
+    for (what, edit) in cases {
+        let mut m = machine(Config::default());
+        m.run(&handler(), 4).unwrap();
+        edit(&mut m);
+        let bytes = forge(postcard::to_allocvec(&m).unwrap());
+        let cp = Checkpoint::from_bytes(&bytes).unwrap();
+        let result = ProtocolMachine::restore(&cp);
+        assert!(
+            matches!(result, Err(CheckpointError::InvalidState(_))),
+            "{what}: {:?}",
+            result.err()
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A machine state with bytes changed behind a valid digest is refused
+    /// or, if accepted, runs without panicking.
+    #[test]
+    fn forged_states_never_panic(edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4), config in 0..6usize) {
+        let mut m = machine(configs()[config].clone());
+        m.run(&handler(), 6).unwrap();
+        let mut state = postcard::to_allocvec(&m).unwrap();
+        for (at, value) in edits {
+            let i = at.index(state.len());
+            state[i] = value;
+        }
+        let cp = Checkpoint::from_bytes(&forge(state)).unwrap();
+        if let Ok(mut restored) = ProtocolMachine::restore(&cp) {
+            let _ = restored.run(&handler(), 2_000);
+            let _ = restored.trace();
+            let _ = restored.checkpoint();
+        }
+    }
+
+    /// Arbitrary bodies behind a valid digest never panic.
+    #[test]
+    fn arbitrary_bodies_never_panic(body in prop::collection::vec(any::<u8>(), 0..256)) {
+        let mut bytes = b"TTCK".to_vec();
+        bytes.extend_from_slice(&CHECKPOINT_FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&Sha256::digest(&body));
+        bytes.extend_from_slice(&body);
+        if let Ok(cp) = Checkpoint::from_bytes(&bytes) {
+            let _ = ProtocolMachine::restore(&cp);
+        }
+    }
+}
