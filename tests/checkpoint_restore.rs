@@ -32,6 +32,7 @@ fn config(i: usize, seed: u64) -> Config {
         1 => signed,
         2 => Config {
             scheduler: SchedulerPolicy::Cooperative,
+            communication_replay_mode: CommunicationReplayMode::Nullifier,
             ..signed
         },
         3 => Config {

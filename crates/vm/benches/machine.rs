@@ -1,6 +1,7 @@
 //! Criterion benches of the throughput workloads: ping-pong at several
 //! lengths (per-message cost should be flat), rings of 8 and 32 roles,
-//! signed ping-pong (ed25519) and session churn.
+//! signed ping-pong (ed25519), ping-pong with replay consumption
+//! (sequence, nullifier) and session churn.
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -42,6 +43,20 @@ fn signed(c: &mut Criterion) {
     group.finish();
 }
 
+fn replay(c: &mut Criterion) {
+    use telltale_vm::CommunicationReplayMode as Mode;
+    let mut group = c.benchmark_group("pingpong-replay");
+    group.sample_size(10);
+    let messages = 100_000u64;
+    group.throughput(Throughput::Elements(messages));
+    for (name, mode) in [("sequence", Mode::Sequence), ("nullifier", Mode::Nullifier)] {
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| bench::pingpong_replay(messages, mode).map(|r| r.messages))
+        });
+    }
+    group.finish();
+}
+
 fn sessions(c: &mut Criterion) {
     let mut group = c.benchmark_group("sessions");
     group.sample_size(10);
@@ -54,5 +69,5 @@ fn sessions(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pingpong, ring, signed, sessions);
+criterion_group!(benches, pingpong, ring, signed, replay, sessions);
 criterion_main!(benches);

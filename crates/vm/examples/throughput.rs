@@ -1,7 +1,8 @@
 //! Prints the throughput workloads' reports (run with `--release`).
 //!
-//! `throughput [all|pingpong|once|ring8|ring32|sessions|signed] [scale]`
-//! (`signed` runs ping-pong with ed25519 message signing, scale / 100).
+//! `throughput [all|pingpong|once|ring8|ring32|sessions|signed|replay] [scale]`
+//! (`signed` runs ping-pong with ed25519 message signing, scale / 100;
+//! `replay` runs ping-pong with replay consumption off, sequence, nullifier).
 
 use telltale_vm::bench;
 
@@ -29,6 +30,12 @@ fn main() -> Result<(), telltale_vm::ProtocolMachineError> {
     }
     if all || which == "signed" {
         println!("{:?}", bench::pingpong_signed((scale / 100).max(2))?);
+    }
+    if all || which == "replay" {
+        use telltale_vm::CommunicationReplayMode as Mode;
+        for mode in [Mode::Off, Mode::Sequence, Mode::Nullifier] {
+            println!("{:?}", bench::pingpong_replay(scale, mode)?);
+        }
     }
     if all || which == "sessions" {
         for count in [1_000, 10_000, 100_000] {

@@ -11,7 +11,7 @@
 //! still ramping up its clock (criterion warms up the same way). The timed
 //! run uses its own fresh machine; the warm-up only leaves the process warm.
 
-use crate::config::{Config, MessageAuth};
+use crate::config::{CommunicationReplayMode, Config, MessageAuth};
 use crate::effect::{EffectHandler, SendDecision, SendDecisionInput};
 use crate::fault::ProtocolMachineError;
 use crate::kernel::RunStatus;
@@ -243,6 +243,29 @@ pub fn pingpong_signed(messages: u64) -> Result<BenchReport, ProtocolMachineErro
     };
     let mut r = ring_with(2, messages, config)?;
     r.workload = "pingpong-ed25519".into();
+    Ok(r)
+}
+
+/// Ping-pong with replay consumption (`Sequence` or `Nullifier`) and no
+/// signatures: every receive computes the message's canonical identity and
+/// its edge's accumulator root (the proof log itself is not retained under
+/// [`Config::throughput`]). Workload names `pingpong-replay-sequence`,
+/// `pingpong-replay-nullifier` (and `pingpong` for `Off`).
+pub fn pingpong_replay(
+    messages: u64,
+    mode: CommunicationReplayMode,
+) -> Result<BenchReport, ProtocolMachineError> {
+    let config = Config {
+        communication_replay_mode: mode,
+        ..bench_config()
+    };
+    let mut r = ring_with(2, messages, config)?;
+    r.workload = match mode {
+        CommunicationReplayMode::Off => "pingpong",
+        CommunicationReplayMode::Sequence => "pingpong-replay-sequence",
+        CommunicationReplayMode::Nullifier => "pingpong-replay-nullifier",
+    }
+    .into();
     Ok(r)
 }
 

@@ -78,6 +78,9 @@ pub struct Envelope {
     pub payload: Value,
     /// The edge's sequence number of this message (starting at 0).
     pub seq: u64,
+    /// The session that sent it (checked by the strict replay modes).
+    #[serde(default)]
+    pub session: crate::ids::SessionId,
     /// Authentication material when `Config::message_auth` is `Ed25519`
     /// (`None` otherwise).
     pub seal: Option<Box<crate::auth::MessageSeal>>,
@@ -166,10 +169,15 @@ impl BoundedBuffer {
         self.queue.front()
     }
 
-    /// The oldest message, mutably (test hook for tampering).
-    #[cfg(any(test, feature = "test-hooks"))]
+    /// The oldest message, mutably (corruption faults and tamper hooks).
     pub(crate) fn front_mut(&mut self) -> Option<&mut Envelope> {
         self.queue.front_mut()
+    }
+
+    /// The queued messages, mutably (test hook for replay attacks).
+    #[cfg(any(test, feature = "test-hooks"))]
+    pub(crate) fn queue_mut(&mut self) -> &mut VecDeque<Envelope> {
+        &mut self.queue
     }
 
     /// Removes and returns the oldest message.
@@ -209,6 +217,7 @@ mod tests {
             label: 0,
             payload: Value::Int(n),
             seq: n as u64,
+            session: 0,
             seal: None,
         }
     }

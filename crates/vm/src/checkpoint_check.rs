@@ -3,7 +3,7 @@
 //! decrements must agree with the state they count.
 
 use crate::checkpoint::CheckpointError;
-use crate::config::MessageAuth;
+use crate::config::{CommunicationReplayMode, MessageAuth};
 use crate::machine::ProtocolMachine;
 use crate::scheduler::QueueKind;
 use crate::session::{SessionStatus, NO_SLOT};
@@ -90,6 +90,14 @@ impl ProtocolMachine {
             };
             ensure(auth_ok, || {
                 format!("session {id}: authentication state does not match the configuration")
+            })?;
+            let strict = self.config.communication_replay_mode != CommunicationReplayMode::Off;
+            let replay_ok = match &s.replay {
+                Some(r) => strict && r.edges.len() == width * width,
+                None => !strict || s.status != SessionStatus::Active,
+            };
+            ensure(replay_ok, || {
+                format!("session {id}: replay-consumption state does not match the configuration")
             })?;
             if matches!(s.status, SessionStatus::Active | SessionStatus::Draining) {
                 active += 1;

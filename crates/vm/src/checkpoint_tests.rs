@@ -83,6 +83,7 @@ fn configs() -> Vec<Config> {
         signed.clone(),
         Config {
             scheduler: SchedulerPolicy::Cooperative,
+            communication_replay_mode: CommunicationReplayMode::Nullifier,
             ..signed
         },
         Config {
@@ -331,8 +332,12 @@ fn inconsistent_states_are_refused() {
         ("authentication", |m| {
             m.config.message_auth = MessageAuth::Ed25519
         }),
-        ("config", |m| {
+        ("replay mode", |m| {
             m.config.communication_replay_mode = CommunicationReplayMode::Nullifier
+        }),
+        ("replay tables", |m| {
+            m.sessions.slots[0].as_mut().unwrap().replay =
+                Some(Box::new(crate::replay_consumption::SessionReplay::new(1)))
         }),
         ("image", |m| m.image.roles.clear()),
         ("finished list", |m| m.sessions.finished.push(0)),

@@ -35,7 +35,8 @@ pub enum CommunicationReplayMode {
     Off,
     /// Each receive demands exactly the next sequence number of its edge.
     Sequence,
-    /// Nullifier sets over canonical message identities (not supported yet).
+    /// Each receive refuses canonical message identities already consumed
+    /// on its edge (reordering is allowed, duplicates are not).
     Nullifier,
 }
 
@@ -120,12 +121,6 @@ impl Config {
 
     /// Refuses settings this machine cannot honour.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.communication_replay_mode == CommunicationReplayMode::Nullifier {
-            return Err(ConfigError::Unsupported {
-                setting: "communication_replay_mode",
-                value: "Nullifier".into(),
-            });
-        }
         self.buffer.validate()
     }
 }
@@ -163,12 +158,6 @@ mod tests {
             communication_replay_mode: CommunicationReplayMode::Nullifier,
             ..Config::default()
         };
-        assert!(matches!(
-            nullifier.validate(),
-            Err(ConfigError::Unsupported {
-                setting: "communication_replay_mode",
-                ..
-            })
-        ));
+        assert!(nullifier.validate().is_ok());
     }
 }

@@ -150,6 +150,21 @@ pub enum ObsEvent {
         /// Session.
         session: SessionId,
     },
+    /// A timeout woke a coroutine blocked on a receive and it took the
+    /// choice's `timeout` branch (no message was consumed; the branch's
+    /// destination register holds `Unit`).
+    TimeoutBranch {
+        /// Tick.
+        tick: Tick,
+        /// Session.
+        session: SessionId,
+        /// The woken coroutine.
+        coro: CoroId,
+        /// The role it was waiting on.
+        from: RoleId,
+        /// The `timeout` label it took.
+        label: LabelId,
+    },
     /// A session was cancelled.
     Cancelled {
         /// Tick.
@@ -188,6 +203,7 @@ impl ObsEvent {
             | ObsEvent::Closed { tick, .. }
             | ObsEvent::EpochAdvanced { tick, .. }
             | ObsEvent::TimeoutIssued { tick, .. }
+            | ObsEvent::TimeoutBranch { tick, .. }
             | ObsEvent::Cancelled { tick, .. }
             | ObsEvent::Topology { tick, .. } => *tick,
         }

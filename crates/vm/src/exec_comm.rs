@@ -19,6 +19,8 @@ use crate::exec::{capture_mode, register, register_mut, Exec, Trap};
 use crate::fault::Fault;
 use crate::machine::ProtocolMachine;
 use crate::payload::check_payload;
+use crate::replay_consumption::{self, ReceiveSite};
+use crate::replay_proof::ReplayProofEntry;
 use crate::session::SessionStatus;
 use telltale_compiler::{LabelId, Reg, RoleId, StateKind, TableId};
 
@@ -184,6 +186,7 @@ impl ProtocolMachine {
                 label,
                 payload,
                 seq,
+                session: ctx.session,
                 seal,
             },
         );
@@ -308,6 +311,7 @@ impl ProtocolMachine {
             .expect("a coroutine's session is resident");
         let sender = session.slot_of(chan);
         let mut auth = session.auth.as_deref_mut();
+        let replay = session.replay.as_deref_mut();
         let edge = &mut session.edges[edge_index];
         let Some(envelope) = edge.buffer.peek() else {
             edge.recv_waiting = true;
@@ -340,23 +344,30 @@ impl ProtocolMachine {
                 }
             }
         };
-        if self.config.communication_replay_mode == CommunicationReplayMode::Sequence {
-            let expected = edge.next_recv_seq;
-            let ok = match self.config.buffer.mode {
-                BufferMode::Fifo => envelope.seq == expected,
-                BufferMode::LatestValue => envelope.seq >= expected,
+        let replay_commit = if self.config.communication_replay_mode == CommunicationReplayMode::Off
+        {
+            None
+        } else {
+            let site = ReceiveSite {
+                session: ctx.session,
+                from: chan,
+                to: role,
+                choice: table.is_some(),
+                edge_index,
+                next_recv_seq: edge.next_recv_seq,
             };
-            if !ok {
-                return Err(Fault::SequenceMismatch {
-                    session: ctx.session,
-                    from: self.image.symbols.role_name(chan),
-                    to: self.image.symbols.role_name(role),
-                    expected,
-                    actual: envelope.seq,
-                }
-                .into());
+            match replay_consumption::check(
+                self.config.communication_replay_mode,
+                self.config.buffer.mode,
+                &self.image.symbols,
+                replay.as_deref(),
+                site,
+                envelope,
+            ) {
+                Ok(commit) => Some(commit),
+                Err(fault) => return Err(fault.into()),
             }
-        }
+        };
         let next = monitor.step(ms, label);
         let target = match table {
             Some(t) => program.tables[usize::from(t)].target(label),
@@ -398,6 +409,20 @@ impl ProtocolMachine {
         edge.next_recv_seq = envelope.seq + 1;
         if let (Some(a), Some(head)) = (auth, chain_head) {
             a.commit_recv(chan, role, head);
+        }
+        if let Some(commit) = replay_commit {
+            let entry = ReplayProofEntry {
+                tick: ctx.tick,
+                session: ctx.session,
+                from: chan,
+                to: role,
+                seq: envelope.seq,
+                nullifier: commit.nullifier,
+                pre_root: commit.pre_root,
+                post_root: commit.post_root,
+            };
+            let latest = self.config.buffer.mode == BufferMode::LatestValue;
+            replay_consumption::record(replay, &mut self.replay_proofs, edge_index, entry, latest);
         }
         if edge.send_waiting {
             edge.send_waiting = false;

@@ -146,6 +146,32 @@ pub enum Fault {
     /// A lifecycle operation was refused.
     #[error("session lifecycle: {0}")]
     Lifecycle(#[from] LifecycleError),
+    /// A strict replay mode refused a received message (checked after the
+    /// signature, before the monitor step and the handler).
+    #[error("session {session}: message {seq} on {from} -> {to} rejected as a replay: {reason}")]
+    ReplayDetected {
+        /// The receiving session.
+        session: SessionId,
+        /// Sender.
+        from: String,
+        /// Receiver.
+        to: String,
+        /// The message's sequence number.
+        seq: u64,
+        /// Why it was refused.
+        reason: crate::replay_consumption::ReplayRejection,
+    },
+    /// A timeout fired while the coroutine was blocked on a receive whose
+    /// choice has no `timeout` branch.
+    #[error("session {session}, role {role}: timed out waiting on {waiting_on}")]
+    TimedOut {
+        /// The session.
+        session: SessionId,
+        /// The waiting role.
+        role: String,
+        /// The role it was waiting to receive from.
+        waiting_on: String,
+    },
     /// A topology event crashed the coroutine's role.
     #[error("session {session}, role {role}: crashed by a topology event")]
     Crashed {
@@ -239,9 +265,10 @@ pub enum ProtocolMachineError {
     /// A lifecycle operation was refused.
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError),
-    /// The handler broke a host contract (identity or topology ordering).
+    /// The handler broke a host contract (identity or topology ordering);
+    /// only checked when `Config::host_contract_assertions` is on.
     #[error("host contract violated: {0}")]
-    HostContract(String),
+    HostContract(crate::host_contract::HostContractViolation),
     /// A topology callback failed.
     #[error("topology handler failed: {0}")]
     Topology(EffectError),

@@ -15,7 +15,6 @@ use crate::event::ObsEvent;
 use crate::exec::{Exec, Trap};
 use crate::fault::{Fault, ProtocolMachineError};
 use crate::machine::ProtocolMachine;
-use crate::session::SessionStatus;
 use crate::topology::TopologyEvent;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -229,7 +228,7 @@ impl ProtocolMachine {
     }
 
     #[cold]
-    fn record_fault(&mut self, session: u64, coro: u32, fault: &Arc<Fault>) {
+    pub(crate) fn record_fault(&mut self, session: u64, coro: u32, fault: &Arc<Fault>) {
         let tick = self.clock;
         self.obs.push(ObsEvent::FailureBranchEntered {
             tick,
@@ -256,9 +255,13 @@ impl ProtocolMachine {
                 Ok(())
             }
             Some(known) if known == id => Ok(()),
-            Some(known) => Err(ProtocolMachineError::HostContract(format!(
-                "handler identity changed from `{known}` to `{id}`"
-            ))),
+            Some(known) => Err(ProtocolMachineError::HostContract(
+                crate::host_contract::HostContractViolation::HandlerIdentityChanged {
+                    tick: self.clock,
+                    before: known.clone(),
+                    after: id.to_string(),
+                },
+            )),
         }
     }
 
@@ -285,10 +288,9 @@ impl ProtocolMachine {
         events: &mut [TopologyEvent],
         tick: u64,
     ) -> Result<(), ProtocolMachineError> {
-        if self.config.host_contract_assertions && !events.windows(2).all(|w| w[0] < w[1]) {
-            return Err(ProtocolMachineError::HostContract(
-                "topology events are not strictly ordered".into(),
-            ));
+        if self.config.host_contract_assertions {
+            crate::host_contract::check_topology_order(events, tick)
+                .map_err(ProtocolMachineError::HostContract)?;
         }
         events.sort();
         if self.effects.is_recording()
@@ -350,6 +352,9 @@ impl ProtocolMachine {
                 TopologyEvent::Cancel { session } => {
                     let _ = self.cancel_session(session);
                 }
+                TopologyEvent::Corrupt { session, from, to } => {
+                    self.corrupt_in_flight(session, from, to);
+                }
             }
         }
         Ok(())
@@ -394,17 +399,7 @@ impl ProtocolMachine {
                 break;
             }
             self.timeouts.pop_first();
-            let active = self
-                .sessions
-                .get(session)
-                .is_some_and(|s| s.status == SessionStatus::Active);
-            if active {
-                self.obs.push(ObsEvent::TimeoutIssued {
-                    tick: self.clock,
-                    session,
-                });
-                let _ = self.cancel_session(session);
-            }
+            self.fire_timeout(session);
         }
     }
 

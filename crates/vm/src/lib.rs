@@ -43,6 +43,7 @@ mod checkpoint_tests;
 mod comm_cold;
 pub mod config;
 pub mod coroutine;
+pub mod corruption;
 pub mod default_handler;
 pub mod effect;
 pub mod effect_error;
@@ -51,6 +52,7 @@ pub mod event;
 mod exec;
 mod exec_comm;
 pub mod fault;
+pub mod host_contract;
 pub mod ids;
 pub mod kernel;
 pub mod loader;
@@ -58,10 +60,19 @@ pub mod machine;
 pub mod payload;
 pub mod render;
 pub mod replay;
+pub mod replay_consumption;
+#[cfg(any(test, feature = "test-hooks"))]
+mod replay_hooks;
+pub mod replay_proof;
+#[cfg(test)]
+mod replay_tests;
 pub mod scheduler;
 pub mod session;
 mod spawn;
+mod timeout;
 pub mod topology;
+#[cfg(test)]
+mod topology_tests;
 pub mod trace;
 
 pub use auth::{endpoint_signing_key, MessageSeal};
@@ -84,6 +95,7 @@ pub use effect_error::{
 pub use effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 pub use event::{MessageEvent, ObsEvent};
 pub use fault::{Fault, LifecycleError, ProtocolMachineError};
+pub use host_contract::HostContractViolation;
 pub use ids::{CoroId, HandlerId, SessionId, Tick};
 pub use kernel::{RunStatus, StepResult};
 pub use loader::{load_all_roles, load_image_all_roles};
@@ -92,6 +104,11 @@ pub use render::render_event;
 pub use replay::{
     run_record_replay_conformance, ConformanceError, ConformanceReport, RecordingEffectHandler,
     ReplayEffectHandler,
+};
+pub use replay_consumption::{ReplayRejection, StepKind};
+pub use replay_proof::{
+    verify_replay_proof, verify_replay_proof_from_genesis, ReplayFragment, ReplayProofEntry,
+    ReplayProofError,
 };
 pub use scheduler::SchedulerPolicy;
 pub use session::{ClosedSessionSummary, SessionStatus};

@@ -82,6 +82,9 @@ pub struct ProtocolMachine {
     pub(crate) steps: u64,
     pub(crate) obs: TraceLog<ObsEvent>,
     pub(crate) effects: TraceLog<EffectTraceEntry>,
+    /// Replay-proof log (strict replay modes only), retained like the
+    /// effect trace.
+    pub(crate) replay_proofs: TraceLog<crate::replay_proof::ReplayProofEntry>,
     pub(crate) handler_symbols: Vec<String>,
     pub(crate) timeouts: BTreeSet<(Tick, SessionId)>,
     pub(crate) handler_identity: Option<String>,
@@ -115,6 +118,7 @@ impl ProtocolMachine {
             ready: ReadyQueue::new(&config.scheduler),
             obs: TraceLog::new(config.trace_retention),
             effects: TraceLog::new(config.effect_trace_retention),
+            replay_proofs: TraceLog::new(config.effect_trace_retention),
             config,
             image,
             monitors: Vec::new(),
@@ -280,6 +284,13 @@ impl ProtocolMachine {
             let auth = crate::auth::SessionAuth::new(self.config.auth_seed, sid, &ids, width);
             if let Some(s) = self.sessions.by_slot_mut(session_slot) {
                 s.auth = Some(Box::new(auth));
+            }
+        }
+        if self.config.communication_replay_mode != crate::config::CommunicationReplayMode::Off {
+            if let Some(s) = self.sessions.by_slot_mut(session_slot) {
+                s.replay = Some(Box::new(crate::replay_consumption::SessionReplay::new(
+                    width * width,
+                )));
             }
         }
         for (&role, &entry) in ids.iter().zip(entries) {

@@ -76,6 +76,17 @@ pub fn render_event(event: &ObsEvent, symbols: &Symbols) -> String {
             epoch,
         } => format!("t={tick} s{session} epoch {epoch}"),
         ObsEvent::TimeoutIssued { tick, session } => format!("t={tick} s{session} timeout"),
+        ObsEvent::TimeoutBranch {
+            tick,
+            session,
+            coro,
+            from,
+            label,
+        } => format!(
+            "t={tick} s{session} c{coro} timed out waiting on {}: took {}",
+            symbols.role_name(*from),
+            symbols.label_name(*label)
+        ),
         ObsEvent::Cancelled { tick, session } => format!("t={tick} s{session} cancelled"),
         ObsEvent::Topology { tick, event } => format!("t={tick} topology {event:?}"),
     }

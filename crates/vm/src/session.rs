@@ -52,6 +52,9 @@ pub struct Session {
     pub(crate) opener: Option<u32>,
     /// Keys and hash chains when messages are authenticated.
     pub(crate) auth: Option<Box<crate::auth::SessionAuth>>,
+    /// Consumed identities and accumulator roots when a strict replay mode
+    /// is on (dropped when the session finishes).
+    pub(crate) replay: Option<Box<crate::replay_consumption::SessionReplay>>,
 }
 
 /// Marker for "no coroutine" in a session's role table.
@@ -176,6 +179,7 @@ impl SessionStore {
             spawned: Vec::new(),
             opener: None,
             auth: None,
+            replay: None,
         };
         let slot = match self.free.pop() {
             Some(slot) => {
@@ -224,6 +228,8 @@ impl SessionStore {
             return None;
         }
         session.status = status;
+        // Close prunes the session's replay-consumption state.
+        session.replay = None;
         for edge in &mut session.edges {
             edge.buffer.clear();
             edge.recv_waiting = false;

@@ -1,5 +1,5 @@
-//! Topology events: crashes, partitions, timeouts and cancellations that
-//! the handler injects once per scheduler round.
+//! Topology events: crashes, partitions, timeouts, cancellations and
+//! corruption that the handler injects once per scheduler round.
 
 use crate::ids::SessionId;
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,10 @@ pub enum TopologyEvent {
         /// Receiver.
         to: RoleId,
     },
-    /// The session is cancelled after `after_ticks` more ticks.
+    /// After `after_ticks` more ticks the session times out: each
+    /// coroutine blocked on a receive takes its choice's `timeout` branch
+    /// or faults with `Fault::TimedOut`; if none is waiting, the session is
+    /// cancelled.
     Timeout {
         /// Session.
         session: SessionId,
@@ -45,5 +48,17 @@ pub enum TopologyEvent {
     Cancel {
         /// Session.
         session: SessionId,
+    },
+    /// The oldest in-flight message on the edge is corrupted: its payload
+    /// is mangled and its signature (if any) altered, so a signed receiver
+    /// faults with `Fault::SignatureInvalid`. Nothing happens on an empty
+    /// edge.
+    Corrupt {
+        /// Session.
+        session: SessionId,
+        /// Sender.
+        from: RoleId,
+        /// Receiver.
+        to: RoleId,
     },
 }

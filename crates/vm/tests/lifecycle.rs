@@ -264,11 +264,9 @@ fn partition_blocks_until_heal() {
     assert_eq!(trace[sent].tick(), 6);
 }
 
-#[test]
-fn timeout_cancels_the_session() {
-    let mut m = machine();
-    let s = m.open_all_roles().unwrap();
-    let h = Topology(RefCell::new(vec![
+/// A: partitioned send (never a receive), B: blocked on a receive.
+fn timeout_script(s: u64, crash_b: bool) -> Topology {
+    let mut events = vec![
         (
             1,
             TopologyEvent::Partition {
@@ -284,7 +282,43 @@ fn timeout_cancels_the_session() {
                 after_ticks: 3,
             },
         ),
-    ]));
+    ];
+    if crash_b {
+        events.push((
+            1,
+            TopologyEvent::Crash {
+                session: s,
+                role: 1,
+            },
+        ));
+    }
+    Topology(RefCell::new(events))
+}
+
+#[test]
+fn timeout_fails_a_waiting_receiver_without_a_timeout_branch() {
+    let mut m = machine();
+    let s = m.open_all_roles().unwrap();
+    let h = timeout_script(s, false);
+    // A stays blocked on the partition: the run cannot finish.
+    assert_eq!(drive(&mut m, &h), RunStatus::BudgetExhausted);
+    assert_eq!(m.session(s).unwrap().status, SessionStatus::Active);
+    let b = m.coroutines_of(s)[1];
+    assert!(matches!(
+        m.coroutine(b).unwrap().status,
+        CoroStatus::Faulted(ref f) if matches!(**f, Fault::TimedOut { .. })
+    ));
+    assert!(m
+        .trace()
+        .iter()
+        .any(|e| matches!(e, ObsEvent::TimeoutIssued { tick: 4, .. })));
+}
+
+#[test]
+fn timeout_cancels_a_session_nobody_waits_in() {
+    let mut m = machine();
+    let s = m.open_all_roles().unwrap();
+    let h = timeout_script(s, true);
     assert_eq!(drive(&mut m, &h), RunStatus::AllDone);
     assert_eq!(m.session(s).unwrap().status, SessionStatus::Cancelled);
     let trace = m.trace();

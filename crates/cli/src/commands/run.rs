@@ -35,7 +35,8 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Auth::None)]
     pub auth: Auth,
     /// Replay consumption: `sequence` makes every receive demand the next
-    /// sequence number of its edge.
+    /// sequence number of its edge; `nullifier` refuses any message whose
+    /// canonical identity its edge already consumed (reordering allowed).
     #[arg(long, value_enum, default_value_t = ReplayMode::Off)]
     pub replay_mode: ReplayMode,
     /// Write a checkpoint every K scheduler steps (with --checkpoint-dir).
@@ -69,7 +70,7 @@ pub enum ReplayMode {
     Off,
     /// Exactly the next sequence number per edge.
     Sequence,
-    /// A nullifier set over canonical message identities.
+    /// Consumed canonical message identities are refused.
     Nullifier,
 }
 
