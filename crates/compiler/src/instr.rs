@@ -75,30 +75,35 @@ pub enum Instr {
         /// Register receiving the step's result.
         dst: Reg,
     },
-    /// Acquires a guard layer (not supported by this machine yet).
+    /// Asks the host for guard layer `layer`; a grant writes its evidence
+    /// into `dst`, a refusal blocks the coroutine until a later retry.
     Acquire {
         /// Guard layer number.
         layer: u16,
         /// Register receiving the evidence.
         dst: Reg,
     },
-    /// Releases a guard layer (not supported by this machine yet).
+    /// Releases guard layer `layer`; register `evidence` must hold exactly
+    /// the evidence of the grant.
     Release {
         /// Guard layer number.
         layer: u16,
         /// Register holding the evidence.
         evidence: Reg,
     },
-    /// Forks a speculative ghost branch (not supported yet).
+    /// Opens a speculation scope tagged `ghost`, checkpointing the
+    /// coroutine's registers, monitor state and knowledge.
     Fork {
         /// Ghost session number.
         ghost: u16,
     },
-    /// Joins a speculative branch (not supported yet).
+    /// Closes the innermost speculation scope: commits it if the host's
+    /// reconciliation accepts, otherwise rolls it back like `Abort`.
     Join,
-    /// Aborts a speculative branch (not supported yet).
+    /// Rolls the innermost speculation scope back to its checkpoint.
     Abort,
-    /// Transfers an endpoint to another coroutine (not supported yet).
+    /// Delegates the endpoint in `endpoint`, with its remaining local type,
+    /// to the coroutine whose id is in `target`, copying `bundle` along.
     Transfer {
         /// Register holding the endpoint.
         endpoint: Reg,
@@ -107,14 +112,16 @@ pub enum Instr {
         /// Register holding the bundle.
         bundle: Reg,
     },
-    /// Tags a knowledge fact (not supported yet).
+    /// Adds the fact in `fact` to the coroutine's knowledge; its tag (index)
+    /// goes to `dst`.
     Tag {
         /// Register holding the fact.
         fact: Reg,
         /// Register receiving the tag.
         dst: Reg,
     },
-    /// Checks a knowledge fact (not supported yet).
+    /// Writes whether the fact in `knowledge` is known into `dst`, if the
+    /// flow policy permits revealing it to the role in `target`.
     Check {
         /// Register holding the knowledge.
         knowledge: Reg,
@@ -260,5 +267,31 @@ mod tests {
         );
         check(Instr::Move { dst: 1, src: 2 }, &[1, 2]);
         check(Instr::Halt, &[]);
+        check(Instr::Acquire { layer: 9, dst: 4 }, &[4]);
+        check(
+            Instr::Release {
+                layer: 9,
+                evidence: 5,
+            },
+            &[5],
+        );
+        check(Instr::Fork { ghost: 3 }, &[]);
+        check(
+            Instr::Transfer {
+                endpoint: 0,
+                target: 1,
+                bundle: 2,
+            },
+            &[0, 1, 2],
+        );
+        check(Instr::Tag { fact: 1, dst: 2 }, &[1, 2]);
+        check(
+            Instr::Check {
+                knowledge: 1,
+                target: 2,
+                dst: 3,
+            },
+            &[1, 2, 3],
+        );
     }
 }

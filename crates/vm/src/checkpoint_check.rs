@@ -137,6 +137,15 @@ impl ProtocolMachine {
                 states.is_some_and(|n| (c.monitor_state as usize) < n),
                 || format!("coroutine {id}: program entry or monitor state out of range"),
             )?;
+            let scopes_ok = c.ext.as_ref().map_or(true, |x| {
+                x.scopes.iter().all(|scope| {
+                    states.is_some_and(|n| (scope.monitor_state as usize) < n)
+                        && scope.facts <= x.facts.len()
+                })
+            });
+            ensure(scopes_ok, || {
+                format!("coroutine {id}: a speculation scope is out of range")
+            })?;
             ensure(usize::from(c.role) < width, || {
                 format!("coroutine {id}: role out of range")
             })?;

@@ -306,6 +306,18 @@ fn inconsistent_states_are_refused() {
         ("session id", |m| {
             m.coroutines[2].as_mut().unwrap().session = 5
         }),
+        ("speculation scope", |m| {
+            let c = m.coroutines[0].as_mut().unwrap();
+            c.ext = Some(Box::new(crate::coro_ext::CoroExt {
+                scopes: vec![crate::coro_ext::SpeculationScope {
+                    ghost: 0,
+                    registers: c.registers.clone(),
+                    monitor_state: 9_999,
+                    facts: 0,
+                }],
+                ..Default::default()
+            }))
+        }),
         ("live count", |m| m.live += 1),
         ("free coroutine slot", |m| m.coro_free.push(0)),
         ("free session slot", |m| m.sessions.free.push(3)),
@@ -399,5 +411,44 @@ proptest! {
         if let Ok(cp) = Checkpoint::from_bytes(&bytes) {
             let _ = ProtocolMachine::restore(&cp);
         }
+    }
+}
+
+/// Guards held, speculation scopes open and knowledge tagged at the
+/// checkpoint survive restore: every round's restore continues the run.
+#[test]
+fn restore_mid_guard_and_speculation_continues_the_run() {
+    use crate::exec_test_support::{config, machine_with, send_and_halt};
+    use telltale_compiler::Instr;
+    let mut code = vec![
+        Instr::Acquire { layer: 2, dst: 1 },
+        Instr::Fork { ghost: 1 },
+        Instr::Set { dst: 2, val: 0 },
+        Instr::Tag { fact: 2, dst: 3 },
+        Instr::Abort,
+        Instr::Set { dst: 2, val: 0 },
+        Instr::Tag { fact: 2, dst: 3 },
+        Instr::Release {
+            layer: 2,
+            evidence: 1,
+        },
+    ];
+    code.extend(send_and_halt());
+    let consts = vec![telltale_compiler::Value::Str("fact".into())];
+    let fresh = || machine_with(false, code.clone(), consts.clone(), config());
+    let h = handler();
+    let mut whole = fresh();
+    assert_eq!(whole.run(&h, BUDGET).unwrap(), RunStatus::AllDone);
+    for k in 1..whole.clock() as usize {
+        let mut m = fresh();
+        m.run(&h, k).unwrap();
+        let mut restored = round_trip(&m);
+        assert_eq!(restored.run(&h, BUDGET).unwrap(), RunStatus::AllDone);
+        assert_eq!(
+            restored.trace(),
+            whole.trace(),
+            "checkpoint after {k} rounds"
+        );
+        assert_eq!(restored.effect_trace(), whole.effect_trace());
     }
 }

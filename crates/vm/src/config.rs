@@ -85,6 +85,10 @@ pub struct Config {
     /// reached it, instead of spending a scheduler round on it. A jump has
     /// no observable effect, so only tick numbers change. Default: true.
     pub thread_jumps: bool,
+    /// Which knowledge facts `Check` may reveal to which roles. Default:
+    /// `AllowAll`.
+    #[serde(default)]
+    pub flow_policy: crate::knowledge::FlowPolicy,
 }
 
 impl Default for Config {
@@ -102,6 +106,7 @@ impl Default for Config {
             auth_seed: 0,
             host_contract_assertions: false,
             thread_jumps: true,
+            flow_policy: crate::knowledge::FlowPolicy::AllowAll,
         }
     }
 }

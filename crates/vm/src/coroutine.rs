@@ -25,6 +25,11 @@ pub enum BlockReason {
         /// The receiving role.
         to: RoleId,
     },
+    /// The handler answered `Block` to an `Acquire`; retried every round.
+    Guard {
+        /// The guard layer.
+        layer: u16,
+    },
 }
 
 /// The scheduling status of a coroutine.
@@ -79,6 +84,9 @@ pub struct Coroutine {
     pub progress_tokens: u32,
     /// Whether it is in the ready queue.
     pub(crate) queued: bool,
+    /// Guard, speculation, ownership and knowledge state (`None` until one
+    /// of those instructions runs; see `coro_ext`).
+    pub(crate) ext: Option<Box<crate::coro_ext::CoroExt>>,
 }
 
 /// A read-only summary of a coroutine for hosts and tests.

@@ -133,6 +133,15 @@ pub struct ReleaseInput<'a> {
     pub evidence: &'a Value,
 }
 
+/// Input of `handle_join` (from `Join`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JoinInput {
+    /// Caller.
+    pub ctx: EffectContext,
+    /// The ghost number of the scope being joined.
+    pub ghost: u16,
+}
+
 /// Input of `topology_events`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TopologyInput {
@@ -224,6 +233,12 @@ pub trait EffectHandler {
     /// Validates a guard release.
     fn handle_release(&self, _input: &ReleaseInput<'_>) -> Result<(), String> {
         Ok(())
+    }
+
+    /// Reconciles a speculation scope at `Join`: `true` commits it,
+    /// `false` rolls it back like `Abort`. Default: commit.
+    fn handle_join(&self, _input: &JoinInput) -> Result<bool, String> {
+        Ok(true)
     }
 
     /// Topology events for this round (called once per round, first).

@@ -1,7 +1,7 @@
 //! The effect trace: every handler call with its outcome, which replay
 //! consumes.
 
-use crate::effect::{EffectContext, SendDecision};
+use crate::effect::{AcquireDecision, EffectContext, SendDecision};
 use crate::topology::TopologyEvent;
 use serde::{Deserialize, Serialize};
 use telltale_compiler::{LabelId, RoleId, Value};
@@ -17,6 +17,12 @@ pub enum EffectKind {
     Step,
     /// `topology_events` (recorded only when it returned events).
     Topology,
+    /// `handle_acquire` (input `action` = the guard layer).
+    Acquire,
+    /// `handle_release` (input `action` = the layer, `payload` = evidence).
+    Release,
+    /// `handle_join` (input `action` = the ghost number).
+    Join,
 }
 
 /// The inputs of a call, kept in `Full` capture mode.
@@ -43,6 +49,10 @@ pub enum EffectOutcome {
     Value(Value),
     /// Topology events.
     Topology(Vec<TopologyEvent>),
+    /// An acquire decision.
+    Acquire(AcquireDecision),
+    /// A yes/no answer (from `handle_join`).
+    Verdict(bool),
     /// The call failed with this message.
     Error(String),
 }

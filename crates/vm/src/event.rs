@@ -179,6 +179,93 @@ pub enum ObsEvent {
         /// The event.
         event: TopologyEvent,
     },
+    /// `Acquire` was granted a guard layer.
+    Acquired {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// Guard layer.
+        layer: u16,
+    },
+    /// `Release` gave back a guard layer.
+    Released {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// Guard layer.
+        layer: u16,
+    },
+    /// `Fork` opened a speculation scope.
+    Forked {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// Ghost number.
+        ghost: u16,
+    },
+    /// `Join` committed a speculation scope.
+    Joined {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// Ghost number.
+        ghost: u16,
+    },
+    /// `Join` was refused by the host; the scope was rolled back.
+    JoinRejected {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// Ghost number.
+        ghost: u16,
+    },
+    /// `Abort` rolled a speculation scope back.
+    Aborted {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// Ghost number.
+        ghost: u16,
+    },
+    /// `Transfer` moved an endpoint to another coroutine.
+    Delegated {
+        /// Tick.
+        tick: Tick,
+        /// Session of the endpoint.
+        session: SessionId,
+        /// Role of the endpoint.
+        role: RoleId,
+        /// The previous owner.
+        from: CoroId,
+        /// The new owner.
+        to: CoroId,
+    },
+    /// `Tag` added (or found) a knowledge fact.
+    Tagged {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// The fact's tag (its index in the knowledge base).
+        index: u64,
+    },
+    /// `Check` asked whether a fact is known, for a permitted role.
+    Checked {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// The role the fact would be revealed to.
+        role: RoleId,
+        /// Whether the fact is known.
+        known: bool,
+    },
 }
 
 impl ObsEvent {
@@ -205,7 +292,16 @@ impl ObsEvent {
             | ObsEvent::TimeoutIssued { tick, .. }
             | ObsEvent::TimeoutBranch { tick, .. }
             | ObsEvent::Cancelled { tick, .. }
-            | ObsEvent::Topology { tick, .. } => *tick,
+            | ObsEvent::Topology { tick, .. }
+            | ObsEvent::Acquired { tick, .. }
+            | ObsEvent::Released { tick, .. }
+            | ObsEvent::Forked { tick, .. }
+            | ObsEvent::Joined { tick, .. }
+            | ObsEvent::JoinRejected { tick, .. }
+            | ObsEvent::Aborted { tick, .. }
+            | ObsEvent::Delegated { tick, .. }
+            | ObsEvent::Tagged { tick, .. }
+            | ObsEvent::Checked { tick, .. } => *tick,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The dispatch loop: one `match` over the instruction set, with control,
 //! register, lifecycle and effect instructions; communication lives in
-//! `exec_comm`.
+//! `exec_comm`, guards in `exec_guard`, speculation in `exec_speculation`,
+//! delegation in `exec_transfer`, knowledge in `exec_knowledge`.
 
 use crate::config::EffectTraceCaptureMode;
 use crate::coroutine::BlockReason;
@@ -97,8 +98,8 @@ impl ProtocolMachine {
             }
             Instr::Halt => {
                 let state = self.monitors[usize::from(c.entry)].state(c.monitor_state);
-                if state.kind != StateKind::End {
-                    return Err(self.violation(slot, "halt".to_string()));
+                if state.kind != StateKind::End || c.ext.is_some() {
+                    return self.halt_slow(slot, state.kind);
                 }
                 Ok(Exec::Halted)
             }
@@ -113,7 +114,7 @@ impl ProtocolMachine {
             | Instr::Abort
             | Instr::Transfer { .. }
             | Instr::Tag { .. }
-            | Instr::Check { .. } => Err(unsupported(instr)),
+            | Instr::Check { .. } => self.exec_extended(slot, handler, instr),
         }
     }
 
@@ -130,10 +131,25 @@ impl ProtocolMachine {
         capture_mode(&self.config, &self.effects)
     }
 
+    /// `Halt` of a coroutine not at `end` or with extended state (open
+    /// speculation scope, guards held): out of line.
+    #[cold]
+    #[inline(never)]
+    fn halt_slow(&self, slot: u32, kind: StateKind) -> Result<Exec, Trap> {
+        self.check_halt_ext(slot)?;
+        if kind != StateKind::End {
+            return Err(self.violation(slot, "halt".to_string()));
+        }
+        Ok(Exec::Halted)
+    }
+
     /// A protocol violation by the coroutine in `slot`: what its local type
     /// allows versus what it did.
     #[cold]
     pub(crate) fn violation(&self, slot: u32, actual: String) -> Trap {
+        if let Some(trap) = self.displaced_endpoint_fault(slot, &actual) {
+            return trap;
+        }
         let c = self.coroutines[slot as usize]
             .as_ref()
             .expect("a picked coroutine is resident");
@@ -220,7 +236,10 @@ impl ProtocolMachine {
         Ok(Exec::Continue)
     }
 
+    // Out of line: lifecycle instructions stay out of the dispatch loop.
+    #[inline(never)]
     fn exec_open(&mut self, slot: u32, spec: u16) -> Result<Exec, Trap> {
+        self.refuse_in_scope(slot, "open")?;
         let c = self.coroutines[slot as usize]
             .as_ref()
             .expect("a picked coroutine is resident");
@@ -271,7 +290,10 @@ impl ProtocolMachine {
         Ok(Exec::Continue)
     }
 
+    // Out of line: lifecycle instructions stay out of the dispatch loop.
+    #[inline(never)]
     fn exec_close(&mut self, slot: u32, reg: Reg) -> Result<Exec, Trap> {
+        self.refuse_in_scope(slot, "close")?;
         let c = self.coroutines[slot as usize]
             .as_ref()
             .expect("a picked coroutine is resident");
@@ -314,14 +336,6 @@ fn out_of_registers(reg: Reg, count: usize) -> Trap {
     Fault::OutOfRegisters {
         reg,
         count: u16::try_from(count).unwrap_or(u16::MAX),
-    }
-    .into()
-}
-
-#[cold]
-fn unsupported(instr: Instr) -> Trap {
-    Fault::Unsupported {
-        instr: instr.mnemonic().to_string(),
     }
     .into()
 }

@@ -129,7 +129,8 @@ pub enum Fault {
         /// The message's sequence number.
         seq: u64,
     },
-    /// An instruction this machine does not implement yet.
+    /// An instruction this machine does not implement (no instruction of
+    /// the current set; kept for images from newer compilers).
     #[error("instruction `{instr}` is not supported by this machine")]
     Unsupported {
         /// The instruction's mnemonic.
@@ -177,6 +178,99 @@ pub enum Fault {
     Crashed {
         /// The session.
         session: SessionId,
+        /// The role.
+        role: String,
+    },
+    /// A register holds a value of the wrong kind for the instruction.
+    #[error("register r{reg} holds {found}, expected {expected}")]
+    BadOperand {
+        /// The register.
+        reg: u16,
+        /// What the instruction needs.
+        expected: String,
+        /// What it found.
+        found: String,
+    },
+    /// A role named by a register is not in the code image.
+    #[error("role `{role}` is not in the code image")]
+    UnknownRole {
+        /// The role as written.
+        role: String,
+    },
+    /// `Acquire` of a guard layer the coroutine already holds.
+    #[error("guard layer {layer} is already held")]
+    GuardHeld {
+        /// The layer.
+        layer: u16,
+    },
+    /// `Release` of a guard layer the coroutine does not hold.
+    #[error("guard layer {layer} is not held")]
+    GuardNotHeld {
+        /// The layer.
+        layer: u16,
+    },
+    /// `Release` with evidence other than what the acquire was granted.
+    #[error("evidence for guard layer {layer} does not match the grant")]
+    BadEvidence {
+        /// The layer.
+        layer: u16,
+    },
+    /// `Halt` while still holding a guard layer.
+    #[error("halt while holding guard layer {layer}")]
+    GuardLeaked {
+        /// The lowest layer still held.
+        layer: u16,
+    },
+    /// An instruction whose effect escapes the coroutine (communication,
+    /// transfer, lifecycle, guards, spawn, halt) inside a speculation scope.
+    #[error("`{instr}` inside speculation scope (ghost {ghost}) would escape it")]
+    SpeculationCommunicates {
+        /// The innermost scope's ghost number.
+        ghost: u16,
+        /// The refused instruction's mnemonic.
+        instr: String,
+    },
+    /// `Join` or `Abort` without an open speculation scope.
+    #[error("`{instr}` without an open speculation scope")]
+    NoSpeculation {
+        /// The instruction's mnemonic.
+        instr: String,
+    },
+    /// `Fork` beyond the nesting limit.
+    #[error("speculation scopes nested deeper than {max}")]
+    SpeculationTooDeep {
+        /// The limit.
+        max: usize,
+    },
+    /// Communication on an endpoint the coroutine transferred away.
+    #[error("session {session}, role {role}: endpoint was transferred to another coroutine")]
+    EndpointTransferred {
+        /// The session.
+        session: SessionId,
+        /// The role.
+        role: String,
+    },
+    /// `Transfer` of an endpoint the coroutine does not own.
+    #[error("session {session}, role {role}: endpoint is not owned by this coroutine")]
+    EndpointNotOwned {
+        /// The session.
+        session: SessionId,
+        /// The role.
+        role: String,
+    },
+    /// `Transfer` to a coroutine that cannot take the endpoint.
+    #[error("cannot transfer to coroutine {target}: {reason}")]
+    BadTransferTarget {
+        /// The target as given.
+        target: u64,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// `Check` of a fact the flow policy forbids revealing to a role.
+    #[error("flow policy forbids revealing fact {fact} to role {role}")]
+    FlowPolicyViolation {
+        /// The fact's policy key.
+        fact: String,
         /// The role.
         role: String,
     },

@@ -42,6 +42,7 @@ mod checkpoint_check;
 mod checkpoint_tests;
 mod comm_cold;
 pub mod config;
+pub mod coro_ext;
 pub mod coroutine;
 pub mod corruption;
 pub mod default_handler;
@@ -51,10 +52,25 @@ pub mod effect_trace;
 pub mod event;
 mod exec;
 mod exec_comm;
+mod exec_guard;
+#[cfg(test)]
+mod exec_guard_tests;
+mod exec_knowledge;
+#[cfg(test)]
+mod exec_knowledge_tests;
+pub mod exec_speculation;
+#[cfg(test)]
+mod exec_speculation_tests;
+#[cfg(test)]
+mod exec_test_support;
+mod exec_transfer;
+#[cfg(test)]
+mod exec_transfer_tests;
 pub mod fault;
 pub mod host_contract;
 pub mod ids;
 pub mod kernel;
+pub mod knowledge;
 pub mod loader;
 pub mod machine;
 pub mod payload;
@@ -82,22 +98,25 @@ pub use config::{
     CommunicationReplayMode, Config, ConfigError, EffectTraceCaptureMode, MessageAuth,
     PayloadValidationMode,
 };
+pub use coro_ext::{CoroExt, SpeculationScope};
 pub use coroutine::{BlockReason, CoroStatus, CoroutineView};
 pub use default_handler::{DefaultHandler, DEFAULT_LOOP_BUDGET};
 pub use effect::{
     AcquireDecision, AcquireInput, ChooseInput, EffectContext, EffectHandler, InvokeInput,
-    OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision, SendDecisionInput,
-    TopologyInput, DEFAULT_HANDLER_ID,
+    JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision,
+    SendDecisionInput, TopologyInput, DEFAULT_HANDLER_ID,
 };
 pub use effect_error::{
     classify_effect_error, classify_effect_error_owned, EffectError, EffectErrorCategory,
 };
 pub use effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 pub use event::{MessageEvent, ObsEvent};
+pub use exec_speculation::MAX_SPECULATION_DEPTH;
 pub use fault::{Fault, LifecycleError, ProtocolMachineError};
 pub use host_contract::HostContractViolation;
 pub use ids::{CoroId, HandlerId, SessionId, Tick};
 pub use kernel::{RunStatus, StepResult};
+pub use knowledge::{fact_key, FlowPolicy, FlowRule};
 pub use loader::{load_all_roles, load_image_all_roles};
 pub use machine::{ProtocolMachine, SessionRequest};
 pub use render::render_event;

@@ -314,6 +314,7 @@ impl ProtocolMachine {
                 priority: self.role_priority[usize::from(role)],
                 progress_tokens: 0,
                 queued: false,
+                ext: None,
             };
             let slot = match self.coro_free.pop() {
                 Some(slot) => {

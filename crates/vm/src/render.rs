@@ -89,6 +89,40 @@ pub fn render_event(event: &ObsEvent, symbols: &Symbols) -> String {
         ),
         ObsEvent::Cancelled { tick, session } => format!("t={tick} s{session} cancelled"),
         ObsEvent::Topology { tick, event } => format!("t={tick} topology {event:?}"),
+        ObsEvent::Acquired { tick, coro, layer } => {
+            format!("t={tick} c{coro} acquired layer {layer}")
+        }
+        ObsEvent::Released { tick, coro, layer } => {
+            format!("t={tick} c{coro} released layer {layer}")
+        }
+        ObsEvent::Forked { tick, coro, ghost } => format!("t={tick} c{coro} forked ghost {ghost}"),
+        ObsEvent::Joined { tick, coro, ghost } => format!("t={tick} c{coro} joined ghost {ghost}"),
+        ObsEvent::JoinRejected { tick, coro, ghost } => {
+            format!("t={tick} c{coro} join of ghost {ghost} rejected")
+        }
+        ObsEvent::Aborted { tick, coro, ghost } => {
+            format!("t={tick} c{coro} aborted ghost {ghost}")
+        }
+        ObsEvent::Delegated {
+            tick,
+            session,
+            role,
+            from,
+            to,
+        } => format!(
+            "t={tick} s{session} endpoint {} delegated c{from} -> c{to}",
+            symbols.role_name(*role)
+        ),
+        ObsEvent::Tagged { tick, coro, index } => format!("t={tick} c{coro} tagged fact #{index}"),
+        ObsEvent::Checked {
+            tick,
+            coro,
+            role,
+            known,
+        } => format!(
+            "t={tick} c{coro} checked fact for {}: {known}",
+            symbols.role_name(*role)
+        ),
     }
 }
 
@@ -126,5 +160,32 @@ mod tests {
             "t=0 s1 opened [A, B]",
         );
         check(ObsEvent::Halted { tick: 9, coro: 2 }, "t=9 c2 halted");
+        check(
+            ObsEvent::Delegated {
+                tick: 4,
+                session: 0,
+                role: 0,
+                from: 0,
+                to: 2,
+            },
+            "t=4 s0 endpoint A delegated c0 -> c2",
+        );
+        check(
+            ObsEvent::Checked {
+                tick: 5,
+                coro: 1,
+                role: 1,
+                known: true,
+            },
+            "t=5 c1 checked fact for B: true",
+        );
+        check(
+            ObsEvent::Acquired {
+                tick: 6,
+                coro: 1,
+                layer: 3,
+            },
+            "t=6 c1 acquired layer 3",
+        );
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::effect::{
     AcquireDecision, AcquireInput, ChooseInput, EffectContext, EffectHandler, InvokeInput,
-    OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision, SendDecisionInput,
-    TopologyInput,
+    JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision,
+    SendDecisionInput, TopologyInput,
 };
 use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::event::ObsEvent;
@@ -134,11 +134,60 @@ impl EffectHandler for RecordingEffectHandler<'_> {
     }
 
     fn handle_acquire(&self, input: &AcquireInput) -> Result<AcquireDecision, String> {
-        self.inner.handle_acquire(input)
+        let result = self.inner.handle_acquire(input);
+        self.record(
+            input.ctx,
+            EffectKind::Acquire,
+            EffectInputSummary {
+                partner: None,
+                labels: Vec::new(),
+                payload: None,
+                action: Some(input.layer),
+            },
+            match &result {
+                Ok(d) => EffectOutcome::Acquire(d.clone()),
+                Err(e) => EffectOutcome::Error(e.clone()),
+            },
+        );
+        result
     }
 
     fn handle_release(&self, input: &ReleaseInput<'_>) -> Result<(), String> {
-        self.inner.handle_release(input)
+        let result = self.inner.handle_release(input);
+        self.record(
+            input.ctx,
+            EffectKind::Release,
+            EffectInputSummary {
+                partner: None,
+                labels: Vec::new(),
+                payload: Some(input.evidence.clone()),
+                action: Some(input.layer),
+            },
+            match &result {
+                Ok(()) => EffectOutcome::Ack,
+                Err(e) => EffectOutcome::Error(e.clone()),
+            },
+        );
+        result
+    }
+
+    fn handle_join(&self, input: &JoinInput) -> Result<bool, String> {
+        let result = self.inner.handle_join(input);
+        self.record(
+            input.ctx,
+            EffectKind::Join,
+            EffectInputSummary {
+                partner: None,
+                labels: Vec::new(),
+                payload: None,
+                action: Some(input.ghost),
+            },
+            match &result {
+                Ok(v) => EffectOutcome::Verdict(*v),
+                Err(e) => EffectOutcome::Error(e.clone()),
+            },
+        );
+        result
     }
 
     fn topology_events(&self, input: &TopologyInput) -> Result<Vec<TopologyEvent>, String> {
@@ -174,7 +223,7 @@ impl EffectHandler for RecordingEffectHandler<'_> {
 }
 
 /// Feeds a recorded effect trace back to the machine. Hooks the trace does
-/// not cover (acquire, release, choose, output hints) go to the fallback.
+/// not cover (choose, output hints) go to the fallback.
 /// A mismatch or an exhausted trace is an error classified as
 /// determinism.
 pub struct ReplayEffectHandler<'h> {
@@ -293,11 +342,27 @@ impl EffectHandler for ReplayEffectHandler<'_> {
     }
 
     fn handle_acquire(&self, input: &AcquireInput) -> Result<AcquireDecision, String> {
-        self.fallback.handle_acquire(input)
+        match &self.next(input.ctx, EffectKind::Acquire)?.outcome {
+            EffectOutcome::Acquire(d) => Ok(d.clone()),
+            EffectOutcome::Error(e) => Err(e.clone()),
+            other => Err(format!("replay mismatch: acquire recorded as {other:?}")),
+        }
     }
 
     fn handle_release(&self, input: &ReleaseInput<'_>) -> Result<(), String> {
-        self.fallback.handle_release(input)
+        match &self.next(input.ctx, EffectKind::Release)?.outcome {
+            EffectOutcome::Ack => Ok(()),
+            EffectOutcome::Error(e) => Err(e.clone()),
+            other => Err(format!("replay mismatch: release recorded as {other:?}")),
+        }
+    }
+
+    fn handle_join(&self, input: &JoinInput) -> Result<bool, String> {
+        match &self.next(input.ctx, EffectKind::Join)?.outcome {
+            EffectOutcome::Verdict(v) => Ok(*v),
+            EffectOutcome::Error(e) => Err(e.clone()),
+            other => Err(format!("replay mismatch: join recorded as {other:?}")),
+        }
     }
 
     fn topology_events(&self, input: &TopologyInput) -> Result<Vec<TopologyEvent>, String> {

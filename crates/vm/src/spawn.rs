@@ -31,8 +31,11 @@ use telltale_compiler::{Pc, Reg, Value, END_STATE};
 const ENDPOINT_REGISTER: usize = 0;
 
 impl ProtocolMachine {
-    /// Executes `Spawn{target,args}` for the coroutine in `slot`.
+    /// Executes `Spawn{target,args}` for the coroutine in `slot` (out of
+    /// line: it stays out of the dispatch loop).
+    #[inline(never)]
     pub(crate) fn exec_spawn(&mut self, slot: u32, target: Pc, args: Reg) -> Result<Exec, Trap> {
+        self.refuse_in_scope(slot, "spawn")?;
         let parent = self.coroutines[slot as usize]
             .as_ref()
             .expect("a picked coroutine is resident");
@@ -66,6 +69,7 @@ impl ProtocolMachine {
             priority: parent.priority,
             progress_tokens: 0,
             queued: false,
+            ext: None,
         };
         let child_slot = match self.coro_free.pop() {
             Some(free) => {

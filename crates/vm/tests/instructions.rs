@@ -272,36 +272,71 @@ fn invoke_calls_the_handler_step() {
 }
 
 #[test]
-fn unsupported_instructions_fault_with_a_typed_error() {
+fn extended_instructions_fault_with_typed_errors_when_misused() {
+    // Every instruction is implemented: misuse gets its own typed fault,
+    // never `Fault::Unsupported` (their own tests live next to the code).
     let cases = [
-        Instr::Acquire { layer: 0, dst: 0 },
-        Instr::Release {
-            layer: 0,
-            evidence: 0,
-        },
-        Instr::Fork { ghost: 0 },
-        Instr::Join,
-        Instr::Abort,
-        Instr::Transfer {
-            endpoint: 0,
-            target: 0,
-            bundle: 0,
-        },
-        Instr::Tag { fact: 0, dst: 0 },
-        Instr::Check {
-            knowledge: 0,
-            target: 0,
-            dst: 0,
-        },
+        (
+            Instr::Acquire { layer: 0, dst: 9 },
+            Fault::OutOfRegisters { reg: 9, count: 2 },
+        ),
+        (
+            Instr::Release {
+                layer: 0,
+                evidence: 0,
+            },
+            Fault::GuardNotHeld { layer: 0 },
+        ),
+        (
+            Instr::Join,
+            Fault::NoSpeculation {
+                instr: "join".into(),
+            },
+        ),
+        (
+            Instr::Abort,
+            Fault::NoSpeculation {
+                instr: "abort".into(),
+            },
+        ),
+        (
+            Instr::Transfer {
+                endpoint: 0,
+                target: 0,
+                bundle: 0,
+            },
+            Fault::BadOperand {
+                reg: 0,
+                expected: "a coroutine id (nat)".into(),
+                found: "endpoint".into(),
+            },
+        ),
+        (
+            Instr::Check {
+                knowledge: 0,
+                target: 0,
+                dst: 0,
+            },
+            Fault::BadOperand {
+                reg: 0,
+                expected: "a role name (str) or role id (nat)".into(),
+                found: "endpoint".into(),
+            },
+        ),
     ];
-    for instr in cases {
-        let (_, r) = run_patched(&one_message(), |p| p.code.insert(0, instr));
-        assert_eq!(
-            fault_of(r),
-            Fault::Unsupported {
-                instr: instr.mnemonic().to_string()
-            }
-        );
+    for (instr, expected) in cases {
+        let mut img = image(&one_message());
+        let p = &mut img.roles[0].program;
+        p.code.insert(0, instr);
+        p.register_count = 2;
+        let result = ProtocolMachine::with_unverified_programs(img, Default::default());
+        let Ok(mut m) = result else {
+            // Out-of-range registers are refused on load already.
+            assert!(matches!(expected, Fault::OutOfRegisters { .. }));
+            continue;
+        };
+        m.open_all_roles().unwrap();
+        assert_eq!(fault_of(m.run(&DefaultHandler::new(1), 1000)), expected);
     }
 }
 
