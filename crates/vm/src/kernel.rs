@@ -360,28 +360,33 @@ impl ProtocolMachine {
         Ok(())
     }
 
+    /// Faults every running coroutine of `role` in `session`: the role's
+    /// own coroutine, the ones it spawned, and a transfer's old owner.
     fn crash(&mut self, session: u64, role: u16) {
-        let Some(slot) = self.sessions.get(session).and_then(|s| s.slot_of(role)) else {
+        let Some(s) = self.sessions.get(session) else {
             return;
         };
-        let Some(c) = self
-            .coroutines
-            .get_mut(slot as usize)
-            .and_then(Option::as_mut)
-        else {
-            return;
-        };
-        if c.status.is_terminal() {
-            return;
-        }
+        let members: Vec<u32> = s.member_slots().collect();
         let fault = Arc::new(Fault::Crashed {
             session,
             role: self.image.symbols.role_name(role),
         });
-        c.status = CoroStatus::Faulted(fault.clone());
-        let coro = c.id;
-        self.live -= 1;
-        self.record_fault(session, coro, &fault);
+        for slot in members {
+            let Some(c) = self
+                .coroutines
+                .get_mut(slot as usize)
+                .and_then(Option::as_mut)
+            else {
+                continue;
+            };
+            if c.role != role || c.status.is_terminal() {
+                continue;
+            }
+            c.status = CoroStatus::Faulted(fault.clone());
+            let coro = c.id;
+            self.live -= 1;
+            self.record_fault(session, coro, &fault);
+        }
     }
 
     #[inline]

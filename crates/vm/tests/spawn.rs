@@ -165,3 +165,44 @@ fn spawn_disassembles_with_its_operands() {
     assert!(text.contains("spawn"), "{text}");
     assert!(text.contains("r1"), "{text}");
 }
+
+/// Scripted crash of role A at tick 5.
+struct CrashA;
+
+impl telltale_vm::EffectHandler for CrashA {
+    fn send_decision(
+        &self,
+        input: &telltale_vm::SendDecisionInput<'_>,
+    ) -> Result<telltale_vm::SendDecision, String> {
+        DefaultHandler::new(0).send_decision(input)
+    }
+
+    fn topology_events(
+        &self,
+        input: &telltale_vm::TopologyInput,
+    ) -> Result<Vec<telltale_vm::TopologyEvent>, String> {
+        Ok(if input.tick == 5 {
+            vec![telltale_vm::TopologyEvent::Crash {
+                session: 0,
+                role: 0,
+            }]
+        } else {
+            Vec::new()
+        })
+    }
+}
+
+#[test]
+fn a_crash_reaches_the_roles_spawned_children() {
+    // The child loops forever; the crash of A must stop it with its parent.
+    let mut m = machine(&[Instr::Yield, Instr::Jump { target: 0 }]);
+    assert_eq!(m.run(&CrashA, 1_000).unwrap(), RunStatus::Stuck);
+    let coros = m.coroutines_of(0);
+    assert_eq!(coros.len(), 3);
+    for (i, expect_crash) in [(0, true), (1, false), (2, true)] {
+        let status = m.coroutine(coros[i]).unwrap().status;
+        let crashed =
+            matches!(status, CoroStatus::Faulted(ref f) if matches!(**f, Fault::Crashed { .. }));
+        assert_eq!(crashed, expect_crash, "coroutine {i}: {status:?}");
+    }
+}
