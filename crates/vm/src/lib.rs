@@ -57,6 +57,9 @@ pub mod replay;
 pub mod scheduler;
 pub mod session;
 mod spawn;
+pub mod threaded;
+#[cfg(test)]
+mod threaded_tests;
 pub mod topology;
 pub mod trace;
 
@@ -91,5 +94,6 @@ pub use replay::{
 pub use scheduler::SchedulerPolicy;
 pub use session::{ClosedSessionSummary, SessionStatus};
 pub use telltale_compiler::{CodeImage, Value};
+pub use threaded::{untimed, ThreadedError, ThreadedRunner, DEFAULT_WAVE_ROUNDS};
 pub use topology::TopologyEvent;
 pub use trace::TraceRetention;

@@ -137,11 +137,21 @@ pub struct SessionStore {
     free: Vec<u32>,
     index: IdMap<SessionId, u32>,
     next_id: SessionId,
+    /// Distance between consecutive ids; 0 means 1 (a sharded runner gives
+    /// shard `i` of `n` the ids `i, i + n, i + 2n, …`).
+    id_stride: u64,
     active: usize,
     finished: Vec<SessionId>,
 }
 
 impl SessionStore {
+    /// Makes the store allocate the ids `first, first + stride, …` from now
+    /// on (`stride` 0 is taken as 1).
+    pub(crate) fn set_id_sequence(&mut self, first: SessionId, stride: u64) {
+        self.next_id = first;
+        self.id_stride = stride;
+    }
+
     /// Allocates a session with edges for an image of `width` roles.
     pub(crate) fn allocate(
         &mut self,
@@ -151,7 +161,7 @@ impl SessionStore {
         handlers: &[HandlerId],
     ) -> (SessionId, u32) {
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id += self.id_stride.max(1);
         let edges = (0..width * width)
             .map(|i| Edge {
                 buffer: BoundedBuffer::new(config),

@@ -7,8 +7,8 @@ use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_vm::{
-    load_image_all_roles, render_event, CommunicationReplayMode, Config, DefaultHandler,
-    MessageAuth, RunStatus, SchedulerPolicy, TraceRetention,
+    render_event, CommunicationReplayMode, Config, DefaultHandler, MessageAuth, ObsEvent,
+    RunStatus, SchedulerPolicy, ThreadedError, ThreadedRunner, TraceRetention,
 };
 
 /// Arguments of `tell run`.
@@ -36,6 +36,14 @@ pub struct RunArgs {
     /// sequence number of its edge.
     #[arg(long, value_enum, default_value_t = ReplayMode::Off)]
     pub replay_mode: ReplayMode,
+    /// Threads of the threaded runner: sessions are sharded over this many
+    /// machines (ticks are then per shard).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Sessions of the protocol to open and run; the traces are printed
+    /// session by session.
+    #[arg(long, default_value_t = 1)]
+    pub sessions: usize,
     /// Which protocol, and its role-family sizes.
     #[command(flatten)]
     pub choice: ProtocolChoice,
@@ -83,6 +91,17 @@ pub enum TraceFormat {
     Json,
 }
 
+/// The machine's own error inside a runner error (which shard does not
+/// matter to the user), else the runner error.
+fn unshard(e: ThreadedError) -> anyhow::Error {
+    match e {
+        ThreadedError::Load { source, .. }
+        | ThreadedError::Open { source, .. }
+        | ThreadedError::Shard { source, .. } => source.into(),
+        other => other.into(),
+    }
+}
+
 /// Runs the command: exit 0 when every coroutine finishes, 1 otherwise.
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let image = build_image(&args.file, &args.choice)?;
@@ -108,15 +127,47 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         },
         ..Config::default()
     };
-    let mut machine = load_image_all_roles(image, config).context("cannot load the protocol")?;
-    let handler = DefaultHandler::new(args.seed);
-    let outcome = machine.run(&handler, args.max_steps);
-    for event in machine.trace_iter() {
-        match args.trace {
-            TraceFormat::Text => println!("{}", render_event(event, machine.symbols())),
-            TraceFormat::Json => println!("{}", serde_json::to_string(event)?),
+    if args.threads == 0 {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    let mut runner = ThreadedRunner::new(image, config, args.threads)
+        .map_err(unshard)
+        .context("cannot load the protocol")?;
+    runner
+        .open_sessions(None, args.sessions)
+        .map_err(unshard)
+        .context("cannot load the protocol")?;
+    // One built-in handler per shard (its choice counter is per shard).
+    let outcome = runner.run_with(|_| DefaultHandler::new(args.seed), args.max_steps);
+    let symbols = runner.shards()[0].symbols().clone();
+    let print = |event: &ObsEvent, session: Option<u64>| -> Result<()> {
+        match (args.trace, session) {
+            (TraceFormat::Text, _) => println!("{}", render_event(event, &symbols)),
+            (TraceFormat::Json, None) => println!("{}", serde_json::to_string(event)?),
+            (TraceFormat::Json, Some(s)) => {
+                println!("{}", serde_json::json!({ "session": s, "event": event }))
+            }
+        }
+        Ok(())
+    };
+    if args.sessions == 1 && args.threads == 1 {
+        for event in runner.shards()[0].trace_iter() {
+            print(event, None)?;
+        }
+    } else {
+        for (session, events) in runner.session_traces() {
+            if matches!(args.trace, TraceFormat::Text) {
+                println!("session {session}:");
+            }
+            for event in &events {
+                print(event, Some(session))?;
+            }
         }
     }
+    let outcome = outcome.map_err(|e| match e.machine_error() {
+        Some(m) => m.to_string(),
+        None => e.to_string(),
+    });
     match outcome {
         Ok(RunStatus::AllDone) => Ok(ExitCode::SUCCESS),
         Ok(RunStatus::Stuck) => {
