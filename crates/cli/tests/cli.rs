@@ -322,6 +322,58 @@ fn run_prints_a_deterministic_trace() {
 }
 
 #[test]
+fn run_shards_sessions_over_threads() {
+    let plain = tell(&["run", "examples/three_buyer.tell", "--seed", "5"]);
+    let one = tell(&[
+        "run",
+        "examples/three_buyer.tell",
+        "--seed",
+        "5",
+        "--threads",
+        "1",
+        "--sessions",
+        "1",
+    ]);
+    assert_eq!(stdout(&plain), stdout(&one));
+    let args = [
+        "run",
+        "examples/three_buyer.tell",
+        "--seed",
+        "5",
+        "--threads",
+        "2",
+        "--sessions",
+        "3",
+    ];
+    let first = tell(&args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(stdout(&first), stdout(&tell(&args)));
+    let out = stdout(&first);
+    let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("session ")).collect();
+    assert_eq!(headers, ["session 0:", "session 1:", "session 2:"]);
+    let json = tell(&[
+        "run",
+        "examples/ping_pong.tell",
+        "--trace",
+        "json",
+        "--threads",
+        "2",
+        "--sessions",
+        "2",
+    ]);
+    for line in stdout(&json).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            v.get("session").is_some() && v.get("event").is_some(),
+            "{line}"
+        );
+    }
+    let zero = tell(&["run", "examples/ping_pong.tell", "--threads", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(stderr(&zero).contains("--threads"), "{}", stderr(&zero));
+}
+
+#[test]
 fn run_that_cannot_finish_exits_1() {
     let out = tell(&["run", "examples/token_ring.tell", "--max-steps", "50"]);
     assert_eq!(out.status.code(), Some(1));
@@ -362,6 +414,24 @@ fn bench_prints_one_json_line() {
                 "{args:?}: no `{field}` in {line}"
             );
         }
+    }
+}
+
+#[test]
+fn bench_compares_threaded_sessions_with_one_thread() {
+    let out = tell(&[
+        "bench",
+        "--workload",
+        "threaded-sessions",
+        "--sessions",
+        "200",
+        "--threads",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    for field in ["msgs_per_sec_1", "msgs_per_sec_n", "speedup", "threads"] {
+        assert!(line.get(field).is_some(), "no `{field}` in {line}");
     }
 }
 

@@ -268,16 +268,17 @@ pub enum ObsEvent {
     },
 }
 
-impl ObsEvent {
-    /// The tick the event happened at.
-    pub fn tick(&self) -> Tick {
-        match self {
+/// The tick field of an event, borrowed as `$r` (`&` or `&mut`): one
+/// match serves both [`ObsEvent::tick`] and [`ObsEvent::untimed`].
+macro_rules! tick_field {
+    ($event:expr, $($r:tt)+) => {
+        match $event {
             ObsEvent::Sent(m)
             | ObsEvent::Offered(m)
             | ObsEvent::Received(m)
             | ObsEvent::Chose(m)
             | ObsEvent::Dropped(m)
-            | ObsEvent::Overwritten(m) => m.tick,
+            | ObsEvent::Overwritten(m) => $($r)+ m.tick,
             ObsEvent::Opened { tick, .. }
             | ObsEvent::BufferResized { tick, .. }
             | ObsEvent::Invoked { tick, .. }
@@ -301,7 +302,66 @@ impl ObsEvent {
             | ObsEvent::Aborted { tick, .. }
             | ObsEvent::Delegated { tick, .. }
             | ObsEvent::Tagged { tick, .. }
-            | ObsEvent::Checked { tick, .. } => *tick,
+            | ObsEvent::Checked { tick, .. } => tick,
+        }
+    };
+}
+
+impl ObsEvent {
+    /// The tick the event happened at.
+    pub fn tick(&self) -> Tick {
+        *tick_field!(self, &)
+    }
+
+    /// The event with its tick set to 0: what a session's trace is compared
+    /// on across runs whose clocks differ (e.g. different thread counts).
+    pub fn untimed(&self) -> ObsEvent {
+        let mut e = self.clone();
+        *tick_field!(&mut e, &mut) = 0;
+        e
+    }
+
+    /// The session the event names directly (messages, lifecycle, topology).
+    pub fn session(&self) -> Option<SessionId> {
+        match self {
+            ObsEvent::Sent(m)
+            | ObsEvent::Offered(m)
+            | ObsEvent::Received(m)
+            | ObsEvent::Chose(m)
+            | ObsEvent::Dropped(m)
+            | ObsEvent::Overwritten(m) => Some(m.session),
+            ObsEvent::Opened { session, .. }
+            | ObsEvent::BufferResized { session, .. }
+            | ObsEvent::FailureBranchEntered { session, .. }
+            | ObsEvent::Closed { session, .. }
+            | ObsEvent::EpochAdvanced { session, .. }
+            | ObsEvent::TimeoutIssued { session, .. }
+            | ObsEvent::TimeoutBranch { session, .. }
+            | ObsEvent::Cancelled { session, .. }
+            | ObsEvent::Delegated { session, .. } => Some(*session),
+            ObsEvent::Topology { event, .. } => Some(event.session()),
+            _ => None,
+        }
+    }
+
+    /// The coroutine the event is about, for events that name no session.
+    pub fn coro(&self) -> Option<CoroId> {
+        match self {
+            ObsEvent::Invoked { coro, .. }
+            | ObsEvent::Blocked { coro, .. }
+            | ObsEvent::Yielded { coro, .. }
+            | ObsEvent::Halted { coro, .. }
+            | ObsEvent::Faulted { coro, .. }
+            | ObsEvent::Acquired { coro, .. }
+            | ObsEvent::Released { coro, .. }
+            | ObsEvent::Forked { coro, .. }
+            | ObsEvent::Joined { coro, .. }
+            | ObsEvent::JoinRejected { coro, .. }
+            | ObsEvent::Aborted { coro, .. }
+            | ObsEvent::Tagged { coro, .. }
+            | ObsEvent::Checked { coro, .. }
+            | ObsEvent::Spawned { parent: coro, .. } => Some(*coro),
+            _ => None,
         }
     }
 }

@@ -85,6 +85,9 @@ mod replay_tests;
 pub mod scheduler;
 pub mod session;
 mod spawn;
+pub mod threaded;
+#[cfg(test)]
+mod threaded_tests;
 mod timeout;
 pub mod topology;
 #[cfg(test)]
@@ -132,5 +135,6 @@ pub use replay_proof::{
 pub use scheduler::SchedulerPolicy;
 pub use session::{ClosedSessionSummary, SessionStatus};
 pub use telltale_compiler::{CodeImage, Value};
+pub use threaded::{ThreadedError, ThreadedRunner, DEFAULT_WAVE_ROUNDS};
 pub use topology::TopologyEvent;
 pub use trace::TraceRetention;

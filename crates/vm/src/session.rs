@@ -142,11 +142,21 @@ pub struct SessionStore {
     #[serde(skip)]
     pub(crate) index: IdMap<SessionId, u32>,
     pub(crate) next_id: SessionId,
+    /// Distance between consecutive ids; 0 means 1 (a sharded runner gives
+    /// shard `i` of `n` the ids `i, i + n, i + 2n, …`).
+    pub(crate) id_stride: u64,
     pub(crate) active: usize,
     pub(crate) finished: Vec<SessionId>,
 }
 
 impl SessionStore {
+    /// Makes the store allocate the ids `first, first + stride, …` from now
+    /// on (`stride` 0 is taken as 1).
+    pub(crate) fn set_id_sequence(&mut self, first: SessionId, stride: u64) {
+        self.next_id = first;
+        self.id_stride = stride;
+    }
+
     /// Allocates a session with edges for an image of `width` roles.
     pub(crate) fn allocate(
         &mut self,
@@ -156,7 +166,7 @@ impl SessionStore {
         handlers: &[HandlerId],
     ) -> (SessionId, u32) {
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id += self.id_stride.max(1);
         let edges = (0..width * width)
             .map(|i| Edge {
                 buffer: BoundedBuffer::new(config),

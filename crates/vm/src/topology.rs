@@ -62,3 +62,17 @@ pub enum TopologyEvent {
         to: RoleId,
     },
 }
+
+impl TopologyEvent {
+    /// The session the event is about.
+    pub fn session(&self) -> SessionId {
+        match self {
+            TopologyEvent::Crash { session, .. }
+            | TopologyEvent::Partition { session, .. }
+            | TopologyEvent::Heal { session, .. }
+            | TopologyEvent::Timeout { session, .. }
+            | TopologyEvent::Corrupt { session, .. }
+            | TopologyEvent::Cancel { session } => *session,
+        }
+    }
+}

@@ -16,12 +16,19 @@ pub struct BenchArgs {
     /// Messages to deliver (every workload but sessions).
     #[arg(long, default_value_t = 1_000_000)]
     pub messages: u64,
-    /// Two-message sessions to open, run, close and reap (sessions).
+    /// Two-message sessions to open, run, close and reap (sessions), or
+    /// ping-pong sessions to run (threaded-sessions).
     #[arg(long, default_value_t = 10_000)]
     pub sessions: u64,
     /// Roles in the ring (ring).
     #[arg(long, default_value_t = 8)]
     pub roles: usize,
+    /// Threads compared against one (threaded-sessions).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Scheduler rounds per wave of the threaded runner (threaded-sessions).
+    #[arg(long, default_value_t = telltale_vm::DEFAULT_WAVE_ROUNDS)]
+    pub wave_rounds: usize,
 }
 
 /// The benchmark workloads.
@@ -33,6 +40,9 @@ pub enum Workload {
     Sessions,
     /// A token passed around a ring of roles.
     Ring,
+    /// `--sessions` ping-pong sessions on a threaded runner: one thread
+    /// against `--threads` threads.
+    ThreadedSessions,
     /// In-memory ping-pong through `ChoreoHandler`, against raw tokio channels.
     AsyncPingpong,
     /// TCP ping-pong on loopback, against a raw length-delimited echo.
@@ -47,6 +57,11 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         Workload::Pingpong => serde_json::to_string(&bench::pingpong(args.messages)?)?,
         Workload::Sessions => serde_json::to_string(&bench::sessions(args.sessions)?)?,
         Workload::Ring => serde_json::to_string(&bench::ring(args.roles, args.messages)?)?,
+        Workload::ThreadedSessions => serde_json::to_string(&bench::threaded_sessions(
+            args.sessions,
+            args.threads,
+            args.wave_rounds,
+        )?)?,
         Workload::AsyncPingpong => {
             serde_json::to_string(&transport_bench::async_pingpong(args.messages)?)?
         }

@@ -9,5 +9,6 @@ pub mod graph;
 pub mod project;
 pub mod run;
 pub mod run_checkpoint;
+pub mod run_sharded;
 pub mod serve;
 pub mod subtype;

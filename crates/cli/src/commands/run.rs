@@ -1,13 +1,16 @@
-//! `tell run FILE`: every role of a protocol in one protocol machine.
+//! `tell run FILE`: every role of a protocol in one protocol machine (or
+//! many sessions over a threaded runner, see `run_sharded`).
 
 use crate::commands::compile::build_image;
 use crate::commands::run_checkpoint::{self, Every};
+use crate::commands::run_sharded;
 use crate::protocol_file::ProtocolChoice;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use telltale_compiler::CodeImage;
 use telltale_vm::{
     load_image_all_roles, render_event, CommunicationReplayMode, Config, DefaultHandler,
     MessageAuth, RunStatus, SchedulerPolicy, TraceRetention,
@@ -49,6 +52,14 @@ pub struct RunArgs {
     /// options as the checkpointed run); the whole trace is printed.
     #[arg(long, value_name = "CHECKPOINT")]
     pub resume: Option<PathBuf>,
+    /// Threads of the threaded runner: sessions are sharded over this many
+    /// machines (ticks are then per shard).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Sessions of the protocol to open and run; the traces are printed
+    /// session by session.
+    #[arg(long, default_value_t = 1)]
+    pub sessions: usize,
     /// Which protocol, and its role-family sizes.
     #[command(flatten)]
     pub choice: ProtocolChoice,
@@ -121,6 +132,47 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         },
         ..Config::default()
     };
+    if args.threads == 0 {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    let outcome = if args.threads == 1 && args.sessions == 1 {
+        run_one_machine(args, image, config)?
+    } else {
+        if args.resume.is_some() || args.checkpoint_every.is_some() {
+            anyhow::bail!(
+                "checkpoints cover one machine: --checkpoint-every and --resume need \
+                 --threads 1 --sessions 1"
+            );
+        }
+        run_sharded::run(args, image, config)?
+    };
+    match outcome {
+        Ok(RunStatus::AllDone) => Ok(ExitCode::SUCCESS),
+        Ok(RunStatus::Stuck) => {
+            eprintln!("error: the run is stuck: coroutines remain but none can move");
+            Ok(ExitCode::FAILURE)
+        }
+        Ok(RunStatus::BudgetExhausted) => {
+            eprintln!(
+                "error: not finished after {} steps (raise --max-steps)",
+                args.max_steps
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Err(fault) => {
+            eprintln!("error: {fault}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// One machine (optionally checkpointed or resumed); prints its trace and
+/// returns how the run ended.
+fn run_one_machine(
+    args: &RunArgs,
+    image: CodeImage,
+    config: Config,
+) -> Result<std::result::Result<RunStatus, String>> {
     let (mut machine, handler) = match &args.resume {
         Some(path) => run_checkpoint::resume(path, &image, &config, args.seed)?,
         None => (
@@ -145,22 +197,5 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             TraceFormat::Json => println!("{}", serde_json::to_string(event)?),
         }
     }
-    match outcome {
-        Ok(RunStatus::AllDone) => Ok(ExitCode::SUCCESS),
-        Ok(RunStatus::Stuck) => {
-            eprintln!("error: the run is stuck: coroutines remain but none can move");
-            Ok(ExitCode::FAILURE)
-        }
-        Ok(RunStatus::BudgetExhausted) => {
-            eprintln!(
-                "error: not finished after {} steps (raise --max-steps)",
-                args.max_steps
-            );
-            Ok(ExitCode::FAILURE)
-        }
-        Err(fault) => {
-            eprintln!("error: {fault}");
-            Ok(ExitCode::FAILURE)
-        }
-    }
+    Ok(outcome.map_err(|e| e.to_string()))
 }
