@@ -5,7 +5,8 @@
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use telltale_vm::bench;
+use telltale_vm::bench::{self, Hardening};
+use telltale_vm::MessageAuth;
 
 fn pingpong(c: &mut Criterion) {
     let mut group = c.benchmark_group("pingpong");
@@ -38,7 +39,16 @@ fn signed(c: &mut Criterion) {
     let messages = 2_000u64;
     group.throughput(Throughput::Elements(messages));
     group.bench_function(BenchmarkId::from_parameter(messages), |b| {
-        b.iter(|| bench::pingpong_signed(messages).map(|r| r.messages))
+        b.iter(|| {
+            bench::pingpong_hardened(
+                messages,
+                Hardening {
+                    message_auth: MessageAuth::Ed25519,
+                    ..Hardening::default()
+                },
+            )
+            .map(|r| r.messages)
+        })
     });
     group.finish();
 }
@@ -51,7 +61,16 @@ fn replay(c: &mut Criterion) {
     group.throughput(Throughput::Elements(messages));
     for (name, mode) in [("sequence", Mode::Sequence), ("nullifier", Mode::Nullifier)] {
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
-            b.iter(|| bench::pingpong_replay(messages, mode).map(|r| r.messages))
+            b.iter(|| {
+                bench::pingpong_hardened(
+                    messages,
+                    Hardening {
+                        replay: mode,
+                        ..Hardening::default()
+                    },
+                )
+                .map(|r| r.messages)
+            })
         });
     }
     group.finish();

@@ -29,12 +29,30 @@ fn main() -> Result<(), telltale_vm::ProtocolMachineError> {
         println!("{:?}", bench::ring(32, scale)?);
     }
     if all || which == "signed" {
-        println!("{:?}", bench::pingpong_signed((scale / 100).max(2))?);
+        println!(
+            "{:?}",
+            bench::pingpong_hardened(
+                (scale / 100).max(2),
+                bench::Hardening {
+                    message_auth: telltale_vm::MessageAuth::Ed25519,
+                    ..Default::default()
+                },
+            )?
+        );
     }
     if all || which == "replay" {
         use telltale_vm::CommunicationReplayMode as Mode;
         for mode in [Mode::Off, Mode::Sequence, Mode::Nullifier] {
-            println!("{:?}", bench::pingpong_replay(scale, mode)?);
+            println!(
+                "{:?}",
+                bench::pingpong_hardened(
+                    scale,
+                    bench::Hardening {
+                        replay: mode,
+                        ..Default::default()
+                    },
+                )?
+            );
         }
     }
     if all || which == "sessions" {

@@ -198,7 +198,14 @@ fn overwritten_and_dropped_messages_keep_the_chain_consistent() {
 
 #[test]
 fn a_signed_loop_verifies_every_message() {
-    let report = crate::bench::pingpong_signed(40).unwrap();
+    let report = crate::bench::pingpong_hardened(
+        40,
+        crate::bench::Hardening {
+            message_auth: crate::config::MessageAuth::Ed25519,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(report.messages, 42);
     assert_eq!(report.workload, "pingpong-ed25519");
 }

@@ -330,7 +330,14 @@ fn the_replay_benches_run() {
         (Mode::Sequence, "pingpong-replay-sequence"),
         (Mode::Nullifier, "pingpong-replay-nullifier"),
     ] {
-        let r = crate::bench::pingpong_replay(40, mode).unwrap();
+        let r = crate::bench::pingpong_hardened(
+            40,
+            crate::bench::Hardening {
+                replay: mode,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(r.workload, name);
         assert_eq!(r.messages, 42);
     }

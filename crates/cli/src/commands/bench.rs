@@ -1,6 +1,7 @@
 //! `tell bench`: throughput of the protocol machine, the async runtime and
 //! the TCP transport, one JSON line per run.
 
+use crate::commands::run::{Auth, ReplayMode};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
@@ -29,6 +30,39 @@ pub struct BenchArgs {
     /// Scheduler rounds per wave of the threaded runner (threaded-sessions).
     #[arg(long, default_value_t = telltale_vm::DEFAULT_WAVE_ROUNDS)]
     pub wave_rounds: usize,
+    /// Message authentication (pingpong): measures the cost of signing.
+    #[arg(long, value_enum, default_value_t = Auth::None)]
+    pub auth: Auth,
+    /// Replay consumption (pingpong): measures the cost of the checks.
+    #[arg(long, value_enum, default_value_t = ReplayMode::Off)]
+    pub replay_mode: ReplayMode,
+    /// Payload checks against label sorts (pingpong).
+    #[arg(long, value_enum, default_value_t = PayloadValidation::Off)]
+    pub payload_validation: PayloadValidation,
+    /// Check the handler contract every round (pingpong).
+    #[arg(long)]
+    pub host_contract: bool,
+}
+
+/// Payload validation modes (`Config::payload_validation_mode`).
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PayloadValidation {
+    /// No checks besides the size limit.
+    Off,
+    /// The payload's outer shape matches the label's sort.
+    Structural,
+    /// The payload matches the sort recursively.
+    Strict,
+}
+
+impl From<PayloadValidation> for telltale_vm::PayloadValidationMode {
+    fn from(mode: PayloadValidation) -> Self {
+        match mode {
+            PayloadValidation::Off => Self::Off,
+            PayloadValidation::Structural => Self::Structural,
+            PayloadValidation::Strict => Self::StrictSchema,
+        }
+    }
 }
 
 /// The benchmark workloads.
@@ -38,6 +72,9 @@ pub enum Workload {
     Pingpong,
     /// Many short sessions in one machine.
     Sessions,
+    /// Size of a checkpoint of `--sessions` sessions in flight, and the time
+    /// to take and to restore it.
+    Checkpoint,
     /// A token passed around a ring of roles.
     Ring,
     /// `--sessions` ping-pong sessions on a threaded runner: one thread
@@ -54,7 +91,16 @@ pub enum Workload {
 /// Runs the command. Build with `--release` for meaningful numbers.
 pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     let line = match args.workload {
-        Workload::Pingpong => serde_json::to_string(&bench::pingpong(args.messages)?)?,
+        Workload::Pingpong => serde_json::to_string(&bench::pingpong_hardened(
+            args.messages,
+            bench::Hardening {
+                message_auth: args.auth.into(),
+                replay: args.replay_mode.into(),
+                payload_validation: args.payload_validation.into(),
+                host_contract_assertions: args.host_contract,
+            },
+        )?)?,
+        Workload::Checkpoint => serde_json::to_string(&bench::checkpoint(args.sessions)?)?,
         Workload::Sessions => serde_json::to_string(&bench::sessions(args.sessions)?)?,
         Workload::Ring => serde_json::to_string(&bench::ring(args.roles, args.messages)?)?,
         Workload::ThreadedSessions => serde_json::to_string(&bench::threaded_sessions(

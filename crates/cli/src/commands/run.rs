@@ -85,6 +85,25 @@ pub enum ReplayMode {
     Nullifier,
 }
 
+impl From<Auth> for MessageAuth {
+    fn from(auth: Auth) -> Self {
+        match auth {
+            Auth::None => MessageAuth::None,
+            Auth::Ed25519 => MessageAuth::Ed25519,
+        }
+    }
+}
+
+impl From<ReplayMode> for CommunicationReplayMode {
+    fn from(mode: ReplayMode) -> Self {
+        match mode {
+            ReplayMode::Off => CommunicationReplayMode::Off,
+            ReplayMode::Sequence => CommunicationReplayMode::Sequence,
+            ReplayMode::Nullifier => CommunicationReplayMode::Nullifier,
+        }
+    }
+}
+
 /// The scheduling policies of the machine.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Policy {
@@ -120,16 +139,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
             Policy::ProgressAware => SchedulerPolicy::ProgressAware,
         },
         trace_retention: TraceRetention::KeepAll,
-        message_auth: match args.auth {
-            Auth::None => MessageAuth::None,
-            Auth::Ed25519 => MessageAuth::Ed25519,
-        },
+        message_auth: args.auth.into(),
         auth_seed: args.seed,
-        communication_replay_mode: match args.replay_mode {
-            ReplayMode::Off => CommunicationReplayMode::Off,
-            ReplayMode::Sequence => CommunicationReplayMode::Sequence,
-            ReplayMode::Nullifier => CommunicationReplayMode::Nullifier,
-        },
+        communication_replay_mode: args.replay_mode.into(),
         ..Config::default()
     };
     if args.threads == 0 {

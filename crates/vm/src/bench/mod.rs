@@ -11,7 +11,7 @@
 //! still ramping up its clock (criterion warms up the same way). The timed
 //! run uses its own fresh machine; the warm-up only leaves the process warm.
 
-use crate::config::{CommunicationReplayMode, Config, MessageAuth};
+use crate::config::{CommunicationReplayMode, Config, MessageAuth, PayloadValidationMode};
 use crate::effect::{EffectHandler, SendDecision, SendDecisionInput};
 use crate::fault::ProtocolMachineError;
 use crate::kernel::RunStatus;
@@ -22,6 +22,17 @@ use std::cell::Cell;
 use std::time::Instant;
 use telltale_compiler::{CodeImage, LabelId, Value};
 use telltale_types::{GlobalType, Label, LocalType, PayloadSort, Role};
+
+mod checkpoint;
+mod threaded;
+
+pub use checkpoint::{
+    checkpoint, CheckpointBenchError, CheckpointBenchReport, CHECKPOINT_REPETITIONS,
+};
+pub use threaded::{
+    pingpong_session_image, threaded_sessions, ThreadedBenchReport, THREADED_REPETITIONS,
+    THREADED_SESSION_ROUNDS,
+};
 
 /// What a workload measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -234,38 +245,72 @@ pub fn ring(roles: usize, messages: u64) -> Result<BenchReport, ProtocolMachineE
     ring_with(roles, messages, bench_config())
 }
 
-/// Ping-pong with every message signed and verified
-/// (`message_auth = Ed25519`).
-pub fn pingpong_signed(messages: u64) -> Result<BenchReport, ProtocolMachineError> {
-    let config = Config {
-        message_auth: MessageAuth::Ed25519,
-        ..bench_config()
-    };
-    let mut r = ring_with(2, messages, config)?;
-    r.workload = "pingpong-ed25519".into();
-    Ok(r)
+/// The hardening options a ping-pong run can switch on; the default is
+/// everything off, as in [`Config::throughput`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hardening {
+    /// `Ed25519` signs and verifies every message and its edge's hash chain.
+    pub message_auth: MessageAuth,
+    /// `Sequence`/`Nullifier`: every receive checks the message's canonical
+    /// identity and advances its edge's accumulator root (the proof log
+    /// itself is not retained under [`Config::throughput`]).
+    pub replay: CommunicationReplayMode,
+    /// Payload checks against the label's sort.
+    pub payload_validation: PayloadValidationMode,
+    /// Handler-identity and topology-order checks every round.
+    pub host_contract_assertions: bool,
 }
 
-/// Ping-pong with replay consumption (`Sequence` or `Nullifier`) and no
-/// signatures: every receive computes the message's canonical identity and
-/// its edge's accumulator root (the proof log itself is not retained under
-/// [`Config::throughput`]). Workload names `pingpong-replay-sequence`,
-/// `pingpong-replay-nullifier` (and `pingpong` for `Off`).
-pub fn pingpong_replay(
+impl Default for Hardening {
+    fn default() -> Self {
+        Hardening {
+            message_auth: MessageAuth::None,
+            replay: CommunicationReplayMode::Off,
+            payload_validation: PayloadValidationMode::Off,
+            host_contract_assertions: false,
+        }
+    }
+}
+
+impl Hardening {
+    /// The workload name: `pingpong`, then a suffix per option that is on.
+    fn workload(&self) -> String {
+        let mut name = String::from("pingpong");
+        if self.message_auth == MessageAuth::Ed25519 {
+            name.push_str("-ed25519");
+        }
+        name.push_str(match self.replay {
+            CommunicationReplayMode::Off => "",
+            CommunicationReplayMode::Sequence => "-replay-sequence",
+            CommunicationReplayMode::Nullifier => "-replay-nullifier",
+        });
+        name.push_str(match self.payload_validation {
+            PayloadValidationMode::Off => "",
+            PayloadValidationMode::Structural => "-payload-structural",
+            PayloadValidationMode::StrictSchema => "-payload-strict",
+        });
+        if self.host_contract_assertions {
+            name.push_str("-host-contract");
+        }
+        name
+    }
+}
+
+/// Ping-pong with the given hardening options on: what each one costs per
+/// message, against [`pingpong`] (every option off).
+pub fn pingpong_hardened(
     messages: u64,
-    mode: CommunicationReplayMode,
+    hardening: Hardening,
 ) -> Result<BenchReport, ProtocolMachineError> {
     let config = Config {
-        communication_replay_mode: mode,
+        message_auth: hardening.message_auth,
+        communication_replay_mode: hardening.replay,
+        payload_validation_mode: hardening.payload_validation,
+        host_contract_assertions: hardening.host_contract_assertions,
         ..bench_config()
     };
     let mut r = ring_with(2, messages, config)?;
-    r.workload = match mode {
-        CommunicationReplayMode::Off => "pingpong",
-        CommunicationReplayMode::Sequence => "pingpong-replay-sequence",
-        CommunicationReplayMode::Nullifier => "pingpong-replay-nullifier",
-    }
-    .into();
+    r.workload = hardening.workload();
     Ok(r)
 }
 
@@ -426,195 +471,4 @@ fn session_waves(
         machine.reap_closed_sessions();
     }
     Ok(())
-}
-
-/// Ping-pong rounds per session of the threaded-sessions workload.
-pub const THREADED_SESSION_ROUNDS: usize = 3;
-
-/// Timed repetitions of each side of the threaded-sessions comparison.
-pub const THREADED_REPETITIONS: usize = 3;
-
-/// What the threaded-sessions workload measured: the same sessions run on
-/// one thread and on `threads` threads, alternately, medians reported.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ThreadedBenchReport {
-    /// Workload name.
-    pub workload: String,
-    /// Sessions per run.
-    pub sessions: u64,
-    /// Messages per run.
-    pub messages: u64,
-    /// Threads of the compared run.
-    pub threads: usize,
-    /// Scheduler rounds per wave of the threaded runner.
-    pub wave_rounds: usize,
-    /// Timed runs of each side.
-    pub repetitions: usize,
-    /// Median wall seconds of the one-thread runs.
-    pub seconds_1: f64,
-    /// Messages per second of the one-thread median.
-    pub msgs_per_sec_1: f64,
-    /// Median wall seconds of the `threads`-thread runs.
-    pub seconds_n: f64,
-    /// Messages per second of the `threads`-thread median.
-    pub msgs_per_sec_n: f64,
-    /// Median process CPU seconds of the one-thread runs (1/100 s
-    /// resolution, 0 if unavailable).
-    pub cpu_seconds_1: f64,
-    /// Median process CPU seconds of the `threads`-thread runs: about
-    /// `threads × seconds_n` when the threads really ran in parallel.
-    pub cpu_seconds_n: f64,
-    /// `seconds_1 / seconds_n`.
-    pub speedup: f64,
-    /// Peak resident set size (VmHWM) in KiB, 0 if unavailable.
-    pub peak_rss_kib: u64,
-}
-
-/// `rounds` times `A -> B : ping(int) . B -> A : pong(int)`, no choice.
-pub fn pingpong_session_image(rounds: usize) -> Result<CodeImage, ProtocolMachineError> {
-    let mut g = GlobalType::End;
-    let mut a = LocalType::End;
-    let mut b = LocalType::End;
-    for _ in 0..rounds {
-        g = GlobalType::send(
-            "A",
-            "B",
-            int("ping"),
-            GlobalType::send("B", "A", int("pong"), g),
-        );
-        a = LocalType::send("B", int("ping"), LocalType::recv("B", int("pong"), a));
-        b = LocalType::recv("A", int("ping"), LocalType::send("A", int("pong"), b));
-    }
-    Ok(CodeImage::build(
-        Some(&g),
-        &[(Role::new("A"), a), (Role::new("B"), b)],
-    )?)
-}
-
-/// A stateless (so `Sync`) handler: the only label, the session id as
-/// payload.
-struct SessionPayloadHandler;
-
-impl EffectHandler for SessionPayloadHandler {
-    fn polls_topology(&self) -> bool {
-        false
-    }
-
-    fn gives_output_hints(&self) -> bool {
-        false
-    }
-
-    fn send_decision_fast_path(
-        &self,
-        input: &SendDecisionInput<'_>,
-    ) -> Option<Result<SendDecision, String>> {
-        Some(self.send_decision(input))
-    }
-
-    fn send_decision(&self, input: &SendDecisionInput<'_>) -> Result<SendDecision, String> {
-        let label = *input
-            .choices
-            .first()
-            .ok_or_else(|| "no label to send".to_string())?;
-        Ok(SendDecision::Deliver {
-            label,
-            payload: Value::Int(input.ctx.session as i64),
-        })
-    }
-}
-
-/// CPU seconds (user + system) of the whole process, threads that have
-/// exited included, from `/proc/self/stat` in clock ticks of 1/100 s
-/// (0 if unavailable).
-fn process_cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the parenthesised command name; utime and stime
-            // are fields 14 and 15 of the line, 12 and 13 after `)`.
-            let rest = s.rsplit_once(')')?.1;
-            let mut f = rest.split_whitespace().skip(11);
-            let utime: u64 = f.next()?.parse().ok()?;
-            let stime: u64 = f.next()?.parse().ok()?;
-            Some((utime + stime) as f64 / 100.0)
-        })
-        .unwrap_or(0.0)
-}
-
-/// One run of the threaded-sessions workload on a fresh runner: opens
-/// `count` sessions (untimed), then times the run; returns wall and
-/// process CPU seconds.
-fn threaded_run(
-    image: &CodeImage,
-    count: u64,
-    threads: usize,
-    wave_rounds: usize,
-) -> Result<(f64, f64), crate::threaded::ThreadedError> {
-    let mut runner = crate::threaded::ThreadedRunner::new(image.clone(), bench_config(), threads)?;
-    runner.set_wave_rounds(wave_rounds)?;
-    runner.open_sessions(None, count as usize)?;
-    let cpu = process_cpu_seconds();
-    let start = Instant::now();
-    let status = runner.run(&SessionPayloadHandler, usize::MAX)?;
-    let seconds = start.elapsed().as_secs_f64();
-    debug_assert_eq!(status, RunStatus::AllDone);
-    Ok((seconds, process_cpu_seconds() - cpu))
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
-}
-
-/// Many sessions on a [`ThreadedRunner`](crate::threaded::ThreadedRunner):
-/// `count` sessions of [`THREADED_SESSION_ROUNDS`] ping-pong rounds, all
-/// opened before the timed run, on one thread and on `threads` threads.
-/// After a warm-up, the two sides alternate [`THREADED_REPETITIONS`]
-/// times (so load changes hit both) and each side reports its median.
-pub fn threaded_sessions(
-    count: u64,
-    threads: usize,
-    wave_rounds: usize,
-) -> Result<ThreadedBenchReport, crate::threaded::ThreadedError> {
-    let image = pingpong_session_image(THREADED_SESSION_ROUNDS)
-        .map_err(|source| crate::threaded::ThreadedError::Load { shard: 0, source })?;
-    let warmup = Instant::now();
-    loop {
-        threaded_run(&image, count.min(10_000), 1, wave_rounds)?;
-        threaded_run(&image, count.min(10_000), threads, wave_rounds)?;
-        if warmup.elapsed() >= WARMUP_TIME {
-            break;
-        }
-    }
-    let (mut one, mut many) = (Vec::new(), Vec::new());
-    for _ in 0..THREADED_REPETITIONS {
-        one.push(threaded_run(&image, count, 1, wave_rounds)?);
-        many.push(threaded_run(&image, count, threads, wave_rounds)?);
-    }
-    let cpu = |runs: &[(f64, f64)]| median(runs.iter().map(|r| r.1).collect());
-    let (cpu_seconds_1, cpu_seconds_n) = (cpu(&one), cpu(&many));
-    let wall = |runs: Vec<(f64, f64)>| median(runs.into_iter().map(|r| r.0).collect());
-    let (seconds_1, seconds_n) = (wall(one), wall(many));
-    let messages = count * 2 * THREADED_SESSION_ROUNDS as u64;
-    let per = |s: f64| if s > 0.0 { messages as f64 / s } else { 0.0 };
-    Ok(ThreadedBenchReport {
-        workload: "threaded-sessions".into(),
-        sessions: count,
-        messages,
-        threads,
-        wave_rounds,
-        repetitions: THREADED_REPETITIONS,
-        seconds_1,
-        msgs_per_sec_1: per(seconds_1),
-        seconds_n,
-        msgs_per_sec_n: per(seconds_n),
-        cpu_seconds_1,
-        cpu_seconds_n,
-        speedup: if seconds_n > 0.0 {
-            seconds_1 / seconds_n
-        } else {
-            0.0
-        },
-        peak_rss_kib: proc_status_kib("VmHWM:"),
-    })
 }
