@@ -53,9 +53,7 @@ impl ProtocolMachine {
         slot: u32,
         handler: &dyn EffectHandler,
     ) -> Result<Exec, Trap> {
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let pc = c.pc;
         let Some(&instr) = self.image.roles[usize::from(c.entry)]
             .program
@@ -118,6 +116,15 @@ impl ProtocolMachine {
         }
     }
 
+    /// The coroutine in `slot`, which the scheduler picked (so it is
+    /// resident).
+    #[inline]
+    pub(crate) fn coro(&self, slot: u32) -> &crate::coroutine::Coroutine {
+        self.coroutines[slot as usize]
+            .as_ref()
+            .expect("a picked coroutine is resident")
+    }
+
     #[inline]
     pub(crate) fn coro_mut(&mut self, slot: u32) -> &mut crate::coroutine::Coroutine {
         self.coroutines[slot as usize]
@@ -150,9 +157,7 @@ impl ProtocolMachine {
         if let Some(trap) = self.displaced_endpoint_fault(slot, &actual) {
             return trap;
         }
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let monitor = &self.monitors[usize::from(c.entry)];
         let state = monitor.state(c.monitor_state);
         let symbols = &self.image.symbols;
@@ -190,9 +195,7 @@ impl ProtocolMachine {
         action: u16,
         dst: Reg,
     ) -> Result<Exec, Trap> {
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         register(&c.registers, dst)?;
         let ctx = c.effect_context(self.clock);
         let result = handler.step(&InvokeInput {
@@ -240,9 +243,7 @@ impl ProtocolMachine {
     #[inline(never)]
     fn exec_open(&mut self, slot: u32, spec: u16) -> Result<Exec, Trap> {
         self.refuse_in_scope(slot, "open")?;
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let spec =
             self.image.roles[usize::from(c.entry)].program.open_specs[usize::from(spec)].clone();
         if spec.roles.len() != spec.local_types.len() || spec.roles.len() != spec.dsts.len() {
@@ -294,9 +295,7 @@ impl ProtocolMachine {
     #[inline(never)]
     fn exec_close(&mut self, slot: u32, reg: Reg) -> Result<Exec, Trap> {
         self.refuse_in_scope(slot, "close")?;
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let endpoint = match register(&c.registers, reg)? {
             Value::Endpoint(e) => *e,
             other => {

@@ -34,6 +34,8 @@ impl ProtocolMachine {
         val: Option<Reg>,
         table: Option<TableId>,
     ) -> Result<Exec, Trap> {
+        // Borrow only the coroutine table: sessions and traces are updated
+        // while `c` is in use.
         let c = self.coroutines[slot as usize]
             .as_ref()
             .expect("a picked coroutine is resident");
@@ -249,9 +251,7 @@ impl ProtocolMachine {
         dst: Reg,
         table: Option<TableId>,
     ) -> Result<Exec, Trap> {
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let (role, sslot) = (c.role, c.session_slot);
         let state = *self.monitors[usize::from(c.entry)].state(c.monitor_state);
         if state.kind != StateKind::Recv
@@ -292,9 +292,7 @@ impl ProtocolMachine {
         table: Option<TableId>,
         edge_index: usize,
     ) -> Result<Exec, Trap> {
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let (entry, ms, role, sslot, pc) = (
             usize::from(c.entry),
             c.monitor_state,

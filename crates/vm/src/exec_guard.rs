@@ -41,9 +41,7 @@ impl ProtocolMachine {
         dst: Reg,
     ) -> Result<Exec, Trap> {
         self.refuse_in_scope(slot, "acquire")?;
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         register(&c.registers, dst)?;
         if c.ext.as_ref().is_some_and(|e| e.held.contains_key(&layer)) {
             return Err(Fault::GuardHeld { layer }.into());
@@ -99,9 +97,7 @@ impl ProtocolMachine {
         evidence: Reg,
     ) -> Result<Exec, Trap> {
         self.refuse_in_scope(slot, "release")?;
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let given = register(&c.registers, evidence)?;
         let granted = c
             .ext

@@ -52,9 +52,7 @@ impl ProtocolMachine {
         target: Reg,
         dst: Reg,
     ) -> Result<Exec, Trap> {
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let fact = register(&c.registers, knowledge)?;
         let role = self.role_operand(target, register(&c.registers, target)?)?;
         register(&c.registers, dst)?;

@@ -79,9 +79,7 @@ impl ProtocolMachine {
         slot: u32,
         handler: &dyn EffectHandler,
     ) -> Result<Exec, Trap> {
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let Some(ghost) = c
             .ext
             .as_ref()

@@ -41,9 +41,7 @@ impl ProtocolMachine {
         bundle: Reg,
     ) -> Result<Exec, Trap> {
         self.refuse_in_scope(slot, "transfer")?;
-        let c = self.coroutines[slot as usize]
-            .as_ref()
-            .expect("a picked coroutine is resident");
+        let c = self.coro(slot);
         let ep = match register(&c.registers, endpoint)? {
             Value::Endpoint(e) => *e,
             other => {
