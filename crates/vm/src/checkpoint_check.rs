@@ -169,7 +169,8 @@ impl ProtocolMachine {
         ensure(
             self.ready.slots().all(|s| in_range(&s))
                 && self.wake_senders.iter().all(in_range)
-                && self.wake_receivers.iter().all(in_range),
+                && self.wake_receivers.iter().all(in_range)
+                && self.orphaned_guards.iter().all(in_range),
             || "ready or wake list names a slot out of range".into(),
         )
     }

@@ -109,26 +109,7 @@ impl ProtocolMachine {
         }
         let given = given.clone();
         let ctx = c.effect_context(self.clock);
-        let result = handler.handle_release(&ReleaseInput {
-            ctx,
-            layer,
-            evidence: &given,
-        });
-        self.push_effect(
-            ctx,
-            EffectKind::Release,
-            || EffectInputSummary {
-                partner: None,
-                labels: Vec::new(),
-                payload: Some(given.clone()),
-                action: Some(layer),
-            },
-            match &result {
-                Ok(()) => EffectOutcome::Ack,
-                Err(e) => EffectOutcome::Error(e.clone()),
-            },
-        );
-        if let Err(e) = result {
+        if let Err(e) = self.call_release(handler, ctx, layer, &given) {
             return Err(handler_fault(&self.image.symbols, ctx, "handle_release", e));
         }
         let c = self.coro_mut(slot);
@@ -166,6 +147,37 @@ impl ProtocolMachine {
             return Err(Fault::GuardLeaked { layer }.into());
         }
         Ok(())
+    }
+
+    /// Calls `handle_release` and records the call in the effect trace.
+    #[cold]
+    pub(crate) fn call_release(
+        &mut self,
+        handler: &dyn EffectHandler,
+        ctx: EffectContext,
+        layer: u16,
+        evidence: &Value,
+    ) -> Result<(), String> {
+        let result = handler.handle_release(&ReleaseInput {
+            ctx,
+            layer,
+            evidence,
+        });
+        self.push_effect(
+            ctx,
+            EffectKind::Release,
+            || EffectInputSummary {
+                partner: None,
+                labels: Vec::new(),
+                payload: Some(evidence.clone()),
+                action: Some(layer),
+            },
+            match &result {
+                Ok(()) => EffectOutcome::Ack,
+                Err(e) => EffectOutcome::Error(e.clone()),
+            },
+        );
+        result
     }
 
     /// Appends a handler call of the extended instructions to the effect

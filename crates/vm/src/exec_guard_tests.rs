@@ -341,3 +341,69 @@ fn record_and_replay_reproduce_runs_with_the_extended_hooks() {
     let report = run_record_replay_conformance(&make, &fresh, 1_000).unwrap();
     assert!(report.effects >= 6, "{}", report.effects);
 }
+
+/// A holds layer 3 and spins; B waits for A's message.
+fn holding_and_spinning() -> Vec<Instr> {
+    vec![
+        Instr::Acquire { layer: 3, dst: 1 },
+        Instr::Yield,
+        Instr::Jump { target: 1 },
+    ]
+}
+
+#[test]
+fn a_cancelled_holder_has_its_guard_released_at_the_next_round() {
+    let h = Guards::default();
+    let mut m = machine_with(false, holding_and_spinning(), vec![], config());
+    assert_eq!(m.run(&h, 4).unwrap(), RunStatus::BudgetExhausted);
+    assert_eq!(m.held_guards(0), vec![(3, Value::Nat(103))]);
+    m.cancel_session(0).unwrap();
+    assert!(m.reap_closed_sessions().is_empty(), "a guard is still held");
+    assert_eq!(m.run(&h, 10).unwrap(), RunStatus::AllDone);
+    assert_eq!(*h.released.borrow(), vec![(3, Value::Nat(103))]);
+    assert!(m.held_guards(0).is_empty());
+    assert!(matches!(
+        m.trace().last(),
+        Some(ObsEvent::Released {
+            coro: 0,
+            layer: 3,
+            ..
+        })
+    ));
+    assert!(m
+        .effect_trace()
+        .iter()
+        .any(|e| e.kind == EffectKind::Release));
+    assert_eq!(m.reap_closed_sessions().len(), 1);
+}
+
+#[test]
+fn a_faulted_holder_has_its_guard_released() {
+    let h = Guards::default();
+    let mut code = holding_and_spinning();
+    code[1] = Instr::Release {
+        layer: 4,
+        evidence: 1,
+    };
+    let mut m = machine_with(false, code, vec![], config());
+    assert!(matches!(
+        fault_of(m.run(&h, 10)),
+        Fault::GuardNotHeld { layer: 4 }
+    ));
+    assert_eq!(m.run(&h, 10).unwrap(), RunStatus::Stuck);
+    assert_eq!(*h.released.borrow(), vec![(3, Value::Nat(103))]);
+}
+
+#[test]
+fn a_failing_orphan_release_is_a_typed_error_once() {
+    let h = Guards {
+        fail_release: true,
+        ..Guards::default()
+    };
+    let mut m = machine_with(false, holding_and_spinning(), vec![], config());
+    m.run(&h, 4).unwrap();
+    m.cancel_session(0).unwrap();
+    assert!(matches!(fault_of(m.run(&h, 10)), Fault::Handler { .. }));
+    assert!(m.held_guards(0).is_empty());
+    assert_eq!(m.run(&h, 10).unwrap(), RunStatus::AllDone);
+}

@@ -1,6 +1,7 @@
 //! One scheduler round, and the run loops built on it.
 //!
-//! A round does, in this order: advance the clock; stop if everything is
+//! A round does, in this order: advance the clock; release the guards of
+//! coroutines that ended holding them; stop if everything is
 //! done; ingest the handler's topology events (sorted by a deterministic
 //! key); prune expired timeouts; unblock senders whose buffers have room;
 //! unblock receivers whose buffers have data; evaluate progress contracts;
@@ -80,6 +81,9 @@ impl ProtocolMachine {
             return Err(ProtocolMachineError::InvalidConcurrency { n });
         }
         self.clock += 1;
+        if !self.orphaned_guards.is_empty() {
+            self.release_orphaned_guards(handler)?;
+        }
         if self.live == 0 {
             return Ok(StepResult::AllDone);
         }
@@ -241,6 +245,9 @@ impl ProtocolMachine {
             coro,
             fault: fault.clone(),
         });
+        if let Some(&slot) = self.coro_index.get(&coro) {
+            self.orphan_guards(slot);
+        }
     }
 
     #[cold]

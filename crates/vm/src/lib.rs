@@ -67,6 +67,7 @@ mod exec_transfer;
 #[cfg(test)]
 mod exec_transfer_tests;
 pub mod fault;
+mod guard_orphans;
 pub mod host_contract;
 pub mod ids;
 pub mod kernel;

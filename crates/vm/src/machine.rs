@@ -77,6 +77,10 @@ pub struct ProtocolMachine {
     pub(crate) ready: ReadyQueue,
     pub(crate) wake_senders: Vec<u32>,
     pub(crate) wake_receivers: Vec<u32>,
+    /// Slots of coroutines that ended holding guard layers; the next round
+    /// releases them through the handler (see `guard_orphans`).
+    #[serde(default)]
+    pub(crate) orphaned_guards: Vec<u32>,
     pub(crate) live: usize,
     pub(crate) clock: Tick,
     pub(crate) steps: u64,
@@ -132,6 +136,7 @@ impl ProtocolMachine {
             next_coro: 0,
             wake_senders: Vec::new(),
             wake_receivers: Vec::new(),
+            orphaned_guards: Vec::new(),
             live: 0,
             clock: 0,
             steps: 0,
@@ -451,6 +456,7 @@ impl ProtocolMachine {
                     self.live -= 1;
                 }
             }
+            self.orphan_guards(slot);
         }
     }
 
@@ -466,7 +472,10 @@ impl ProtocolMachine {
                 self.coroutines
                     .get(c as usize)
                     .and_then(Option::as_ref)
-                    .map_or(true, |co| co.status.is_terminal())
+                    .map_or(true, |co| {
+                        co.status.is_terminal()
+                            && co.ext.as_ref().map_or(true, |e| e.held.is_empty())
+                    })
             });
             if all_terminal {
                 eligible.push(sid);
