@@ -371,6 +371,26 @@ fn run_shards_sessions_over_threads() {
     let zero = tell(&["run", "examples/ping_pong.tell", "--threads", "0"]);
     assert_eq!(zero.status.code(), Some(2));
     assert!(stderr(&zero).contains("--threads"), "{}", stderr(&zero));
+    let dir = std::env::temp_dir().join(format!("tell-threads-ckpt-{}", std::process::id()));
+    let dir = dir.to_string_lossy();
+    let sharded_checkpoints = tell(&[
+        "run",
+        "examples/ping_pong.tell",
+        "--threads",
+        "2",
+        "--sessions",
+        "2",
+        "--checkpoint-every",
+        "5",
+        "--checkpoint-dir",
+        &dir,
+    ]);
+    assert_eq!(sharded_checkpoints.status.code(), Some(2));
+    assert!(
+        stderr(&sharded_checkpoints).contains("checkpoints cover one machine"),
+        "{}",
+        stderr(&sharded_checkpoints)
+    );
 }
 
 #[test]
