@@ -160,3 +160,180 @@ fn an_unwritable_checkpoint_directory_is_a_clear_error() {
     );
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn a_sharded_run_resumed_from_any_checkpoint_prints_the_uninterrupted_output() {
+    let cases: [&[&str]; 3] = [
+        &[
+            "examples/three_buyer.tell",
+            "--seed",
+            "5",
+            "--threads",
+            "2",
+            "--sessions",
+            "3",
+        ],
+        &[
+            "examples/two_phase_commit.tell",
+            "--param",
+            "N=3",
+            "--seed",
+            "3",
+            "--policy",
+            "cooperative",
+            "--auth",
+            "ed25519",
+            "--replay-mode",
+            "sequence",
+            "--threads",
+            "3",
+            "--sessions",
+            "5",
+        ],
+        &[
+            "examples/ping_pong.tell",
+            "--seed",
+            "9",
+            "--threads",
+            "1",
+            "--sessions",
+            "4",
+            "--trace",
+            "json",
+        ],
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let dir = temp_dir(&format!("rckpt-{i}"));
+        let whole = tell(&[&["run"], *case].concat());
+        assert!(whole.status.success(), "{}", stderr(&whole));
+        let dir_arg = dir.to_str().unwrap();
+        let with = tell(
+            &[
+                &["run"],
+                *case,
+                &["--checkpoint-every", "2", "--checkpoint-dir", dir_arg],
+            ]
+            .concat(),
+        );
+        assert!(with.status.success(), "{}", stderr(&with));
+        assert_eq!(
+            stdout(&with),
+            stdout(&whole),
+            "checkpointing changes nothing"
+        );
+        let files = checkpoints(&dir);
+        assert!(files.len() >= 2, "{case:?}: {files:?}");
+        for file in &files {
+            let name = file.file_name().unwrap().to_string_lossy();
+            assert!(
+                name.starts_with("round-") && name.ends_with(".ttrc"),
+                "{name}"
+            );
+            let resumed = tell(&[&["run"], *case, &["--resume", file.to_str().unwrap()]].concat());
+            assert!(resumed.status.success(), "{}", stderr(&resumed));
+            assert_eq!(stdout(&resumed), stdout(&whole), "{case:?} from {file:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn sharded_and_single_checkpoints_are_not_mixed_up() {
+    let dir = temp_dir("rckpt-mix");
+    let sharded_dir = dir.join("sharded");
+    let single_dir = dir.join("single");
+    let sharded = [
+        "run",
+        "examples/three_buyer.tell",
+        "--threads",
+        "2",
+        "--sessions",
+        "3",
+    ];
+    let out = tell(
+        &[
+            &sharded[..],
+            &[
+                "--checkpoint-every",
+                "4",
+                "--checkpoint-dir",
+                sharded_dir.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = tell(&[
+        "run",
+        "examples/three_buyer.tell",
+        "--checkpoint-every",
+        "4",
+        "--checkpoint-dir",
+        single_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let runner_file = checkpoints(&sharded_dir).remove(0);
+    let runner_file = runner_file.to_str().unwrap();
+    let machine_file = checkpoints(&single_dir).remove(0);
+    let machine_file = machine_file.to_str().unwrap();
+    let mut corrupt = std::fs::read(runner_file).unwrap();
+    let last = corrupt.len() - 1;
+    corrupt[last] ^= 0x40;
+    let corrupt_file = dir.join("corrupt.ttrc");
+    std::fs::write(&corrupt_file, &corrupt).unwrap();
+    let corrupt_file = corrupt_file.to_str().unwrap();
+    let tb = "examples/three_buyer.tell";
+    let cases: [(&str, Vec<&str>); 6] = [
+        ("of a sharded run", vec!["run", tb, "--resume", runner_file]),
+        (
+            "of a single-machine run",
+            [&sharded[..], &["--resume", machine_file]].concat(),
+        ),
+        (
+            "--threads 2 --sessions 3, not --threads 3 --sessions 3",
+            vec![
+                "run",
+                tb,
+                "--threads",
+                "3",
+                "--sessions",
+                "3",
+                "--resume",
+                runner_file,
+            ],
+        ),
+        (
+            "--threads 2 --sessions 3, not --threads 2 --sessions 4",
+            vec![
+                "run",
+                tb,
+                "--threads",
+                "2",
+                "--sessions",
+                "4",
+                "--resume",
+                runner_file,
+            ],
+        ),
+        (
+            "other run options",
+            [&sharded[..], &["--seed", "1", "--resume", runner_file]].concat(),
+        ),
+        (
+            "digest mismatch",
+            [&sharded[..], &["--resume", corrupt_file]].concat(),
+        ),
+    ];
+    for (expected, args) in cases {
+        let out = tell(&args);
+        assert_eq!(out.status.code(), Some(2), "{expected}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{expected}");
+        assert!(
+            stderr(&out).contains(expected),
+            "{expected}: {}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -77,6 +77,15 @@ pub enum CheckpointError {
     /// The decoded state is not one a machine can be in.
     #[error("invalid checkpoint state: {0}")]
     InvalidState(String),
+    /// A shard of a runner checkpoint was refused.
+    #[error("shard {shard}: {source}")]
+    Shard {
+        /// The shard index.
+        shard: usize,
+        /// Why the shard was refused.
+        #[source]
+        source: Box<CheckpointError>,
+    },
 }
 
 /// A checkpoint of a [`ProtocolMachine`], with optional host state.
@@ -130,62 +139,14 @@ impl Checkpoint {
         };
         // Strings and byte vectors always encode.
         let body = postcard::to_allocvec(&body).unwrap_or_default();
-        let mut out = Vec::with_capacity(HEADER_LEN + body.len());
-        out.extend_from_slice(&CHECKPOINT_MAGIC);
-        out.extend_from_slice(&CHECKPOINT_FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&Sha256::digest(&body));
-        out.extend_from_slice(&body);
-        out
+        encode_envelope(CHECKPOINT_MAGIC, CHECKPOINT_FORMAT_VERSION, &body)
     }
 
     /// Decodes an envelope: checks magic, format version, length, digest,
     /// then the body and the crate version. The machine itself is decoded
     /// and checked by [`ProtocolMachine::restore`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
-        if bytes.len() < CHECKPOINT_MAGIC.len() {
-            return Err(if CHECKPOINT_MAGIC.starts_with(bytes) {
-                truncated(bytes.len(), HEADER_LEN)
-            } else {
-                CheckpointError::BadMagic
-            });
-        }
-        if bytes[..4] != CHECKPOINT_MAGIC {
-            return Err(CheckpointError::BadMagic);
-        }
-        let Some(version) = bytes.get(4..8) else {
-            return Err(truncated(bytes.len(), HEADER_LEN));
-        };
-        let version = u32::from_le_bytes([version[0], version[1], version[2], version[3]]);
-        if version != CHECKPOINT_FORMAT_VERSION {
-            return Err(CheckpointError::UnsupportedVersion {
-                found: version,
-                supported: CHECKPOINT_FORMAT_VERSION,
-            });
-        }
-        if bytes.len() < HEADER_LEN {
-            return Err(truncated(bytes.len(), HEADER_LEN));
-        }
-        let mut len = [0u8; 8];
-        len.copy_from_slice(&bytes[8..16]);
-        let body = &bytes[HEADER_LEN..];
-        let expected = u64::from_le_bytes(len);
-        if (body.len() as u64) < expected {
-            let expected = usize::try_from(expected)
-                .ok()
-                .and_then(|n| n.checked_add(HEADER_LEN))
-                .unwrap_or(usize::MAX);
-            return Err(truncated(bytes.len(), expected));
-        }
-        if body.len() as u64 > expected {
-            return Err(CheckpointError::Decode(format!(
-                "{} bytes after the announced body",
-                body.len() as u64 - expected
-            )));
-        }
-        if Sha256::digest(body).as_slice() != &bytes[16..HEADER_LEN] {
-            return Err(CheckpointError::DigestMismatch);
-        }
+        let body = decode_envelope(CHECKPOINT_MAGIC, CHECKPOINT_FORMAT_VERSION, bytes)?;
         let (decoded, rest): (Body, &[u8]) = postcard::take_from_bytes(body)
             .map_err(|e| CheckpointError::Decode(format!("checkpoint body: {e}")))?;
         if !rest.is_empty() {
@@ -237,11 +198,76 @@ impl Checkpoint {
     }
 }
 
+/// Encodes an envelope: `magic`, `format_version`, body length, SHA-256
+/// of the body, body (shared by machine and runner checkpoints).
+pub(crate) fn encode_envelope(magic: [u8; 4], format_version: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+    out.extend_from_slice(&magic);
+    out.extend_from_slice(&format_version.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(body));
+    out.extend_from_slice(body);
+    out
+}
+
+/// Checks an envelope (magic, format version, length, digest, in that
+/// order) and returns its body.
+pub(crate) fn decode_envelope(
+    magic: [u8; 4],
+    format_version: u32,
+    bytes: &[u8],
+) -> Result<&[u8], CheckpointError> {
+    if bytes.len() < magic.len() {
+        return Err(if magic.starts_with(bytes) {
+            truncated(bytes.len(), HEADER_LEN)
+        } else {
+            CheckpointError::BadMagic
+        });
+    }
+    if bytes[..4] != magic {
+        return Err(CheckpointError::BadMagic);
+    }
+    let Some(version) = bytes.get(4..8) else {
+        return Err(truncated(bytes.len(), HEADER_LEN));
+    };
+    let version = u32::from_le_bytes([version[0], version[1], version[2], version[3]]);
+    if version != format_version {
+        return Err(CheckpointError::UnsupportedVersion {
+            found: version,
+            supported: format_version,
+        });
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(truncated(bytes.len(), HEADER_LEN));
+    }
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&bytes[8..16]);
+    let body = &bytes[HEADER_LEN..];
+    let expected = u64::from_le_bytes(len);
+    if (body.len() as u64) < expected {
+        let expected = usize::try_from(expected)
+            .ok()
+            .and_then(|n| n.checked_add(HEADER_LEN))
+            .unwrap_or(usize::MAX);
+        return Err(truncated(bytes.len(), expected));
+    }
+    if body.len() as u64 > expected {
+        return Err(CheckpointError::Decode(format!(
+            "{} bytes after the announced body",
+            body.len() as u64 - expected
+        )));
+    }
+    if Sha256::digest(body).as_slice() != &bytes[16..HEADER_LEN] {
+        return Err(CheckpointError::DigestMismatch);
+    }
+    Ok(body)
+}
+
 fn truncated(found: usize, expected: usize) -> CheckpointError {
     CheckpointError::Truncated { found, expected }
 }
 
-fn check_crate_version(found: &str) -> Result<(), CheckpointError> {
+pub(crate) fn check_crate_version(found: &str) -> Result<(), CheckpointError> {
     if found != CHECKPOINT_CRATE_VERSION {
         return Err(CheckpointError::CrateVersionMismatch {
             found: found.to_string(),

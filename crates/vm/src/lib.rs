@@ -87,6 +87,9 @@ pub mod scheduler;
 pub mod session;
 mod spawn;
 pub mod threaded;
+pub mod threaded_checkpoint;
+#[cfg(test)]
+mod threaded_checkpoint_tests;
 #[cfg(test)]
 mod threaded_tests;
 mod timeout;
@@ -137,5 +140,8 @@ pub use scheduler::SchedulerPolicy;
 pub use session::{ClosedSessionSummary, SessionStatus};
 pub use telltale_compiler::{CodeImage, Value};
 pub use threaded::{ThreadedError, ThreadedRunner, DEFAULT_WAVE_ROUNDS};
+pub use threaded_checkpoint::{
+    RunnerCheckpoint, RUNNER_CHECKPOINT_FORMAT_VERSION, RUNNER_CHECKPOINT_MAGIC,
+};
 pub use topology::TopologyEvent;
 pub use trace::TraceRetention;

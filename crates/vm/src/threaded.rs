@@ -47,6 +47,15 @@ pub enum ThreadedError {
     /// Waves of zero rounds were requested.
     #[error("wave_rounds must be at least 1 (got 0)")]
     NoWaveRounds,
+    /// `run_with_handlers` was given a handler count other than the
+    /// thread count.
+    #[error("{found} handlers given for {expected} shards")]
+    HandlerCount {
+        /// The number of shards.
+        expected: usize,
+        /// The number of handlers given.
+        found: usize,
+    },
     /// A shard could not be created (image or configuration rejected).
     #[error("cannot load shard {shard}: {source}")]
     Load {
@@ -95,6 +104,7 @@ impl ThreadedError {
             | ThreadedError::Shard { source, .. } => Some(source),
             ThreadedError::NoThreads
             | ThreadedError::NoWaveRounds
+            | ThreadedError::HandlerCount { .. }
             | ThreadedError::Panicked { .. } => None,
         }
     }
@@ -105,15 +115,15 @@ type WaveReport = Result<RunStatus, ThreadedError>;
 
 /// Sessions sharded over `n` protocol machines, run in parallel waves.
 pub struct ThreadedRunner {
-    shards: Vec<ProtocolMachine>,
-    wave_rounds: usize,
+    pub(crate) shards: Vec<ProtocolMachine>,
+    pub(crate) wave_rounds: usize,
     /// Sessions opened through the runner (picks the next shard).
-    opened: u64,
+    pub(crate) opened: u64,
     /// The next coroutine id for a runner-opened session.
-    next_coro: CoroId,
+    pub(crate) next_coro: CoroId,
     /// Per shard: `(first, end, session)` coroutine-id ranges of the
     /// runner-opened sessions, in increasing order.
-    coro_ranges: Vec<Vec<(CoroId, CoroId, SessionId)>>,
+    pub(crate) coro_ranges: Vec<Vec<(CoroId, CoroId, SessionId)>>,
 }
 
 impl std::fmt::Debug for ThreadedRunner {
@@ -321,7 +331,7 @@ impl ThreadedRunner {
         self.drive(max_rounds, |i| Owned(factory(i)))
     }
 
-    fn drive<R, T, B>(
+    pub(crate) fn drive<R, T, B>(
         &mut self,
         max_rounds: usize,
         handler_for: B,

@@ -42,10 +42,12 @@ pub struct RunArgs {
     /// canonical identity its edge already consumed (reordering allowed).
     #[arg(long, value_enum, default_value_t = ReplayMode::Off)]
     pub replay_mode: ReplayMode,
-    /// Write a checkpoint every K scheduler steps (with --checkpoint-dir).
+    /// Write a checkpoint every K scheduler steps (with --checkpoint-dir;
+    /// every K rounds per shard for a sharded run).
     #[arg(long, value_name = "K", requires = "checkpoint_dir")]
     pub checkpoint_every: Option<NonZeroUsize>,
-    /// Directory of the checkpoints, `step-<n>.ttck` (created if missing).
+    /// Directory of the checkpoints, `step-<n>.ttck` (`round-<r>.ttrc` for a
+    /// sharded run; created if missing).
     #[arg(long, value_name = "DIR", requires = "checkpoint_every")]
     pub checkpoint_dir: Option<PathBuf>,
     /// Continue the run from a checkpoint of this protocol (give the same
@@ -150,12 +152,6 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let outcome = if args.threads == 1 && args.sessions == 1 {
         run_one_machine(args, image, config)?
     } else {
-        if args.resume.is_some() || args.checkpoint_every.is_some() {
-            anyhow::bail!(
-                "checkpoints cover one machine: --checkpoint-every and --resume need \
-                 --threads 1 --sessions 1"
-            );
-        }
         run_sharded::run(args, image, config)?
     };
     match outcome {

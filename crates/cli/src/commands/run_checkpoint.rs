@@ -4,14 +4,18 @@
 //!
 //! A checkpoint file is the machine's checkpoint (`telltale_vm::checkpoint`)
 //! with the built-in handler's state as host state, so a resumed run makes
-//! the same branch choices as the uninterrupted one.
+//! the same branch choices as the uninterrupted one. A sharded run (`--threads`
+//! or `--sessions` above 1) writes runner checkpoints instead
+//! (`telltale_vm::threaded_checkpoint`, `round-<r>.ttrc`) with every shard's
+//! handler state.
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
 use telltale_compiler::CodeImage;
+use telltale_vm::checkpoint::CHECKPOINT_MAGIC;
 use telltale_vm::{
     Checkpoint, Config, DefaultHandler, ProtocolMachine, ProtocolMachineError, RunStatus,
-    DEFAULT_LOOP_BUDGET,
+    RunnerCheckpoint, ThreadedError, ThreadedRunner, DEFAULT_LOOP_BUDGET, RUNNER_CHECKPOINT_MAGIC,
 };
 
 /// Where and how often to write checkpoints.
@@ -83,6 +87,12 @@ pub fn resume(
 ) -> Result<(ProtocolMachine, DefaultHandler)> {
     let shown = path.display();
     let bytes = std::fs::read(path).with_context(|| format!("cannot read checkpoint {shown}"))?;
+    if bytes.starts_with(&RUNNER_CHECKPOINT_MAGIC) {
+        bail!(
+            "checkpoint {shown} is of a sharded run (--threads/--sessions above 1); give the \
+             same --threads and --sessions as the checkpointed run"
+        );
+    }
     let checkpoint =
         Checkpoint::from_bytes(&bytes).with_context(|| format!("cannot resume from {shown}"))?;
     let machine = ProtocolMachine::restore(&checkpoint)
@@ -109,4 +119,122 @@ pub fn resume(
         machine,
         DefaultHandler::resumed(seed, DEFAULT_LOOP_BUDGET, choices),
     ))
+}
+
+/// The host state of a runner checkpoint: the seed, the rounds per shard
+/// run so far and every shard's built-in handler's choice count.
+fn runner_handler_state(handlers: &[DefaultHandler], seed: u64, rounds: usize) -> Vec<u8> {
+    let choices: Vec<u64> = handlers.iter().map(DefaultHandler::choices_made).collect();
+    serde_json::json!({
+        "handler": "tell-run/sharded",
+        "seed": seed,
+        "rounds": rounds,
+        "choices_made": choices,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A runner, its per-shard handlers and the rounds per shard already run.
+pub type ResumedRunner = (ThreadedRunner, Vec<DefaultHandler>, usize);
+
+/// Runs a runner at most `max_rounds` rounds per shard, `every.steps`
+/// rounds at a time, writing `round-<r>.ttrc` (r = rounds per shard so
+/// far, counted from `rounds`) after each chunk while the run goes on.
+pub fn run_runner_with_checkpoints(
+    runner: &mut ThreadedRunner,
+    handlers: &[DefaultHandler],
+    seed: u64,
+    rounds: usize,
+    max_rounds: usize,
+    every: &Every<'_>,
+) -> Result<Result<RunStatus, ThreadedError>> {
+    let mut left = max_rounds;
+    let mut rounds = rounds;
+    loop {
+        let chunk = every.steps.min(left);
+        left -= chunk;
+        rounds = rounds.saturating_add(chunk);
+        match runner.run_with_handlers(handlers, chunk) {
+            Ok(RunStatus::BudgetExhausted) if left > 0 => {
+                let path = every.dir.join(format!("round-{rounds}.ttrc"));
+                let checkpoint = runner
+                    .checkpoint()
+                    .context("cannot take a checkpoint")?
+                    .with_host_state(runner_handler_state(handlers, seed, rounds));
+                std::fs::write(&path, checkpoint.to_bytes())
+                    .with_context(|| format!("cannot write checkpoint {}", path.display()))?;
+            }
+            other => return Ok(other),
+        }
+    }
+}
+
+/// Restores a runner and its shards' handlers from a runner checkpoint
+/// file, refusing a single-machine checkpoint, another protocol, other
+/// run options, or another thread or session count.
+pub fn resume_runner(
+    path: &Path,
+    image: &CodeImage,
+    config: &Config,
+    seed: u64,
+    threads: usize,
+    sessions: usize,
+) -> Result<ResumedRunner> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read checkpoint {shown}"))?;
+    if bytes.starts_with(&CHECKPOINT_MAGIC) {
+        bail!(
+            "checkpoint {shown} is of a single-machine run; resume it without --threads and \
+             --sessions (or with both 1)"
+        );
+    }
+    let checkpoint = RunnerCheckpoint::from_bytes(&bytes)
+        .with_context(|| format!("cannot resume from {shown}"))?;
+    let runner = ThreadedRunner::restore(&checkpoint)
+        .with_context(|| format!("cannot resume from {shown}"))?;
+    let Some(first) = runner.shard(0) else {
+        bail!("checkpoint {shown} has no shards");
+    };
+    if first.image() != image {
+        bail!("checkpoint {shown} was taken from another protocol than the one given");
+    }
+    if first.config() != config {
+        bail!(
+            "checkpoint {shown} was taken with other run options; give the same \
+             --policy, --auth, --replay-mode and --seed as the checkpointed run"
+        );
+    }
+    if runner.threads() != threads || checkpoint.sessions_opened() != sessions as u64 {
+        bail!(
+            "checkpoint {shown} was taken with --threads {} --sessions {}, not --threads \
+             {threads} --sessions {sessions}",
+            runner.threads(),
+            checkpoint.sessions_opened()
+        );
+    }
+    let foreign = || anyhow!("checkpoint {shown} was not written by `tell run`");
+    let state: serde_json::Value =
+        serde_json::from_slice(checkpoint.host_state()).map_err(|_| foreign())?;
+    let field = |name: &str| state.get(name).and_then(serde_json::Value::as_u64);
+    let (Some(saved_seed), Some(rounds)) = (field("seed"), field("rounds")) else {
+        return Err(foreign());
+    };
+    let choices: Vec<u64> = state
+        .get("choices_made")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect())
+        .ok_or_else(foreign)?;
+    if choices.len() != threads {
+        return Err(foreign());
+    }
+    if saved_seed != seed {
+        bail!("checkpoint {shown} was taken with --seed {saved_seed}, not {seed}");
+    }
+    let handlers = choices
+        .iter()
+        .map(|c| DefaultHandler::resumed(seed, DEFAULT_LOOP_BUDGET, *c))
+        .collect();
+    let rounds = usize::try_from(rounds).map_err(|_| foreign())?;
+    Ok((runner, handlers, rounds))
 }

@@ -2,6 +2,7 @@
 //! threaded runner, traces printed session by session.
 
 use crate::commands::run::{RunArgs, TraceFormat};
+use crate::commands::run_checkpoint::{self, Every};
 use anyhow::{Context, Result};
 use telltale_compiler::CodeImage;
 use telltale_vm::{
@@ -19,22 +20,56 @@ fn unshard(e: ThreadedError) -> anyhow::Error {
     }
 }
 
-/// Runs `args.sessions` sessions on `args.threads` shards, prints every
-/// session's trace in session order and returns how the run ended.
+/// Runs `args.sessions` sessions on `args.threads` shards (optionally
+/// checkpointed or resumed), prints every session's trace in session order
+/// and returns how the run ended.
 pub fn run(
     args: &RunArgs,
     image: CodeImage,
     config: Config,
 ) -> Result<std::result::Result<RunStatus, String>> {
-    let mut runner = ThreadedRunner::new(image, config, args.threads)
-        .map_err(unshard)
-        .context("cannot load the protocol")?;
-    runner
-        .open_sessions(None, args.sessions)
-        .map_err(unshard)
-        .context("cannot load the protocol")?;
     // One built-in handler per shard (its choice counter is per shard).
-    let outcome = runner.run_with(|_| DefaultHandler::new(args.seed), args.max_steps);
+    let (mut runner, handlers, rounds) = match &args.resume {
+        Some(path) => run_checkpoint::resume_runner(
+            path,
+            &image,
+            &config,
+            args.seed,
+            args.threads,
+            args.sessions,
+        )?,
+        None => {
+            let mut runner = ThreadedRunner::new(image, config, args.threads)
+                .map_err(unshard)
+                .context("cannot load the protocol")?;
+            runner
+                .open_sessions(None, args.sessions)
+                .map_err(unshard)
+                .context("cannot load the protocol")?;
+            let handlers = (0..args.threads)
+                .map(|_| DefaultHandler::new(args.seed))
+                .collect();
+            (runner, handlers, 0)
+        }
+    };
+    let outcome = match (args.checkpoint_every, &args.checkpoint_dir) {
+        (Some(every), Some(dir)) => {
+            run_checkpoint::prepare_dir(dir)?;
+            let every = Every {
+                steps: every.get(),
+                dir,
+            };
+            run_checkpoint::run_runner_with_checkpoints(
+                &mut runner,
+                &handlers,
+                args.seed,
+                rounds,
+                args.max_steps,
+                &every,
+            )?
+        }
+        _ => runner.run_with_handlers(&handlers, args.max_steps),
+    };
     let symbols = runner.shards()[0].symbols().clone();
     let print = |event: &ObsEvent, session: u64| -> Result<()> {
         match args.trace {
