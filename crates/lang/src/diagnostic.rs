@@ -63,6 +63,8 @@ pub enum DiagnosticKind {
     Unsupported,
     /// Two protocols with the same name in one module.
     DuplicateProtocol,
+    /// Statements after `continue` in the same block (never reached).
+    UnreachableAfterContinue,
     /// A protocol that lowers but is not well formed or has no projection
     /// onto some role (reported by the tools that project, such as `tell check`).
     Unprojectable,
@@ -100,6 +102,7 @@ impl DiagnosticKind {
             DiagnosticKind::InvalidPredicate => "E033",
             DiagnosticKind::Unprojectable => "E034",
             DiagnosticKind::DuplicateProtocol => "E035",
+            DiagnosticKind::UnreachableAfterContinue => "E036",
         }
     }
 }

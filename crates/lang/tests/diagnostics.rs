@@ -225,6 +225,26 @@ fn self_communication() {
 }
 
 #[test]
+fn statements_after_continue() {
+    check(
+        "unreachable_after_continue",
+        "protocol Loop =\n  roles A, B\n  rec L\n    choice A at\n      | More =>\n        A -> B : Ping\n        continue L\n        B -> A : Lost\n      | Done =>\n        A -> B : Bye\n",
+        DiagnosticKind::UnreachableAfterContinue,
+    );
+}
+
+#[test]
+fn a_block_lowered_many_times_reports_once() {
+    let text = "protocol P =\n  roles A, B\n  rec L\n    loop repeat 3\n      A -> B : Ping\n      continue L\n      B -> A : Lost\n";
+    let (kinds, rendered) = diagnose("example.tell", text);
+    let n = kinds
+        .iter()
+        .filter(|k| **k == DiagnosticKind::UnreachableAfterContinue)
+        .count();
+    assert_eq!(n, 1, "{rendered}");
+}
+
+#[test]
 fn duplicate_protocol() {
     check(
         "duplicate_protocol",

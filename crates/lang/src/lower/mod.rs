@@ -248,6 +248,11 @@ impl<'m> Lowerer<'m> {
         let roles_key = scope.env.order.clone();
         let global = self.lower_instance(p, &mut scope, roles_key, p.name.span, GlobalType::End);
         if !self.diags.is_empty() {
+            // A block lowered several times (an unrolled loop, an inlined
+            // call) reports its problems once.
+            let mut seen = BTreeSet::new();
+            self.diags
+                .retain(|d| seen.insert((d.kind, d.span.start, d.span.end, d.message.clone())));
             return Err(self.diags);
         }
         Ok(LoweredProtocol {

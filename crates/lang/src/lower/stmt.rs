@@ -20,6 +20,7 @@ impl<'m> Lowerer<'m> {
         cont: GlobalType,
     ) -> GlobalType {
         with_headroom(|| {
+            self.check_reachable(stmts);
             let saved = self.bind_lets(scope, stmts);
             let mut g = cont;
             for stmt in stmts.iter().rev() {
@@ -32,6 +33,37 @@ impl<'m> Lowerer<'m> {
             scope.bindings = saved;
             g
         })
+    }
+
+    /// Reports statements after a `continue` of the same block: control
+    /// never reaches them, and lowering would drop them without a trace.
+    fn check_reachable(&mut self, stmts: &[Stmt]) {
+        let Some(at) = stmts
+            .iter()
+            .position(|s| matches!(s.kind, StmtKind::Continue(_)))
+        else {
+            return;
+        };
+        let (Some(StmtKind::Continue(label)), Some(next)) =
+            (stmts.get(at).map(|s| &s.kind), stmts.get(at + 1))
+        else {
+            return;
+        };
+        self.diags.push(
+            Diagnostic::new(
+                DiagnosticKind::UnreachableAfterContinue,
+                format!(
+                    "statements after `continue {}` are never reached",
+                    label.text
+                ),
+                next.span,
+                "never reached",
+            )
+            .with_help(format!(
+                "`continue {}` jumps back to its `rec`; move these statements before it, or remove them",
+                label.text
+            )),
+        );
     }
 
     /// Lowers one statement followed by `cont`.
