@@ -39,6 +39,43 @@ fn checkpoints(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Runs `case` whole, then with `--checkpoint-every every`, then resumed
+/// from each checkpoint file: all print the same output. Returns the
+/// checkpoint file names.
+fn resumes_equal_the_whole_run(tag: &str, case: &[&str], every: &str) -> Vec<PathBuf> {
+    let dir = temp_dir(tag);
+    let whole = tell(&[&["run"], case].concat());
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let dir_arg = dir.to_str().unwrap();
+    let with = tell(
+        &[
+            &["run"],
+            case,
+            &["--checkpoint-every", every, "--checkpoint-dir", dir_arg],
+        ]
+        .concat(),
+    );
+    assert!(with.status.success(), "{}", stderr(&with));
+    assert_eq!(
+        stdout(&with),
+        stdout(&whole),
+        "checkpointing changes nothing"
+    );
+    let files = checkpoints(&dir);
+    assert!(files.len() >= 2, "{case:?}: {files:?}");
+    for file in &files {
+        let resumed = tell(&[&["run"], case, &["--resume", file.to_str().unwrap()]].concat());
+        assert!(resumed.status.success(), "{}", stderr(&resumed));
+        assert_eq!(stdout(&resumed), stdout(&whole), "{case:?} from {file:?}");
+    }
+    let names = files
+        .iter()
+        .map(|f| PathBuf::from(f.file_name().unwrap()))
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    names
+}
+
 #[test]
 fn a_run_resumed_from_any_checkpoint_prints_the_uninterrupted_trace() {
     let cases: [&[&str]; 3] = [
@@ -65,32 +102,13 @@ fn a_run_resumed_from_any_checkpoint_prints_the_uninterrupted_trace() {
         ],
     ];
     for (i, case) in cases.iter().enumerate() {
-        let dir = temp_dir(&format!("ckpt-{i}"));
-        let whole = tell(&[&["run"], *case].concat());
-        assert!(whole.status.success(), "{}", stderr(&whole));
-        let dir_arg = dir.to_str().unwrap();
-        let with = tell(
-            &[
-                &["run"],
-                *case,
-                &["--checkpoint-every", "3", "--checkpoint-dir", dir_arg],
-            ]
-            .concat(),
-        );
-        assert!(with.status.success(), "{}", stderr(&with));
-        assert_eq!(
-            stdout(&with),
-            stdout(&whole),
-            "checkpointing changes nothing"
-        );
-        let files = checkpoints(&dir);
-        assert!(files.len() >= 2, "{case:?}: {files:?}");
-        for file in files {
-            let resumed = tell(&[&["run"], *case, &["--resume", file.to_str().unwrap()]].concat());
-            assert!(resumed.status.success(), "{}", stderr(&resumed));
-            assert_eq!(stdout(&resumed), stdout(&whole), "{case:?} from {file:?}");
+        for file in resumes_equal_the_whole_run(&format!("ckpt-{i}"), case, "3") {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                name.starts_with("step-") && name.ends_with(".ttck"),
+                "{name}"
+            );
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
@@ -203,37 +221,13 @@ fn a_sharded_run_resumed_from_any_checkpoint_prints_the_uninterrupted_output() {
         ],
     ];
     for (i, case) in cases.iter().enumerate() {
-        let dir = temp_dir(&format!("rckpt-{i}"));
-        let whole = tell(&[&["run"], *case].concat());
-        assert!(whole.status.success(), "{}", stderr(&whole));
-        let dir_arg = dir.to_str().unwrap();
-        let with = tell(
-            &[
-                &["run"],
-                *case,
-                &["--checkpoint-every", "2", "--checkpoint-dir", dir_arg],
-            ]
-            .concat(),
-        );
-        assert!(with.status.success(), "{}", stderr(&with));
-        assert_eq!(
-            stdout(&with),
-            stdout(&whole),
-            "checkpointing changes nothing"
-        );
-        let files = checkpoints(&dir);
-        assert!(files.len() >= 2, "{case:?}: {files:?}");
-        for file in &files {
-            let name = file.file_name().unwrap().to_string_lossy();
+        for file in resumes_equal_the_whole_run(&format!("rckpt-{i}"), case, "2") {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
             assert!(
                 name.starts_with("round-") && name.ends_with(".ttrc"),
                 "{name}"
             );
-            let resumed = tell(&[&["run"], *case, &["--resume", file.to_str().unwrap()]].concat());
-            assert!(resumed.status.success(), "{}", stderr(&resumed));
-            assert_eq!(stdout(&resumed), stdout(&whole), "{case:?} from {file:?}");
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
