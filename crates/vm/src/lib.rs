@@ -72,6 +72,7 @@ pub mod host_contract;
 pub mod ids;
 pub mod kernel;
 pub mod knowledge;
+mod lifecycle;
 pub mod loader;
 pub mod machine;
 pub mod payload;
@@ -124,8 +125,9 @@ pub use host_contract::HostContractViolation;
 pub use ids::{CoroId, HandlerId, SessionId, Tick};
 pub use kernel::{RunStatus, StepResult};
 pub use knowledge::{fact_key, FlowPolicy, FlowRule};
+pub use lifecycle::SessionRequest;
 pub use loader::{load_all_roles, load_image_all_roles};
-pub use machine::{ProtocolMachine, SessionRequest};
+pub use machine::ProtocolMachine;
 pub use render::render_event;
 pub use replay::{
     run_record_replay_conformance, ConformanceError, ConformanceReport, RecordingEffectHandler,
