@@ -40,9 +40,14 @@ fn checkpoints(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Runs `case` whole, then with `--checkpoint-every every`, then resumed
-/// from each checkpoint file: all print the same output. Returns the
-/// checkpoint file names.
-fn resumes_equal_the_whole_run(tag: &str, case: &[&str], every: &str) -> Vec<PathBuf> {
+/// from each checkpoint file: all print the same output, and every file is
+/// named `<prefix>…<extension>`.
+fn resumes_equal_the_whole_run(
+    tag: &str,
+    case: &[&str],
+    every: &str,
+    (prefix, extension): (&str, &str),
+) {
     let dir = temp_dir(tag);
     let whole = tell(&[&["run"], case].concat());
     assert!(whole.status.success(), "{}", stderr(&whole));
@@ -64,16 +69,16 @@ fn resumes_equal_the_whole_run(tag: &str, case: &[&str], every: &str) -> Vec<Pat
     let files = checkpoints(&dir);
     assert!(files.len() >= 2, "{case:?}: {files:?}");
     for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with(prefix) && name.ends_with(extension),
+            "{name}"
+        );
         let resumed = tell(&[&["run"], case, &["--resume", file.to_str().unwrap()]].concat());
         assert!(resumed.status.success(), "{}", stderr(&resumed));
         assert_eq!(stdout(&resumed), stdout(&whole), "{case:?} from {file:?}");
     }
-    let names = files
-        .iter()
-        .map(|f| PathBuf::from(f.file_name().unwrap()))
-        .collect();
     let _ = std::fs::remove_dir_all(&dir);
-    names
 }
 
 #[test]
@@ -102,13 +107,7 @@ fn a_run_resumed_from_any_checkpoint_prints_the_uninterrupted_trace() {
         ],
     ];
     for (i, case) in cases.iter().enumerate() {
-        for file in resumes_equal_the_whole_run(&format!("ckpt-{i}"), case, "3") {
-            let name = file.file_name().unwrap().to_string_lossy().into_owned();
-            assert!(
-                name.starts_with("step-") && name.ends_with(".ttck"),
-                "{name}"
-            );
-        }
+        resumes_equal_the_whole_run(&format!("ckpt-{i}"), case, "3", ("step-", ".ttck"));
     }
 }
 
@@ -221,13 +220,7 @@ fn a_sharded_run_resumed_from_any_checkpoint_prints_the_uninterrupted_output() {
         ],
     ];
     for (i, case) in cases.iter().enumerate() {
-        for file in resumes_equal_the_whole_run(&format!("rckpt-{i}"), case, "2") {
-            let name = file.file_name().unwrap().to_string_lossy().into_owned();
-            assert!(
-                name.starts_with("round-") && name.ends_with(".ttrc"),
-                "{name}"
-            );
-        }
+        resumes_equal_the_whole_run(&format!("rckpt-{i}"), case, "2", ("round-", ".ttrc"));
     }
 }
 

@@ -28,6 +28,26 @@ fn one_message() -> Vec<(Role, LocalType)> {
     ]
 }
 
+/// `rec t . A -> B : { more(int) . t, stop . end }` as (A, B) local types.
+fn more_or_stop() -> Vec<(Role, LocalType)> {
+    let branches = || {
+        [
+            (int("more"), LocalType::var("t")),
+            (Label::unit("stop"), LocalType::End),
+        ]
+    };
+    vec![
+        (
+            Role::new("A"),
+            LocalType::rec("t", LocalType::select("B", branches())),
+        ),
+        (
+            Role::new("B"),
+            LocalType::rec("t", LocalType::branch("A", branches())),
+        ),
+    ]
+}
+
 fn image(locals: &[(Role, LocalType)]) -> CodeImage {
     CodeImage::build(None, locals).unwrap()
 }
@@ -131,34 +151,7 @@ fn offer_and_choose_follow_the_picked_branch() {
 
 #[test]
 fn jump_loops_until_the_handler_exits() {
-    let locals = vec![
-        (
-            Role::new("A"),
-            LocalType::rec(
-                "t",
-                LocalType::select(
-                    "B",
-                    [
-                        (int("more"), LocalType::var("t")),
-                        (Label::unit("stop"), LocalType::End),
-                    ],
-                ),
-            ),
-        ),
-        (
-            Role::new("B"),
-            LocalType::rec(
-                "t",
-                LocalType::branch(
-                    "A",
-                    [
-                        (int("more"), LocalType::var("t")),
-                        (Label::unit("stop"), LocalType::End),
-                    ],
-                ),
-            ),
-        ),
-    ];
+    let locals = more_or_stop();
     let mut m = ProtocolMachine::new(image(&locals), Default::default()).unwrap();
     m.open_all_roles().unwrap();
     let handler = DefaultHandler::with_loop_budget(3, 5);
@@ -564,34 +557,7 @@ fn faulted_coroutines_keep_their_fault() {
 
 #[test]
 fn jumps_are_threaded_without_changing_what_is_observed() {
-    let locals = vec![
-        (
-            Role::new("A"),
-            LocalType::rec(
-                "t",
-                LocalType::select(
-                    "B",
-                    [
-                        (int("more"), LocalType::var("t")),
-                        (Label::unit("stop"), LocalType::End),
-                    ],
-                ),
-            ),
-        ),
-        (
-            Role::new("B"),
-            LocalType::rec(
-                "t",
-                LocalType::branch(
-                    "A",
-                    [
-                        (int("more"), LocalType::var("t")),
-                        (Label::unit("stop"), LocalType::End),
-                    ],
-                ),
-            ),
-        ),
-    ];
+    let locals = more_or_stop();
     let run = |thread_jumps: bool| {
         let config = telltale_vm::Config {
             thread_jumps,
