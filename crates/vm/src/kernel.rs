@@ -232,7 +232,7 @@ impl ProtocolMachine {
     }
 
     #[cold]
-    pub(crate) fn record_fault(&mut self, session: u64, coro: u32, fault: &Arc<Fault>) {
+    fn record_fault(&mut self, session: u64, coro: u32, fault: &Arc<Fault>) {
         let tick = self.clock;
         self.obs.push(ObsEvent::FailureBranchEntered {
             tick,
@@ -389,11 +389,19 @@ impl ProtocolMachine {
             if c.role != role || c.status.is_terminal() {
                 continue;
             }
-            c.status = CoroStatus::Faulted(fault.clone());
-            let coro = c.id;
-            self.live -= 1;
-            self.record_fault(session, coro, &fault);
+            self.fault_running(slot, session, fault.clone());
         }
+    }
+
+    /// Faults a running coroutine from outside its own step (a crash, a
+    /// timeout): it becomes terminal, its failure branch is recorded and
+    /// the run goes on.
+    pub(crate) fn fault_running(&mut self, slot: u32, session: u64, fault: Arc<Fault>) {
+        let c = self.coro_mut(slot);
+        c.status = CoroStatus::Faulted(fault.clone());
+        let coro = c.id;
+        self.live -= 1;
+        self.record_fault(session, coro, &fault);
     }
 
     #[inline]

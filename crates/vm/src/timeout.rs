@@ -97,11 +97,7 @@ impl ProtocolMachine {
                         role: self.image.symbols.role_name(role),
                         waiting_on: self.image.symbols.role_name(from),
                     });
-                    let c = self.coro_mut(slot);
-                    c.status = CoroStatus::Faulted(fault.clone());
-                    let coro = c.id;
-                    self.live -= 1;
-                    self.record_fault(session, coro, &fault);
+                    self.fault_running(slot, session, fault);
                 }
             }
         }
