@@ -65,6 +65,12 @@ pub enum DiagnosticKind {
     DuplicateProtocol,
     /// Statements after `continue` in the same block (never reached).
     UnreachableAfterContinue,
+    /// Statements after a loop that never ends (every path repeats it).
+    UnreachableAfterEndlessLoop,
+    /// An `import` of a module the loader cannot find or read.
+    MissingModule,
+    /// Modules that import each other in a cycle.
+    ImportCycle,
     /// A protocol that lowers but is not well formed or has no projection
     /// onto some role (reported by the tools that project, such as `tell check`).
     Unprojectable,
@@ -103,6 +109,9 @@ impl DiagnosticKind {
             DiagnosticKind::Unprojectable => "E034",
             DiagnosticKind::DuplicateProtocol => "E035",
             DiagnosticKind::UnreachableAfterContinue => "E036",
+            DiagnosticKind::UnreachableAfterEndlessLoop => "E040",
+            DiagnosticKind::MissingModule => "E041",
+            DiagnosticKind::ImportCycle => "E042",
         }
     }
 }

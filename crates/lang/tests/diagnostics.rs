@@ -245,6 +245,66 @@ fn a_block_lowered_many_times_reports_once() {
 }
 
 #[test]
+fn statements_after_a_loop_that_never_ends() {
+    check(
+        "unreachable_after_endless_loop",
+        "protocol P =\n  roles A, B\n  rec Y\n    B -> A : L2\n    continue Y\n  B -> A : L3\n",
+        DiagnosticKind::UnreachableAfterEndlessLoop,
+    );
+}
+
+#[test]
+fn statements_after_a_loop_that_never_ends_in_scribble() {
+    check_file(
+        "nuscr_unreachable_after_endless_loop",
+        "example.nuscr",
+        "global protocol P(role A, role B) {\n  rec Y {\n    L2() from B to A;\n    continue Y;\n  }\n  L3() from B to A;\n}\n",
+        DiagnosticKind::UnreachableAfterEndlessLoop,
+    );
+}
+
+#[test]
+fn statements_after_a_choice_whose_every_branch_loops() {
+    check(
+        "unreachable_after_looping_choice",
+        "protocol P =\n  roles A, B\n  rec Y\n    choice A at\n      | More =>\n        A -> B : More\n        continue Y\n      | Again =>\n        A -> B : Again\n        continue Y\n    B -> A : Lost\n",
+        DiagnosticKind::UnreachableAfterEndlessLoop,
+    );
+}
+
+#[test]
+fn statements_after_loop_forever_are_reported() {
+    let text = "protocol P =\n  roles A, B\n  loop forever\n    A -> B : Tick\n  B -> A : Lost\n";
+    let (kinds, rendered) = diagnose("example.tell", text);
+    assert_eq!(
+        kinds,
+        vec![DiagnosticKind::UnreachableAfterEndlessLoop],
+        "{rendered}"
+    );
+}
+
+#[test]
+fn statements_after_a_loop_with_an_exit_continue_its_exits() {
+    for (name, text) in [
+        (
+            "example.tell",
+            "protocol P =\n  roles A, B\n  rec Y\n    choice B at\n      | L2 =>\n        B -> A : L2\n        continue Y\n      | Stop =>\n        B -> A : Stop\n  B -> A : L3\n",
+        ),
+        (
+            "example.nuscr",
+            "global protocol P(role A, role B) {\n  rec Y {\n    choice at B {\n      L2() from B to A;\n      continue Y;\n    } or {\n      Stop() from B to A;\n    }\n  }\n  L3() from B to A;\n}\n",
+        ),
+    ] {
+        let (kinds, rendered) = diagnose(name, text);
+        assert!(kinds.is_empty(), "{name}: {rendered}");
+        let file = SourceFile::new(name, text);
+        let (module, _) = load(&file);
+        let global = lower_protocol(&module, "P", &LowerOptions::default()).unwrap();
+        assert!(global.to_string().contains("L3"), "{name}: {global}");
+    }
+}
+
+#[test]
 fn duplicate_protocol() {
     check(
         "duplicate_protocol",

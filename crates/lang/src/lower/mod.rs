@@ -33,6 +33,7 @@
 mod announce;
 mod effects;
 mod env;
+mod reach;
 mod sort;
 mod stmt;
 mod walk;

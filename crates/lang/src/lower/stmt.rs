@@ -35,37 +35,6 @@ impl<'m> Lowerer<'m> {
         })
     }
 
-    /// Reports statements after a `continue` of the same block: control
-    /// never reaches them, and lowering would drop them without a trace.
-    fn check_reachable(&mut self, stmts: &[Stmt]) {
-        let Some(at) = stmts
-            .iter()
-            .position(|s| matches!(s.kind, StmtKind::Continue(_)))
-        else {
-            return;
-        };
-        let (Some(StmtKind::Continue(label)), Some(next)) =
-            (stmts.get(at).map(|s| &s.kind), stmts.get(at + 1))
-        else {
-            return;
-        };
-        self.diags.push(
-            Diagnostic::new(
-                DiagnosticKind::UnreachableAfterContinue,
-                format!(
-                    "statements after `continue {}` are never reached",
-                    label.text
-                ),
-                next.span,
-                "never reached",
-            )
-            .with_help(format!(
-                "`continue {}` jumps back to its `rec`; move these statements before it, or remove them",
-                label.text
-            )),
-        );
-    }
-
     /// Lowers one statement followed by `cont`.
     fn lower_stmt(&mut self, scope: &mut Scope, stmt: &'m Stmt, cont: GlobalType) -> GlobalType {
         match &stmt.kind {
