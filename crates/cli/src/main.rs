@@ -9,6 +9,7 @@
 mod commands;
 mod graph;
 mod input;
+mod module_loader;
 mod protocol_file;
 mod serve_decider;
 

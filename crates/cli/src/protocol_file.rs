@@ -2,12 +2,13 @@
 //! diagnostics.
 
 use crate::input::read_file;
+use crate::module_loader::FileModuleLoader;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use telltale_lang::{
-    load, lower_all, Diagnostic, LowerOptions, LoweredProtocol, Module, SourceFile,
+    load, lower_all, resolve_imports, Diagnostic, LowerOptions, LoweredProtocol, Module, SourceFile,
 };
 
 /// Diagnostics were already printed; the command fails with exit code 1.
@@ -41,7 +42,25 @@ impl ProtocolFile {
     pub fn load(path: &Path) -> Result<ProtocolFile> {
         let text = read_file(path)?;
         let source = SourceFile::new(path.display().to_string(), text);
-        let (module, diagnostics) = load(&source);
+        let (mut module, diagnostics) = load(&source);
+        if diagnostics.is_empty() {
+            // Scribble imports are read from files beside this one; each
+            // problem is shown against the file it is in.
+            let problems = resolve_imports(&source, &mut module, &FileModuleLoader);
+            let count: usize = problems.iter().map(|p| p.diagnostics.len()).sum();
+            for problem in &problems {
+                for d in &problem.diagnostics {
+                    eprintln!("{}", d.render(&problem.file));
+                }
+            }
+            if count > 0 {
+                return Err(Reported {
+                    count,
+                    file: source.name,
+                }
+                .into());
+            }
+        }
         let file = ProtocolFile { source, module };
         file.fail_with(diagnostics)?;
         Ok(file)

@@ -60,6 +60,14 @@ impl Module {
         })
     }
 
+    /// The Scribble payload type and signature declarations, in source order.
+    pub fn payload_types(&self) -> impl Iterator<Item = &PayloadTypeDecl> {
+        self.items.iter().filter_map(|item| match item {
+            Item::PayloadType(t) => Some(t),
+            _ => None,
+        })
+    }
+
     /// The type declaration named `name`.
     pub fn type_decl(&self, name: &str) -> Option<&TypeDecl> {
         self.items.iter().find_map(|item| match item {
@@ -96,11 +104,13 @@ pub struct ModuleHeader {
     pub span: Span,
 }
 
-/// `import a.b`.
+/// `import a.b` (Scribble: `import a.b as M;`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Import {
     /// The dotted module path.
     pub path: Vec<Name>,
+    /// The local name after `as`, if any.
+    pub alias: Option<Name>,
     /// The whole line.
     pub span: Span,
 }
@@ -116,6 +126,35 @@ pub enum Item {
     Effect(EffectDecl),
     /// A nuscr pragma block, kept for the record.
     Pragma(Vec<Name>),
+    /// A Scribble `type <java> "..." from "..." as T;` or `sig ... as S;`.
+    PayloadType(PayloadTypeDecl),
+}
+
+/// Whether a Scribble payload declaration names a data type or a message signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadTypeKind {
+    /// `type ... as T;`: `T` is a payload sort usable in `m(T)`.
+    Type,
+    /// `sig ... as S;`: `S` is a whole message, usable as `S from A to B;`.
+    Sig,
+}
+
+/// A Scribble payload type or message signature declaration: an external
+/// type given a local name, which lowering treats as a named payload sort.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayloadTypeDecl {
+    /// `type` or `sig`.
+    pub kind: PayloadTypeKind,
+    /// The schema inside `<...>`, such as `java`.
+    pub schema: Name,
+    /// The external name in the first string, such as `java.lang.Integer`.
+    pub external: String,
+    /// Where the external definition comes from (`from "rt.jar"`), if written.
+    pub source: Option<String>,
+    /// The local name after `as`.
+    pub name: Name,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// A global protocol.
@@ -131,6 +170,9 @@ pub struct Protocol {
     pub body: Vec<Stmt>,
     /// Protocols declared in its `where` block.
     pub nested: Vec<Protocol>,
+    /// Whether it is auxiliary (Scribble `aux`, or imported from another
+    /// module): callable with `do`, but not an entry point of `lower_all`.
+    pub aux: bool,
     /// The whole declaration.
     pub span: Span,
 }

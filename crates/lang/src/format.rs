@@ -6,8 +6,8 @@
 //! Modules read by the nuscr front-end come out as `.tell`.
 
 use crate::ast::{
-    Annotation, FamilySize, IndexBase, IndexExpr, Item, LoopKind, Module, Payload, Protocol,
-    RoleDecl, RoleIndex, RoleRef, Stmt, StmtKind, TypeDef, TypeExpr,
+    Annotation, FamilySize, IndexBase, IndexExpr, Item, LoopKind, Module, Payload, PayloadTypeKind,
+    Protocol, RoleDecl, RoleIndex, RoleRef, Stmt, StmtKind, TypeDef, TypeExpr,
 };
 use crate::lexer::Comment;
 use std::fmt::Write as _;
@@ -88,6 +88,18 @@ pub fn format_module(module: &Module) -> String {
                         type_text(&op.output)
                     );
                 }
+            }
+            Item::PayloadType(t) => {
+                let keyword = match t.kind {
+                    PayloadTypeKind::Type => "type",
+                    PayloadTypeKind::Sig => "sig",
+                };
+                let _ = writeln!(
+                    p.out,
+                    "-- Scribble {keyword} <{}> \"{}\" as {}",
+                    t.schema.text, t.external, t.name.text
+                );
+                first = true;
             }
             Item::Pragma(names) => {
                 let names: Vec<&str> = names.iter().map(|n| n.text.as_str()).collect();

@@ -63,7 +63,7 @@ pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use explain::{explain, global_text};
 pub use format::format_module;
 pub use lower::{lower_all, lower_protocol, LowerOptions, LoweredProtocol};
-pub use nuscr::parse_nuscr;
+pub use nuscr::{parse_nuscr, resolve_imports, FileDiagnostics, ModuleLoadError, ModuleLoader};
 pub use parser::parse_module;
 pub use source::{SourceFile, Span};
 

@@ -42,6 +42,7 @@ use crate::ast::{Dialect, Module, Protocol, StmtKind};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::source::Span;
 use env::RoleEnv;
+use sort::PayloadNames;
 use std::collections::{BTreeMap, BTreeSet};
 use telltale_types::{GlobalType, Role};
 
@@ -90,15 +91,16 @@ pub fn lower_protocol(
     lower_named(module, protocol, opts).map(|p| p.global)
 }
 
-/// Lowers every top-level protocol of the module (protocols nested in a
-/// `where` block are sub-protocols, inlined where they are called).
+/// Lowers every top-level protocol of the module that is an entry point
+/// (protocols nested in a `where` block are sub-protocols, inlined where
+/// they are called; Scribble `aux` and imported protocols are only called).
 pub fn lower_all(
     module: &Module,
     opts: &LowerOptions,
 ) -> Result<Vec<LoweredProtocol>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let mut diags = duplicate_protocols(module);
-    for p in module.top_level_protocols() {
+    for p in module.top_level_protocols().filter(|p| !p.aux) {
         match Lowerer::new(module, opts).lower_entry(p) {
             Ok(lowered) => out.push(lowered),
             Err(mut d) => diags.append(&mut d),
@@ -216,6 +218,9 @@ pub(crate) struct Lowerer<'m> {
     fresh: usize,
     /// Every label written by the user, so generated names never collide.
     user_labels: BTreeSet<String>,
+    /// Scribble payload declarations: `type` names (named sorts) and `sig`
+    /// names (messages whose payload is the signature).
+    pub(crate) payload_names: PayloadNames,
     calls: Vec<CallFrame>,
 }
 
@@ -234,6 +239,7 @@ impl<'m> Lowerer<'m> {
             over_budget: false,
             fresh: 0,
             user_labels,
+            payload_names: PayloadNames::of(module),
             calls: Vec::new(),
         }
     }

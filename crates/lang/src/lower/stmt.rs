@@ -1,7 +1,6 @@
 //! Lowering of plain statements: sends, recursion, loops, `par` and `call`.
 
 use super::env::RoleEnv;
-use super::sort::payload_sort;
 use super::walk::roles_mentioned;
 use super::{declares_roles, Lowerer, Scope, MAX_REPEAT};
 use crate::ast::{LoopKind, Payload, Protocol, RoleRef, Stmt, StmtKind};
@@ -191,7 +190,7 @@ impl<'m> Lowerer<'m> {
             ));
             return cont;
         }
-        let label = Label::new(label, payload_sort(payload));
+        let label = Label::new(label, self.payload_names.payload_sort(label, payload));
         let pairs: Vec<(Role, Role)> = senders
             .iter()
             .flat_map(|s| {

@@ -116,6 +116,7 @@ impl Parser<'_> {
         self.exposing()?;
         Some(Import {
             path,
+            alias: None,
             span: self.since(start),
         })
     }
@@ -168,6 +169,7 @@ impl Parser<'_> {
             uses,
             body,
             nested,
+            aux: false,
             span: self.since(start),
         })
     }
