@@ -2,7 +2,8 @@
 //!
 //! Two front-ends ([`parse_module`] for `.tell`, [`parse_nuscr`] for
 //! Scribble/nuscr, [`load`] to choose by file extension) build the same
-//! [`ast::Module`]; [`lower_protocol`] and [`lower_all`] turn its protocols
+//! [`ast::Module`] ([`resolve_imports`] then reads a Scribble module's
+//! imports through a caller-provided [`ModuleLoader`]); [`lower_protocol`] and [`lower_all`] turn its protocols
 //! into [`telltale_types::GlobalType`]s; [`format_module`] prints a module
 //! back in canonical `.tell` form and [`explain`] shows the desugared
 //! protocol. Nothing here panics on any input: problems come back as
