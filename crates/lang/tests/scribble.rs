@@ -261,3 +261,15 @@ fn the_statements_around_an_unsupported_one_are_still_read() {
     let body = &module.top_level_protocols().next().unwrap().body;
     assert_eq!(body.len(), 1, "the message after `connect` is kept");
 }
+
+#[test]
+fn a_broken_declaration_does_not_hide_the_protocols_after_it() {
+    let file = SourceFile::new(
+        "main.scr",
+        "module a.b\ntype <java> \"java.lang.Integer\" as ;\nglobal protocol P(role A, role B) { m() from A to B; }\n",
+    );
+    let (module, diags) = parse_nuscr(&file);
+    assert_eq!(diags.len(), 2, "{diags:?}");
+    assert!(diags.iter().all(|d| d.kind == DiagnosticKind::Syntax));
+    assert_eq!(module.top_level_protocols().count(), 1);
+}

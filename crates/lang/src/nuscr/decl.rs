@@ -44,16 +44,16 @@ impl Parser<'_> {
                 }
                 TokenKind::Ident(w) if w == "module" => match self.nuscr_module_decl() {
                     Some(header) => module.header = Some(header),
-                    None => self.skip_past_semicolon(),
+                    None => self.skip_to_protocol(token.span),
                 },
                 TokenKind::Ident(w) if w == "import" => match self.nuscr_import() {
                     Some(import) => module.imports.push(import),
-                    None => self.skip_past_semicolon(),
+                    None => self.skip_to_protocol(token.span),
                 },
                 TokenKind::Ident(w) if w == "type" || w == "sig" => {
                     match self.payload_type_decl() {
                         Some(decl) => module.items.push(Item::PayloadType(decl)),
-                        None => self.skip_past_semicolon(),
+                        None => self.skip_to_protocol(token.span),
                     }
                 }
                 TokenKind::Ident(w)
@@ -61,13 +61,15 @@ impl Parser<'_> {
                 {
                     match self.nuscr_protocol() {
                         Some(p) => module.items.push(Item::Protocol(p)),
-                        None => self.skip_to_protocol(),
+                        None => self.skip_to_protocol(token.span),
                     }
                 }
-                TokenKind::Ident(w) if self.unsupported_item(w) => self.skip_to_protocol(),
+                TokenKind::Ident(w) if self.unsupported_item(w) => {
+                    self.skip_to_protocol(token.span)
+                }
                 _ => {
                     self.fail::<()>(ITEM_STARTS);
-                    self.skip_to_protocol();
+                    self.skip_to_protocol(token.span);
                 }
             }
         }
@@ -193,25 +195,9 @@ impl Parser<'_> {
         names
     }
 
-    /// Skips past the next `;` (or to the end of the file).
-    fn skip_past_semicolon(&mut self) {
-        loop {
-            match self.raw().kind {
-                TokenKind::Eof => break,
-                TokenKind::Punct(";") => {
-                    self.bump();
-                    break;
-                }
-                _ => {
-                    self.bump();
-                }
-            }
-        }
-    }
-
-    /// Skips to the next declaration at the start of a line.
-    pub(super) fn skip_to_protocol(&mut self) {
-        let start = self.span();
+    /// Skips to the next declaration at the start of a line, past the one
+    /// that started at `start`.
+    fn skip_to_protocol(&mut self, start: Span) {
         loop {
             let token = self.raw();
             let stop = match &token.kind {
