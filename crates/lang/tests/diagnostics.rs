@@ -363,3 +363,19 @@ fn invalid_predicate() {
         DiagnosticKind::InvalidPredicate,
     );
 }
+
+#[test]
+fn statements_after_a_do_that_repeats_are_reported() {
+    check_file(
+        "nuscr_unreachable_after_reentry",
+        "example.nuscr",
+        "global protocol P(role A, role B) {\n  m() from A to B;\n  do P(A, B);\n  n() from A to B;\n}\n",
+        DiagnosticKind::UnreachableAfterEndlessLoop,
+    );
+    // A `do` that re-enters as the last statement of a branch is a loop, not an error.
+    let (kinds, rendered) = diagnose(
+        "example.nuscr",
+        "global protocol P(role A, role B) {\n  choice at A {\n    m() from A to B;\n    do P(A, B);\n  } or {\n    q() from A to B;\n  }\n  n() from B to A;\n}\n",
+    );
+    assert!(kinds.is_empty(), "{rendered}");
+}

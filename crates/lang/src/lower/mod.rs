@@ -222,6 +222,9 @@ pub(crate) struct Lowerer<'m> {
     /// names (messages whose payload is the signature).
     pub(crate) payload_names: PayloadNames,
     calls: Vec<CallFrame>,
+    /// Whether the last `do` lowered re-entered an instance being expanded
+    /// (Scribble), so the statements after it are never reached.
+    pub(crate) reentered: bool,
 }
 
 impl<'m> Lowerer<'m> {
@@ -241,6 +244,7 @@ impl<'m> Lowerer<'m> {
             user_labels,
             payload_names: PayloadNames::of(module),
             calls: Vec::new(),
+            reentered: false,
         }
     }
 

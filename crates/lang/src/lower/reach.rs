@@ -60,6 +60,30 @@ impl Lowerer<'_> {
     }
 }
 
+impl Lowerer<'_> {
+    /// Reports the statement after a Scribble `do` that re-entered an
+    /// instance being expanded: the `do` loops back, so control never
+    /// reaches what follows it (E040).
+    pub(crate) fn unreachable_after_reentry(&mut self, call: &Stmt, protocol: &str, next: &Stmt) {
+        self.diags.push(
+            Diagnostic::new(
+                DiagnosticKind::UnreachableAfterEndlessLoop,
+                "statements after a `do` that repeats its protocol are never reached",
+                next.span,
+                "never reached",
+            )
+            .with_secondary(
+                call.span,
+                format!("this `do` re-enters `{protocol}`, which loops back to its start"),
+            )
+            .with_help(
+                "a `do` of a protocol already being expanded is a loop; make it the last \
+                 statement of its block, or move these statements before it",
+            ),
+        );
+    }
+}
+
 /// Whether control can leave `stmt` to the statement after it.
 pub(crate) fn finishes(stmt: &Stmt) -> bool {
     with_headroom(|| match &stmt.kind {

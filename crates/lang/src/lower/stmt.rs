@@ -22,12 +22,19 @@ impl<'m> Lowerer<'m> {
             self.check_reachable(stmts);
             let saved = self.bind_lets(scope, stmts);
             let mut g = cont;
-            for stmt in stmts.iter().rev() {
+            for (i, stmt) in stmts.iter().enumerate().rev() {
                 if !self.charge(1, stmt.span) {
                     g = GlobalType::End;
                     break;
                 }
                 g = self.lower_stmt(scope, stmt, g);
+                if let (StmtKind::Call { protocol, .. }, Some(next)) =
+                    (&stmt.kind, stmts.get(i + 1))
+                {
+                    if self.reentered {
+                        self.unreachable_after_reentry(stmt, &protocol.text, next);
+                    }
+                }
             }
             scope.bindings = saved;
             g
@@ -385,6 +392,7 @@ impl<'m> Lowerer<'m> {
                 .find(|f| f.protocol == name && f.roles == roles)
             {
                 frame.used = true;
+                self.reentered = true;
                 return GlobalType::var(frame.var.clone());
             }
         } else if let Some(pos) = self.calls.iter().position(|f| f.protocol == name) {
@@ -408,6 +416,7 @@ impl<'m> Lowerer<'m> {
         }
         let mut callee_scope = self.scope_for(callee, env);
         let g = self.lower_instance(callee, &mut callee_scope, roles, span, cont);
+        self.reentered = false;
         if !scope.env.declared {
             for r in callee_scope.env.order {
                 if scope.env.single(r.as_str()).is_none() {
