@@ -58,9 +58,7 @@ impl Lowerer<'_> {
         };
         self.diags.push(diagnostic);
     }
-}
 
-impl Lowerer<'_> {
     /// Reports the statement after a Scribble `do` that re-entered an
     /// instance being expanded: the `do` loops back, so control never
     /// reaches what follows it (E040).
@@ -85,7 +83,7 @@ impl Lowerer<'_> {
 }
 
 /// Whether control can leave `stmt` to the statement after it.
-pub(crate) fn finishes(stmt: &Stmt) -> bool {
+fn finishes(stmt: &Stmt) -> bool {
     with_headroom(|| match &stmt.kind {
         StmtKind::Continue(_) => false,
         // A `rec` body that reaches its end goes on after the `rec`.

@@ -27,6 +27,7 @@ impl<'m> Lowerer<'m> {
                     g = GlobalType::End;
                     break;
                 }
+                self.reentered = false;
                 g = self.lower_stmt(scope, stmt, g);
                 if let (StmtKind::Call { protocol, .. }, Some(next)) =
                     (&stmt.kind, stmts.get(i + 1))
