@@ -65,6 +65,9 @@ pub enum DiagnosticKind {
     DuplicateProtocol,
     /// Statements after `continue` in the same block (never reached).
     UnreachableAfterContinue,
+    /// A file that declares no protocol at all (empty, or only comments
+    /// and types).
+    NoProtocol,
     /// A protocol that lowers but is not well formed or has no projection
     /// onto some role (reported by the tools that project, such as `tell check`).
     Unprojectable,
@@ -103,6 +106,7 @@ impl DiagnosticKind {
             DiagnosticKind::Unprojectable => "E034",
             DiagnosticKind::DuplicateProtocol => "E035",
             DiagnosticKind::UnreachableAfterContinue => "E036",
+            DiagnosticKind::NoProtocol => "E037",
         }
     }
 }
