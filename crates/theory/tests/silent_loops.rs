@@ -6,6 +6,11 @@
 //! the role takes part in is still refused.
 #![allow(clippy::unwrap_used)]
 
+#[allow(dead_code)]
+mod support;
+
+use proptest::prelude::*;
+use support::global_types;
 use telltale_theory::{check_global, project, project_all, Fsm, ProjectionError};
 use telltale_types::{GlobalType, Label, LocalType, Role};
 
@@ -264,6 +269,32 @@ fn a_role_in_some_branches_of_a_loop_is_still_merged() {
     // The same with C before the loop too.
     let before_and_after = msg("A", "C", "start", exit_only);
     conflict(&before_and_after, "C");
+    // When C learns every round, it keeps the loop (its jump is not `end`).
+    let told = GlobalType::rec(
+        "L",
+        choice(
+            "A",
+            "B",
+            vec![
+                ("again", msg("A", "C", "ping", GlobalType::var("L"))),
+                ("done", msg("A", "C", "fin", GlobalType::End)),
+            ],
+        ),
+    );
+    check(
+        &told,
+        "C",
+        &LocalType::rec(
+            "L",
+            LocalType::branch(
+                "A",
+                [
+                    (Label::unit("ping"), LocalType::var("L")),
+                    (Label::unit("fin"), LocalType::End),
+                ],
+            ),
+        ),
+    );
 }
 
 #[test]
@@ -314,4 +345,29 @@ fn deeply_nested_silent_loops_project_quickly() {
         &LocalType::send("A", Label::unit("hello"), LocalType::End),
     );
     assert_eq!(project_all(&g).unwrap().len(), 3);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A role that only opens a protocol (`Log -> A : Opened . G`, `Log`
+    /// nowhere in `G`) stops after that message, whatever loops `G` has;
+    /// every other role's projection is that of `G`.
+    #[test]
+    fn a_role_that_only_opens_a_protocol_stops_after_it(g in global_types()) {
+        let opened = msg("Log", "A", "Opened", g.clone());
+        prop_assert_eq!(check_global(&opened), Ok(()), "{}", opened);
+        let all = project_all(&opened).unwrap();
+        let log = LocalType::send("A", Label::unit("Opened"), LocalType::End);
+        prop_assert_eq!(&all[&Role::new("Log")], &log);
+        let before = project_all(&g).unwrap();
+        for (role, local) in before {
+            let expected = if role.as_str() == "A" {
+                LocalType::recv("Log", Label::unit("Opened"), local)
+            } else {
+                local
+            };
+            prop_assert_eq!(&all[&role], &expected, "{} in {}", role, opened);
+        }
+    }
 }
