@@ -6,8 +6,9 @@
 //! merge as usual, and the whole loop is `end` for `r` (or the jump to an
 //! enclosing recursion in which `r` does take part).
 //!
-//! [`LoopParticipation`] is computed before the projection walk, in one
-//! iterative pass: every communication marks its two roles in the innermost
+//! [`LoopParticipation`] is computed when the projection walk meets its
+//! first recursion (types without loops never pay for it), in one
+//! iterative pass over the whole type: every communication marks its two roles in the innermost
 //! open recursion only, and a recursion's marks are added to its parent's
 //! when it closes, so the pass is linear in the size of the type whatever
 //! the nesting. [`SilentScope`] then tracks, during the walk, which binder
@@ -117,16 +118,27 @@ impl<'g> SilentScope<'g> {
         }
     }
 
-    /// Whether a jump to `var` is silent for role number `role`.
-    pub(super) fn is_silent(&self, var: &str, role: usize, loops: &LoopParticipation) -> bool {
-        match self.binders.get(var).and_then(|stack| stack.last()) {
-            Some(rec) => !loops.occurs(rec, role),
-            None => self.outer.contains(var),
+    /// Whether a jump to `var` is silent for role number `role` (`loops`
+    /// is known once any binder is in scope).
+    pub(super) fn is_silent(
+        &self,
+        var: &str,
+        role: usize,
+        loops: Option<&LoopParticipation>,
+    ) -> bool {
+        match (self.binders.get(var).and_then(|stack| stack.last()), loops) {
+            (Some(rec), Some(loops)) => !loops.occurs(rec, role),
+            (Some(_), None) => false,
+            (None, _) => self.outer.contains(var),
         }
     }
 
     /// The variables in scope that are silent for role number `role`.
-    pub(super) fn silent_vars(&self, role: usize, loops: &LoopParticipation) -> BTreeSet<String> {
+    pub(super) fn silent_vars(
+        &self,
+        role: usize,
+        loops: Option<&LoopParticipation>,
+    ) -> BTreeSet<String> {
         let bound = self
             .binders
             .keys()

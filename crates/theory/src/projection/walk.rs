@@ -65,7 +65,8 @@ impl Projector<'_> {
         mut scope: SilentScope<'g>,
     ) -> Vec<Result<LocalType, Failure<'g>>> {
         let width = self.roles.len();
-        let loops = LoopParticipation::of(root, self.roles);
+        // Found on the first recursion, so types without loops never pay.
+        let mut loops: Option<LoopParticipation> = None;
         let mut failures: Vec<Option<Failure<'g>>> = (0..width).map(|_| None).collect();
         let mut tasks = vec![Task::Visit(root)];
         let mut results: Vec<LocalType> = Vec::new();
@@ -100,13 +101,14 @@ impl Projector<'_> {
                         tasks.extend(branches.iter().rev().map(|b| Task::Visit(&b.continuation)));
                     }
                     GlobalType::Rec { var, body } => {
+                        loops.get_or_insert_with(|| LoopParticipation::of(root, self.roles));
                         scope.bind(var, node);
                         tasks.push(Task::Finish(node));
                         tasks.push(Task::Visit(body));
                     }
                     GlobalType::Var(name) => {
                         results.extend((0..width).map(|j| {
-                            if scope.is_silent(name, j, &loops) {
+                            if scope.is_silent(name, j, loops.as_ref()) {
                                 LocalType::End
                             } else {
                                 LocalType::Var(name.clone())
@@ -138,7 +140,7 @@ impl Projector<'_> {
                             let projected = (0..branches.len()).map(|i| {
                                 std::mem::replace(&mut scratch[i * width + j], LocalType::End)
                             });
-                            let silent = || scope.silent_vars(j, &loops);
+                            let silent = || scope.silent_vars(j, loops.as_ref());
                             match self.combine(role, sender, receiver, branches, projected, silent)
                             {
                                 Ok(local) => results.push(local),
