@@ -47,6 +47,7 @@ mod tests {
         for (name, text) in [
             ("empty.tell", ""),
             ("comments.tell", "-- only a comment\n"),
+            ("types.tell", "type Vote = | Approve | Reject\n"),
             ("empty.nuscr", ""),
             ("comments.nuscr", "// only a comment\n(* and another *)\n"),
         ] {
