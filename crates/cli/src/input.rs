@@ -1,5 +1,6 @@
 //! Reading command-line inputs: files or inline text, in every accepted format.
 
+use crate::exit_code::UnreadableInput;
 use anyhow::{Context, Result};
 use std::path::Path;
 use telltale_theory::dot::parse_dot;
@@ -7,9 +8,10 @@ use telltale_theory::fsm::Fsm;
 use telltale_theory::notation::parse_local_notation;
 use telltale_types::{json, GlobalType, LocalType, Role};
 
-/// Reads a whole file, naming it in the error.
+/// Reads a whole file as UTF-8 text, naming it (and the first bad byte of
+/// a file that is not text) in the error.
 pub fn read_file(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))
+    Ok(UnreadableInput::read(path)?)
 }
 
 /// Reads a global type from a Lean-bridge JSON file.

@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod commands;
+mod exit_code;
 mod graph;
 mod input;
 mod module_loader;
@@ -76,16 +77,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        // The diagnostics are on stderr already: the protocol is wrong (1).
-        Err(err) if err.downcast_ref::<protocol_file::Reported>().is_some() => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-        // Anything else is bad input or usage (2).
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(2)
-        }
+        Err(err) => ExitCode::from(exit_code::report(&err)),
     }
 }
 

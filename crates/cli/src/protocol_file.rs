@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use telltale_lang::{
-    load, lower_all, resolve_imports, Diagnostic, LowerOptions, LoweredProtocol, Module, SourceFile,
+    load, lower_all, require_protocol, resolve_imports, Diagnostic, LowerOptions, LoweredProtocol,
+    Module, SourceFile,
 };
 
 /// Diagnostics were already printed; the command fails with exit code 1.
@@ -38,8 +39,19 @@ pub struct ProtocolFile {
 }
 
 impl ProtocolFile {
-    /// Reads and parses a file; syntax errors are printed and reported.
+    /// Reads and parses a file that must declare a protocol; syntax errors
+    /// (or E037 for a file with no protocol) are printed and reported.
     pub fn load(path: &Path) -> Result<ProtocolFile> {
+        let file = ProtocolFile::parse(path)?;
+        if let Some(missing) = require_protocol(&file.source, &file.module) {
+            file.fail_with(vec![missing])?;
+        }
+        Ok(file)
+    }
+
+    /// Reads and parses a file, which may declare no protocol (for the
+    /// formatter); syntax errors are printed and reported.
+    pub fn parse(path: &Path) -> Result<ProtocolFile> {
         let text = read_file(path)?;
         let source = SourceFile::new(path.display().to_string(), text);
         let (mut module, diagnostics) = load(&source);

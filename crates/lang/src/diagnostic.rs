@@ -65,6 +65,9 @@ pub enum DiagnosticKind {
     DuplicateProtocol,
     /// Statements after `continue` in the same block (never reached).
     UnreachableAfterContinue,
+    /// A file that declares no protocol at all (empty, or only comments
+    /// and types).
+    NoProtocol,
     /// Statements after a loop that never ends (every path repeats it).
     UnreachableAfterEndlessLoop,
     /// An `import` of a module the loader cannot find or read.
@@ -109,6 +112,7 @@ impl DiagnosticKind {
             DiagnosticKind::Unprojectable => "E034",
             DiagnosticKind::DuplicateProtocol => "E035",
             DiagnosticKind::UnreachableAfterContinue => "E036",
+            DiagnosticKind::NoProtocol => "E037",
             DiagnosticKind::UnreachableAfterEndlessLoop => "E040",
             DiagnosticKind::MissingModule => "E041",
             DiagnosticKind::ImportCycle => "E042",

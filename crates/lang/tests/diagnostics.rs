@@ -379,3 +379,22 @@ fn statements_after_a_do_that_repeats_are_reported() {
     );
     assert!(kinds.is_empty(), "{rendered}");
 }
+
+#[test]
+fn no_protocol_declared() {
+    use telltale_lang::require_protocol;
+    let mut rendered = Vec::new();
+    for (name, text) in [
+        ("empty.tell", ""),
+        ("comments.tell", "-- a comment, and nothing else\n"),
+        ("comments.nuscr", "// a comment, and nothing else\n"),
+    ] {
+        let file = SourceFile::new(name, text);
+        let (module, diags) = load(&file);
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        let d = require_protocol(&file, &module).unwrap();
+        assert_eq!(d.kind, DiagnosticKind::NoProtocol);
+        rendered.push(d.render(&file));
+    }
+    insta::assert_snapshot!("no_protocol", rendered.join("\n"));
+}

@@ -7,18 +7,24 @@
 //!   [`crate::merge`](mod@crate::merge)) of all the `G_i↾r`;
 //! - `rec X . G` gives `rec X . G↾r` when `r` takes part in `G`, and
 //!   otherwise `end`, so no role is left with an unguarded `rec X . X`.
-//!   "Takes part" is read off the projected body: it contains a
-//!   communication exactly when `r` occurs in `G`. One refinement: when `r`
-//!   does not occur in `G` but `G↾r` is a jump `Y` to an *enclosing*
-//!   recursion, the result is that jump (the loop on `X` is invisible to
-//!   `r`, the jump back to `Y` is not);
-//! - `X` gives `X` and `end` gives `end`.
+//!   When `r` does not occur anywhere in `G`, `X` is *silent* for `r` (see
+//!   `projection/silence.rs`): inside `G`, `X` projects to `end`, so the
+//!   branches that loop and those that leave merge as usual and `r`'s
+//!   projection stops before the loop (the standard rule, and nuscr's).
+//!   "Takes part" is then read off the projected body: it contains a
+//!   communication exactly when `r` occurs in `G`. When `r` does not occur
+//!   in `G` but `G↾r` is a jump `Y` to an *enclosing* recursion, the result
+//!   is that jump (the loop on `X` is invisible to `r`, the jump back to `Y`
+//!   is not); a body that mixes `X` and such a `Y` still fails to merge;
+//! - `X` gives `end` when `X` is silent for `r`, and `X` otherwise; `end`
+//!   gives `end`.
 //!
 //! Projection is one iterative walk over the global type (for all roles
 //! at once in [`project_all`]), building the local types bottom-up: linear
 //! in the size of the type, with no subtree cloned, no rescan of recursion
 //! bodies and no deep call stack, so it is fast and safe at any depth.
 
+mod silence;
 mod walk;
 
 use crate::error::{abbreviate, TypePath};

@@ -1,6 +1,7 @@
 //! Every nuscr FSM in the shared examples survives DOT → FSM → local type →
 //! FSM → DOT → FSM unchanged up to isomorphism, and the double-buffering
-//! kernel is an asynchronous subtype of its specification.
+//! kernel is an asynchronous subtype of its specification; a role outside
+//! a loop gets nuscr's machine.
 #![allow(clippy::unwrap_used)]
 
 mod subtyping_support;
@@ -83,6 +84,53 @@ fn machines_compare_against_nuscr_projections() {
     let b = load(&dir.join("B_expected.dot"));
     assert!(a.isomorphic(&a.clone()));
     assert!(!a.isomorphic(&b));
+}
+
+/// A role that takes no part in a loop gets the machine nuscr gives it: two
+/// states and the one receive before the loop.
+#[test]
+fn a_role_outside_a_loop_gets_nuscrs_two_state_machine() {
+    use telltale_theory::project_all;
+    use telltale_types::{GlobalType, Label};
+    let session = GlobalType::rec(
+        "Session",
+        GlobalType::choice(
+            "Client",
+            "Server",
+            [
+                (
+                    Label::unit("Request"),
+                    GlobalType::send(
+                        "Server",
+                        "Client",
+                        Label::unit("Response"),
+                        GlobalType::var("Session"),
+                    ),
+                ),
+                (Label::unit("Bye"), GlobalType::End),
+            ],
+        ),
+    );
+    let audit = GlobalType::send("Client", "Log", Label::unit("Opened"), session);
+    let locals = project_all(&audit).unwrap();
+    let machine =
+        |role: &str| Fsm::from_local(&Role::new(role), &locals[&Role::new(role)]).unwrap();
+    let nuscr_log =
+        "digraph Log {\n  0;\n  1;\n  \n  \n  0 -> 1 [label=\"Client?Opened()\", ];\n  \n  }\n";
+    assert_eq!(fsm_to_dot(&machine("Log")), nuscr_log);
+    let nuscr_server = parse_dot(
+        "digraph Server {\n  1;\n  3;\n  4;\n  \n  \n  1 -> 3 [label=\"Client?Request()\", ];\n  \
+         3 -> 1 [label=\"Client!Response()\", ];\n  1 -> 4 [label=\"Client?Bye()\", ];\n  \n  }\n",
+    )
+    .unwrap();
+    assert!(machine("Server").isomorphic(&nuscr_server));
+    let nuscr_client = parse_dot(
+        "digraph Client {\n  0;\n  1;\n  3;\n  4;\n  \n  \n  0 -> 1 [label=\"Log!Opened()\", ];\n  \
+         1 -> 3 [label=\"Server!Request()\", ];\n  3 -> 1 [label=\"Server?Response()\", ];\n  \
+         1 -> 4 [label=\"Server!Bye()\", ];\n  \n  }\n",
+    )
+    .unwrap();
+    assert!(machine("Client").isomorphic(&nuscr_client));
 }
 
 proptest! {

@@ -1,6 +1,7 @@
 //! `tell check FILE...`: parse, validate and project every protocol.
 
-use crate::protocol_file::{FamilySizes, ProtocolFile, Reported};
+use crate::exit_code;
+use crate::protocol_file::{FamilySizes, ProtocolFile};
 use anyhow::Result;
 use clap::Args;
 use std::collections::BTreeMap;
@@ -24,7 +25,8 @@ pub struct CheckArgs {
 /// Runs the command: one summary line per protocol, diagnostics on stderr.
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let params = args.sizes.map();
-    let mut failed = false;
+    // Every file is checked; the exit code is the worst of their codes.
+    let mut code = 0;
     for path in &args.files {
         match check_file(path, &params) {
             Ok(lines) => {
@@ -32,21 +34,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
                     println!("{line}");
                 }
             }
-            Err(err) => {
-                failed = true;
-                if err.downcast_ref::<Reported>().is_none() {
-                    eprintln!("error: {err:#}");
-                } else {
-                    eprintln!("error: {err}");
-                }
-            }
+            Err(err) => code = code.max(exit_code::report(&err)),
         }
     }
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitCode::from(code))
 }
 
 /// Checks one file, returning its summary lines.

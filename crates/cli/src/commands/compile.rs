@@ -1,5 +1,6 @@
 //! `tell compile FILE`: local types to protocol-machine bytecode.
 
+use crate::exit_code::Rejected;
 use crate::protocol_file::ProtocolChoice;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -32,10 +33,13 @@ pub struct CompileArgs {
 pub fn build_image(file: &std::path::Path, choice: &ProtocolChoice) -> Result<CodeImage> {
     let lowered = choice.lower(file)?;
     let locals: Vec<_> = project_all(&lowered.global)
+        .map_err(Rejected::new)
         .context("projection failed")?
         .into_iter()
         .collect();
-    CodeImage::build(Some(&lowered.global), &locals).context("compilation failed")
+    CodeImage::build(Some(&lowered.global), &locals)
+        .map_err(Rejected::new)
+        .context("compilation failed")
 }
 
 /// Runs the command.

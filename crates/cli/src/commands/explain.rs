@@ -1,7 +1,7 @@
 //! `tell explain FILE`: the desugared protocol and its lowered global type.
 
 use crate::protocol_file::{FamilySizes, ProtocolFile};
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,7 +26,23 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
     let params = args.sizes.map();
     let file = ProtocolFile::load(&args.file)?;
     let names: Vec<String> = match &args.protocol {
-        Some(name) => vec![name.clone()],
+        Some(name) => {
+            let declared: Vec<&str> = file
+                .module
+                .protocols()
+                .into_iter()
+                .map(|p| p.name.text.as_str())
+                .collect();
+            if !declared.contains(&name.as_str()) {
+                // A wrong argument is bad usage (exit 2), not a wrong file.
+                bail!(
+                    "no protocol `{name}` in `{}` (protocols: {})",
+                    file.source.name,
+                    declared.join(", ")
+                );
+            }
+            vec![name.clone()]
+        }
         None => file
             .lower_all(&params)?
             .into_iter()

@@ -28,7 +28,7 @@ pub fn run(args: &FmtArgs) -> Result<ExitCode> {
                 path.display()
             );
         }
-        let file = ProtocolFile::load(path)?;
+        let file = ProtocolFile::parse(path)?;
         let formatted = format_module(&file.module);
         if formatted == file.source.text {
             continue;

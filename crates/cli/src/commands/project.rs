@@ -1,5 +1,6 @@
 //! `tell project`: local types of every (or one) role.
 
+use crate::exit_code::Rejected;
 use crate::input::read_global_json;
 use crate::protocol_file::ProtocolChoice;
 use anyhow::{bail, Context, Result};
@@ -57,7 +58,9 @@ pub fn run(args: &ProjectArgs) -> Result<ExitCode> {
 
 /// Projects every role, or only `role` when given.
 pub fn project_roles(global: &GlobalType, role: Option<&str>) -> Result<BTreeMap<Role, LocalType>> {
-    let mut all = project_all(global).context("projection failed")?;
+    let mut all = project_all(global)
+        .map_err(Rejected::new)
+        .context("projection failed")?;
     if let Some(role) = role {
         let role = Role::new(role);
         let Some(local) = all.remove(&role) else {

@@ -8,6 +8,7 @@
 //! remembers the node where it happened; its path is found afterwards,
 //! only on that error path.
 
+use super::silence::{LoopParticipation, SilentScope};
 use super::{BranchConflict, ProjectionError};
 use crate::error::{PathStep, TypePath};
 use crate::merge::{merge_owned, MergeError, MergeMode};
@@ -53,7 +54,19 @@ impl Projector<'_> {
     /// node (role-major within a node). A role that failed keeps `end`
     /// placeholders and is no longer combined, so its first error stands.
     pub(super) fn project<'g>(&self, root: &'g GlobalType) -> Vec<Result<LocalType, Failure<'g>>> {
+        self.project_in(root, SilentScope::new(BTreeSet::new()))
+    }
+
+    /// [`Self::project`], with the jumps to the (free) variables `scope`
+    /// holds silent projected as `end`.
+    fn project_in<'g>(
+        &self,
+        root: &'g GlobalType,
+        mut scope: SilentScope<'g>,
+    ) -> Vec<Result<LocalType, Failure<'g>>> {
         let width = self.roles.len();
+        // Found on the first recursion, so types without loops never pay.
+        let mut loops: Option<LoopParticipation> = None;
         let mut failures: Vec<Option<Failure<'g>>> = (0..width).map(|_| None).collect();
         let mut tasks = vec![Task::Visit(root)];
         let mut results: Vec<LocalType> = Vec::new();
@@ -87,12 +100,20 @@ impl Projector<'_> {
                         tasks.push(Task::Finish(node));
                         tasks.extend(branches.iter().rev().map(|b| Task::Visit(&b.continuation)));
                     }
-                    GlobalType::Rec { body, .. } => {
+                    GlobalType::Rec { var, body } => {
+                        loops.get_or_insert_with(|| LoopParticipation::of(root, self.roles));
+                        scope.bind(var, node);
                         tasks.push(Task::Finish(node));
                         tasks.push(Task::Visit(body));
                     }
                     GlobalType::Var(name) => {
-                        results.extend((0..width).map(|_| LocalType::Var(name.clone())));
+                        results.extend((0..width).map(|j| {
+                            if scope.is_silent(name, j, loops.as_ref()) {
+                                LocalType::End
+                            } else {
+                                LocalType::Var(name.clone())
+                            }
+                        }));
                     }
                     GlobalType::End => results.extend((0..width).map(|_| LocalType::End)),
                 },
@@ -119,7 +140,9 @@ impl Projector<'_> {
                             let projected = (0..branches.len()).map(|i| {
                                 std::mem::replace(&mut scratch[i * width + j], LocalType::End)
                             });
-                            match self.combine(role, sender, receiver, branches, projected) {
+                            let silent = || scope.silent_vars(j, loops.as_ref());
+                            match self.combine(role, sender, receiver, branches, projected, silent)
+                            {
                                 Ok(local) => results.push(local),
                                 Err(error) => {
                                     failures[j] = Some(Failure { error, at: node });
@@ -129,6 +152,7 @@ impl Projector<'_> {
                         }
                     }
                     GlobalType::Rec { var, .. } => {
+                        scope.unbind(var);
                         let first = results.len().saturating_sub(width);
                         for slot in &mut results[first..] {
                             let body = std::mem::replace(slot, LocalType::End);
@@ -150,16 +174,25 @@ impl Projector<'_> {
             .collect()
     }
 
-    /// The projection onto `role` alone.
-    fn project_one(&self, role: &Role, root: &GlobalType) -> Option<LocalType> {
+    /// The projection onto `role` alone of a subtree, in which jumps to
+    /// the variables `silent` (bound around it) are `end`.
+    fn project_one(
+        &self,
+        role: &Role,
+        root: &GlobalType,
+        silent: &BTreeSet<String>,
+    ) -> Option<LocalType> {
         let single = Projector {
             roles: std::slice::from_ref(role),
             mode: self.mode,
         };
-        single.project(root).pop().and_then(Result::ok)
+        let scope = SilentScope::new(silent.clone());
+        single.project_in(root, scope).pop().and_then(Result::ok)
     }
 
-    /// `role`'s type at a communication, from its types in each branch.
+    /// `role`'s type at a communication, from its types in each branch;
+    /// `silent` gives the variables silent for `role` here (only needed to
+    /// explain a conflict).
     fn combine(
         &self,
         role: &Role,
@@ -167,6 +200,7 @@ impl Projector<'_> {
         receiver: &Role,
         branches: &[GlobalBranch],
         projected: impl Iterator<Item = LocalType>,
+        silent: impl FnOnce() -> BTreeSet<String>,
     ) -> Result<LocalType, ProjectionError> {
         let local_branches = |projected: Box<dyn Iterator<Item = LocalType> + '_>| {
             branches
@@ -191,8 +225,14 @@ impl Projector<'_> {
         for (i, local) in projected.enumerate() {
             merged = Some(match merged {
                 None => local,
-                Some(so_far) => merge_owned(so_far, local, self.mode)
-                    .map_err(|cause| self.conflict(role, sender, receiver, branches, i, cause))?,
+                Some(so_far) => match merge_owned(so_far, local, self.mode) {
+                    Ok(merged) => merged,
+                    Err(cause) => {
+                        let silent = silent();
+                        let at = (sender, receiver, branches, i);
+                        return Err(self.conflict(role, at, &silent, cause));
+                    }
+                },
             });
         }
         Ok(merged.unwrap_or(LocalType::End))
@@ -203,18 +243,16 @@ impl Projector<'_> {
     fn conflict(
         &self,
         role: &Role,
-        sender: &Role,
-        receiver: &Role,
-        branches: &[GlobalBranch],
-        failed: usize,
+        (sender, receiver, branches, failed): (&Role, &Role, &[GlobalBranch], usize),
+        silent: &BTreeSet<String>,
         cause: MergeError,
     ) -> ProjectionError {
         let right_label = branches[failed].label.name.clone();
-        let right = self.project_one(role, &branches[failed].continuation);
+        let right = self.project_one(role, &branches[failed].continuation, silent);
         let mut culprit = None;
         if let Some(right) = &right {
             for earlier in &branches[..failed] {
-                if let Some(left) = self.project_one(role, &earlier.continuation) {
+                if let Some(left) = self.project_one(role, &earlier.continuation, silent) {
                     if let Err(pair_cause) = merge_owned(left.clone(), right.clone(), self.mode) {
                         culprit = Some((earlier.label.name.clone(), left, pair_cause));
                         break;
@@ -226,7 +264,7 @@ impl Projector<'_> {
             // The conflict is with the merge of all earlier branches.
             let merged = branches[..failed]
                 .iter()
-                .filter_map(|b| self.project_one(role, &b.continuation))
+                .filter_map(|b| self.project_one(role, &b.continuation, silent))
                 .try_fold(None::<LocalType>, |acc, t| match acc {
                     None => Ok(Some(t)),
                     Some(a) => merge_owned(a, t, self.mode).map(Some),
