@@ -48,7 +48,7 @@ pub enum ImageError {
     Encode(String),
     /// A constant is nested deeper than the value depth limit.
     #[error("code image refused: {0}")]
-    ValueTooDeep(#[from] ValueTooDeep),
+    ValueTooDeep(ValueTooDeep),
     /// The image has no roles.
     #[error("code image has no roles")]
     NoRoles,

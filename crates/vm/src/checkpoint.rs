@@ -78,7 +78,7 @@ pub enum CheckpointError {
     /// A value in the state is nested deeper than the value depth limit
     /// (a crafted checkpoint, or a value too deep to save).
     #[error("checkpoint refused: {0}")]
-    ValueTooDeep(#[from] ValueTooDeep),
+    ValueTooDeep(ValueTooDeep),
     /// The decoded state is not one a machine can be in.
     #[error("invalid checkpoint state: {0}")]
     InvalidState(String),
