@@ -1,15 +1,19 @@
 //! The one serde encoding of values, with its depth guard.
 //!
 //! A value serialises as an externally tagged enum (variant index in
-//! postcard, variant name in JSON). Both directions refuse values nested
-//! deeper than [`MAX_VALUE_DEPTH`] tuples and records, so a forged
-//! checkpoint, image or wire frame cannot exhaust the stack, and nothing is
-//! written that could not be read back. Formats such as postcard drop the
+//! postcard, variant name in JSON). Readers refuse values nested deeper
+//! than [`MAX_VALUE_DEPTH`] tuples and records, so a forged checkpoint,
+//! image or wire frame cannot exhaust the stack; writers running under
+//! [`guard_depth`] (checkpoints, images, frames) refuse them too, so
+//! nothing is stored or sent that could not be read back. Outside
+//! [`guard_depth`] a value of any depth serialises (payload digests and
+//! signatures cover every value), growing the stack as needed. Formats such as postcard drop the
 //! text of a custom serde error, so every reader of values runs its decoder
 //! under [`guard_depth`], which reports a refused value as the typed
 //! [`ValueTooDeep`] naming the limit.
 
 use super::Value;
+use crate::stack::with_headroom;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cell::Cell;
@@ -79,6 +83,8 @@ thread_local! {
     static WRITE_DEPTH: Cell<u32> = const { Cell::new(0) };
     /// Whether a value was refused since [`guard_depth`] started.
     static REFUSED: Cell<bool> = const { Cell::new(false) };
+    /// How many [`guard_depth`] calls are running on this thread.
+    static GUARDED: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Counts one level of nesting on one counter for as long as it lives.
@@ -109,8 +115,14 @@ impl Drop for DepthCount {
     }
 }
 
+/// Under [`guard_depth`] (stored and sent bytes) a value deeper than the
+/// limit is refused; elsewhere (payload digests and signatures, which must
+/// cover every value) any depth encodes, the stack growing as needed.
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if GUARDED.with(Cell::get) == 0 {
+            return with_headroom(|| ValueRepr::serialize(self, s));
+        }
         let _count = DepthCount::enter(&WRITE_DEPTH).map_err(serde::ser::Error::custom)?;
         ValueRepr::serialize(self, s)
     }
@@ -128,7 +140,9 @@ impl<'de> Deserialize<'de> for Value {
 /// (checkpoints, code images, wire frames) decodes under it.
 pub fn guard_depth<T, E>(codec: impl FnOnce() -> Result<T, E>) -> Result<T, DepthGuarded<E>> {
     let outer = REFUSED.with(|refused| refused.replace(false));
+    GUARDED.with(|guarded| guarded.set(guarded.get() + 1));
     let result = codec();
+    GUARDED.with(|guarded| guarded.set(guarded.get().saturating_sub(1)));
     let refused = REFUSED.with(|refused| refused.replace(outer));
     match result {
         Ok(value) => Ok(value),

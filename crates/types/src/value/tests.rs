@@ -185,6 +185,9 @@ fn deep_values_are_refused_by_readers_and_writers_with_the_limit_named() {
 
     let err = guard_depth(|| postcard::to_allocvec(&nest(MAX_VALUE_DEPTH + 1))).unwrap_err();
     assert!(matches!(err, DepthGuarded::TooDeep(_)), "{err}");
+    // Unguarded writes (digests) encode any depth without overflowing.
+    let digest_input = postcard::to_allocvec(&nest(200_000)).unwrap();
+    assert_eq!(digest_input.len(), 400_001);
 
     let json = serde_json::to_string(&nest(10)).unwrap();
     assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), nest(10));
