@@ -41,10 +41,14 @@ impl FlowPolicy {
 /// key of the first field of a tuple fact (its kind, as in
 /// `("balance", 10)`), and the rendering of any other value.
 pub fn fact_key(fact: &Value) -> String {
-    match fact {
-        Value::String(s) => s.to_string(),
-        Value::Product(fields) if !fields.is_empty() => fact_key(&fields[0]),
-        other => other.to_string(),
+    // A loop, not recursion: a fact may be a tuple nested arbitrarily deep.
+    let mut fact = fact;
+    loop {
+        match fact {
+            Value::String(s) => return s.to_string(),
+            Value::Product(fields) if !fields.is_empty() => fact = &fields[0],
+            other => return other.to_string(),
+        }
     }
 }
 

@@ -125,28 +125,40 @@ impl Value {
     }
 
     /// The encoded size of a tuple or record, counted without recursion
-    /// (kept out of line so that `encoded_len` stays small enough to
-    /// inline).
+    /// (and without allocating unless it has nested containers; kept out
+    /// of line so that `encoded_len` stays small enough to inline).
     #[inline(never)]
     fn container_len(&self) -> usize {
         let mut total = 0usize;
-        let mut pending = vec![self];
-        while let Some(value) = pending.pop() {
-            total = total.saturating_add(match value {
+        let mut pending: Vec<&Value> = Vec::new();
+        let mut next = Some(self);
+        while let Some(value) = next {
+            total = total.saturating_add(1 + 8);
+            let count = |v: &Value| if v.is_container() { 0 } else { v.encoded_len() };
+            match value {
                 Value::Product(items) => {
-                    pending.extend(items.iter());
-                    1 + 8
+                    for v in items.iter() {
+                        total = total.saturating_add(count(v));
+                    }
+                    pending.extend(items.iter().filter(|v| v.is_container()));
                 }
                 Value::Record(fields) => {
-                    pending.extend(fields.iter().map(|(_, v)| v));
-                    fields
-                        .iter()
-                        .fold(1 + 8, |n, (name, _)| n.saturating_add(8 + name.len()))
+                    for (name, v) in fields.iter() {
+                        total = total.saturating_add(8 + name.len() + count(v));
+                    }
+                    pending.extend(fields.iter().map(|(_, v)| v).filter(|v| v.is_container()));
                 }
-                leaf => leaf.encoded_len(),
-            });
+                _ => {}
+            }
+            next = pending.pop();
         }
         total
+    }
+
+    /// Whether this value is a tuple or a record.
+    #[inline]
+    fn is_container(&self) -> bool {
+        matches!(self, Value::Product(_) | Value::Record(_))
     }
 
     /// A short name of the value's kind, for diagnostics.
@@ -169,7 +181,7 @@ impl Value {
     /// leaving `Unit` behind, so that they can be dropped one by one.
     fn take_children(&mut self, out: &mut Vec<Value>) {
         let take = |v: &mut Value, out: &mut Vec<Value>| {
-            if matches!(v, Value::Product(_) | Value::Record(_)) {
+            if v.is_container() {
                 out.push(std::mem::take(v));
             }
         };
@@ -194,7 +206,7 @@ impl Value {
 impl Drop for Value {
     #[inline]
     fn drop(&mut self) {
-        if matches!(self, Value::Product(_) | Value::Record(_)) {
+        if self.is_container() {
             drop_container(self);
         }
     }

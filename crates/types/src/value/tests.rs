@@ -149,6 +149,11 @@ fn encoded_lengths_count_every_component() {
         Value::record([("ab", Value::Unit)]).encoded_len(),
         1 + 8 + (8 + 2) + 1
     );
+    let nested = Value::product([
+        Value::record([("ab", Value::product([Value::Nat(1)]))]),
+        Value::Unit,
+    ]);
+    assert_eq!(nested.encoded_len(), 9 + (9 + 10 + (9 + 9)) + 1);
 }
 
 #[test]
