@@ -3,7 +3,7 @@
 use crate::error::{ChoreoError, ChoreoResult};
 use crate::message::Message;
 use crate::program::ProgramBranch;
-use crate::value::Value;
+use crate::Value;
 use std::collections::{BTreeMap, VecDeque};
 use telltale_types::{Label, Role};
 

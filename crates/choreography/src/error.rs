@@ -111,3 +111,13 @@ impl ChoreoError {
         )
     }
 }
+
+/// A typed payload that does not encode or decode is a codec error.
+impl From<telltale_types::value::ValueCodecError> for ChoreoError {
+    fn from(e: telltale_types::value::ValueCodecError) -> Self {
+        ChoreoError::Codec {
+            context: e.context,
+            message: e.message,
+        }
+    }
+}

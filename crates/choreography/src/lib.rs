@@ -73,7 +73,6 @@ pub mod interpret;
 pub mod message;
 pub mod middleware;
 pub mod program;
-pub mod value;
 
 pub use builder::ProgramBuilder;
 pub use decider::{Decider, FirstBranchDecider, ScriptedDecider};
@@ -91,7 +90,8 @@ pub use middleware::metrics::{Metrics, MetricsCounters, MetricsSnapshot};
 pub use middleware::retry::{Retry, RetryPolicy};
 pub use middleware::trace::Trace;
 pub use program::{Program, ProgramBranch};
-pub use value::{Value, MAX_VALUE_DEPTH};
+/// Payload values live in `telltale-types`, shared with the protocol machine.
+pub use telltale_types::value::{Value, MAX_VALUE_DEPTH};
 
 /// The user guide of the async runtime (`docs/runtime.md`), compiled here
 /// so its example is tested.

@@ -1,7 +1,7 @@
 //! Messages: a label and its payload.
 
 use crate::error::ChoreoResult;
-use crate::value::Value;
+use crate::Value;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -42,7 +42,7 @@ impl Message {
 
     /// The typed payload of a message built with [`Message::encode`].
     pub fn decode<T: DeserializeOwned>(&self) -> ChoreoResult<T> {
-        self.value.decode()
+        Ok(self.value.decode()?)
     }
 
     /// The label name.

@@ -186,7 +186,7 @@ mod transparency {
                 Just(Value::Unit),
                 any::<u64>().prop_map(Value::Nat),
                 any::<i64>().prop_map(Value::Int),
-                ".{0,8}".prop_map(Value::String),
+                ".{0,8}".prop_map(Value::string),
             ],
         )
             .prop_map(|(label, value)| Message::new(label, value))

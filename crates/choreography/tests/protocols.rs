@@ -199,8 +199,12 @@ async fn wrong_labels_and_sorts_are_protocol_violations() {
             "pong carrying a nat value",
         ),
         (
-            Message::new("ping", Value::Int(1)),
+            Message::new("ping", Value::Int(-1)),
             "ping carrying a int value",
+        ),
+        (
+            Message::new("ping", Value::Real(1.0)),
+            "ping carrying a real value",
         ),
     ] {
         let mut net = InMemoryHandler::network(["A", "B"]);
@@ -220,6 +224,26 @@ async fn wrong_labels_and_sorts_are_protocol_violations() {
             }
         );
     }
+}
+
+/// The one conformance rule of `telltale_types::value`, as the machine
+/// applies it too: a non-negative `Int` is a `nat`.
+#[tokio::test]
+async fn a_non_negative_int_is_received_as_a_nat() {
+    let expecting_ping = Program::builder().recv("A", nat("ping")).end();
+    let mut net = InMemoryHandler::network(["A", "B"]);
+    let mut a = net.remove(&Role::new("A")).unwrap();
+    let mut b = net.remove(&Role::new("B")).unwrap();
+    a.send(
+        &mut (),
+        &Role::new("B"),
+        Message::new("ping", Value::Int(1)),
+    )
+    .await
+    .unwrap();
+    interpret(&mut b, &mut (), &expecting_ping, &mut FirstBranchDecider)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

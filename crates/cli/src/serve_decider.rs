@@ -74,7 +74,7 @@ impl Decider for SeededDecider {
             Value::Nat(_) => Value::Nat(self.counter),
             Value::Int(_) => Value::Int(i64::try_from(self.counter).unwrap_or(i64::MAX)),
             Value::Bool(_) => Value::Bool(self.counter % 2 == 0),
-            Value::String(_) => Value::String(format!("{}-{}", label.name, self.counter)),
+            Value::String(_) => Value::string(format!("{}-{}", label.name, self.counter)),
             other => other,
         };
         println!("{role} -> {to} : {}", shown(&label.name, &value));

@@ -324,3 +324,105 @@ fn sharded_and_single_checkpoints_are_not_mixed_up() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Reads a postcard varint at `*at`.
+fn varint(bytes: &[u8], at: &mut usize) -> usize {
+    let (mut value, mut shift) = (0usize, 0);
+    loop {
+        let byte = bytes[*at];
+        *at += 1;
+        value |= usize::from(byte & 0x7f) << shift;
+        shift += 7;
+        if byte < 0x80 {
+            return value;
+        }
+    }
+}
+
+fn push_varint(out: &mut Vec<u8>, mut value: usize) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// A checkpoint whose machine state has its first fabricated string
+/// payload (`"s123"`, postcard tag 5) replaced by a tuple nested 60,000
+/// deep, with the envelope's length and SHA-256 digest recomputed.
+fn forge_deep_value(checkpoint: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let body = &checkpoint[48..];
+    let mut at = 0;
+    let mut fields = Vec::new();
+    for _ in 0..3 {
+        let len = varint(body, &mut at);
+        fields.push(body[at..at + len].to_vec());
+        at += len;
+    }
+    assert_eq!(at, body.len(), "a checkpoint body is three byte strings");
+    let machine = &fields[2];
+    let is_payload = |w: &[u8]| {
+        let len = usize::from(w[1]);
+        w[0] == 5
+            && (2..=5).contains(&len)
+            && w[2] == b's'
+            && w[3..2 + len].iter().all(u8::is_ascii_digit)
+    };
+    let at = (0..machine.len() - 7)
+        .find(|&i| is_payload(&machine[i..i + 7]))
+        .expect("a string payload in the machine state");
+    let len = 2 + usize::from(machine[at + 1]);
+    let mut deep = machine[..at].to_vec();
+    deep.extend([7u8, 1].repeat(60_000));
+    deep.push(0);
+    deep.extend(&machine[at + len..]);
+    fields[2] = deep;
+    let mut new_body = Vec::new();
+    for field in &fields {
+        push_varint(&mut new_body, field.len());
+        new_body.extend(field);
+    }
+    let mut out = checkpoint[..8].to_vec();
+    out.extend((new_body.len() as u64).to_le_bytes());
+    out.extend(Sha256::digest(&new_body));
+    out.extend(new_body);
+    out
+}
+
+#[test]
+fn a_checkpoint_with_a_value_nested_60000_deep_is_one_clear_error() {
+    let dir = temp_dir("ckpt-deep");
+    let dir_arg = dir.to_str().unwrap();
+    let out = tell(&[
+        "run",
+        "examples/three_buyer.tell",
+        "--checkpoint-every",
+        "4",
+        "--checkpoint-dir",
+        dir_arg,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(checkpoints(&dir).remove(0)).unwrap();
+    let forged = dir.join("deep.ttck");
+    std::fs::write(&forged, forge_deep_value(&bytes)).unwrap();
+    assert!(std::fs::metadata(&forged).unwrap().len() > 120_000);
+    let out = tell(&[
+        "run",
+        "examples/three_buyer.tell",
+        "--resume",
+        forged.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("a payload value is nested deeper than 64 levels"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("overflow"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,6 +7,7 @@ use crate::program::Program;
 use crate::symbols::{Interner, Symbols};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use telltale_types::value::{guard_depth, DepthGuarded, ValueTooDeep};
 use telltale_types::{GlobalType, LocalType, Role};
 use thiserror::Error;
 
@@ -45,6 +46,9 @@ pub enum ImageError {
     /// The image could not be encoded.
     #[error("cannot encode code image: {0}")]
     Encode(String),
+    /// A constant is nested deeper than the value depth limit.
+    #[error("code image refused: {0}")]
+    ValueTooDeep(ValueTooDeep),
     /// The image has no roles.
     #[error("code image has no roles")]
     NoRoles,
@@ -115,6 +119,17 @@ pub enum ImageError {
     },
 }
 
+/// Maps a guarded codec failure: a too-deep value keeps its own variant,
+/// any other failure becomes `wrap` of its text.
+fn codec_error<E: std::fmt::Display>(
+    wrap: fn(String) -> ImageError,
+) -> impl Fn(DepthGuarded<E>) -> ImageError {
+    move |e| match e {
+        DepthGuarded::TooDeep(e) => ImageError::ValueTooDeep(e),
+        DepthGuarded::Other(e) => wrap(e.to_string()),
+    }
+}
+
 impl CodeImage {
     /// Compiles every role's local type into one image with shared symbols.
     pub fn build(
@@ -155,7 +170,7 @@ impl CodeImage {
     /// Decodes a postcard image and validates it.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImageError> {
         let image: CodeImage =
-            postcard::from_bytes(bytes).map_err(|e| ImageError::Decode(e.to_string()))?;
+            guard_depth(|| postcard::from_bytes(bytes)).map_err(codec_error(ImageError::Decode))?;
         image.validate()?;
         Ok(image)
     }
@@ -163,19 +178,19 @@ impl CodeImage {
     /// Decodes a JSON image and validates it.
     pub fn from_json(text: &str) -> Result<Self, ImageError> {
         let image: CodeImage =
-            serde_json::from_str(text).map_err(|e| ImageError::Decode(e.to_string()))?;
+            guard_depth(|| serde_json::from_str(text)).map_err(codec_error(ImageError::Decode))?;
         image.validate()?;
         Ok(image)
     }
 
     /// Encodes the image with postcard.
     pub fn to_bytes(&self) -> Result<Vec<u8>, ImageError> {
-        postcard::to_allocvec(self).map_err(|e| ImageError::Encode(e.to_string()))
+        guard_depth(|| postcard::to_allocvec(self)).map_err(codec_error(ImageError::Encode))
     }
 
     /// Encodes the image as pretty JSON.
     pub fn to_json(&self) -> Result<String, ImageError> {
-        serde_json::to_string_pretty(self).map_err(|e| ImageError::Encode(e.to_string()))
+        guard_depth(|| serde_json::to_string_pretty(self)).map_err(codec_error(ImageError::Encode))
     }
 
     /// The entry of a role, by name.

@@ -22,7 +22,6 @@ pub mod instr;
 pub mod monitor;
 pub mod program;
 pub mod symbols;
-pub mod value;
 
 pub use compile::{
     compile, compile_with, CompileError, COMPILED_REGISTER_COUNT, ENDPOINT_REGISTER,
@@ -33,4 +32,5 @@ pub use instr::{ConstId, Instr, LabelId, Pc, Reg, RoleId, TableId};
 pub use monitor::{MonitorState, MonitorTable, StateId, StateKind, Transition, END_STATE};
 pub use program::{Disassembly, JumpTable, OpenSpec, Program};
 pub use symbols::{Interner, SymbolError, Symbols};
-pub use value::{Endpoint, Value};
+/// Payload values live in `telltale-types`, shared with the async runtime.
+pub use telltale_types::value::{Endpoint, Value};

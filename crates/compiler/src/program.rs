@@ -2,9 +2,9 @@
 
 use crate::instr::{Instr, LabelId, Pc, Reg, RoleId};
 use crate::symbols::Symbols;
-use crate::value::Value;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use telltale_types::Value;
 
 /// A jump table of `Offer` and `Choose`: which label continues where.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

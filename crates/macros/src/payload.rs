@@ -182,9 +182,11 @@ impl Shape {
             let value = value_path();
             match self {
                 Shape::Unit => quote!({ let () = #expr; #value::Unit }),
-                Shape::Primitive(_, variant) => quote!(#value::#variant(#expr)),
+                Shape::Primitive(_, variant) => {
+                    quote!(#value::#variant(::core::convert::Into::into(#expr)))
+                }
                 Shape::Named(_) => quote!(#value::encode(&#expr)?),
-                Shape::Declared(_) => quote!(#value::Bytes(::std::vec![(#expr).wire_index()])),
+                Shape::Declared(_) => quote!(#value::bytes(::std::vec![(#expr).wire_index()])),
                 Shape::Product(items) => {
                     let vars: Vec<Ident> = (0..items.len())
                         .map(|i| format_ident!("item_{}_{}", depth, i))
@@ -193,21 +195,21 @@ impl Shape {
                         .iter()
                         .zip(&vars)
                         .map(|(s, v)| s.encode(quote!(#v), depth + 1));
-                    quote!({ let (#(#vars,)*) = #expr; #value::Product(::std::vec![#(#encoded),*]) })
+                    quote!({ let (#(#vars,)*) = #expr; #value::product([#(#encoded),*]) })
                 }
                 Shape::Record(_, fields) => {
                     let record = format_ident!("record_{}", depth);
                     let encoded = fields.iter().map(|(field, name, s)| {
                         let e = s.encode(quote!(#record.#field), depth + 1);
-                        quote!((::std::string::String::from(#name), #e))
+                        quote!((#name, #e))
                     });
-                    quote!({ let #record = #expr; #value::Record(::std::vec![#(#encoded),*]) })
+                    quote!({ let #record = #expr; #value::record([#(#encoded),*]) })
                 }
             }
         })
     }
 
-    /// An expression decoding the `Value` in variable `var` into this
+    /// An expression decoding the `&Value` in variable `var` into this
     /// shape's type; it returns `None` from the enclosing function on a
     /// mismatch.
     fn decode(&self, var: &Ident, depth: usize) -> TokenStream {
@@ -216,7 +218,13 @@ impl Shape {
             match self {
                 Shape::Unit => quote!(match #var { #value::Unit => (), _ => return None }),
                 Shape::Primitive(_, variant) => {
-                    quote!(match #var { #value::#variant(x) => x, _ => return None })
+                    // `x` is a reference: copy numbers, own text and bytes.
+                    let owned = match variant.to_string().as_str() {
+                        "String" => quote!(::std::string::ToString::to_string(&**x)),
+                        "Bytes" => quote!(x.to_vec()),
+                        _ => quote!(*x),
+                    };
+                    quote!(match #var { #value::#variant(x) => #owned, _ => return None })
                 }
                 Shape::Named(ty) => quote!(#var.decode::<#ty>().ok()?),
                 Shape::Declared(ident) => quote!(match #var {
@@ -233,7 +241,7 @@ impl Shape {
                     });
                     quote!(match #var {
                         #value::Product(#list) if #list.len() == #n => {
-                            let mut #list = #list.into_iter();
+                            let mut #list = #list.iter();
                             (#(#decoded,)*)
                         }
                         _ => return None,
@@ -271,7 +279,7 @@ fn record_decode(
     });
     quote!(match #var {
         #value::Record(#list) if #list.len() == #n => {
-            let mut #list = #list.into_iter();
+            let mut #list = #list.iter();
             #path { #(#entries,)* }
         }
         _ => return None,
@@ -376,6 +384,7 @@ pub fn message_items(
             }
             #[inline]
             fn from_value(#var: #value) -> ::std::option::Option<Self> {
+                let #var = &#var;
                 ::std::option::Option::Some(#decode)
             }
         }

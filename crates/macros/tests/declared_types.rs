@@ -58,7 +58,7 @@ fn the_wire_form_is_the_postcard_form_of_a_serde_enum() {
     ] {
         assert_eq!(
             Value::encode(&host).unwrap(),
-            Value::Bytes(vec![generated.wire_index()])
+            Value::bytes(vec![generated.wire_index()])
         );
         assert_eq!(
             ballot::Vote::from_wire_index(generated.wire_index()),

@@ -2,6 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 use telltale_choreography::Message;
+use telltale_types::value::{guard_depth, DepthGuarded};
+
+/// Why a frame did not encode or decode: a payload value nested deeper
+/// than `telltale_types::value::MAX_VALUE_DEPTH` (a typed error naming the
+/// limit), or a postcard failure.
+pub type FrameCodecError = DepthGuarded<postcard::Error>;
 
 /// Current version of the wire format; both ends must agree.
 pub const WIRE_VERSION: u16 = 1;
@@ -50,13 +56,14 @@ pub enum Frame {
 
 impl Frame {
     /// The postcard encoding.
-    pub fn encode(&self) -> Result<Vec<u8>, postcard::Error> {
-        postcard::to_allocvec(self)
+    pub fn encode(&self) -> Result<Vec<u8>, FrameCodecError> {
+        guard_depth(|| postcard::to_allocvec(self))
     }
 
-    /// Reads a frame from its postcard encoding.
-    pub fn decode(bytes: &[u8]) -> Result<Frame, postcard::Error> {
-        postcard::from_bytes(bytes)
+    /// Reads a frame from its postcard encoding; payload values deeper
+    /// than the value depth limit are refused.
+    pub fn decode(bytes: &[u8]) -> Result<Frame, FrameCodecError> {
+        guard_depth(|| postcard::from_bytes(bytes))
     }
 
     /// The frame kind, for error messages.
@@ -93,7 +100,7 @@ mod tests {
             },
             Frame::Data {
                 seq: 3,
-                message: Message::new("m", Value::Record(vec![("x".into(), Value::Real(1.5))])),
+                message: Message::new("m", Value::record([("x", Value::Real(1.5))])),
             },
             Frame::Close { sent: 4 },
         ];
@@ -101,6 +108,33 @@ mod tests {
             let bytes = frame.encode().unwrap();
             assert_eq!(Frame::decode(&bytes).unwrap(), frame);
         }
-        assert!(Frame::decode(&[200, 1, 2]).is_err());
+        assert!(matches!(
+            Frame::decode(&[200, 1, 2]),
+            Err(DepthGuarded::Other(_))
+        ));
+    }
+
+    #[test]
+    fn deep_payloads_are_refused_in_both_directions_with_the_limit_named() {
+        let deep = (0..100).fold(Value::Unit, |inner, _| Value::product([inner]));
+        let frame = Frame::Data {
+            seq: 0,
+            message: Message::new("m", deep),
+        };
+        let err = frame.encode().unwrap_err();
+        assert!(matches!(err, DepthGuarded::TooDeep(_)), "{err}");
+        // A forged data frame: seq 0, label "m", then 60,000 one-item tuples.
+        let mut bytes = Frame::Data {
+            seq: 0,
+            message: Message::unit("m"),
+        }
+        .encode()
+        .unwrap();
+        bytes.pop();
+        bytes.extend([7u8, 1].repeat(60_000));
+        bytes.push(0);
+        let err = Frame::decode(&bytes).unwrap_err();
+        assert!(matches!(err, DepthGuarded::TooDeep(_)), "{err}");
+        assert!(err.to_string().contains("deeper than 64 levels"), "{err}");
     }
 }

@@ -35,6 +35,7 @@ pub mod local;
 pub mod role;
 pub mod sort;
 pub mod stack;
+pub mod value;
 
 pub use content::{ContentId, ContentStore, TemplateId};
 pub use error::TypesError;
@@ -43,3 +44,4 @@ pub use label::Label;
 pub use local::{Direction, LocalBranch, LocalType};
 pub use role::Role;
 pub use sort::PayloadSort;
+pub use value::Value;

@@ -192,7 +192,8 @@ fn encode(buf: &mut Vec<u8>, id: MessageId<'_>) {
     buf.extend_from_slice(&id.seq.to_le_bytes());
     match postcard::to_allocvec(id.payload) {
         Ok(bytes) => buf.extend_from_slice(&bytes),
-        // Values always encode; a marker keeps the header signed otherwise.
+        // Unguarded encoding takes values of any depth; a marker keeps the
+        // header signed should it ever fail.
         Err(_) => buf.push(0xFF),
     }
 }

@@ -22,6 +22,7 @@
 use crate::machine::ProtocolMachine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use telltale_types::value::{guard_depth, DepthGuarded, ValueTooDeep};
 use thiserror::Error;
 
 /// The magic bytes that start every checkpoint.
@@ -74,6 +75,10 @@ pub enum CheckpointError {
     /// The machine state could not be encoded.
     #[error("cannot encode checkpoint: {0}")]
     Encode(String),
+    /// A value in the state is nested deeper than the value depth limit
+    /// (a crafted checkpoint, or a value too deep to save).
+    #[error("checkpoint refused: {0}")]
+    ValueTooDeep(ValueTooDeep),
     /// The decoded state is not one a machine can be in.
     #[error("invalid checkpoint state: {0}")]
     InvalidState(String),
@@ -173,14 +178,15 @@ impl Checkpoint {
             host_state: self.host_state.clone(),
             machine,
         };
-        serde_json::to_string_pretty(&form).map_err(|e| CheckpointError::Encode(e.to_string()))
+        guard_depth(|| serde_json::to_string_pretty(&form))
+            .map_err(codec_error(CheckpointError::Encode))
     }
 
     /// Reads the JSON form back (same version checks as the binary form;
     /// no digest: JSON is for inspection and hand edits).
     pub fn from_json(text: &str) -> Result<Self, CheckpointError> {
-        let form: JsonForm<ProtocolMachine> =
-            serde_json::from_str(text).map_err(|e| CheckpointError::Decode(e.to_string()))?;
+        let form: JsonForm<ProtocolMachine> = guard_depth(|| serde_json::from_str(text))
+            .map_err(codec_error(CheckpointError::Decode))?;
         if form.format_version != CHECKPOINT_FORMAT_VERSION {
             return Err(CheckpointError::UnsupportedVersion {
                 found: form.format_version,
@@ -188,8 +194,8 @@ impl Checkpoint {
             });
         }
         check_crate_version(&form.crate_version)?;
-        let machine = postcard::to_allocvec(&form.machine)
-            .map_err(|e| CheckpointError::Encode(e.to_string()))?;
+        let machine = guard_depth(|| postcard::to_allocvec(&form.machine))
+            .map_err(codec_error(CheckpointError::Encode))?;
         Ok(Checkpoint {
             crate_version: form.crate_version,
             host_state: form.host_state,
@@ -277,9 +283,22 @@ pub(crate) fn check_crate_version(found: &str) -> Result<(), CheckpointError> {
     Ok(())
 }
 
+/// Maps a guarded codec failure: a too-deep value keeps its own variant,
+/// any other failure becomes `wrap` of its text.
+fn codec_error<E: std::fmt::Display>(
+    wrap: fn(String) -> CheckpointError,
+) -> impl Fn(DepthGuarded<E>) -> CheckpointError {
+    move |e| match e {
+        DepthGuarded::TooDeep(e) => CheckpointError::ValueTooDeep(e),
+        DepthGuarded::Other(e) => wrap(e.to_string()),
+    }
+}
+
 fn decode_machine(bytes: &[u8]) -> Result<ProtocolMachine, CheckpointError> {
-    let (machine, rest): (ProtocolMachine, &[u8]) = postcard::take_from_bytes(bytes)
-        .map_err(|e| CheckpointError::Decode(format!("machine state: {e}")))?;
+    let (machine, rest): (ProtocolMachine, &[u8]) =
+        guard_depth(|| postcard::take_from_bytes(bytes)).map_err(codec_error(|e| {
+            CheckpointError::Decode(format!("machine state: {e}"))
+        }))?;
     if !rest.is_empty() {
         return Err(CheckpointError::Decode(format!(
             "{} bytes after the machine state",
@@ -292,8 +311,8 @@ fn decode_machine(bytes: &[u8]) -> Result<ProtocolMachine, CheckpointError> {
 impl ProtocolMachine {
     /// A checkpoint of the whole machine state (with no host state).
     pub fn checkpoint(&self) -> Result<Checkpoint, CheckpointError> {
-        let machine =
-            postcard::to_allocvec(self).map_err(|e| CheckpointError::Encode(e.to_string()))?;
+        let machine = guard_depth(|| postcard::to_allocvec(self))
+            .map_err(codec_error(CheckpointError::Encode))?;
         Ok(Checkpoint {
             crate_version: CHECKPOINT_CRATE_VERSION.to_string(),
             host_state: Vec::new(),

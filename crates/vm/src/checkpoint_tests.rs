@@ -434,7 +434,7 @@ fn restore_mid_guard_and_speculation_continues_the_run() {
         },
     ];
     code.extend(send_and_halt());
-    let consts = vec![telltale_compiler::Value::Str("fact".into())];
+    let consts = vec![telltale_compiler::Value::String("fact".into())];
     let fresh = || machine_with(false, code.clone(), consts.clone(), config());
     let h = handler();
     let mut whole = fresh();

@@ -99,7 +99,7 @@ mod tests {
         let mut ext = CoroExt::default();
         assert!(ext.is_empty());
         ext.held.insert(2, Value::Nat(7));
-        ext.facts.push(Value::Str("f".into()));
+        ext.facts.push(Value::String("f".into()));
         ext.transferred.push((3, 1));
         ext.scopes.push(SpeculationScope {
             ghost: 4,

@@ -11,31 +11,37 @@ use crate::ids::SessionId;
 use crate::machine::ProtocolMachine;
 use std::sync::Arc;
 use telltale_compiler::{RoleId, Value};
+use telltale_types::stack::with_headroom;
 
 /// A deterministic corruption of a payload that always changes it: numbers
 /// and booleans get their bits flipped, strings gain a trailing U+FFFD,
-/// byte strings their first byte flipped, tuples their first element
-/// mangled; unit, empty tuples and endpoints (no bits worth flipping)
+/// byte strings their first byte flipped, tuples and records their first
+/// element mangled; unit, empty tuples and records, and endpoints (no bits worth flipping)
 /// become the byte string `[0xFF]`.
 pub fn mangle(value: &Value) -> Value {
-    match value {
+    with_headroom(|| match value {
         Value::Bool(b) => Value::Bool(!b),
         Value::Nat(n) => Value::Nat(!n),
         Value::Int(i) => Value::Int(!i),
         Value::Real(r) => Value::Real(f64::from_bits(r.to_bits() ^ 1)),
-        Value::Str(s) => Value::Str(Arc::from(format!("{s}\u{FFFD}"))),
+        Value::String(s) => Value::String(Arc::from(format!("{s}\u{FFFD}"))),
         Value::Bytes(b) if !b.is_empty() => {
             let mut v = b.to_vec();
             v[0] ^= 0xFF;
             Value::Bytes(Arc::from(v))
         }
-        Value::Tuple(items) if !items.is_empty() => {
+        Value::Product(items) if !items.is_empty() => {
             let mut v = items.to_vec();
             v[0] = mangle(&v[0]);
-            Value::Tuple(Arc::from(v))
+            Value::Product(Arc::from(v))
+        }
+        Value::Record(fields) if !fields.is_empty() => {
+            let mut v = fields.to_vec();
+            v[0].1 = mangle(&v[0].1);
+            Value::Record(Arc::from(v))
         }
         _ => Value::Bytes(Arc::from(vec![0xFF])),
-    }
+    })
 }
 
 impl ProtocolMachine {
@@ -79,11 +85,13 @@ mod tests {
             Value::Nat(3),
             Value::Int(-4),
             Value::Real(1.5),
-            Value::Str(Arc::from("hi")),
+            Value::String(Arc::from("hi")),
             Value::Bytes(Arc::from(vec![])),
             Value::Bytes(Arc::from(vec![1, 2])),
-            Value::Tuple(Arc::from(vec![])),
-            Value::Tuple(Arc::from(vec![Value::Int(1), Value::Unit])),
+            Value::Product(Arc::from(vec![])),
+            Value::Product(Arc::from(vec![Value::Int(1), Value::Unit])),
+            Value::record(Vec::<(String, Value)>::new()),
+            Value::record([("qty", Value::Nat(2))]),
         ];
         for v in values {
             assert_ne!(mangle(&v), v, "{v:?}");

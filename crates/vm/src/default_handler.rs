@@ -101,20 +101,23 @@ pub fn fabricate(sort: &PayloadSort, bits: u64) -> Value {
         PayloadSort::Nat => Value::Nat(bits % 1000),
         PayloadSort::Int => Value::Int((bits % 2001) as i64 - 1000),
         PayloadSort::Real => Value::Real((bits % 10_000) as f64 / 10.0),
-        PayloadSort::String => Value::Str(Arc::from(format!("s{}", bits % 1000))),
+        PayloadSort::String => Value::String(Arc::from(format!("s{}", bits % 1000))),
         PayloadSort::Bytes => Value::Bytes(Arc::from(bits.to_le_bytes().as_slice())),
-        PayloadSort::Product(items) => Value::Tuple(
+        PayloadSort::Product(items) => Value::Product(
             items
                 .iter()
                 .enumerate()
                 .map(|(i, s)| fabricate(s, splitmix64(bits.wrapping_add(i as u64))))
                 .collect(),
         ),
-        PayloadSort::Record(fields) => Value::Tuple(
+        PayloadSort::Record(fields) => Value::Record(
             fields
                 .iter()
                 .enumerate()
-                .map(|(i, (_, s))| fabricate(s, splitmix64(bits.wrapping_add(i as u64))))
+                .map(|(i, (name, s))| {
+                    let value = fabricate(s, splitmix64(bits.wrapping_add(i as u64)));
+                    (name.clone(), value)
+                })
                 .collect(),
         ),
     }

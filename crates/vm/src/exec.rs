@@ -301,7 +301,7 @@ impl ProtocolMachine {
             other => {
                 return Err(Fault::NotAnEndpoint {
                     reg,
-                    found: other.kind_name().to_string(),
+                    found: other.kind().to_string(),
                 }
                 .into())
             }

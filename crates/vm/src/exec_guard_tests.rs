@@ -281,7 +281,7 @@ fn record_and_replay_reproduce_runs_with_the_extended_hooks() {
         Ok(machine_with(
             false,
             everything(),
-            vec![Value::Str("fact".into()), Value::Str("B".into())],
+            vec![Value::String("fact".into()), Value::String("B".into())],
             config(),
         ))
     };

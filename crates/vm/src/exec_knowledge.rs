@@ -4,7 +4,7 @@
 //! (an append-only list without duplicates) and writes its tag, the fact's
 //! index as `Value::Nat`, into `dst` (tagging a known fact returns its
 //! existing tag). `Check` reads a fact from register `knowledge` and a role
-//! from register `target` (a role name `Value::Str` or id `Value::Nat`; an
+//! from register `target` (a role name `Value::String` or id `Value::Nat`; an
 //! unknown role is `UnknownRole`, another kind `BadOperand`). If
 //! `Config::flow_policy` permits revealing the fact (by its
 //! [`fact_key`](crate::knowledge::fact_key)) to that role, `dst` gets
@@ -87,7 +87,7 @@ impl ProtocolMachine {
     fn role_operand(&self, reg: Reg, value: &Value) -> Result<RoleId, Trap> {
         let symbols = &self.image.symbols;
         match value {
-            Value::Str(name) => symbols.role_id(name).ok_or_else(|| {
+            Value::String(name) => symbols.role_id(name).ok_or_else(|| {
                 Fault::UnknownRole {
                     role: name.to_string(),
                 }
@@ -105,7 +105,7 @@ impl ProtocolMachine {
             other => Err(Fault::BadOperand {
                 reg,
                 expected: "a role name (str) or role id (nat)".into(),
-                found: other.kind_name().to_string(),
+                found: other.kind().to_string(),
             }
             .into()),
         }

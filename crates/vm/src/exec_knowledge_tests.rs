@@ -28,7 +28,7 @@ fn check_program() -> Vec<Instr> {
 }
 
 fn s(x: &str) -> Value {
-    Value::Str(x.into())
+    Value::String(x.into())
 }
 
 /// (tagged fact, checked fact, role operand, policy, r2 or the fault).
@@ -46,7 +46,7 @@ fn check_answers_within_the_flow_policy() {
             role: role.into(),
         })
     };
-    let balance = Value::Tuple(Arc::from(vec![s("balance"), Value::Nat(5)]));
+    let balance = Value::Product(Arc::from(vec![s("balance"), Value::Nat(5)]));
     // (tagged, checked, role operand, policy, result in r2 or fault)
     let table: Vec<Case> = vec![
         (
@@ -138,7 +138,7 @@ fn check_answers_within_the_flow_policy() {
             Err(Fault::BadOperand {
                 reg: 3,
                 expected: "a role name (str) or role id (nat)".into(),
-                found: Value::Bool(true).kind_name().into(),
+                found: Value::Bool(true).kind().into(),
             }),
         ),
     ];

@@ -60,7 +60,7 @@ proptest! {
     ) {
         let consts = vec![
             Value::Int(-3),
-            Value::Str("x".into()),
+            Value::String("x".into()),
             Value::Nat(9),
             Value::Bool(true),
         ];

@@ -47,7 +47,7 @@ impl ProtocolMachine {
             other => {
                 return Err(Fault::NotAnEndpoint {
                     reg: endpoint,
-                    found: other.kind_name().to_string(),
+                    found: other.kind().to_string(),
                 }
                 .into())
             }
@@ -74,7 +74,7 @@ impl ProtocolMachine {
                 return Err(Fault::BadOperand {
                     reg: target,
                     expected: "a coroutine id (nat)".into(),
-                    found: other.kind_name().to_string(),
+                    found: other.kind().to_string(),
                 }
                 .into())
             }

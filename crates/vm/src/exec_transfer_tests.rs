@@ -120,7 +120,7 @@ fn bad_targets_and_foreign_endpoints_are_refused() {
         (Value::Nat(0), 0, bad(0, "it is the owner itself")),
         (Value::Nat(1), 0, bad(1, "it runs another program")),
         (
-            Value::Str("B".into()),
+            Value::String("B".into()),
             0,
             Fault::BadOperand {
                 reg: 2,
@@ -157,7 +157,7 @@ fn bad_targets_and_foreign_endpoints_are_refused() {
         let expected = match expected {
             Fault::NotAnEndpoint { reg, .. } => Fault::NotAnEndpoint {
                 reg,
-                found: Value::Int(0).kind_name().into(),
+                found: Value::Int(0).kind().into(),
             },
             other => other,
         };

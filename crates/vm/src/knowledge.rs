@@ -41,10 +41,14 @@ impl FlowPolicy {
 /// key of the first field of a tuple fact (its kind, as in
 /// `("balance", 10)`), and the rendering of any other value.
 pub fn fact_key(fact: &Value) -> String {
-    match fact {
-        Value::Str(s) => s.to_string(),
-        Value::Tuple(fields) if !fields.is_empty() => fact_key(&fields[0]),
-        other => other.to_string(),
+    // A loop, not recursion: a fact may be a tuple nested arbitrarily deep.
+    let mut fact = fact;
+    loop {
+        match fact {
+            Value::String(s) => return s.to_string(),
+            Value::Product(fields) if !fields.is_empty() => fact = &fields[0],
+            other => return other.to_string(),
+        }
     }
 }
 
@@ -55,8 +59,8 @@ mod tests {
 
     #[test]
     fn keys_and_rules() {
-        assert_eq!(fact_key(&Value::Str("price.eu".into())), "price.eu");
-        let tuple = Value::Tuple(Arc::from(vec![Value::Str("bal".into()), Value::Nat(3)]));
+        assert_eq!(fact_key(&Value::String("price.eu".into())), "price.eu");
+        let tuple = Value::Product(Arc::from(vec![Value::String("bal".into()), Value::Nat(3)]));
         assert_eq!(fact_key(&tuple), "bal");
         assert_eq!(fact_key(&Value::Nat(7)), "7");
         let policy = FlowPolicy::Allow(vec![FlowRule {

@@ -40,6 +40,8 @@ pub mod checkpoint;
 mod checkpoint_check;
 #[cfg(test)]
 mod checkpoint_tests;
+#[cfg(test)]
+mod checkpoint_value_depth_tests;
 mod comm_cold;
 pub mod config;
 pub mod coro_ext;

@@ -79,7 +79,8 @@ pub fn payload_digest(payload: &Value) -> [u8; 32] {
     let mut h = Sha256::new();
     match postcard::to_allocvec(payload) {
         Ok(bytes) => h.update(&bytes),
-        // Values always encode; a marker keeps the digest defined otherwise.
+        // Unguarded encoding takes values of any depth; a marker keeps the
+        // digest defined should it ever fail.
         Err(_) => h.update([0xFF]),
     }
     h.finalize().into()

@@ -124,7 +124,7 @@ impl ChoreoHandler for InMemoryHandler {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::value::Value;
+    use crate::Value;
     use std::time::Duration;
 
     fn take(network: &mut BTreeMap<Role, InMemoryHandler>, name: &str) -> InMemoryHandler {
