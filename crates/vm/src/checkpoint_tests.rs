@@ -176,7 +176,7 @@ fn json_round_trips() {
     m.run(&h, 8).unwrap();
     let cp = m.checkpoint().unwrap().with_host_state(vec![1, 2, 3]);
     let json = cp.to_json().unwrap();
-    assert!(json.contains("\"format_version\": 1"));
+    assert!(json.contains(&format!("\"format_version\": {CHECKPOINT_FORMAT_VERSION}")));
     let back = Checkpoint::from_json(&json).unwrap();
     assert_eq!(back, cp);
     let mut restored = ProtocolMachine::restore(&back).unwrap();
@@ -210,11 +210,12 @@ fn host_state_survives_bytes() {
 #[test]
 fn another_format_version_is_refused() {
     let mut bytes = sample();
-    bytes[4..8].copy_from_slice(&2u32.to_le_bytes());
+    let other = CHECKPOINT_FORMAT_VERSION + 1;
+    bytes[4..8].copy_from_slice(&other.to_le_bytes());
     assert_eq!(
         Checkpoint::from_bytes(&bytes),
         Err(CheckpointError::UnsupportedVersion {
-            found: 2,
+            found: other,
             supported: CHECKPOINT_FORMAT_VERSION
         })
     );
