@@ -1,6 +1,7 @@
 # Task runner recipes. `just` is optional: every recipe is a plain cargo command.
 
-# Every CI check: fmt, clippy, tests, docs.
+# Every CI check (see xtask/src/main.rs): fmt, clippy, tests, the
+# shared-absent rule, docs, the README example, the bundled examples.
 ci:
     cargo xtask ci
 

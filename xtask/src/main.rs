@@ -1,67 +1,259 @@
 //! Build automation: `cargo xtask ci` runs every check CI runs, in order.
+//!
+//! This is the one definition of CI: `.ci/run` only prints the toolchain,
+//! installs what a fresh machine lacks and calls `cargo xtask ci`. Single
+//! steps run as `cargo xtask <step>`.
 
-use std::process::{Command, ExitCode};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Output};
 
-/// One CI step: a description and the cargo arguments it runs.
-struct Step {
-    name: &'static str,
-    args: &'static [&'static str],
-    env: &'static [(&'static str, &'static str)],
+/// The proptest seed CI pins unless `PROPTEST_RNG_SEED` is exported, so a
+/// landing is decided by the code, not by the draw.
+const CI_PROPTEST_SEED: &str = "20261121";
+
+/// The variable that points the tests at the shared reference directory
+/// (`telltale_test_support::SHARED_DIR_VAR`).
+const SHARED_DIR_VAR: &str = "TELLTALE_SHARED_DIR";
+
+/// The warning a test prints when it skips for want of shared material
+/// (`telltale_test_support::shared_path`).
+const SHARED_SKIP_WARNING: &str = "shared reference material not found";
+
+/// The panic message of a test that lacks shared material under `CI`.
+const SHARED_CI_FAILURE: &str = "CI is set, so this is a failure";
+
+/// Test targets that read `../shared`, for the shared-absent step.
+const SHARED_TESTS: &[&str] = &["golden_lean", "fsm_dot"];
+
+/// Where and with what the steps run.
+struct Context {
+    /// The workspace root.
+    root: PathBuf,
+    /// The cargo that runs the steps.
+    cargo: String,
+    /// `PROPTEST_RNG_SEED` for the test steps.
+    proptest_seed: String,
 }
 
+impl Context {
+    fn new() -> Self {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Context {
+            root,
+            cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string()),
+            proptest_seed: std::env::var("PROPTEST_RNG_SEED")
+                .unwrap_or_else(|_| CI_PROPTEST_SEED.to_string()),
+        }
+    }
+
+    /// `cargo ARGS` at the workspace root.
+    fn cargo(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.cargo);
+        command.args(args).current_dir(&self.root);
+        command
+    }
+
+    /// `tell ARGS`, built and run by cargo (as the README shows it).
+    fn tell(&self, args: &[&str]) -> Command {
+        let mut command = self.cargo(&[
+            "run",
+            "--quiet",
+            "-p",
+            "telltale-cli",
+            "--bin",
+            "tell",
+            "--",
+        ]);
+        command.args(args);
+        command
+    }
+}
+
+/// One CI check.
+struct Step {
+    /// Its name on the command line and in the log.
+    name: &'static str,
+    /// What it checks, for the log.
+    what: &'static str,
+    /// Runs it; the error says what failed.
+    run: fn(&Context) -> Result<(), String>,
+}
+
+/// Every CI check, in the order CI runs them.
 const CI_STEPS: &[Step] = &[
     Step {
         name: "fmt",
-        args: &["fmt", "--all", "--check"],
-        env: &[],
+        what: "cargo fmt --all --check",
+        run: fmt,
     },
     Step {
         name: "lint",
-        args: &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        env: &[],
+        what: "cargo clippy --workspace --all-targets -- -D warnings",
+        run: lint,
     },
     Step {
         name: "test",
-        args: &["test", "--workspace"],
-        env: &[],
+        what: "cargo test --workspace (the README's test command), proptest seed pinned",
+        run: test,
+    },
+    Step {
+        name: "shared-absent",
+        what: "tests that need ../shared skip loudly without it, and fail without it under CI",
+        run: shared_absent,
     },
     Step {
         name: "doc",
-        args: &["doc", "--workspace", "--no-deps"],
-        env: &[("RUSTDOCFLAGS", "-D warnings")],
+        what: "cargo doc --workspace --no-deps with warnings denied",
+        run: doc,
+    },
+    Step {
+        name: "readme",
+        what: "the README's example command: tell project examples/three_buyer.tell",
+        run: readme,
+    },
+    Step {
+        name: "examples",
+        what: "every bundled example passes tell check and is formatted",
+        run: examples,
     },
 ];
 
-fn run(step: &Step) -> bool {
-    eprintln!("==> {}: cargo {}", step.name, step.args.join(" "));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut command = Command::new(cargo);
-    command.args(step.args);
-    for (key, value) in step.env {
-        command.env(key, value);
-    }
+/// Runs `command`, its output going straight to ours.
+fn status(mut command: Command) -> Result<(), String> {
     match command.status() {
-        Ok(status) if status.success() => true,
-        Ok(status) => {
-            eprintln!("==> {} failed ({status})", step.name);
-            false
-        }
-        Err(err) => {
-            eprintln!("==> {} could not start cargo: {err}", step.name);
-            false
-        }
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("{command:?} failed ({status})")),
+        Err(err) => Err(format!("could not start {command:?}: {err}")),
     }
 }
 
+/// Runs `command` and keeps its output.
+fn output(mut command: Command) -> Result<Output, String> {
+    command
+        .output()
+        .map_err(|err| format!("could not start {command:?}: {err}"))
+}
+
+fn fmt(ctx: &Context) -> Result<(), String> {
+    status(ctx.cargo(&["fmt", "--all", "--check"]))
+}
+
+fn lint(ctx: &Context) -> Result<(), String> {
+    status(ctx.cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn test(ctx: &Context) -> Result<(), String> {
+    eprintln!("PROPTEST_RNG_SEED={}", ctx.proptest_seed);
+    let mut command = ctx.cargo(&["test", "--workspace"]);
+    command.env("PROPTEST_RNG_SEED", &ctx.proptest_seed);
+    status(command)
+}
+
+/// Runs the shared-material tests with the shared directory pointed at a
+/// path that does not exist: without `CI` they must pass and say loudly
+/// that they skipped; with `CI` set they must fail. (`--workspace` keeps
+/// the feature set of the test step, so nothing is rebuilt.)
+fn shared_absent(ctx: &Context) -> Result<(), String> {
+    let missing = ctx.root.join("target/xtask-no-shared-dir");
+    if missing.exists() {
+        return Err(format!("{} must not exist", missing.display()));
+    }
+    let run = |ci: bool| {
+        let mut args = vec!["test", "--workspace"];
+        for name in SHARED_TESTS {
+            args.extend(["--test", name]);
+        }
+        args.extend(["--", "--nocapture"]);
+        let mut command = ctx.cargo(&args);
+        command
+            .env(SHARED_DIR_VAR, &missing)
+            .env("PROPTEST_RNG_SEED", &ctx.proptest_seed);
+        if ci {
+            command.env("CI", "true");
+        } else {
+            command.env_remove("CI");
+        }
+        output(command)
+    };
+    let skipped = run(false)?;
+    let stderr = String::from_utf8_lossy(&skipped.stderr);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains(SHARED_SKIP_WARNING))
+        .collect();
+    if !skipped.status.success() || warnings.is_empty() {
+        eprintln!("{stderr}{}", String::from_utf8_lossy(&skipped.stdout));
+        return Err(format!(
+            "without CI and without the shared directory, the tests must pass and warn \
+             (passed: {}, warnings: {})",
+            skipped.status.success(),
+            warnings.len()
+        ));
+    }
+    for line in &warnings {
+        eprintln!("    {line}");
+    }
+    eprintln!("    without CI: passed, {} loud skips", warnings.len());
+    let under_ci = run(true)?;
+    let failed_for_want_of_shared = String::from_utf8_lossy(&under_ci.stderr)
+        .lines()
+        .any(|line| line.contains(SHARED_CI_FAILURE));
+    if under_ci.status.success() || !failed_for_want_of_shared {
+        return Err(format!(
+            "with CI set and no shared directory, the tests must fail for that reason \
+             (passed: {}, failed for want of shared material: {failed_for_want_of_shared})",
+            under_ci.status.success()
+        ));
+    }
+    eprintln!("    with CI set: failed, as it must");
+    Ok(())
+}
+
+fn doc(ctx: &Context) -> Result<(), String> {
+    let mut command = ctx.cargo(&["doc", "--workspace", "--no-deps"]);
+    command.env("RUSTDOCFLAGS", "-D warnings");
+    status(command)
+}
+
+fn readme(ctx: &Context) -> Result<(), String> {
+    status(ctx.tell(&["project", "examples/three_buyer.tell"]))
+}
+
+fn examples(ctx: &Context) -> Result<(), String> {
+    let dir = ctx.root.join("examples");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let name = entry
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".tell") {
+            files.push(format!("examples/{name}"));
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("no .tell files in {}", dir.display()));
+    }
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    status(ctx.tell(&[&["check", "--param", "N=4"], files.as_slice()].concat()))?;
+    status(ctx.tell(&[&["fmt", "--check"], files.as_slice()].concat()))
+}
+
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask <ci|fmt|lint|test|doc>");
+    let names: Vec<&str> = CI_STEPS.iter().map(|s| s.name).collect();
+    eprintln!("usage: cargo xtask <ci|{}>", names.join("|"));
     ExitCode::from(2)
 }
 
@@ -76,8 +268,11 @@ fn main() -> ExitCode {
             None => return usage(),
         },
     };
+    let ctx = Context::new();
     for step in steps {
-        if !run(step) {
+        eprintln!("==> {}: {}", step.name, step.what);
+        if let Err(err) = (step.run)(&ctx) {
+            eprintln!("==> {} failed: {err}", step.name);
             return ExitCode::FAILURE;
         }
     }

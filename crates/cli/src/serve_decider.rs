@@ -3,13 +3,14 @@
 //! line for every message sent and received.
 
 use telltale_choreography::{ChoreoResult, Decider, Message, Program, ProgramBranch, Value};
+use telltale_types::random::SeededRng;
 use telltale_types::stack::with_headroom;
 use telltale_types::{Label, Role};
 
 /// Picks branches from a seed for the first `free_choices` choices, then
 /// prefers branches that leave every loop, so every run terminates.
 pub struct SeededDecider {
-    state: u64,
+    rng: SeededRng,
     choices_made: u64,
     free_choices: u64,
     counter: u64,
@@ -19,20 +20,11 @@ impl SeededDecider {
     /// A decider for `seed` that chooses freely `free_choices` times.
     pub fn new(seed: u64, free_choices: u64) -> Self {
         SeededDecider {
-            state: seed,
+            rng: SeededRng::new(seed),
             choices_made: 0,
             free_choices,
             counter: 0,
         }
-    }
-
-    /// The next pseudo-random number (splitmix64).
-    fn next(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 }
 
@@ -61,8 +53,7 @@ impl Decider for SeededDecider {
         self.choices_made += 1;
         let count = options.len().max(1);
         if self.choices_made <= self.free_choices {
-            let pick = self.next() % count as u64;
-            return Ok(usize::try_from(pick).unwrap_or(0));
+            return Ok(self.rng.index(count));
         }
         let leaving = options.iter().position(|b| !loops_back(&b.then));
         Ok(leaving.unwrap_or(count - 1))

@@ -4,22 +4,9 @@
 use std::path::PathBuf;
 use telltale_lang::{load, lower_all, LowerOptions, SourceFile};
 
+/// The nuscr corpus, or `None` (skip) outside CI when absent.
 fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/examples/nuscr");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the nuscr corpus is missing at {}",
-            dir.display()
-        );
-        eprintln!(
-            "warning: nuscr corpus not found at {}, skipping",
-            dir.display()
-        );
-        None
-    }
+    telltale_test_support::shared_path("examples/nuscr", "the nuscr corpus")
 }
 
 fn nuscr_files(dir: &PathBuf, out: &mut Vec<PathBuf>) {

@@ -271,38 +271,37 @@ fn three_parties_follow_their_projections() {
     );
 }
 
-/// A Scribble/nuscr protocol from the shared corpus: lowercase labels with
-/// named payload items become structs.
+/// A Scribble/nuscr protocol (the project's own, so the test needs nothing
+/// outside the repository): lowercase labels with named payload items
+/// become structs.
 mod nuscr {
-    telltale_macros::choreography!(
-        file = "../../../shared/examples/nuscr/simple_adder/simple_adder.nuscr"
-    );
+    telltale_macros::choreography!(file = "tests/protocols/difference.nuscr");
 }
 
 #[test]
 fn a_nuscr_protocol_generates_the_same_kind_of_api() {
-    use nuscr::adder;
-    let mut network = InMemoryHandler::network(["C", "S"]);
-    let mut c = take(&mut network, "C");
-    let mut c_endpoint = ();
-    let mut s = take(&mut network, "S");
-    let mut s_endpoint = ();
-    let (sum, _) = block_on(async {
+    use nuscr::difference;
+    let mut network = InMemoryHandler::network(["Client", "Server"]);
+    let mut client = take(&mut network, "Client");
+    let mut client_endpoint = ();
+    let mut server = take(&mut network, "Server");
+    let mut server_endpoint = ();
+    let (result, _) = block_on(async {
         tokio::join!(
-            adder::run_c(&mut c, &mut c_endpoint, |st| async move {
-                let st = st.send(adder::Lhs { x: 2 }).await?;
-                let st = st.send(adder::Rhs { y: -5 }).await?;
-                let (adder::Res { r }, st) = st.recv().await?;
-                Ok(st.finish(r))
+            difference::run_client(&mut client, &mut client_endpoint, |st| async move {
+                let st = st.send(difference::Minuend { a: 2 }).await?;
+                let st = st.send(difference::Subtrahend { b: -5 }).await?;
+                let (difference::Difference { d }, st) = st.recv().await?;
+                Ok(st.finish(d))
             }),
-            adder::run_s(&mut s, &mut s_endpoint, |st| async move {
-                let (adder::Lhs { x }, st) = st.recv().await?;
-                let (adder::Rhs { y }, st) = st.recv().await?;
-                Ok(st.send(adder::Res { r: x + y }).await?.end())
+            difference::run_server(&mut server, &mut server_endpoint, |st| async move {
+                let (difference::Minuend { a }, st) = st.recv().await?;
+                let (difference::Subtrahend { b }, st) = st.recv().await?;
+                Ok(st.send(difference::Difference { d: a - b }).await?.end())
             })
         )
     });
-    assert_eq!(sum.unwrap(), -3);
+    assert_eq!(result.unwrap(), 7);
 }
 
 #[test]

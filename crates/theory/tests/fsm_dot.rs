@@ -7,20 +7,18 @@
 mod subtyping_support;
 
 use proptest::prelude::*;
-use std::path::PathBuf;
+use proptest::test_runner::FileFailurePersistence;
+use std::path::{Path, PathBuf};
 use subtyping_support::{local_type, Random};
+use telltale_test_support::shared_path;
 use telltale_theory::{
     async_subtype, fsm_to_dot, parse_dot, sync_subtype, AsyncSubtypeConfig, Fsm, Verdict,
 };
 use telltale_types::Role;
 
-fn examples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/examples/nuscr")
-}
-
-fn dot_files() -> Vec<PathBuf> {
+fn dot_files(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in std::fs::read_dir(examples()).unwrap() {
+    for dir in std::fs::read_dir(root).unwrap() {
         let dir = dir.unwrap().path();
         if !dir.is_dir() {
             continue;
@@ -36,14 +34,17 @@ fn dot_files() -> Vec<PathBuf> {
     files
 }
 
-fn load(path: &PathBuf) -> Fsm {
+fn load(path: &Path) -> Fsm {
     let text = std::fs::read_to_string(path).unwrap();
     parse_dot(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
 fn every_nuscr_machine_round_trips() {
-    let files = dot_files();
+    let Some(root) = shared_path("examples/nuscr", "the nuscr FSM round trips") else {
+        return;
+    };
+    let files = dot_files(&root);
     assert!(files.len() >= 12, "found only {files:?}");
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
@@ -62,7 +63,12 @@ fn every_nuscr_machine_round_trips() {
 
 #[test]
 fn double_buffering_kernel_is_an_async_subtype() {
-    let dir = examples().join("double-buffering");
+    let Some(dir) = shared_path(
+        "examples/nuscr/double-buffering",
+        "the double-buffering kernel",
+    ) else {
+        return;
+    };
     let optimised = load(&dir.join("k_optimised.dot")).to_local().unwrap();
     let expected = load(&dir.join("k_expected.dot")).to_local().unwrap();
     let config = AsyncSubtypeConfig::default();
@@ -79,7 +85,9 @@ fn double_buffering_kernel_is_an_async_subtype() {
 
 #[test]
 fn machines_compare_against_nuscr_projections() {
-    let dir = examples().join("3buyers");
+    let Some(dir) = shared_path("examples/nuscr/3buyers", "the nuscr 3buyers FSMs") else {
+        return;
+    };
     let a = load(&dir.join("A_expected.dot"));
     let b = load(&dir.join("B_expected.dot"));
     assert!(a.isomorphic(&a.clone()));
@@ -136,7 +144,7 @@ fn a_role_outside_a_loop_gets_nuscrs_two_state_machine() {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 256,
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 

@@ -10,15 +10,6 @@ use telltale_theory::project;
 use telltale_types::json::{global_from_json, local_from_json};
 use telltale_types::Role;
 
-/// The shared reference directory: `TELLTALE_SHARED_DIR`, or the sibling of
-/// the workspace.
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("TELLTALE_SHARED_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    }
-}
-
 /// Checks every expected projection of one case; returns the mismatches.
 fn check_case(case: &Path) -> (usize, Vec<String>) {
     let read = |path: &Path| {
@@ -58,16 +49,11 @@ fn check_case(case: &Path) -> (usize, Vec<String>) {
 
 #[test]
 fn projections_match_the_lean_golden_files() {
-    let golden = shared_dir().join("golden/lean");
-    if !golden.is_dir() {
-        let message = format!(
-            "golden directory {} is missing (set TELLTALE_SHARED_DIR to the shared directory)",
-            golden.display()
-        );
-        assert!(std::env::var_os("CI").is_none(), "{message}");
-        eprintln!("WARNING: {message}; the Lean golden projections were NOT checked");
+    let Some(golden) =
+        telltale_test_support::shared_path("golden/lean", "the Lean golden projections")
+    else {
         return;
-    }
+    };
     let mut cases: Vec<PathBuf> = fs::read_dir(&golden)
         .unwrap()
         .map(|entry| entry.unwrap().path())

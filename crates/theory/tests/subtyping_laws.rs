@@ -4,6 +4,7 @@
 mod subtyping_support;
 
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use subtyping_support::{local_type, sync_subtype_of, Random};
 use telltale_theory::{async_subtype, sync_subtype, AsyncSubtypeConfig, Fsm, Verdict};
 use telltale_types::{Direction, Label, LocalType, Role};
@@ -39,7 +40,7 @@ fn definite_violation(t: &LocalType, u: &LocalType) -> bool {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 256,
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 

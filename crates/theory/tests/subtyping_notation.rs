@@ -5,13 +5,14 @@
 mod subtyping_support;
 
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use subtyping_support::{local_type, Random};
 use telltale_theory::{parse_local_notation, to_notation};
 
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 512,
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 

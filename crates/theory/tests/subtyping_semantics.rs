@@ -7,6 +7,7 @@
 mod subtyping_support;
 
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use std::collections::{HashSet, VecDeque};
 use subtyping_support::{delay_outputs, local_type, sync_subtype_of, Random};
 use telltale_theory::{async_subtype, AsyncSubtypeConfig, Fsm, Verdict};
@@ -129,7 +130,7 @@ fn check_against_dual(t: &LocalType, u: &LocalType) -> Result<(), TestCaseError>
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 512,
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 

@@ -32,6 +32,7 @@ pub mod global;
 pub mod json;
 pub mod label;
 pub mod local;
+pub mod random;
 pub mod role;
 pub mod sort;
 pub mod stack;

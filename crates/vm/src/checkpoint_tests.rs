@@ -401,16 +401,35 @@ proptest! {
         }
     }
 
-    /// Arbitrary bodies behind a valid digest never panic.
+    /// Machine states that are a real state's prefix followed by arbitrary
+    /// bytes (all arbitrary when the prefix is empty), inside a valid
+    /// envelope: the envelope always passes, so `restore` itself is reached,
+    /// and it refuses the state with a machine-state error (never an
+    /// envelope error, never a panic) or returns a machine that runs.
     #[test]
-    fn arbitrary_bodies_never_panic(body in prop::collection::vec(any::<u8>(), 0..256)) {
-        let mut bytes = b"TTCK".to_vec();
-        bytes.extend_from_slice(&CHECKPOINT_FORMAT_VERSION.to_le_bytes());
-        bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&Sha256::digest(&body));
-        bytes.extend_from_slice(&body);
-        if let Ok(cp) = Checkpoint::from_bytes(&bytes) {
-            let _ = ProtocolMachine::restore(&cp);
+    fn arbitrary_states_reach_restore_and_never_panic(
+        keep in any::<prop::sample::Index>(),
+        whole in any::<bool>(),
+        tail in prop::collection::vec(any::<u8>(), 0..256),
+        config in 0..6usize,
+    ) {
+        let mut m = machine(configs()[config].clone());
+        m.run(&handler(), 6).unwrap();
+        let real = postcard::to_allocvec(&m).unwrap();
+        let kept = if whole { keep.index(real.len()) } else { 0 };
+        let mut state = real[..kept].to_vec();
+        state.extend_from_slice(&tail);
+        let cp = Checkpoint::from_bytes(&forge(state));
+        prop_assert!(cp.is_ok(), "the envelope was refused: {:?}", cp.err());
+        match ProtocolMachine::restore(&cp.unwrap()) {
+            Ok(mut restored) => {
+                let _ = restored.run(&handler(), 2_000);
+                let _ = restored.checkpoint();
+            }
+            Err(e) => prop_assert!(
+                matches!(e, CheckpointError::Decode(_) | CheckpointError::InvalidState(_)),
+                "not a machine-state error: {e:?}"
+            ),
         }
     }
 }

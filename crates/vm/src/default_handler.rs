@@ -7,24 +7,18 @@
 //! on it picks the label the monitor reports as closest to `end`
 //! (`exit_label`), so every loop that has an exit eventually takes it.
 //! Payloads are fabricated from the label's sort with
-//! `splitmix64(seed ^ tick)`, unless the program precomputed one.
+//! `splitmix64(seed ^ tick)`, unless the program precomputed one
+//! ([`splitmix64`] is the workspace's one generator, in `telltale-types`).
 
 use crate::effect::{EffectHandler, SendDecision, SendDecisionInput};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use telltale_compiler::{LabelId, Value};
+use telltale_types::random::splitmix64;
 use telltale_types::PayloadSort;
 
 /// The default number of random choices before loops are steered to exit.
 pub const DEFAULT_LOOP_BUDGET: u64 = 32;
-
-/// SplitMix64: a tiny, well-mixed, seedable generator step.
-pub fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// A deterministic handler driven by a seed.
 #[derive(Debug)]
@@ -160,8 +154,11 @@ impl EffectHandler for DefaultHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::effect::EffectContext;
     use crate::payload::check_payload;
     use crate::PayloadValidationMode;
+    use telltale_compiler::Symbols;
+    use telltale_types::{Label, Role};
 
     #[test]
     fn fabricated_values_match_their_sorts() {
@@ -186,9 +183,119 @@ mod tests {
         }
     }
 
+    /// Labels `a`, `b`, `c` (ids 0, 1, 2) with an int, a bool and a string
+    /// payload, sent to role 1.
+    fn symbols() -> Symbols {
+        Symbols {
+            roles: vec![Role::new("A"), Role::new("B")],
+            labels: vec![
+                Label::new("a", PayloadSort::Int),
+                Label::new("b", PayloadSort::Bool),
+                Label::new("c", PayloadSort::String),
+            ],
+        }
+    }
+
+    fn input<'a>(
+        symbols: &'a Symbols,
+        choices: &'a [LabelId],
+        tick: u64,
+        exit_label: Option<LabelId>,
+    ) -> SendDecisionInput<'a> {
+        SendDecisionInput {
+            ctx: EffectContext {
+                tick,
+                session: 0,
+                coro: 0,
+                role: 0,
+            },
+            partner: 1,
+            choices,
+            payload: None,
+            exit_label,
+            symbols,
+        }
+    }
+
+    /// The labels and payloads of `rounds` decisions among all three labels.
+    fn decisions(handler: &DefaultHandler, rounds: u64) -> Vec<(LabelId, Value)> {
+        let symbols = symbols();
+        (0..rounds)
+            .map(
+                |tick| match handler.send_decision(&input(&symbols, &[0, 1, 2], tick, Some(2))) {
+                    Ok(SendDecision::Deliver { label, payload }) => (label, payload),
+                    other => panic!("tick {tick}: {other:?}"),
+                },
+            )
+            .collect()
+    }
+
     #[test]
-    fn splitmix_is_deterministic() {
-        assert_eq!(splitmix64(0), splitmix64(0));
-        assert_ne!(splitmix64(0), splitmix64(1));
+    fn choices_follow_the_seeded_rule_then_steer_to_the_exit() {
+        let budget = 40;
+        let handler = DefaultHandler::with_loop_budget(11, budget);
+        let made = decisions(&handler, budget + 5);
+        for (n, (label, payload)) in made.iter().enumerate() {
+            let n = n as u64;
+            let expected = if n < budget {
+                (splitmix64(11 + n) % 3) as LabelId
+            } else {
+                2
+            };
+            assert_eq!(*label, expected, "choice {n}");
+            let sort = &symbols().labels[usize::from(*label)].sort;
+            assert_eq!(*payload, fabricate(sort, splitmix64(11 ^ n)), "choice {n}");
+        }
+        // Within the budget the seed really chooses: every label is drawn.
+        for label in 0..3 {
+            assert!(
+                made[..budget as usize].iter().any(|(l, _)| *l == label),
+                "{label}"
+            );
+        }
+        assert_eq!(handler.choices_made(), budget + 5);
+    }
+
+    #[test]
+    fn seeds_differ_and_a_resumed_handler_continues_the_sequence() {
+        let whole = decisions(&DefaultHandler::with_loop_budget(5, 20), 20);
+        assert_ne!(
+            whole,
+            decisions(&DefaultHandler::with_loop_budget(6, 20), 20)
+        );
+        let first = DefaultHandler::with_loop_budget(5, 20);
+        let _ = decisions(&first, 7);
+        let resumed = DefaultHandler::resumed(5, 20, first.choices_made());
+        let symbols = symbols();
+        for (tick, (label, _)) in whole.iter().enumerate().skip(7) {
+            let decision = resumed
+                .send_decision(&input(&symbols, &[0, 1, 2], tick as u64, Some(2)))
+                .unwrap();
+            assert!(
+                matches!(decision, SendDecision::Deliver { label: l, .. } if l == *label),
+                "choice {tick}: {decision:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_single_label_is_not_a_choice_and_a_precomputed_payload_is_kept() {
+        let handler = DefaultHandler::with_loop_budget(1, 0);
+        let symbols = symbols();
+        let kept = Value::Int(42);
+        let mut single = input(&symbols, &[1], 3, None);
+        single.payload = Some(&kept);
+        assert_eq!(
+            handler.send_decision(&single).unwrap(),
+            SendDecision::Deliver {
+                label: 1,
+                payload: Value::Int(42)
+            }
+        );
+        assert_eq!(handler.choices_made(), 0);
+        let empty = handler.send_decision(&input(&symbols, &[], 3, None));
+        assert!(empty.is_err(), "{empty:?}");
+        let unknown = handler.send_decision(&input(&symbols, &[9], 3, None));
+        assert!(unknown.is_err(), "{unknown:?}");
     }
 }

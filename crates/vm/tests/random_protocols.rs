@@ -7,21 +7,20 @@
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use telltale_compiler::{CodeImage, Value};
+use telltale_types::random::SeededRng;
 use telltale_types::{GlobalType, Label, LocalType, PayloadSort, Role};
-use telltale_vm::default_handler::splitmix64;
 use telltale_vm::{load_all_roles, Config, DefaultHandler, ObsEvent, RunStatus};
 
 /// Deterministic generator of global types from a seed.
 struct Gen {
-    state: u64,
+    rng: SeededRng,
     roles: usize,
     labels: usize,
 }
 
 impl Gen {
     fn next(&mut self, n: u64) -> u64 {
-        self.state = splitmix64(self.state);
-        self.state % n.max(1)
+        self.rng.below(n.max(1))
     }
 
     fn role(&self, i: usize) -> Role {
@@ -180,7 +179,11 @@ proptest! {
         roles in 2usize..=4,
         seed in any::<u64>(),
     ) {
-        let mut generator = Gen { state: structure, roles, labels: 0 };
+        let mut generator = Gen {
+            rng: SeededRng::new(structure),
+            roles,
+            labels: 0,
+        };
         let global = generator.global();
         let locals: Vec<(Role, LocalType)> = (0..roles)
             .map(|i| {
@@ -215,7 +218,7 @@ fn the_generator_produces_non_trivial_protocols() {
     let mut loops = 0;
     for structure in 0..50 {
         let mut generator = Gen {
-            state: structure,
+            rng: SeededRng::new(structure),
             roles: 3,
             labels: 0,
         };

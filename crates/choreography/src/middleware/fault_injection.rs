@@ -1,9 +1,11 @@
-//! `FaultInjection`: seeded random send failures and delays, for tests.
+//! `FaultInjection`: seeded random send failures and delays, for tests
+//! (drawn from the workspace's one generator, `telltale_types::random`).
 
 use crate::error::{ChoreoError, ChoreoResult};
 use crate::handler::ChoreoHandler;
 use crate::message::Message;
 use std::time::Duration;
+use telltale_types::random::SeededRng;
 use telltale_types::Role;
 
 /// What to inject, and the seed that makes it reproducible.
@@ -31,25 +33,6 @@ impl FaultConfig {
     }
 }
 
-/// A small, seeded generator (SplitMix64): deterministic and dependency-free.
-#[derive(Clone, Debug)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform float in `[0, 1)`.
-    fn next_unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Makes the wrapped handler's sends fail and its operations stall at
 /// random, reproducibly from a seed. Failed sends are not delivered and
 /// fail with [`ChoreoError::InjectedFault`], which `Retry` retries.
@@ -57,7 +40,7 @@ impl SplitMix64 {
 pub struct FaultInjection<H> {
     inner: H,
     config: FaultConfig,
-    rng: SplitMix64,
+    rng: SeededRng,
     injected_failures: u64,
 }
 
@@ -66,7 +49,7 @@ impl<H: ChoreoHandler> FaultInjection<H> {
     pub fn new(inner: H, config: FaultConfig) -> Self {
         FaultInjection {
             inner,
-            rng: SplitMix64(config.seed),
+            rng: SeededRng::new(config.seed),
             config,
             injected_failures: 0,
         }
@@ -83,14 +66,14 @@ impl<H: ChoreoHandler> FaultInjection<H> {
     }
 
     async fn maybe_delay(&mut self) {
-        if self.rng.next_unit() < self.config.delay_rate {
-            let delay = self.config.max_delay.mul_f64(self.rng.next_unit());
+        if self.rng.unit() < self.config.delay_rate {
+            let delay = self.config.max_delay.mul_f64(self.rng.unit());
             tokio::time::sleep(delay).await;
         }
     }
 
     fn maybe_fail(&mut self, to: &Role, operation: &'static str) -> ChoreoResult<()> {
-        if self.rng.next_unit() < self.config.send_failure_rate {
+        if self.rng.unit() < self.config.send_failure_rate {
             self.injected_failures += 1;
             return Err(ChoreoError::InjectedFault {
                 role: self.inner.role().clone(),
@@ -139,21 +122,5 @@ impl<H: ChoreoHandler> ChoreoHandler for FaultInjection<H> {
     async fn offer(&mut self, ep: &mut H::Endpoint, from: &Role) -> ChoreoResult<Message> {
         self.maybe_delay().await;
         self.inner.offer(ep, from).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_generator_is_deterministic_and_in_range() {
-        let mut a = SplitMix64(7);
-        let mut b = SplitMix64(7);
-        for _ in 0..1000 {
-            let x = a.next_unit();
-            assert_eq!(x, b.next_unit());
-            assert!((0.0..1.0).contains(&x));
-        }
     }
 }

@@ -6,29 +6,8 @@
 
 use telltale_types::{Label, LocalBranch, LocalType, PayloadSort};
 
-/// A small deterministic random source (splitmix64).
-pub struct Random(u64);
-
-impl Random {
-    /// A source seeded with `seed`.
-    pub fn new(seed: u64) -> Self {
-        Random(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (which must be positive).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+/// The workspace's seeded generator, under the name these tests use.
+pub use telltale_types::random::SeededRng as Random;
 
 const LABELS: [&str; 4] = ["a", "b", "c", "d"];
 
@@ -53,16 +32,16 @@ fn build(
         .map(|(v, _)| v.clone())
         .collect();
     if depth == 0 {
-        return if !guarded.is_empty() && random.below(4) != 0 {
-            LocalType::var(guarded[random.below(guarded.len())].clone())
+        return if !guarded.is_empty() && random.index(4) != 0 {
+            LocalType::var(guarded[random.index(guarded.len())].clone())
         } else {
             LocalType::End
         };
     }
-    match random.below(10) {
+    match random.index(10) {
         0 => LocalType::End,
         1 | 2 if !guarded.is_empty() => {
-            LocalType::var(guarded[random.below(guarded.len())].clone())
+            LocalType::var(guarded[random.index(guarded.len())].clone())
         }
         3 | 4 if scope.len() < 3 => {
             let var = format!("X{}", scope.len());
@@ -72,9 +51,9 @@ fn build(
             LocalType::rec(var, body)
         }
         _ => {
-            let partner = partners[random.below(partners.len())];
-            let count = 1 + random.below(3);
-            let first = random.below(LABELS.len());
+            let partner = partners[random.index(partners.len())];
+            let count = 1 + random.index(3);
+            let first = random.index(LABELS.len());
             let saved: Vec<bool> = scope.iter().map(|(_, g)| *g).collect();
             for entry in scope.iter_mut() {
                 entry.1 = true;
@@ -82,7 +61,7 @@ fn build(
             let mut branches = Vec::new();
             for i in 0..count {
                 let name = LABELS[(first + i) % LABELS.len()];
-                let sort = if random.below(5) == 0 {
+                let sort = if random.index(5) == 0 {
                     PayloadSort::Int
                 } else {
                     PayloadSort::Unit
@@ -93,7 +72,7 @@ fn build(
             for (entry, g) in scope.iter_mut().zip(saved) {
                 entry.1 = g;
             }
-            if random.below(2) == 0 {
+            if random.index(2) == 0 {
                 LocalType::select(partner, branches)
             } else {
                 LocalType::branch(partner, branches)
@@ -113,8 +92,8 @@ pub fn sync_subtype_of(t: &LocalType, random: &mut Random) -> LocalType {
                     LocalBranch::new(b.label.clone(), sync_subtype_of(&b.continuation, random))
                 })
                 .collect();
-            while kept.len() > 1 && random.below(3) == 0 {
-                kept.remove(random.below(kept.len()));
+            while kept.len() > 1 && random.index(3) == 0 {
+                kept.remove(random.index(kept.len()));
             }
             LocalType::Send {
                 partner: partner.clone(),
@@ -128,7 +107,7 @@ pub fn sync_subtype_of(t: &LocalType, random: &mut Random) -> LocalType {
                     LocalBranch::new(b.label.clone(), sync_subtype_of(&b.continuation, random))
                 })
                 .collect();
-            if random.below(3) == 0 {
+            if random.index(3) == 0 {
                 if let Some(extra) = LABELS
                     .iter()
                     .find(|name| more.iter().all(|b| &*b.label.name != **name))
@@ -158,7 +137,7 @@ pub fn delay_outputs(t: &LocalType, random: &mut Random) -> LocalType {
                     branches: inputs,
                 } = &only.continuation
                 {
-                    if random.below(2) == 0 {
+                    if random.index(2) == 0 {
                         let delayed = inputs.iter().map(|b| {
                             let rest = delay_outputs(&b.continuation, random);
                             let out = LocalType::Send {

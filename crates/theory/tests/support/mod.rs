@@ -10,6 +10,7 @@
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use telltale_types::global::Branch;
+use telltale_types::random::SeededRng;
 use telltale_types::stack::with_headroom;
 use telltale_types::{GlobalType, Label, LocalType, PayloadSort};
 
@@ -20,55 +21,39 @@ const LABELS: [&str; 4] = ["a", "b", "c", "d"];
 /// Recursion variable names; a small pool, so shadowing happens.
 const VARS: [&str; 3] = ["t", "u", "w"];
 
-/// A small deterministic random source (splitmix64).
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
+/// `percent` in a hundred, from the workspace's seeded generator.
+fn chance(random: &mut SeededRng, percent: usize) -> bool {
+    random.index(100) < percent
 }
 
 /// Builds one global type of about `size` communications.
 struct Generator {
-    random: Random,
+    random: SeededRng,
     budget: usize,
 }
 
 impl Generator {
     fn node(&mut self, scope: &mut Vec<String>, may_jump: bool) -> GlobalType {
-        if self.budget == 0 || self.random.chance(10) {
+        if self.budget == 0 || chance(&mut self.random, 10) {
             return self.leaf(scope, may_jump);
         }
-        if self.random.chance(20) {
-            let var = VARS[self.random.below(VARS.len())].to_string();
+        if chance(&mut self.random, 20) {
+            let var = VARS[self.random.index(VARS.len())].to_string();
             scope.push(var.clone());
             let body = self.node(scope, false);
             scope.pop();
             return GlobalType::rec(var, body);
         }
         self.budget -= 1;
-        let sender = self.random.below(ROLES.len());
-        let receiver = (sender + 1 + self.random.below(ROLES.len() - 1)) % ROLES.len();
-        let count = 1 + self.random.below(3);
-        let first_label = self.random.below(LABELS.len());
+        let sender = self.random.index(ROLES.len());
+        let receiver = (sender + 1 + self.random.index(ROLES.len() - 1)) % ROLES.len();
+        let count = 1 + self.random.index(3);
+        let first_label = self.random.index(LABELS.len());
         let labels: Vec<Label> = (0..count)
             .map(|i| self.label(LABELS[(first_label + i) % LABELS.len()]))
             .collect();
         let (sender, receiver) = (ROLES[sender], ROLES[receiver]);
-        let branches: Vec<(Label, GlobalType)> = if count == 1 || self.random.chance(40) {
+        let branches: Vec<(Label, GlobalType)> = if count == 1 || chance(&mut self.random, 40) {
             let next = self.node(scope, true);
             // Copies count against the size budget; without room for them
             // the choice keeps a single branch, so sizes stay bounded.
@@ -100,15 +85,15 @@ impl Generator {
     }
 
     fn leaf(&mut self, scope: &[String], may_jump: bool) -> GlobalType {
-        if may_jump && !scope.is_empty() && self.random.chance(60) {
-            GlobalType::var(scope[self.random.below(scope.len())].clone())
+        if may_jump && !scope.is_empty() && chance(&mut self.random, 60) {
+            GlobalType::var(scope[self.random.index(scope.len())].clone())
         } else {
             GlobalType::End
         }
     }
 
     fn label(&mut self, name: &str) -> Label {
-        let sort = match self.random.below(4) {
+        let sort = match self.random.index(4) {
             0 => PayloadSort::Int,
             1 => PayloadSort::String,
             2 => PayloadSort::Named("api.Order".into()),
@@ -121,7 +106,7 @@ impl Generator {
 /// A well-formed global type of about `size` communications, from `seed`.
 pub fn well_formed_global(seed: u64, size: usize) -> GlobalType {
     let mut generator = Generator {
-        random: Random(seed),
+        random: SeededRng::new(seed),
         budget: size,
     };
     generator.node(&mut Vec::new(), false)
