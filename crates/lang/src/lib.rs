@@ -52,10 +52,12 @@ pub mod diagnostic;
 mod explain;
 mod format;
 pub mod lexer;
+pub mod line_index;
 mod lower;
 mod nuscr;
 mod parser;
 mod predicate;
+pub mod render;
 pub mod source;
 
 pub use ast::Module;
@@ -65,6 +67,7 @@ pub use format::format_module;
 pub use lower::{lower_all, lower_protocol, LowerOptions, LoweredProtocol};
 pub use nuscr::parse_nuscr;
 pub use parser::parse_module;
+pub use render::render_all;
 pub use source::{SourceFile, Span};
 
 /// Parses a file with the front-end its extension asks for: Scribble/nuscr
