@@ -64,7 +64,7 @@ pub use ast::Module;
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use explain::{explain, global_text};
 pub use format::format_module;
-pub use lower::{lower_all, lower_protocol, LowerOptions, LoweredProtocol};
+pub use lower::{lower_all, lower_protocol, LowerOptions, LoweredProtocol, MESSAGE_BUDGET};
 pub use nuscr::parse_nuscr;
 pub use parser::parse_module;
 pub use render::render_all;
