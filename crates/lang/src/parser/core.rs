@@ -319,10 +319,7 @@ impl<'a> Parser<'a> {
                 return;
             }
             if open == 0 && !first && !bracketed {
-                let outside = match owner_col {
-                    Some(col) => token.first_on_line && token.col <= col,
-                    None => true,
-                };
+                let outside = owner_col.is_some_and(|col| token.first_on_line && token.col <= col);
                 let closes_outer = !token.first_on_line
                     && matches!(token.kind, TokenKind::Punct("}" | ")" | "]" | "|"));
                 if outside || closes_outer {
