@@ -87,9 +87,10 @@ impl Window {
         out
     }
 
-    /// Whether the 1-based column `col` is inside the window.
+    /// Whether the 1-based column `col` is inside the window (or just past
+    /// its end, where a caret for the end of the line goes).
     fn shows(&self, col: usize) -> bool {
-        (self.from..self.to.max(self.from + 1)).contains(&(col - 1))
+        (self.from..=self.to).contains(&(col - 1))
     }
 
     /// Where a 1-based column lands in the shown text (0-based), and how many
