@@ -46,25 +46,40 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Line and column by scanning from the start, as positions were found
+    /// before the index.
+    fn scan(text: &str, offset: usize) -> (usize, usize) {
+        let before = &text[..clamp_to_char_boundary(text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[start..].chars().count() + 1)
+    }
 
     #[test]
     fn the_index_agrees_with_a_scan() {
         let text = "ab\ncdé\r\n\nx";
         let index = LineIndex::new(text);
-        let scan = |offset: usize| {
-            let before = &text[..clamp_to_char_boundary(text, offset)];
-            let line = before.matches('\n').count() + 1;
-            let start = before.rfind('\n').map_or(0, |i| i + 1);
-            (line, before[start..].chars().count() + 1)
-        };
         for offset in 0..=text.len() + 3 {
             assert_eq!(
                 index.line_col(text, offset),
-                scan(offset),
+                scan(text, offset),
                 "offset {offset}"
             );
         }
         let lines: Vec<&str> = (1..=5).map(|l| index.line_text(text, l)).collect();
         assert_eq!(lines, ["ab", "cdé", "", "x", ""]);
+    }
+
+    proptest! {
+        #[test]
+        fn positions_agree_with_a_scan(text in "[ab\né\r]{0,40}", offset in 0usize..50) {
+            let index = LineIndex::new(&text);
+            prop_assert_eq!(index.line_col(&text, offset), scan(&text, offset));
+            let (line, _) = scan(&text, offset);
+            let expected = text.split('\n').nth(line - 1).unwrap_or("").trim_end_matches('\r');
+            prop_assert_eq!(index.line_text(&text, line), expected);
+        }
     }
 }
