@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use telltale_lang::{
-    load, lower_all, require_protocol, resolve_imports, Diagnostic, LowerOptions, LoweredProtocol,
-    Module, SourceFile,
+    load, lower_all, render_all, require_protocol, resolve_imports, Diagnostic, LowerOptions,
+    LoweredProtocol, Module, SourceFile,
 };
 
 /// Diagnostics were already printed; the command fails with exit code 1.
@@ -61,9 +61,7 @@ impl ProtocolFile {
             let problems = resolve_imports(&source, &mut module, &FileModuleLoader);
             let count: usize = problems.iter().map(|p| p.diagnostics.len()).sum();
             for problem in &problems {
-                for d in &problem.diagnostics {
-                    eprintln!("{}", d.render(&problem.file));
-                }
+                eprint!("{}", render_all(&problem.diagnostics, &problem.file));
             }
             if count > 0 {
                 return Err(Reported {
@@ -78,14 +76,13 @@ impl ProtocolFile {
         Ok(file)
     }
 
-    /// Prints `diagnostics` (if any) and turns them into a [`Reported`] error.
+    /// Prints `diagnostics` (if any, the first [`telltale_lang::render::MAX_RENDERED`]
+    /// of them) and turns them into a [`Reported`] error.
     pub fn fail_with(&self, diagnostics: Vec<Diagnostic>) -> Result<()> {
         if diagnostics.is_empty() {
             return Ok(());
         }
-        for d in &diagnostics {
-            eprintln!("{}", d.render(&self.source));
-        }
+        eprint!("{}", render_all(&diagnostics, &self.source));
         Err(Reported {
             count: diagnostics.len(),
             file: self.source.name.clone(),

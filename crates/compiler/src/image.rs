@@ -8,7 +8,7 @@ use crate::symbols::{Interner, Symbols};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use telltale_types::value::{guard_depth, DepthGuarded, ValueTooDeep};
-use telltale_types::{GlobalType, LocalType, Role};
+use telltale_types::{GlobalType, LocalType, PayloadSort, Role};
 use thiserror::Error;
 
 /// The largest register file an image may ask for.
@@ -168,9 +168,21 @@ impl CodeImage {
     }
 
     /// Decodes a postcard image and validates it.
+    ///
+    /// Postcard drops the text of errors raised while reading, so a sort
+    /// nested too deep is recognised with [`telltale_types::sort::watch_depth`]
+    /// and named.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImageError> {
-        let image: CodeImage =
-            guard_depth(|| postcard::from_bytes(bytes)).map_err(codec_error(ImageError::Decode))?;
+        let (decoded, sort_too_deep) = telltale_types::sort::watch_depth(|| {
+            guard_depth(|| postcard::from_bytes::<CodeImage>(bytes))
+        });
+        let image = decoded.map_err(|e| match e {
+            DepthGuarded::Other(_) if sort_too_deep => ImageError::Decode(format!(
+                "a payload sort is nested deeper than {} levels",
+                PayloadSort::MAX_DEPTH
+            )),
+            e => codec_error(ImageError::Decode)(e),
+        })?;
         image.validate()?;
         Ok(image)
     }
@@ -427,6 +439,41 @@ mod tests {
         assert_eq!(CodeImage::from_bytes(&bytes).unwrap(), image);
         let json = image.to_json().unwrap();
         assert_eq!(CodeImage::from_json(&json).unwrap(), image);
+    }
+
+    /// The image of `ping_pong` with the `pong` payload replaced by a
+    /// product nested `depth` deep, spliced into the encoded bytes.
+    fn image_with_deep_sort(depth: usize) -> Vec<u8> {
+        let mut image = ping_pong();
+        let marker = PayloadSort::Named("deep.marker".into());
+        image.roles[0].local_type = LocalType::send(
+            "B",
+            Label::unit("ping"),
+            LocalType::recv("B", Label::new("pong", marker.clone()), LocalType::End),
+        );
+        let bytes = image.to_bytes().unwrap();
+        let needle = postcard::to_allocvec(&marker).unwrap();
+        let at = bytes
+            .windows(needle.len())
+            .position(|w| w == needle.as_slice())
+            .unwrap();
+        let mut deep = [8u8, 1].repeat(depth);
+        deep.push(0);
+        [&bytes[..at], deep.as_slice(), &bytes[at + needle.len()..]].concat()
+    }
+
+    #[test]
+    fn an_image_with_a_sort_a_million_deep_is_refused() {
+        let err = CodeImage::from_bytes(&image_with_deep_sort(1_000_000)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            ImageError::Decode("a payload sort is nested deeper than 1000 levels".into())
+                .to_string()
+        );
+        // The splice itself is sound: a shallow sort decodes (and then fails
+        // validation only because the program no longer matches the type).
+        let shallow = CodeImage::from_bytes(&image_with_deep_sort(3)).unwrap_err();
+        assert!(!matches!(shallow, ImageError::Decode(_)), "{shallow}");
     }
 
     #[test]

@@ -3,8 +3,7 @@
 //! Diagnostics are plain data produced by the parsers and the lowering; they
 //! are rendered to text only at the edge, by [`Diagnostic::render`].
 
-use crate::source::{clamp_to_char_boundary, SourceFile, Span};
-use std::fmt::Write as _;
+use crate::source::Span;
 
 /// The kind of a diagnostic; each kind has its own stable error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -179,89 +178,6 @@ impl Diagnostic {
         self.expected = expected;
         self
     }
-
-    /// Renders the diagnostic rustc-style, without colour.
-    ///
-    /// ```text
-    /// error[E010]: undeclared role `Carol`
-    ///  --> shop.tell:3:12
-    ///   |
-    /// 3 |   Alice -> Carol : Hi
-    ///   |            ^^^^^ not listed in `roles`
-    ///   |
-    ///   = help: add `Carol` to the `roles` line
-    /// ```
-    pub fn render(&self, file: &SourceFile) -> String {
-        let mut lines: Vec<(Span, String, char)> = vec![(self.span, self.label.clone(), '^')];
-        for (span, label) in &self.secondary {
-            lines.push((*span, label.clone(), '-'));
-        }
-        let (line, col) = file.line_col(self.span.start);
-        let max_line = lines
-            .iter()
-            .map(|(span, _, _)| file.line_col(span.start).0)
-            .max()
-            .unwrap_or(line);
-        let gutter = max_line.to_string().len();
-        let pad = " ".repeat(gutter);
-        let mut out = String::new();
-        let _ = writeln!(out, "error[{}]: {}", self.kind.code(), self.message);
-        let _ = writeln!(out, "{pad}--> {}:{line}:{col}", file.name);
-        let _ = writeln!(out, "{pad} |");
-        lines.sort_by_key(|(span, _, _)| span.start);
-        let mut last_line = 0;
-        for (span, label, marker) in &lines {
-            let (l, c) = file.line_col(span.start);
-            let text = file.line_text(l);
-            if l != last_line {
-                let _ = writeln!(out, "{l:>gutter$} | {text}");
-                last_line = l;
-            }
-            let width = underline_width(file, *span, l, c);
-            let label_part = if label.is_empty() {
-                String::new()
-            } else {
-                format!(" {label}")
-            };
-            let _ = writeln!(
-                out,
-                "{pad} | {}{}{}",
-                " ".repeat(c - 1),
-                marker.to_string().repeat(width),
-                label_part
-            );
-        }
-        // A single expectation is already in the headline; a list gets a note.
-        let note = self.expected.len() > 1;
-        if note || self.help.is_some() {
-            let _ = writeln!(out, "{pad} |");
-        }
-        if note {
-            let _ = writeln!(
-                out,
-                "{pad} = note: expected one of {}",
-                self.expected.join(", ")
-            );
-        }
-        if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} = help: {help}");
-        }
-        out
-    }
-}
-
-/// The number of carets under a span, clipped to its first line (at least one).
-fn underline_width(file: &SourceFile, span: Span, line: usize, col: usize) -> usize {
-    let start = clamp_to_char_boundary(&file.text, span.start);
-    let end = clamp_to_char_boundary(&file.text, span.end.max(start));
-    let chars = file.text[start..end]
-        .split('\n')
-        .next()
-        .unwrap_or("")
-        .chars()
-        .count();
-    let room = file.line_text(line).chars().count().saturating_sub(col - 1);
-    chars.min(room).max(1)
 }
 
 /// A non-empty list of diagnostics as one error value, for callers that
@@ -289,22 +205,5 @@ mod tests {
         assert_eq!(d.to_string(), "error[E001]: bad");
         let two = Diagnostics(vec![d.clone(), d]);
         assert_eq!(two.to_string(), "error[E001]: bad (and 1 more)");
-    }
-
-    #[test]
-    fn render_points_at_the_span() {
-        let file = SourceFile::new("t.tell", "protocol P =\n  A -> Carol : Hi\n");
-        let d = Diagnostic::new(
-            DiagnosticKind::UndeclaredRole,
-            "undeclared role `Carol`",
-            Span::new(20, 25),
-            "not listed in `roles`",
-        )
-        .with_help("add `Carol` to the `roles` line");
-        let text = d.render(&file);
-        assert_eq!(
-            text,
-            "error[E010]: undeclared role `Carol`\n --> t.tell:2:8\n  |\n2 |   A -> Carol : Hi\n  |        ^^^^^ not listed in `roles`\n  |\n  = help: add `Carol` to the `roles` line\n"
-        );
     }
 }

@@ -90,6 +90,7 @@ pub fn lex(text: &str, dialect: Dialect) -> Lexed {
         text,
         pos: 0,
         line_start: 0,
+        counted: (0, 0),
         line_has_token: false,
         dialect,
         out: Lexed::default(),
@@ -101,6 +102,10 @@ struct Lexer<'a> {
     text: &'a str,
     pos: usize,
     line_start: usize,
+    /// A byte offset on the current line and its column, so columns are
+    /// counted from the previous token instead of from the line start
+    /// (a long line would otherwise cost quadratic time).
+    counted: (usize, usize),
     line_has_token: bool,
     dialect: Dialect,
     out: Lexed,
@@ -190,7 +195,12 @@ impl Lexer<'_> {
     }
 
     fn push(&mut self, kind: TokenKind, start: usize) {
-        let col = self.text[self.line_start..start].chars().count();
+        let (from, col_at_from) = match self.counted {
+            (offset, col) if offset >= self.line_start && offset <= start => (offset, col),
+            _ => (self.line_start, 0),
+        };
+        let col = col_at_from + self.text[from..start].chars().count();
+        self.counted = (start, col);
         self.out.tokens.push(Token {
             kind,
             span: Span::new(start, self.pos),

@@ -53,21 +53,24 @@ pub mod diagnostic;
 mod explain;
 mod format;
 pub mod lexer;
+pub mod line_index;
 mod lower;
 mod no_protocol;
 mod nuscr;
 mod parser;
 mod predicate;
+pub mod render;
 pub mod source;
 
 pub use ast::Module;
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use explain::{explain, global_text};
 pub use format::format_module;
-pub use lower::{lower_all, lower_protocol, LowerOptions, LoweredProtocol};
+pub use lower::{lower_all, lower_protocol, LowerOptions, LoweredProtocol, MESSAGE_BUDGET};
 pub use no_protocol::require_protocol;
 pub use nuscr::{parse_nuscr, resolve_imports, FileDiagnostics, ModuleLoadError, ModuleLoader};
 pub use parser::parse_module;
+pub use render::render_all;
 pub use source::{SourceFile, Span};
 
 /// Parses a file with the front-end its extension asks for: Scribble/nuscr

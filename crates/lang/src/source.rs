@@ -1,5 +1,7 @@
 //! Source files and byte spans.
 
+use crate::line_index::LineIndex;
+
 /// A named piece of source text, the unit every front-end reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceFile {
@@ -19,22 +21,15 @@ impl SourceFile {
     }
 
     /// The 1-based line and column (in characters) of a byte offset.
+    ///
+    /// Each call scans the text; for many queries build a [`LineIndex`] once.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = clamp_to_char_boundary(&self.text, offset);
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
+        LineIndex::new(&self.text).line_col(&self.text, offset)
     }
 
     /// The text of the 1-based line `line`, without its newline.
     pub fn line_text(&self, line: usize) -> &str {
-        self.text
-            .split('\n')
-            .nth(line.saturating_sub(1))
-            .unwrap_or("")
-            .trim_end_matches('\r')
+        LineIndex::new(&self.text).line_text(&self.text, line)
     }
 }
 

@@ -17,7 +17,6 @@
 use crate::error::TypesError;
 use crate::global::{Branch, GlobalType};
 use crate::local::LocalType;
-use crate::sort::PayloadSort;
 use crate::stack::with_headroom;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -122,53 +121,14 @@ enum Token<'a> {
         partner: &'a str,
         branches: u32,
     },
+    /// Followed by the label's sort (see `PayloadSort::write_canonical`).
     Label {
         name: &'a str,
-        sort: SortKey<'a>,
     },
     Rec,
     Bound(u32),
     Free(&'a str),
     End,
-}
-
-/// A sort with an explicit tag per case, so no two sorts encode alike.
-#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
-enum SortKey<'a> {
-    Unit,
-    Bool,
-    Nat,
-    Int,
-    Real,
-    String,
-    Bytes,
-    Named(&'a str),
-    Product(Vec<SortKey<'a>>),
-    Record(Vec<(&'a str, SortKey<'a>)>),
-}
-
-impl<'a> SortKey<'a> {
-    fn of(sort: &'a PayloadSort) -> Self {
-        match sort {
-            PayloadSort::Unit => SortKey::Unit,
-            PayloadSort::Bool => SortKey::Bool,
-            PayloadSort::Nat => SortKey::Nat,
-            PayloadSort::Int => SortKey::Int,
-            PayloadSort::Real => SortKey::Real,
-            PayloadSort::String => SortKey::String,
-            PayloadSort::Bytes => SortKey::Bytes,
-            PayloadSort::Named(path) => SortKey::Named(path),
-            PayloadSort::Product(items) => {
-                SortKey::Product(items.iter().map(SortKey::of).collect())
-            }
-            PayloadSort::Record(fields) => SortKey::Record(
-                fields
-                    .iter()
-                    .map(|(n, s)| (n.as_str(), SortKey::of(s)))
-                    .collect(),
-            ),
-        }
-    }
 }
 
 /// The shape shared by global and local types, as the encoder sees it.
@@ -262,11 +222,7 @@ impl<'a> Encoder<'a> {
                     encoded.push((&b.label, bytes));
                 }
                 encoded.sort_by(|(l1, b1), (l2, b2)| {
-                    (&*l1.name, SortKey::of(&l1.sort), b1).cmp(&(
-                        &*l2.name,
-                        SortKey::of(&l2.sort),
-                        b2,
-                    ))
+                    (&*l1.name, &l1.sort, b1).cmp(&(&*l2.name, &l2.sort, b2))
                 });
                 for (_, bytes) in encoded {
                     out.extend_from_slice(&bytes);
@@ -299,10 +255,10 @@ impl<'a> Encoder<'a> {
         self.token(
             &Token::Label {
                 name: &b.label.name,
-                sort: SortKey::of(&b.label.sort),
             },
             out,
         )?;
+        b.label.sort.write_canonical(out);
         self.encode(&b.continuation, out)
     }
 }
@@ -484,6 +440,7 @@ impl<V> ContentStore<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sort::PayloadSort;
     use crate::Label;
 
     fn loop_type(var: &str, first: &str, second: &str) -> GlobalType {

@@ -365,6 +365,27 @@ mod tests {
     }
 
     #[test]
+    fn a_sort_a_million_deep_is_an_error_in_both_schemas() {
+        let depth = 1_000_000;
+        let sort = format!(
+            r#"{}"unit"{}"#,
+            r#"{"product":["#.repeat(depth),
+            "]}".repeat(depth)
+        );
+        let branches = format!(
+            r#"[{{"label":{{"name":"m","sort":{sort}}},"continuation":{{"kind":"end"}}}}]"#
+        );
+        let global =
+            format!(r#"{{"kind":"comm","sender":"A","receiver":"B","branches":{branches}}}"#);
+        let local = format!(r#"{{"kind":"send","partner":"B","branches":{branches}}}"#);
+        let expected = "payload sort nested deeper than 1000 levels";
+        let err = global_from_json(&global).unwrap_err().to_string();
+        assert!(err.contains(expected), "{err}");
+        let err = local_from_json(&local).unwrap_err().to_string();
+        assert!(err.contains(expected), "{err}");
+    }
+
+    #[test]
     fn postcard_round_trips() {
         let t = LocalType::rec(
             "x",

@@ -103,6 +103,7 @@ impl<'m> Lowerer<'m> {
         items: Vec<(GlobalType, Span)>,
         report: bool,
     ) -> Option<GlobalType> {
+        let heads = items.len();
         let mut receiver: Option<(Role, Span)> = None;
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
         let mut merged: Vec<GlobalBranch> = Vec::new();
@@ -171,6 +172,8 @@ impl<'m> Lowerer<'m> {
         if failed {
             return None;
         }
+        // The branches' first messages become the branches of one message.
+        self.refund(heads - 1);
         Some(GlobalType::Comm {
             sender: decider.clone(),
             receiver: to,

@@ -75,9 +75,14 @@ pub struct LoweredProtocol {
     pub span: Span,
 }
 
-/// The most global-type nodes one lowering may build (unrolling and
-/// inlining can grow a protocol exponentially).
-const NODE_BUDGET: usize = 2_000_000;
+/// The most messages one protocol may expand to (unrolling and inlining can
+/// grow a protocol exponentially). A fixed limit: there is no option to
+/// raise it.
+pub const MESSAGE_BUDGET: usize = 2_000_000;
+
+/// The most lowering steps (statements lowered plus `loop repeat`
+/// iterations), so that an expansion which builds no messages still ends.
+const STEP_BUDGET: usize = 4 * MESSAGE_BUDGET;
 
 /// The largest `loop repeat` count.
 const MAX_REPEAT: u64 = 100_000;
@@ -213,7 +218,10 @@ pub(crate) struct Lowerer<'m> {
     pub(crate) module: &'m Module,
     pub(crate) opts: &'m LowerOptions,
     pub(crate) diags: Vec<Diagnostic>,
-    nodes: usize,
+    /// Messages built so far, against [`MESSAGE_BUDGET`].
+    messages: usize,
+    /// Steps taken so far, against [`STEP_BUDGET`].
+    steps: usize,
     over_budget: bool,
     fresh: usize,
     /// Every label written by the user, so generated names never collide.
@@ -238,7 +246,8 @@ impl<'m> Lowerer<'m> {
             module,
             opts,
             diags: Vec::new(),
-            nodes: 0,
+            messages: 0,
+            steps: 0,
             over_budget: false,
             fresh: 0,
             user_labels,
@@ -322,25 +331,66 @@ impl<'m> Lowerer<'m> {
         }
     }
 
-    /// Counts `n` new nodes against the budget; false once it is exhausted.
+    /// Counts `n` new messages against the budget; false once it (or the
+    /// step budget) is exhausted.
     pub(crate) fn charge(&mut self, n: usize, span: Span) -> bool {
-        self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > NODE_BUDGET && !self.over_budget {
-            self.over_budget = true;
-            self.diags.push(Diagnostic::new(
-                DiagnosticKind::ExpansionLimit,
-                format!("the protocol expands to more than {NODE_BUDGET} messages"),
+        self.messages = self.messages.saturating_add(n);
+        if self.messages > MESSAGE_BUDGET {
+            self.stop_expanding(
+                format!("the protocol expands to more than {MESSAGE_BUDGET} messages"),
                 span,
-                "expansion stopped here",
-            ));
+            );
         }
         !self.over_budget
     }
 
-    /// A copy of a continuation, counted against the budget.
+    /// Gives back `n` messages charged for nodes that were merged away.
+    ///
+    /// A choice's branches are charged before they merge, so near the limit
+    /// the count can run ahead by the branches of the choices being lowered.
+    pub(crate) fn refund(&mut self, n: usize) {
+        self.messages = self.messages.saturating_sub(n);
+    }
+
+    /// Counts one lowering step (a statement or a `loop repeat` iteration);
+    /// false once the step (or message) budget is exhausted.
+    pub(crate) fn step(&mut self, span: Span) -> bool {
+        self.steps = self.steps.saturating_add(1);
+        if self.steps > STEP_BUDGET {
+            self.stop_expanding(
+                format!(
+                    "lowering the protocol takes more than {STEP_BUDGET} steps (statements and `loop repeat` iterations)"
+                ),
+                span,
+            );
+        }
+        !self.over_budget
+    }
+
+    /// Reports the first exhausted budget; expansion stops from here on.
+    fn stop_expanding(&mut self, message: String, span: Span) {
+        if self.over_budget {
+            return;
+        }
+        self.over_budget = true;
+        self.diags.push(
+            Diagnostic::new(
+                DiagnosticKind::ExpansionLimit,
+                message,
+                span,
+                "expansion stopped here",
+            )
+            .with_help(format!(
+                "a protocol may expand to at most {MESSAGE_BUDGET} messages, a fixed limit; \
+                 write long repetitions as `rec` or `loop forever`/`loop decide by`, which are not unrolled"
+            )),
+        );
+    }
+
+    /// A copy of a continuation, its messages counted against the budget.
     pub(crate) fn copy(&mut self, g: &GlobalType, span: Span) -> GlobalType {
-        let size = bounded_size(g, NODE_BUDGET + 1);
-        if self.charge(size, span) {
+        let messages = bounded_messages(g, MESSAGE_BUDGET + 1);
+        if self.charge(messages, span) {
             g.clone()
         } else {
             GlobalType::End
@@ -353,17 +403,18 @@ impl<'m> Lowerer<'m> {
     }
 }
 
-/// The number of nodes of `g`, counting at most to `limit`.
-pub(crate) fn bounded_size(g: &GlobalType, limit: usize) -> usize {
+/// The number of messages (communication nodes) of `g`, counting at most
+/// to `limit`.
+fn bounded_messages(g: &GlobalType, limit: usize) -> usize {
     let mut stack = vec![g];
     let mut n = 0;
     while let Some(g) = stack.pop() {
-        n += 1;
         if n >= limit {
             break;
         }
         match g {
             GlobalType::Comm { branches, .. } => {
+                n += 1;
                 stack.extend(branches.iter().map(|b| &b.continuation));
             }
             GlobalType::Rec { body, .. } => stack.push(body),
@@ -376,4 +427,37 @@ pub(crate) fn bounded_size(g: &GlobalType, limit: usize) -> usize {
 /// Whether a statement list declares roles (used by `call` to decide renaming).
 pub(crate) fn declares_roles(p: &Protocol) -> bool {
     !p.params.is_empty() || p.body.iter().any(|s| matches!(s.kind, StmtKind::Roles(_)))
+}
+
+#[cfg(test)]
+mod budget_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::{parse_module, render_all, SourceFile};
+
+    /// Lowers the only protocol of `file` with `used` messages of the
+    /// budget already spent.
+    fn lower_with_spent(
+        file: &SourceFile,
+        used: usize,
+    ) -> Result<LoweredProtocol, Vec<Diagnostic>> {
+        let (module, diagnostics) = parse_module(file);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        let opts = LowerOptions::default();
+        let mut lowerer = Lowerer::new(&module, &opts);
+        lowerer.messages = used;
+        lowerer.lower_entry(module.protocols()[0])
+    }
+
+    #[test]
+    fn the_budget_is_spent_by_exactly_the_messages_built() {
+        let file = SourceFile::new(
+            "budget.tell",
+            "protocol P =\n  roles A, B, C\n  A -> B : x\n  loop repeat 3\n    choice A at\n      | Y => A -> C : y\n      | Z =>\n        A -> C : z\n        C -> B : z2\n  B -> C : w\n",
+        );
+        let messages = lower_with_spent(&file, 0).unwrap().global.message_count();
+        assert!(lower_with_spent(&file, MESSAGE_BUDGET - messages).is_ok());
+        let over = lower_with_spent(&file, MESSAGE_BUDGET - messages + 1).unwrap_err();
+        insta::assert_snapshot!(render_all(&over, &file));
+    }
 }

@@ -23,7 +23,7 @@ impl<'m> Lowerer<'m> {
             let saved = self.bind_lets(scope, stmts);
             let mut g = cont;
             for (i, stmt) in stmts.iter().enumerate().rev() {
-                if !self.charge(1, stmt.span) {
+                if !self.step(stmt.span) {
                     g = GlobalType::End;
                     break;
                 }
@@ -265,7 +265,7 @@ impl<'m> Lowerer<'m> {
                 }
                 let mut g = cont;
                 for _ in 0..*n {
-                    if !self.charge(1, span) {
+                    if !self.step(span) {
                         return GlobalType::End;
                     }
                     g = self.lower_block(scope, body, g);

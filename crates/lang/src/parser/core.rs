@@ -297,6 +297,52 @@ impl<'a> Parser<'a> {
         true
     }
 
+    /// Skips the construct that starts here and nests too deeply, so that it
+    /// costs one error however deep it goes and the enclosing levels see
+    /// their own closing tokens again.
+    ///
+    /// A bracketed construct is skipped to its matching closer. A layout
+    /// block owned by a construct at `owner_col` is skipped to the first
+    /// line at or left of that column, or to a `}`, `)`, `]` or `|` on the
+    /// same line that closes something outside it. Without an owner only a
+    /// bracketed construct is skipped.
+    pub(crate) fn skip_too_deep(&mut self, owner_col: Option<usize>) {
+        let bracketed = matches!(self.raw().kind, TokenKind::Punct("{" | "(" | "["));
+        if !bracketed && owner_col.is_none() {
+            return;
+        }
+        let mut open = 0usize;
+        let mut first = true;
+        loop {
+            let token = self.raw();
+            if matches!(token.kind, TokenKind::Eof) {
+                return;
+            }
+            if open == 0 && !first && !bracketed {
+                let outside = owner_col.is_some_and(|col| token.first_on_line && token.col <= col);
+                let closes_outer = !token.first_on_line
+                    && matches!(token.kind, TokenKind::Punct("}" | ")" | "]" | "|"));
+                if outside || closes_outer {
+                    return;
+                }
+            }
+            first = false;
+            match token.kind {
+                TokenKind::Punct("{" | "(" | "[") => open += 1,
+                TokenKind::Punct("}" | ")" | "]") if open > 0 => {
+                    open -= 1;
+                    if open == 0 && bracketed {
+                        self.bump();
+                        return;
+                    }
+                }
+                TokenKind::Punct("}" | ")" | "]") if !bracketed => return,
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
     /// Leaves one nesting level entered with [`Parser::enter`].
     pub(crate) fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
@@ -312,7 +358,7 @@ impl<'a> Parser<'a> {
     ) -> Vec<T> {
         let mut out = Vec::new();
         if !self.enter() {
-            self.recover();
+            self.skip_too_deep(Some(owner_col));
             return out;
         }
         if self.at_punct("{") {

@@ -10,7 +10,17 @@ impl Parser<'_> {
     pub(crate) fn type_expr(&mut self, allow_app: bool) -> Option<TypeExpr> {
         with_headroom(|| {
             if !self.enter() {
-                return None;
+                // Too deep: a bare path still reads (it nests nothing), a
+                // bracketed type is skipped whole and stands as `()`.
+                if matches!(self.peek(), TokenKind::Ident(_)) {
+                    return self.type_expr_inner(false);
+                }
+                if !matches!(self.peek(), TokenKind::Punct("{" | "(")) {
+                    return self.fail(&["a type"]);
+                }
+                let start = self.span();
+                self.skip_too_deep(None);
+                return Some(TypeExpr::Tuple(Vec::new(), self.since(start)));
             }
             let out = self.type_expr_inner(allow_app);
             self.leave();

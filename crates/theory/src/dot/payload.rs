@@ -19,7 +19,11 @@ pub struct PayloadError {
 
 /// Reads the text between a label's parentheses as a payload sort.
 pub fn parse_payload(text: &str) -> Result<PayloadSort, PayloadError> {
-    let mut reader = Reader { text, pos: 0 };
+    let mut reader = Reader {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let items = reader.items(None)?;
     reader.skip_space();
     if reader.pos < text.len() {
@@ -84,6 +88,8 @@ enum Items {
 struct Reader<'a> {
     text: &'a str,
     pos: usize,
+    /// Sorts open around the current position, bounded by `PayloadSort::MAX_DEPTH`.
+    depth: usize,
 }
 
 impl Reader<'_> {
@@ -141,10 +147,11 @@ impl Reader<'_> {
             let item_start = self.pos;
             let sort = self.sort()?;
             if self.eat(':') {
-                let PayloadSort::Named(name) = sort else {
+                let PayloadSort::Named(name) = &sort else {
                     self.pos = item_start;
                     return Err(self.error("expected a field name before `:`"));
                 };
+                let name = name.clone();
                 if name.contains('.') || !unnamed.is_empty() {
                     self.pos = item_start;
                     return Err(self.error("fields must all be named or all unnamed"));
@@ -169,6 +176,19 @@ impl Reader<'_> {
 
     /// One sort: a path, a parenthesised product or a braced record.
     fn sort(&mut self) -> Result<PayloadSort, PayloadError> {
+        if self.depth >= PayloadSort::MAX_DEPTH {
+            return Err(self.error(&format!(
+                "payload sort nested deeper than {} levels",
+                PayloadSort::MAX_DEPTH
+            )));
+        }
+        self.depth += 1;
+        let sort = self.sort_at_depth();
+        self.depth -= 1;
+        sort
+    }
+
+    fn sort_at_depth(&mut self) -> Result<PayloadSort, PayloadError> {
         telltale_types::stack::with_headroom(|| {
             self.skip_space();
             let open = self.pos;
@@ -225,6 +245,21 @@ mod tests {
             sort,
             "{text}"
         );
+    }
+
+    #[test]
+    fn payloads_nested_a_million_deep_are_refused() {
+        let depth = 1_000_000;
+        let text = format!("{}i32{}", "(".repeat(depth), ")".repeat(depth));
+        let err = parse_payload(&text).unwrap_err();
+        assert_eq!(err.offset, PayloadSort::MAX_DEPTH);
+        assert!(
+            err.message.contains("nested deeper than 1000 levels"),
+            "{err}"
+        );
+        let within = PayloadSort::MAX_DEPTH - 1;
+        let text = format!("{}i32{}", "(".repeat(within), ")".repeat(within));
+        assert!(parse_payload(&text).is_ok());
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Payload sorts: what a message carries.
 
+mod canonical;
+mod serde_impl;
+mod walk;
+
+pub use serde_impl::watch_depth;
+
 use crate::error::TypesError;
-use crate::stack::with_headroom;
-use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// The type of a message payload.
 ///
@@ -13,7 +16,11 @@ use std::fmt;
 /// `{"record": [{"name": "qty", "sort": S}, ...]}`.
 ///
 /// Binary formats (postcard) use a compact tagged encoding instead.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Deep sorts are safe: cloning, comparing, hashing, printing and dropping
+/// walk the sort iteratively (see `walk.rs`), and the readers (JSON,
+/// postcard) refuse sorts nested deeper than [`PayloadSort::MAX_DEPTH`]
+/// with an error instead of exhausting the stack.
 pub enum PayloadSort {
     /// No payload.
     Unit,
@@ -38,6 +45,12 @@ pub enum PayloadSort {
 }
 
 impl PayloadSort {
+    /// The deepest nesting of products and records the readers accept.
+    ///
+    /// No real payload comes near it; the bound keeps a hostile file from
+    /// costing unbounded stack while it is read.
+    pub const MAX_DEPTH: usize = 1_000;
+
     /// Reads a primitive sort name or a dotted type path.
     ///
     /// Primitive names are matched case-insensitively with common aliases
@@ -88,123 +101,6 @@ impl PayloadSort {
     /// Whether this is the unit sort (no payload).
     pub fn is_unit(&self) -> bool {
         matches!(self, PayloadSort::Unit)
-    }
-}
-
-impl fmt::Display for PayloadSort {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        with_headroom(|| match self {
-            PayloadSort::Unit => f.write_str("unit"),
-            PayloadSort::Bool => f.write_str("bool"),
-            PayloadSort::Nat => f.write_str("nat"),
-            PayloadSort::Int => f.write_str("int"),
-            PayloadSort::Real => f.write_str("real"),
-            PayloadSort::String => f.write_str("string"),
-            PayloadSort::Bytes => f.write_str("bytes"),
-            PayloadSort::Named(path) => f.write_str(path),
-            PayloadSort::Product(items) => {
-                f.write_str("(")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{item}")?;
-                }
-                f.write_str(")")
-            }
-            PayloadSort::Record(fields) => {
-                f.write_str("{ ")?;
-                for (i, (name, sort)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{name}: {sort}")?;
-                }
-                f.write_str(" }")
-            }
-        })
-    }
-}
-
-impl Serialize for PayloadSort {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            SortRepr::from(self.clone()).serialize(s)
-        } else {
-            BinarySort::serialize(self, s)
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for PayloadSort {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        if d.is_human_readable() {
-            let repr = SortRepr::deserialize(d)?;
-            PayloadSort::try_from(repr).map_err(serde::de::Error::custom)
-        } else {
-            BinarySort::deserialize(d)
-        }
-    }
-}
-
-/// The tagged binary encoding of a sort (a serde remote mirror).
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "PayloadSort")]
-enum BinarySort {
-    Unit,
-    Bool,
-    Nat,
-    Int,
-    Real,
-    String,
-    Bytes,
-    Named(String),
-    Product(Vec<PayloadSort>),
-    Record(Vec<(String, PayloadSort)>),
-}
-
-/// One field of a record sort in JSON.
-#[derive(Serialize, Deserialize)]
-struct FieldRepr {
-    name: String,
-    sort: PayloadSort,
-}
-
-/// The JSON shape of a sort.
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum SortRepr {
-    Name(String),
-    Product { product: Vec<PayloadSort> },
-    Record { record: Vec<FieldRepr> },
-}
-
-impl TryFrom<SortRepr> for PayloadSort {
-    type Error = TypesError;
-
-    fn try_from(repr: SortRepr) -> Result<Self, TypesError> {
-        Ok(match repr {
-            SortRepr::Name(name) => PayloadSort::from_name(&name)?,
-            SortRepr::Product { product } => PayloadSort::Product(product),
-            SortRepr::Record { record } => {
-                PayloadSort::Record(record.into_iter().map(|f| (f.name, f.sort)).collect())
-            }
-        })
-    }
-}
-
-impl From<PayloadSort> for SortRepr {
-    fn from(sort: PayloadSort) -> Self {
-        match sort {
-            PayloadSort::Product(product) => SortRepr::Product { product },
-            PayloadSort::Record(fields) => SortRepr::Record {
-                record: fields
-                    .into_iter()
-                    .map(|(name, sort)| FieldRepr { name, sort })
-                    .collect(),
-            },
-            other => SortRepr::Name(other.to_string()),
-        }
     }
 }
 
