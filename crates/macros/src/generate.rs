@@ -3,7 +3,7 @@
 use crate::declared::DeclaredEnums;
 use crate::error::MacroError;
 use crate::input::LoadedSource;
-use crate::names::{rust_ident, snake_case};
+use crate::names::{rust_ident, shadows_prelude, snake_case};
 use crate::payload::{message_items, message_name, MessageType, PayloadError};
 use crate::runtime::session_framework;
 use crate::states::{role_code, ProtocolNames};
@@ -31,8 +31,8 @@ fn collect_messages(global: &GlobalType, out: &mut Vec<(String, PayloadSort)>) {
     })
 }
 
-/// Names the message types, avoiding the roles, the fixed names and the
-/// per-role exports, and each other.
+/// Names the message types, avoiding the roles, the fixed names, the
+/// per-role exports, the prelude and each other.
 fn message_types(
     messages: &[(String, PayloadSort)],
     roles: &[String],
@@ -41,13 +41,14 @@ fn message_types(
     let reserved = |name: &str| {
         matches!(
             name,
-            "Role" | "Session" | "Finished" | "NAME" | "GLOBAL_TYPE"
-        ) || roles.iter().any(|role| {
-            name == role
-                || name
-                    .strip_prefix(role.as_str())
-                    .is_some_and(|rest| rest == "Start")
-        })
+            "Role" | "Session" | "Finished" | "NAME" | "GLOBAL_TYPE" | "CONTENT_ID"
+        ) || shadows_prelude(name)
+            || roles.iter().any(|role| {
+                name == role
+                    || name
+                        .strip_prefix(role.as_str())
+                        .is_some_and(|rest| rest == "Start")
+            })
     };
     let mut taken = BTreeSet::new();
     messages
@@ -94,6 +95,7 @@ pub fn protocol_module(
     let mut role_idents = Vec::with_capacity(roles.len());
     for role in &roles {
         match rust_ident(role) {
+            Some(_) if shadows_prelude(role) => role_idents.push(format_ident!("{role}Role")),
             Some(ident) if !matches!(role.as_str(), "Role" | "Session" | "Finished") => {
                 role_idents.push(ident)
             }
@@ -110,7 +112,12 @@ pub fn protocol_module(
         }
     }
     // Declared enumerations live in the module too: message names avoid them.
-    let reserved: Vec<String> = roles.iter().chain(declared.names()).cloned().collect();
+    let reserved: Vec<String> = roles
+        .iter()
+        .chain(declared.names())
+        .cloned()
+        .chain(role_idents.iter().map(Ident::to_string))
+        .collect();
     let named = message_types(&messages, &reserved, &labels);
 
     let mut names = ProtocolNames {
@@ -278,6 +285,16 @@ mod tests {
             &["AMsg", "SessionMsg"],
         );
         check(&[("AStart", PayloadSort::Unit)], &["A"], &["AStartMsg"]);
+        check(
+            &[
+                ("Result", PayloadSort::Unit),
+                ("ok", PayloadSort::Nat),
+                ("Vec", PayloadSort::Unit),
+                ("None", PayloadSort::Unit),
+            ],
+            &["A"],
+            &["ResultMsg", "OkMsg", "VecMsg", "NoneMsg"],
+        );
         check(
             &[
                 ("Quote", PayloadSort::Int),

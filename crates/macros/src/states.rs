@@ -176,13 +176,60 @@ impl RoleStates<'_> {
                     self.role,
                     labels_text(&arms)
                 );
+                // A trait per choice, so a message the choice does not offer
+                // is reported with this choice's own words and candidates,
+                // not with every other choice of the protocol.
+                let offers = format_ident!("{}Offers", marker);
+                let offered = arms
+                    .iter()
+                    .map(|(message, _, _)| format!("`{message}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                let role = self.role;
+                let refusal = format!("{role} may send {offered} to {partner} here, not `{{M}}`");
+                let label = format!("{partner} does not offer this here");
+                let note = format!("the messages {role} may send here: {offered}");
                 let impls = arms.iter().map(|(message, next, _)| {
-                    quote!(impl Chooses<super::#message> for #marker { type Next = #next; })
+                    quote!(impl #offers<super::#message> for #marker { type Next = #next; })
                 });
                 self.items.push(quote! {
                     #[doc = #doc]
                     pub struct #marker;
+                    #[doc = "The messages this choice offers, each with its next state."]
+                    #[diagnostic::on_unimplemented(message = #refusal, label = #label, note = #note)]
+                    pub trait #offers<M> {
+                        /// The state after sending `M`.
+                        type Next: Continue;
+                    }
                     #(#impls)*
+
+                    impl<'h, H: ChoreoHandler> Session<'h, H, Select<super::#peer, #marker>> {
+                        /// Chooses the branch that starts with `message`, sends it
+                        /// and moves to that branch's next state.
+                        #[inline]
+                        pub async fn select<M: ProtocolMessage>(
+                            self,
+                            message: M,
+                        ) -> ChoreoResult<Session<'h, H, <<#marker as #offers<M>>::Next as Continue>::State>>
+                        where
+                            #marker: #offers<M>,
+                        {
+                            self.choose(message).await
+                        }
+
+                        /// [`Self::select`], naming the peer, so the call reads like the protocol.
+                        #[inline]
+                        pub async fn select_to<M: ProtocolMessage>(
+                            self,
+                            _to: super::#peer,
+                            message: M,
+                        ) -> ChoreoResult<Session<'h, H, <<#marker as #offers<M>>::Next as Continue>::State>>
+                        where
+                            #marker: #offers<M>,
+                        {
+                            self.choose(message).await
+                        }
+                    }
                 });
                 Ok(quote!(Select<super::#peer, #marker>))
             }
