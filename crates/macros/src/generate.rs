@@ -7,10 +7,11 @@ use crate::names::{rust_ident, shadows_prelude, snake_case};
 use crate::payload::{message_items, message_name, MessageType, PayloadError};
 use crate::runtime::session_framework;
 use crate::states::{role_code, ProtocolNames};
+use crate::unprojectable;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeMap, BTreeSet};
-use telltale_lang::LoweredProtocol;
+use telltale_lang::{LoweredProtocol, SourceFile};
 use telltale_types::stack::with_headroom;
 use telltale_types::{GlobalType, PayloadSort};
 
@@ -75,6 +76,7 @@ fn message_types(
 /// The module of one protocol.
 pub fn protocol_module(
     source: &LoadedSource,
+    file: &SourceFile,
     protocol: &LoweredProtocol,
     declared: &DeclaredEnums,
 ) -> Result<TokenStream, MacroError> {
@@ -149,11 +151,11 @@ pub fn protocol_module(
     let mut exports: Vec<Ident> = Vec::new();
     for role in &protocol.roles {
         let local = telltale_theory::projection::project(&protocol.global, role).map_err(|e| {
-            MacroError::Projection {
-                span,
-                protocol: protocol.name.clone(),
-                reason: e.to_string(),
-            }
+            MacroError::language(
+                source,
+                file,
+                &unprojectable::diagnostic(protocol, &file.text, &e),
+            )
         })?;
         let code =
             role_code(&names, role.as_str(), &local).map_err(|e| MacroError::Unsupported {

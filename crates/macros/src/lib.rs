@@ -93,6 +93,7 @@ mod names;
 mod payload;
 mod runtime;
 mod states;
+mod unprojectable;
 
 use error::MacroError;
 use input::{LoadedSource, MacroArgs};
@@ -138,7 +139,7 @@ fn expand(args: MacroArgs) -> Result<TokenStream, Vec<MacroError>> {
     let mut modules = Vec::with_capacity(protocols.len());
     let mut errors = Vec::new();
     for protocol in &protocols {
-        match generate::protocol_module(&source, protocol, &declared) {
+        match generate::protocol_module(&source, &file, protocol, &declared) {
             Ok(code) => modules.push(code),
             Err(e) => errors.push(e),
         }
@@ -155,8 +156,7 @@ fn expand(args: MacroArgs) -> Result<TokenStream, Vec<MacroError>> {
     Ok(quote!(#dependency #(#modules)*))
 }
 
-/// Diagnostics as errors at their DSL spans, with `file:line:col` and the
-/// rendered excerpt in the message.
+/// Diagnostics as errors at their DSL spans.
 fn language_errors(
     source: &LoadedSource,
     file: &SourceFile,
@@ -164,15 +164,6 @@ fn language_errors(
 ) -> Vec<MacroError> {
     diagnostics
         .iter()
-        .map(|d| {
-            let (line, col) = file.line_col(d.span.start);
-            let rendered = d.render(file);
-            // The rendered text repeats the headline on its first line.
-            let excerpt = rendered.split_once('\n').map_or("", |(_, rest)| rest);
-            MacroError::Language {
-                span: source.span_of(d.span.start..d.span.end),
-                rendered: format!("{}:{line}:{col}: {d}\n{}", file.name, excerpt.trim_end()),
-            }
-        })
+        .map(|d| MacroError::language(source, file, d))
         .collect()
 }
