@@ -168,6 +168,19 @@ pub fn protocol_module(
         exports.extend(code.exports);
     }
 
+    let content_id = protocol
+        .global
+        .content_id()
+        .map_err(|e| MacroError::Input {
+            span,
+            message: format!("protocol `{}` has no content id: {e}", protocol.name),
+        })?;
+    let content_id_bytes = content_id.as_bytes().iter();
+    let content_id_doc = format!(
+        "The protocol's content id, `{content_id}`: what the TCP handshake \
+         compares, so peers built from the same protocol can connect \
+         (`TcpConfig::new(role, CONTENT_ID, peers)`)."
+    );
     let framework = session_framework(&roles, &labels);
     let indices = 0..roles.len();
     let role_count = roles.len();
@@ -202,6 +215,9 @@ pub fn protocol_module(
             pub const NAME: &str = #name;
             /// The lowered global type, in Telltale notation.
             pub const GLOBAL_TYPE: &str = #global_text;
+            #[doc = #content_id_doc]
+            pub const CONTENT_ID: ::telltale_types::ContentId =
+                ::telltale_types::ContentId::from_bytes([#(#content_id_bytes),*]);
 
             /// The protocol's roles, in declaration order.
             #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
