@@ -84,86 +84,13 @@
 //!
 //! The calling crate must depend on `telltale-choreography` and
 //! `telltale-types`, which the generated code names by absolute path.
-
-mod declared;
-mod error;
-mod generate;
-mod input;
-mod names;
-mod payload;
-mod runtime;
-mod states;
-mod unprojectable;
-
-use error::MacroError;
-use input::{LoadedSource, MacroArgs};
-use proc_macro2::TokenStream;
-use quote::quote;
-use telltale_lang::{load, lower_all, Diagnostic, LowerOptions, SourceFile};
+//!
+//! The generator itself lives in the `telltale-codegen` library, so that
+//! `tell api FILE --role R` prints the same API this macro generates.
 
 /// Turns a `.tell` protocol into a typed, typestate session API; see the
 /// crate documentation.
 #[proc_macro]
 pub fn choreography(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    let args = match syn::parse::<MacroArgs>(input) {
-        Ok(args) => args,
-        Err(e) => return e.to_compile_error().into(),
-    };
-    expand(args)
-        .unwrap_or_else(|errors| errors.iter().map(MacroError::to_compile_error).collect())
-        .into()
-}
-
-/// The expansion, or every error found.
-fn expand(args: MacroArgs) -> Result<TokenStream, Vec<MacroError>> {
-    let source = args.source.load().map_err(|e| vec![e])?;
-    let file = SourceFile::new(source.name.clone(), source.text.clone());
-    let (module, diagnostics) = load(&file);
-    if !diagnostics.is_empty() {
-        return Err(language_errors(&source, &file, &diagnostics));
-    }
-    let protocols = lower_all(
-        &module,
-        &LowerOptions {
-            params: args.params,
-        },
-    )
-    .map_err(|diagnostics| language_errors(&source, &file, &diagnostics))?;
-    if protocols.is_empty() {
-        return Err(vec![MacroError::Input {
-            span: source.literal.span(),
-            message: "the source declares no protocol".into(),
-        }]);
-    }
-    let declared = declared::DeclaredEnums::of(&module);
-    let mut modules = Vec::with_capacity(protocols.len());
-    let mut errors = Vec::new();
-    for protocol in &protocols {
-        match generate::protocol_module(&source, &file, protocol, &declared) {
-            Ok(code) => modules.push(code),
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let dependency = source.file.as_ref().map(|path| {
-        let path = path.display().to_string();
-        quote!(
-            const _: &[u8] = ::core::include_bytes!(#path);
-        )
-    });
-    Ok(quote!(#dependency #(#modules)*))
-}
-
-/// Diagnostics as errors at their DSL spans.
-fn language_errors(
-    source: &LoadedSource,
-    file: &SourceFile,
-    diagnostics: &[Diagnostic],
-) -> Vec<MacroError> {
-    diagnostics
-        .iter()
-        .map(|d| MacroError::language(source, file, d))
-        .collect()
+    telltale_codegen::expand(input.into()).into()
 }

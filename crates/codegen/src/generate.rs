@@ -4,7 +4,8 @@ use crate::declared::DeclaredEnums;
 use crate::error::MacroError;
 use crate::input::LoadedSource;
 use crate::names::{rust_ident, shadows_prelude, snake_case};
-use crate::payload::{message_items, message_name, MessageType, PayloadError};
+use crate::outline::{ProtocolOutline, RoleOutline};
+use crate::payload::{message_items, message_name, signature, MessageType, PayloadError};
 use crate::runtime::session_framework;
 use crate::states::{role_code, ProtocolNames};
 use crate::unprojectable;
@@ -73,13 +74,21 @@ fn message_types(
         .collect()
 }
 
+/// One protocol's generated module and its outline for people.
+pub struct GeneratedProtocol {
+    /// The module's tokens.
+    pub tokens: TokenStream,
+    /// The same API, described.
+    pub outline: ProtocolOutline,
+}
+
 /// The module of one protocol.
 pub fn protocol_module(
     source: &LoadedSource,
     file: &SourceFile,
     protocol: &LoweredProtocol,
     declared: &DeclaredEnums,
-) -> Result<TokenStream, MacroError> {
+) -> Result<GeneratedProtocol, MacroError> {
     let span = source.span_of(protocol.span.start..protocol.span.end);
     let ident_error = |what: &'static str, name: &str| MacroError::Identifier {
         span,
@@ -130,6 +139,7 @@ pub fn protocol_module(
         names.roles.insert(role.clone(), (ident.clone(), index));
     }
     let mut message_code = Vec::with_capacity(named.len());
+    let mut message_outline = Vec::with_capacity(named.len());
     for (label, sort, name, index) in named {
         let ident = rust_ident(&name).ok_or_else(|| ident_error("message label", &label))?;
         let message = MessageType {
@@ -143,12 +153,14 @@ pub fn protocol_module(
             PayloadError::Path(path) => ident_error("type path", &path),
         })?;
         message_code.push(code);
+        message_outline.push((ident.to_string(), signature(&label, &sort)));
         names.messages.insert((label, sort), ident);
     }
 
     let declared_definitions = declared.definitions();
     let mut session_items = Vec::new();
     let mut exports: Vec<Ident> = Vec::new();
+    let mut role_outlines = Vec::with_capacity(protocol.roles.len());
     for role in &protocol.roles {
         let local = telltale_theory::projection::project(&protocol.global, role).map_err(|e| {
             MacroError::language(
@@ -166,6 +178,14 @@ pub fn protocol_module(
             })?;
         session_items.push(code.items);
         exports.extend(code.exports);
+        role_outlines.push(RoleOutline {
+            role: role.to_string(),
+            marker: names
+                .roles
+                .get(role.as_str())
+                .map_or_else(String::new, |(ident, _)| ident.to_string()),
+            lines: code.outline,
+        });
     }
 
     let content_id = protocol
@@ -199,7 +219,14 @@ pub fn protocol_module(
         |(ident, index)| quote!(impl session::Peer for #ident { const INDEX: usize = #index; }),
     );
     let session_module = format_ident!("session");
-    Ok(quote! {
+    let outline = ProtocolOutline {
+        name: name.clone(),
+        module: module.to_string(),
+        content_id: content_id.to_string(),
+        roles: role_outlines,
+        messages: message_outline,
+    };
+    let tokens = quote! {
         #[doc = #module_doc]
         #[allow(
             dead_code,
@@ -268,7 +295,8 @@ pub fn protocol_module(
                 #(#session_items)*
             }
         }
-    })
+    };
+    Ok(GeneratedProtocol { tokens, outline })
 }
 
 #[cfg(test)]
