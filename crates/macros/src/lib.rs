@@ -41,14 +41,21 @@
 //! It parses, lowers and projects the protocol while
 //! compiling; any diagnostic becomes a `compile_error!` with the DSL's
 //! `line:col` and the rendered diagnostic, pointing inside the literal when
-//! the compiler allows it and at the literal otherwise.
+//! the compiler allows it and at the literal otherwise. A projection
+//! failure (a role that cannot tell which branch of a choice was taken) is
+//! rendered as `tell check` renders it: `line:col` of the choice, the
+//! excerpt, and a help saying how to fix the protocol.
 //!
 //! # What is generated
 //!
 //! For every top-level protocol, a module named after it in snake case
 //! (`PingPong` → `ping_pong`) at the call site, holding:
 //!
-//! - `NAME` and `GLOBAL_TYPE` (the lowered global type as text);
+//! - `NAME`, `GLOBAL_TYPE` (the lowered global type as text) and
+//!   `CONTENT_ID`, the protocol's content id: the value the TCP handshake
+//!   compares, so typed roles connect with
+//!   `TcpConfig::new(role, my_protocol::CONTENT_ID, peers)` without reading
+//!   the `.tell` file again (see `telltale_transport::serve_session`);
 //! - `Role`, an enum of the roles, and one unit struct per role (the role at
 //!   the type level);
 //! - one message type per label: a unit struct for a unit payload, a tuple
@@ -60,8 +67,14 @@
 //!   (it must implement serde's `Serialize` and `Deserialize`; it travels as
 //!   postcard bytes), except an enumeration declared in the source
 //!   (`type Vote = | Approve | Reject`), which is generated in the module as
-//!   a Rust enum carried as its one-byte constructor index. A label that would clash with a role or a generated
-//!   name gets a `Msg` suffix;
+//!   a Rust enum carried as its one-byte constructor index;
+//! - generated names never shadow the prelude or each other: a message
+//!   whose name is a prelude item (`Result`, `Option`, `Some`, `None`,
+//!   `Ok`, `Err`, `Box`, `String`, `Vec`, `Send`, `Clone`, ...) or would
+//!   clash with a role or a generated name gets a `Msg` suffix
+//!   (`ResultMsg`), and a role named like a prelude item gets a `Role`
+//!   suffix on its type (`BoxRole`; its `run_box` and `BoxStart` keep the
+//!   name), so `use my_protocol::*;` never changes what `Result` means;
 //! - per role `R`: `RStart`, the first state, and
 //!   `run_r(handler, endpoint, body)`, which checks the handler plays `R`
 //!   and runs `body` on the first state. `body` must return the
@@ -70,12 +83,23 @@
 //! - the `session` module with the states: `Session<'h, H, S>` over a
 //!   descriptor `S`, one of `Send<R, M, Next>` (method `send(M)`),
 //!   `Recv<R, M, Next>` (method `recv() -> (M, next)`), `Select<R, C>`
-//!   (method `select(M)` for any message `M` the choice offers),
+//!   (method `select(M)` for any message `M` the choice offers; selecting
+//!   another one is one error that reads "Client may send `Job` or `Done`
+//!   to Server here, not `Note`"),
 //!   `Branch<R, C>` (method `branch()` returning an enum named after the
 //!   role and the labels, e.g. `ServerBuyOrCancel`, numbered if the same
 //!   offer recurs, with one variant per message, each carrying the message
 //!   and its next state), and `End`. Recursion points are marker types that unfold to
 //!   their body, so a loop re-enters the same state type.
+//!
+//! A choice's branches are told apart by the label of their first message,
+//! which is what `select` takes and what `branch()`'s enum variants are
+//! named after; the `| Name =>` words of a `choice` are documentation and
+//! appear nowhere in the generated API.
+//!
+//! To see the generated API, run `tell api FILE --role R` (the module, the
+//! message types, and each step of the role with the method to call), or
+//! `cargo doc --document-private-items` on your crate for the full items.
 //!
 //! Every transition consumes the state and returns the next one; states are
 //! `#[must_use]`. The transitions call the handler directly with role and
