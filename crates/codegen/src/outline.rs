@@ -64,3 +64,36 @@ impl ProtocolOutline {
         self.roles.iter().any(|r| r.role == role)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outline() -> ProtocolOutline {
+        let role = |name: &str, marker: &str| RoleOutline {
+            role: name.into(),
+            marker: marker.into(),
+            lines: vec![format!("run_{}(...)", name.to_lowercase())],
+        };
+        ProtocolOutline {
+            name: "P".into(),
+            module: "p".into(),
+            content_id: "00".into(),
+            roles: vec![role("A", "A"), role("Box", "BoxRole")],
+            messages: vec![
+                ("Ping".into(), "Ping(nat)".into()),
+                ("ResultMsg".into(), "Result".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn renders_every_role_or_one() {
+        let all = outline().render(None);
+        assert!(all.contains("role A (type `A`)") && all.contains("role Box (type `BoxRole`)"));
+        assert!(all.contains("    Ping(nat)\n") && all.contains("    ResultMsg: Result\n"));
+        let one = outline().render(Some("Box"));
+        assert!(!one.contains("role A") && one.contains("run_box(...)"));
+        assert!(outline().has_role("A") && !outline().has_role("C"));
+    }
+}

@@ -74,7 +74,9 @@
 //!   clash with a role or a generated name gets a `Msg` suffix
 //!   (`ResultMsg`), and a role named like a prelude item gets a `Role`
 //!   suffix on its type (`BoxRole`; its `run_box` and `BoxStart` keep the
-//!   name), so `use my_protocol::*;` never changes what `Result` means;
+//!   name), and so does a declared enumeration (`type Option = ...`
+//!   becomes `OptionType`), so `use my_protocol::*;` never changes what
+//!   `Result` means;
 //! - per role `R`: `RStart`, the first state, and
 //!   `run_r(handler, endpoint, body)`, which checks the handler plays `R`
 //!   and runs `body` on the first state. `body` must return the

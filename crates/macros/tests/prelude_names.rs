@@ -5,6 +5,8 @@
 
 telltale_macros::choreography!(
     r#"
+type Option = | Yes | No
+
 protocol Shadows =
   roles Client, Box
   Client -> Box : Result of Nat
@@ -15,6 +17,7 @@ protocol Shadows =
   Box -> Client : Err
   Client -> Box : Vec
   Box -> Client : String
+  Client -> Box : Pick of Option
 "#
 );
 
@@ -31,8 +34,8 @@ mod user {
         Ok(Some(vec![String::from("x")]))
     }
 
-    /// The generated names, renamed with a `Msg` (messages) or `Role`
-    /// (roles) suffix.
+    /// The generated names, renamed with a `Msg` (messages), `Role` (roles)
+    /// or `Type` (declared types) suffix.
     pub fn renamed() -> (
         ResultMsg,
         OptionMsg,
@@ -56,6 +59,11 @@ mod user {
             BoxRole,
         )
     }
+
+    /// The declared enumeration `Option` and the message carrying it.
+    pub fn declared() -> Pick {
+        Pick(OptionType::No)
+    }
 }
 
 #[test]
@@ -64,4 +72,5 @@ fn generated_names_do_not_shadow_the_prelude() {
     let (result, ..) = user::renamed();
     assert_eq!(result.0, 1);
     assert_eq!(shadows::Role::BoxRole.name(), "Box");
+    assert_eq!(user::declared().0.wire_index(), 1);
 }
