@@ -72,11 +72,11 @@
 //!   whose name is a prelude item (`Result`, `Option`, `Some`, `None`,
 //!   `Ok`, `Err`, `Box`, `String`, `Vec`, `Send`, `Clone`, ...) or would
 //!   clash with a role or a generated name gets a `Msg` suffix
-//!   (`ResultMsg`), and a role named like a prelude item gets a `Role`
-//!   suffix on its type (`BoxRole`; its `run_box` and `BoxStart` keep the
-//!   name), and so does a declared enumeration (`type Option = ...`
-//!   becomes `OptionType`), so `use my_protocol::*;` never changes what
-//!   `Result` means;
+//!   (`ResultMsg`), a role named like a prelude item gets a `Role`
+//!   suffix on its type and its `Role` variant (`BoxRole`; `run_box` and
+//!   `BoxStart` keep the name), and a declared enumeration gets a `Type`
+//!   suffix (`type Option = ...` becomes `OptionType`), so
+//!   `use my_protocol::*;` never changes what `Result` means;
 //! - per role `R`: `RStart`, the first state, and
 //!   `run_r(handler, endpoint, body)`, which checks the handler plays `R`
 //!   and runs `body` on the first state. `body` must return the
