@@ -58,6 +58,9 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Measure protocol-machine throughput; prints one JSON line.
     Bench(commands::bench::BenchArgs),
+    /// Print the typed API `choreography!` generates for a protocol: the
+    /// module, message types and each role's entry point and steps.
+    Api(commands::api::ApiArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Compile(args) => commands::compile::run(&args),
         Command::Run(args) => commands::run::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
+        Command::Api(args) => commands::api::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -41,14 +41,21 @@
 //! It parses, lowers and projects the protocol while
 //! compiling; any diagnostic becomes a `compile_error!` with the DSL's
 //! `line:col` and the rendered diagnostic, pointing inside the literal when
-//! the compiler allows it and at the literal otherwise.
+//! the compiler allows it and at the literal otherwise. A projection
+//! failure (a role that cannot tell which branch of a choice was taken) is
+//! rendered as `tell check` renders it: `line:col` of the choice, the
+//! excerpt, and a help saying how to fix the protocol.
 //!
 //! # What is generated
 //!
 //! For every top-level protocol, a module named after it in snake case
 //! (`PingPong` → `ping_pong`) at the call site, holding:
 //!
-//! - `NAME` and `GLOBAL_TYPE` (the lowered global type as text);
+//! - `NAME`, `GLOBAL_TYPE` (the lowered global type as text) and
+//!   `CONTENT_ID`, the protocol's content id: the value the TCP handshake
+//!   compares, so typed roles connect with
+//!   `TcpConfig::new(role, my_protocol::CONTENT_ID, peers)` without reading
+//!   the `.tell` file again (see `telltale_transport::serve_session`);
 //! - `Role`, an enum of the roles, and one unit struct per role (the role at
 //!   the type level);
 //! - one message type per label: a unit struct for a unit payload, a tuple
@@ -60,8 +67,16 @@
 //!   (it must implement serde's `Serialize` and `Deserialize`; it travels as
 //!   postcard bytes), except an enumeration declared in the source
 //!   (`type Vote = | Approve | Reject`), which is generated in the module as
-//!   a Rust enum carried as its one-byte constructor index. A label that would clash with a role or a generated
-//!   name gets a `Msg` suffix;
+//!   a Rust enum carried as its one-byte constructor index;
+//! - generated names never shadow the prelude or each other: a message
+//!   whose name is a prelude item (`Result`, `Option`, `Some`, `None`,
+//!   `Ok`, `Err`, `Box`, `String`, `Vec`, `Send`, `Clone`, ...) or would
+//!   clash with a role or a generated name gets a `Msg` suffix
+//!   (`ResultMsg`), a role named like a prelude item gets a `Role`
+//!   suffix on its type and its `Role` variant (`BoxRole`; `run_box` and
+//!   `BoxStart` keep the name), and a declared enumeration gets a `Type`
+//!   suffix (`type Option = ...` becomes `OptionType`), so
+//!   `use my_protocol::*;` never changes what `Result` means;
 //! - per role `R`: `RStart`, the first state, and
 //!   `run_r(handler, endpoint, body)`, which checks the handler plays `R`
 //!   and runs `body` on the first state. `body` must return the
@@ -70,12 +85,23 @@
 //! - the `session` module with the states: `Session<'h, H, S>` over a
 //!   descriptor `S`, one of `Send<R, M, Next>` (method `send(M)`),
 //!   `Recv<R, M, Next>` (method `recv() -> (M, next)`), `Select<R, C>`
-//!   (method `select(M)` for any message `M` the choice offers),
+//!   (method `select(M)` for any message `M` the choice offers; selecting
+//!   another one is one error that reads "Client may send `Job` or `Done`
+//!   to Server here, not `Note`"),
 //!   `Branch<R, C>` (method `branch()` returning an enum named after the
 //!   role and the labels, e.g. `ServerBuyOrCancel`, numbered if the same
 //!   offer recurs, with one variant per message, each carrying the message
 //!   and its next state), and `End`. Recursion points are marker types that unfold to
 //!   their body, so a loop re-enters the same state type.
+//!
+//! A choice's branches are told apart by the label of their first message,
+//! which is what `select` takes and what `branch()`'s enum variants are
+//! named after; the `| Name =>` words of a `choice` are documentation and
+//! appear nowhere in the generated API.
+//!
+//! To see the generated API, run `tell api FILE --role R` (the module, the
+//! message types, and each step of the role with the method to call), or
+//! `cargo doc --document-private-items` on your crate for the full items.
 //!
 //! Every transition consumes the state and returns the next one; states are
 //! `#[must_use]`. The transitions call the handler directly with role and
@@ -84,95 +110,13 @@
 //!
 //! The calling crate must depend on `telltale-choreography` and
 //! `telltale-types`, which the generated code names by absolute path.
-
-mod declared;
-mod error;
-mod generate;
-mod input;
-mod names;
-mod payload;
-mod runtime;
-mod states;
-
-use error::MacroError;
-use input::{LoadedSource, MacroArgs};
-use proc_macro2::TokenStream;
-use quote::quote;
-use telltale_lang::{load, lower_all, Diagnostic, LowerOptions, SourceFile};
+//!
+//! The generator itself lives in the `telltale-codegen` library, so that
+//! `tell api FILE --role R` prints the same API this macro generates.
 
 /// Turns a `.tell` protocol into a typed, typestate session API; see the
 /// crate documentation.
 #[proc_macro]
 pub fn choreography(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    let args = match syn::parse::<MacroArgs>(input) {
-        Ok(args) => args,
-        Err(e) => return e.to_compile_error().into(),
-    };
-    expand(args)
-        .unwrap_or_else(|errors| errors.iter().map(MacroError::to_compile_error).collect())
-        .into()
-}
-
-/// The expansion, or every error found.
-fn expand(args: MacroArgs) -> Result<TokenStream, Vec<MacroError>> {
-    let source = args.source.load().map_err(|e| vec![e])?;
-    let file = SourceFile::new(source.name.clone(), source.text.clone());
-    let (module, diagnostics) = load(&file);
-    if !diagnostics.is_empty() {
-        return Err(language_errors(&source, &file, &diagnostics));
-    }
-    let protocols = lower_all(
-        &module,
-        &LowerOptions {
-            params: args.params,
-        },
-    )
-    .map_err(|diagnostics| language_errors(&source, &file, &diagnostics))?;
-    if protocols.is_empty() {
-        return Err(vec![MacroError::Input {
-            span: source.literal.span(),
-            message: "the source declares no protocol".into(),
-        }]);
-    }
-    let declared = declared::DeclaredEnums::of(&module);
-    let mut modules = Vec::with_capacity(protocols.len());
-    let mut errors = Vec::new();
-    for protocol in &protocols {
-        match generate::protocol_module(&source, protocol, &declared) {
-            Ok(code) => modules.push(code),
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let dependency = source.file.as_ref().map(|path| {
-        let path = path.display().to_string();
-        quote!(
-            const _: &[u8] = ::core::include_bytes!(#path);
-        )
-    });
-    Ok(quote!(#dependency #(#modules)*))
-}
-
-/// Diagnostics as errors at their DSL spans, with `file:line:col` and the
-/// rendered excerpt in the message.
-fn language_errors(
-    source: &LoadedSource,
-    file: &SourceFile,
-    diagnostics: &[Diagnostic],
-) -> Vec<MacroError> {
-    diagnostics
-        .iter()
-        .map(|d| {
-            let (line, col) = file.line_col(d.span.start);
-            let rendered = d.render(file);
-            // The rendered text repeats the headline on its first line.
-            let excerpt = rendered.split_once('\n').map_or("", |(_, rest)| rest);
-            MacroError::Language {
-                span: source.span_of(d.span.start..d.span.end),
-                rendered: format!("{}:{line}:{col}: {d}\n{}", file.name, excerpt.trim_end()),
-            }
-        })
-        .collect()
+    telltale_codegen::expand(input.into()).into()
 }

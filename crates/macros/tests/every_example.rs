@@ -164,3 +164,16 @@ fn every_example_generates_its_protocol() {
         assert!(protocol.global.message_count() > 0, "{}", g.file);
     }
 }
+
+#[test]
+fn the_content_id_is_the_one_tell_check_computes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/ping_pong.tell");
+    let file =
+        telltale_lang::SourceFile::new("ping_pong.tell", std::fs::read_to_string(path).unwrap());
+    let (module, diagnostics) = telltale_lang::load(&file);
+    assert!(diagnostics.is_empty());
+    let protocols = telltale_lang::lower_all(&module, &Default::default()).unwrap();
+    let expected = protocols[0].global.content_id().unwrap();
+    assert_eq!(ping_pong::ping_pong::CONTENT_ID, expected);
+    assert_ne!(token_ring::token_ring::CONTENT_ID, expected);
+}

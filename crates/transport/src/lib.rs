@@ -27,5 +27,5 @@ pub use error::TransportError;
 pub use frame::Frame;
 pub use roster::{Roster, RosterEntry};
 pub use sequence::{EdgeSequence, SequenceError};
-pub use serve::serve;
+pub use serve::{serve, serve_session, SessionFuture};
 pub use tcp_handler::TcpHandler;

@@ -1,5 +1,6 @@
 //! One module per `tell` subcommand.
 
+pub mod api;
 pub mod bench;
 pub mod check;
 pub mod compile;

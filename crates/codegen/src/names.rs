@@ -40,6 +40,56 @@ pub fn upper_camel(name: &str) -> String {
         .collect()
 }
 
+/// The names the Rust 2021 prelude puts in scope in the type and value
+/// namespaces. A generated item with one of these names would shadow it
+/// after `use my_protocol::*;` (`fn main() -> Result<(), String>` would
+/// stop compiling), so generated names avoid them.
+const PRELUDE: &[&str] = &[
+    "AsMut",
+    "AsRef",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "DoubleEndedIterator",
+    "Drop",
+    "Eq",
+    "Err",
+    "ExactSizeIterator",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+];
+
+/// Whether a generated item named `name` would shadow a prelude name.
+pub fn shadows_prelude(name: &str) -> bool {
+    PRELUDE.contains(&name)
+}
+
 /// The identifier `name` if Rust accepts it as one (no keywords).
 pub fn rust_ident(name: &str) -> Option<Ident> {
     syn::parse_str::<Ident>(name).ok()
@@ -62,6 +112,17 @@ mod tests {
         check("make_offer", "make_offer", "MakeOffer");
         check("ping", "ping", "Ping");
         check("ThreeBuyer", "three_buyer", "ThreeBuyer");
+    }
+
+    #[test]
+    fn prelude_names_are_recognised() {
+        for name in [
+            "Result", "Option", "Box", "String", "Vec", "Ok", "Err", "Some", "None",
+        ] {
+            assert!(shadows_prelude(name), "{name}");
+        }
+        assert!(!shadows_prelude("Order"));
+        assert!(!shadows_prelude("result"));
     }
 
     #[test]

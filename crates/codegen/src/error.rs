@@ -1,6 +1,8 @@
 //! The errors the macro reports as `compile_error!`s.
 
+use crate::input::LoadedSource;
 use proc_macro2::Span;
+use telltale_lang::{Diagnostic, SourceFile};
 use thiserror::Error;
 
 /// Why a protocol could not be turned into Rust code.
@@ -24,23 +26,13 @@ pub enum MacroError {
         /// The I/O error text.
         reason: String,
     },
-    /// The parser or the lowering rejected the protocol.
+    /// The parser, the lowering or the projection rejected the protocol.
     #[error("{rendered}")]
     Language {
         /// The best span for the diagnostic inside the macro call.
         span: Span,
         /// The diagnostic rendered with its `file:line:col` and excerpt.
         rendered: String,
-    },
-    /// A role has no local type.
-    #[error("protocol `{protocol}`: {reason}")]
-    Projection {
-        /// The protocol's source literal.
-        span: Span,
-        /// The protocol's name.
-        protocol: String,
-        /// The projection error text, naming the role.
-        reason: String,
     },
     /// A name in the protocol cannot become a Rust item.
     #[error("protocol `{protocol}`: {what} `{name}` is not a valid Rust identifier")]
@@ -75,9 +67,25 @@ impl MacroError {
             MacroError::Input { span, .. }
             | MacroError::File { span, .. }
             | MacroError::Language { span, .. }
-            | MacroError::Projection { span, .. }
             | MacroError::Identifier { span, .. }
             | MacroError::Unsupported { span, .. } => *span,
+        }
+    }
+
+    /// A diagnostic as an error at its DSL span, with `file:line:col` and
+    /// the rendered excerpt and help in the message.
+    pub fn language(source: &LoadedSource, file: &SourceFile, diagnostic: &Diagnostic) -> Self {
+        let (line, col) = file.line_col(diagnostic.span.start);
+        let rendered = diagnostic.render(file);
+        // The rendered text repeats the headline on its first line.
+        let excerpt = rendered.split_once('\n').map_or("", |(_, rest)| rest);
+        MacroError::Language {
+            span: source.span_of(diagnostic.span.start..diagnostic.span.end),
+            rendered: format!(
+                "{}:{line}:{col}: {diagnostic}\n{}",
+                file.name,
+                excerpt.trim_end()
+            ),
         }
     }
 

@@ -3,14 +3,16 @@
 use crate::declared::DeclaredEnums;
 use crate::error::MacroError;
 use crate::input::LoadedSource;
-use crate::names::{rust_ident, snake_case};
-use crate::payload::{message_items, message_name, MessageType, PayloadError};
+use crate::names::{rust_ident, shadows_prelude, snake_case};
+use crate::outline::{ProtocolOutline, RoleOutline};
+use crate::payload::{message_items, message_name, signature, MessageType, PayloadError};
 use crate::runtime::session_framework;
 use crate::states::{role_code, ProtocolNames};
+use crate::unprojectable;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeMap, BTreeSet};
-use telltale_lang::LoweredProtocol;
+use telltale_lang::{LoweredProtocol, SourceFile};
 use telltale_types::stack::with_headroom;
 use telltale_types::{GlobalType, PayloadSort};
 
@@ -31,8 +33,8 @@ fn collect_messages(global: &GlobalType, out: &mut Vec<(String, PayloadSort)>) {
     })
 }
 
-/// Names the message types, avoiding the roles, the fixed names and the
-/// per-role exports, and each other.
+/// Names the message types, avoiding the roles, the fixed names, the
+/// per-role exports, the prelude and each other.
 fn message_types(
     messages: &[(String, PayloadSort)],
     roles: &[String],
@@ -41,13 +43,14 @@ fn message_types(
     let reserved = |name: &str| {
         matches!(
             name,
-            "Role" | "Session" | "Finished" | "NAME" | "GLOBAL_TYPE"
-        ) || roles.iter().any(|role| {
-            name == role
-                || name
-                    .strip_prefix(role.as_str())
-                    .is_some_and(|rest| rest == "Start")
-        })
+            "Role" | "Session" | "Finished" | "NAME" | "GLOBAL_TYPE" | "CONTENT_ID"
+        ) || shadows_prelude(name)
+            || roles.iter().any(|role| {
+                name == role
+                    || name
+                        .strip_prefix(role.as_str())
+                        .is_some_and(|rest| rest == "Start")
+            })
     };
     let mut taken = BTreeSet::new();
     messages
@@ -71,12 +74,21 @@ fn message_types(
         .collect()
 }
 
+/// One protocol's generated module and its outline for people.
+pub struct GeneratedProtocol {
+    /// The module's tokens.
+    pub tokens: TokenStream,
+    /// The same API, described.
+    pub outline: ProtocolOutline,
+}
+
 /// The module of one protocol.
 pub fn protocol_module(
     source: &LoadedSource,
+    file: &SourceFile,
     protocol: &LoweredProtocol,
     declared: &DeclaredEnums,
-) -> Result<TokenStream, MacroError> {
+) -> Result<GeneratedProtocol, MacroError> {
     let span = source.span_of(protocol.span.start..protocol.span.end);
     let ident_error = |what: &'static str, name: &str| MacroError::Identifier {
         span,
@@ -94,6 +106,7 @@ pub fn protocol_module(
     let mut role_idents = Vec::with_capacity(roles.len());
     for role in &roles {
         match rust_ident(role) {
+            Some(_) if shadows_prelude(role) => role_idents.push(format_ident!("{role}Role")),
             Some(ident) if !matches!(role.as_str(), "Role" | "Session" | "Finished") => {
                 role_idents.push(ident)
             }
@@ -110,7 +123,12 @@ pub fn protocol_module(
         }
     }
     // Declared enumerations live in the module too: message names avoid them.
-    let reserved: Vec<String> = roles.iter().chain(declared.names()).cloned().collect();
+    let reserved: Vec<String> = roles
+        .iter()
+        .chain(declared.names())
+        .cloned()
+        .chain(role_idents.iter().map(Ident::to_string))
+        .collect();
     let named = message_types(&messages, &reserved, &labels);
 
     let mut names = ProtocolNames {
@@ -121,6 +139,7 @@ pub fn protocol_module(
         names.roles.insert(role.clone(), (ident.clone(), index));
     }
     let mut message_code = Vec::with_capacity(named.len());
+    let mut message_outline = Vec::with_capacity(named.len());
     for (label, sort, name, index) in named {
         let ident = rust_ident(&name).ok_or_else(|| ident_error("message label", &label))?;
         let message = MessageType {
@@ -134,19 +153,21 @@ pub fn protocol_module(
             PayloadError::Path(path) => ident_error("type path", &path),
         })?;
         message_code.push(code);
+        message_outline.push((ident.to_string(), signature(&label, &sort)));
         names.messages.insert((label, sort), ident);
     }
 
     let declared_definitions = declared.definitions();
     let mut session_items = Vec::new();
     let mut exports: Vec<Ident> = Vec::new();
+    let mut role_outlines = Vec::with_capacity(protocol.roles.len());
     for role in &protocol.roles {
         let local = telltale_theory::projection::project(&protocol.global, role).map_err(|e| {
-            MacroError::Projection {
-                span,
-                protocol: protocol.name.clone(),
-                reason: e.to_string(),
-            }
+            MacroError::language(
+                source,
+                file,
+                &unprojectable::diagnostic(protocol, &file.text, &e),
+            )
         })?;
         let code =
             role_code(&names, role.as_str(), &local).map_err(|e| MacroError::Unsupported {
@@ -157,8 +178,29 @@ pub fn protocol_module(
             })?;
         session_items.push(code.items);
         exports.extend(code.exports);
+        role_outlines.push(RoleOutline {
+            role: role.to_string(),
+            marker: names
+                .roles
+                .get(role.as_str())
+                .map_or_else(String::new, |(ident, _)| ident.to_string()),
+            lines: code.outline,
+        });
     }
 
+    let content_id = protocol
+        .global
+        .content_id()
+        .map_err(|e| MacroError::Input {
+            span,
+            message: format!("protocol `{}` has no content id: {e}", protocol.name),
+        })?;
+    let content_id_bytes = content_id.as_bytes().iter();
+    let content_id_doc = format!(
+        "The protocol's content id, `{content_id}`: what the TCP handshake \
+         compares, so peers built from the same protocol can connect \
+         (`TcpConfig::new(role, CONTENT_ID, peers)`)."
+    );
     let framework = session_framework(&roles, &labels);
     let indices = 0..roles.len();
     let role_count = roles.len();
@@ -177,7 +219,14 @@ pub fn protocol_module(
         |(ident, index)| quote!(impl session::Peer for #ident { const INDEX: usize = #index; }),
     );
     let session_module = format_ident!("session");
-    Ok(quote! {
+    let outline = ProtocolOutline {
+        name: name.clone(),
+        module: module.to_string(),
+        content_id: content_id.to_string(),
+        roles: role_outlines,
+        messages: message_outline,
+    };
+    let tokens = quote! {
         #[doc = #module_doc]
         #[allow(
             dead_code,
@@ -193,6 +242,9 @@ pub fn protocol_module(
             pub const NAME: &str = #name;
             /// The lowered global type, in Telltale notation.
             pub const GLOBAL_TYPE: &str = #global_text;
+            #[doc = #content_id_doc]
+            pub const CONTENT_ID: ::telltale_types::ContentId =
+                ::telltale_types::ContentId::from_bytes([#(#content_id_bytes),*]);
 
             /// The protocol's roles, in declaration order.
             #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -243,7 +295,8 @@ pub fn protocol_module(
                 #(#session_items)*
             }
         }
-    })
+    };
+    Ok(GeneratedProtocol { tokens, outline })
 }
 
 #[cfg(test)]
@@ -278,6 +331,16 @@ mod tests {
             &["AMsg", "SessionMsg"],
         );
         check(&[("AStart", PayloadSort::Unit)], &["A"], &["AStartMsg"]);
+        check(
+            &[
+                ("Result", PayloadSort::Unit),
+                ("ok", PayloadSort::Nat),
+                ("Vec", PayloadSort::Unit),
+                ("None", PayloadSort::Unit),
+            ],
+            &["A"],
+            &["ResultMsg", "OkMsg", "VecMsg", "NoneMsg"],
+        );
         check(
             &[
                 ("Quote", PayloadSort::Int),

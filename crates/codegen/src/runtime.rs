@@ -60,17 +60,12 @@ pub fn session_framework(roles: &[String], labels: &[String]) -> TokenStream {
             type State;
         }
 
-        /// The branches of an internal choice: `Next` after choosing `M`.
-        pub trait Chooses<M> {
-            /// The state after sending `M`.
-            type Next: Continue;
-        }
-
         /// State: send `M` to `R`, then continue as `N`.
         pub struct Send<R, M, N>(PhantomData<fn() -> (R, M, N)>);
         /// State: receive `M` from `R`, then continue as `N`.
         pub struct Recv<R, M, N>(PhantomData<fn() -> (R, M, N)>);
-        /// State: choose one of the messages `C` offers and send it to `R`.
+        /// State: choose one of the messages `C` offers and send it to `R`
+        /// (`C`'s offers trait lists them).
         pub struct Select<R, C>(PhantomData<fn() -> (R, C)>);
         /// State: receive one of several messages from `R`; `C` lists them.
         pub struct Branch<R, C>(PhantomData<fn() -> (R, C)>);
@@ -186,33 +181,14 @@ pub fn session_framework(roles: &[String], labels: &[String]) -> TokenStream {
         }
 
         impl<'h, H: ChoreoHandler, R: Peer, C> Session<'h, H, Select<R, C>> {
-            /// Chooses the branch that starts with `message`, sends it to `R`
-            /// and moves to that branch's next state.
+            /// Sends the chosen `message` to `R` and moves to the state `N`;
+            /// each choice's `select` names `N` from its own offers trait.
             #[inline]
-            pub async fn select<M: ProtocolMessage>(
-                self,
-                message: M,
-            ) -> ChoreoResult<Session<'h, H, <<C as Chooses<M>>::Next as Continue>::State>>
-            where
-                C: Chooses<M>,
-            {
+            async fn choose<M: ProtocolMessage, N>(self, message: M) -> ChoreoResult<Session<'h, H, N>> {
                 let names = names();
                 let message = Message::new(names.labels[M::INDEX].clone(), message.into_value()?);
                 self.handler.choose(self.endpoint, &names.roles[R::INDEX], message).await?;
                 ::std::result::Result::Ok(self.next())
-            }
-
-            /// [`Self::select`], naming the peer, so the call reads like the protocol.
-            #[inline]
-            pub async fn select_to<M: ProtocolMessage>(
-                self,
-                _to: R,
-                message: M,
-            ) -> ChoreoResult<Session<'h, H, <<C as Chooses<M>>::Next as Continue>::State>>
-            where
-                C: Chooses<M>,
-            {
-                self.select(message).await
             }
         }
 

@@ -8,7 +8,7 @@
 //! same constructors in the same order interoperate. Any other declared type
 //! is left to the host, like a named type from another module.
 
-use crate::names::rust_ident;
+use crate::names::{rust_ident, shadows_prelude};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::BTreeMap;
@@ -57,13 +57,13 @@ impl DeclaredEnums {
     /// The Rust name of a payload sort's named path, when it is a declared
     /// enumeration (named without a module path).
     pub fn ident(&self, path: &str) -> Option<Ident> {
-        self.0.get(path).and_then(|_| rust_ident(path))
+        self.0.get(path).and_then(|_| enum_ident(path))
     }
 
     /// The definitions of every declared enumeration.
     pub fn definitions(&self) -> TokenStream {
         let items = self.0.iter().filter_map(|(name, constructors)| {
-            let ident = rust_ident(name)?;
+            let ident = enum_ident(name)?;
             let variants: Vec<Ident> = constructors.iter().filter_map(|c| rust_ident(c)).collect();
             let indices: Vec<u8> = (0..variants.len())
                 .filter_map(|i| u8::try_from(i).ok())
@@ -93,5 +93,32 @@ impl DeclaredEnums {
             })
         });
         quote!(#(#items)*)
+    }
+}
+
+/// The Rust name of a declared enumeration: its own, with a `Type` suffix
+/// if it would shadow a prelude name (`type Option = ...` → `OptionType`).
+fn enum_ident(name: &str) -> Option<Ident> {
+    if shadows_prelude(name) {
+        rust_ident(&format!("{name}Type"))
+    } else {
+        rust_ident(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_enumerations_never_shadow_the_prelude() {
+        assert_eq!(
+            enum_ident("Vote").map(|i| i.to_string()).as_deref(),
+            Some("Vote")
+        );
+        assert_eq!(
+            enum_ident("Option").map(|i| i.to_string()).as_deref(),
+            Some("OptionType")
+        );
     }
 }

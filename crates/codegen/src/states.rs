@@ -50,6 +50,9 @@ pub struct RoleCode {
     pub items: TokenStream,
     /// Names to re-export at the protocol module's top level.
     pub exports: Vec<Ident>,
+    /// The role's API for people: one indented line per step, built by the
+    /// same walk that builds the items, so it names what they name.
+    pub outline: Vec<String>,
 }
 
 /// Builds one role's typestate descriptors.
@@ -61,9 +64,18 @@ struct RoleStates<'a> {
     exports: Vec<Ident>,
     markers: usize,
     branch_enums: BTreeSet<String>,
+    outline: Vec<String>,
+    depth: usize,
 }
 
 impl RoleStates<'_> {
+    /// Adds a line to the outline at the current depth; returns its index.
+    fn say(&mut self, line: String) -> usize {
+        self.outline
+            .push(format!("{}{line}", "  ".repeat(self.depth)));
+        self.outline.len() - 1
+    }
+
     fn peer(&self, name: &str) -> Result<(Ident, usize), StateError> {
         self.names
             .roles
@@ -107,11 +119,15 @@ impl RoleStates<'_> {
         unguarded: &[String],
     ) -> Result<TokenStream, StateError> {
         with_headroom(|| match local {
-            LocalType::End => Ok(quote!(End)),
+            LocalType::End => {
+                self.say("s.finish(value) or s.end(): the role is done".into());
+                Ok(quote!(End))
+            }
             LocalType::Var(var) => {
                 if unguarded.contains(var) {
                     return Err(StateError::Unguarded(var.clone()));
                 }
+                self.say(format!("continue {var}"));
                 self.loops
                     .iter()
                     .rev()
@@ -124,7 +140,10 @@ impl RoleStates<'_> {
                 self.loops.push((var.clone(), marker.clone()));
                 let mut inner = unguarded.to_vec();
                 inner.push(var.clone());
+                self.say(format!("loop {var}:"));
+                self.depth += 1;
                 let body = self.descriptor(body, &inner);
+                self.depth -= 1;
                 self.loops.pop();
                 let body = body?;
                 let doc = format!("Recursion point `{var}` of role `{}`.", self.role);
@@ -153,12 +172,29 @@ impl RoleStates<'_> {
         sending: bool,
     ) -> Result<TokenStream, StateError> {
         let (peer, peer_index) = self.peer(partner)?;
+        let single = branches.len() == 1;
+        // The header of a choice or offer; an offer's enum is named (and
+        // this line written) once its arms are known.
+        let header = match (single, sending) {
+            (true, _) => None,
+            (false, true) => Some(self.say(format!("s.select(message) to {partner}, one of:"))),
+            (false, false) => Some(self.say(String::new())),
+        };
         let mut arms = Vec::with_capacity(branches.len());
+        self.depth += usize::from(!single);
         for branch in branches {
             let message = self.message(&branch.label)?;
-            let next = self.descriptor(&branch.continuation, &[])?;
-            arms.push((message, next, &branch.label));
+            match (single, sending) {
+                (true, true) => self.say(format!("s.send({message}) to {partner}")),
+                (true, false) => self.say(format!("s.recv() from {partner} -> {message}")),
+                (false, _) => self.say(format!("{message} =>")),
+            };
+            self.depth += usize::from(!single);
+            let next = self.descriptor(&branch.continuation, &[]);
+            self.depth -= usize::from(!single);
+            arms.push((message, next?, &branch.label));
         }
+        self.depth -= usize::from(!single);
         match (arms.len(), sending) {
             (0, _) => Err(StateError::EmptyChoice(partner.to_string())),
             (1, true) => {
@@ -176,17 +212,72 @@ impl RoleStates<'_> {
                     self.role,
                     labels_text(&arms)
                 );
+                // A trait per choice, so a message the choice does not offer
+                // is reported with this choice's own words and candidates,
+                // not with every other choice of the protocol.
+                let offers = format_ident!("{}Offers", marker);
+                let offered = arms
+                    .iter()
+                    .map(|(message, _, _)| format!("`{message}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                let role = self.role;
+                let refusal = format!("{role} may send {offered} to {partner} here, not `{{M}}`");
+                let label = format!("{partner} does not offer this here");
+                let note = format!("the messages {role} may send here: {offered}");
                 let impls = arms.iter().map(|(message, next, _)| {
-                    quote!(impl Chooses<super::#message> for #marker { type Next = #next; })
+                    quote!(impl #offers<super::#message> for #marker { type Next = #next; })
                 });
                 self.items.push(quote! {
                     #[doc = #doc]
                     pub struct #marker;
+                    #[doc = "The messages this choice offers, each with its next state."]
+                    #[diagnostic::on_unimplemented(message = #refusal, label = #label, note = #note)]
+                    pub trait #offers<M> {
+                        /// The state after sending `M`.
+                        type Next: Continue;
+                    }
                     #(#impls)*
+
+                    impl<'h, H: ChoreoHandler> Session<'h, H, Select<super::#peer, #marker>> {
+                        /// Chooses the branch that starts with `message`, sends it
+                        /// and moves to that branch's next state.
+                        #[inline]
+                        pub async fn select<M: ProtocolMessage>(
+                            self,
+                            message: M,
+                        ) -> ChoreoResult<Session<'h, H, <<#marker as #offers<M>>::Next as Continue>::State>>
+                        where
+                            #marker: #offers<M>,
+                        {
+                            self.choose(message).await
+                        }
+
+                        /// [`Self::select`], naming the peer, so the call reads like the protocol.
+                        #[inline]
+                        pub async fn select_to<M: ProtocolMessage>(
+                            self,
+                            _to: super::#peer,
+                            message: M,
+                        ) -> ChoreoResult<Session<'h, H, <<#marker as #offers<M>>::Next as Continue>::State>>
+                        where
+                            #marker: #offers<M>,
+                        {
+                            self.choose(message).await
+                        }
+                    }
                 });
                 Ok(quote!(Select<super::#peer, #marker>))
             }
-            (_, false) => Ok(self.branch(&peer, peer_index, partner, &arms)),
+            (_, false) => {
+                let (code, branches) = self.branch(&peer, peer_index, partner, &arms);
+                if let Some(at) = header {
+                    let indent = "  ".repeat(self.depth);
+                    self.outline[at] =
+                        format!("{indent}s.branch() from {partner} -> {branches}, one of:");
+                }
+                Ok(code)
+            }
         }
     }
 
@@ -196,7 +287,7 @@ impl RoleStates<'_> {
         peer_index: usize,
         partner: &str,
         arms: &[(Ident, TokenStream, &Label)],
-    ) -> TokenStream {
+    ) -> (TokenStream, Ident) {
         let marker = self.marker("Offer");
         let branches = self.branch_enum_name(arms);
         let all = labels_text(arms);
@@ -251,8 +342,8 @@ impl RoleStates<'_> {
                 }
             }
         });
-        self.exports.push(branches);
-        quote!(Branch<super::#peer, #marker>)
+        self.exports.push(branches.clone());
+        (quote!(Branch<super::#peer, #marker>), branches)
     }
 }
 
@@ -277,6 +368,8 @@ pub fn role_code(
         exports: Vec::new(),
         markers: 0,
         branch_enums: BTreeSet::new(),
+        outline: Vec::new(),
+        depth: 0,
     };
     let start_descriptor = states.descriptor(local, &[])?;
     let start = format_ident!("{}Start", role);
@@ -318,11 +411,16 @@ pub fn role_code(
             body(Session::start(handler, endpoint)).await.map(Finished::into_inner)
         }
     };
+    let mut outline = vec![format!(
+        "{run}(handler, endpoint, |s: Session<'_, H, {start}>| async move {{ ... }}):"
+    )];
+    outline.extend(states.outline.iter().map(|line| format!("  {line}")));
     let mut exports = vec![start, run];
     exports.append(&mut states.exports);
     Ok(RoleCode {
         items: code,
         exports,
+        outline,
     })
 }
 
@@ -359,6 +457,8 @@ mod tests {
             exports: Vec::new(),
             markers: 0,
             branch_enums: BTreeSet::new(),
+            outline: Vec::new(),
+            depth: 0,
         };
         let got = states.descriptor(&local, &[]).map(|t| t.to_string());
         assert_eq!(
