@@ -8,7 +8,7 @@ use crate::symbols::{Interner, Symbols};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use telltale_types::value::{guard_depth, DepthGuarded, ValueTooDeep};
-use telltale_types::{GlobalType, LocalType, PayloadSort, Role};
+use telltale_types::{GlobalType, LocalType, Role};
 use thiserror::Error;
 
 /// The largest register file an image may ask for.
@@ -120,12 +120,13 @@ pub enum ImageError {
 }
 
 /// Maps a guarded codec failure: a too-deep value keeps its own variant,
-/// any other failure becomes `wrap` of its text.
+/// any other failure (a too-deep sort included) becomes `wrap` of its text.
 fn codec_error<E: std::fmt::Display>(
     wrap: fn(String) -> ImageError,
 ) -> impl Fn(DepthGuarded<E>) -> ImageError {
     move |e| match e {
         DepthGuarded::TooDeep(e) => ImageError::ValueTooDeep(e),
+        other @ DepthGuarded::SortTooDeep { .. } => wrap(other.to_string()),
         DepthGuarded::Other(e) => wrap(e.to_string()),
     }
 }
@@ -168,21 +169,9 @@ impl CodeImage {
     }
 
     /// Decodes a postcard image and validates it.
-    ///
-    /// Postcard drops the text of errors raised while reading, so a sort
-    /// nested too deep is recognised with [`telltale_types::sort::watch_depth`]
-    /// and named.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImageError> {
-        let (decoded, sort_too_deep) = telltale_types::sort::watch_depth(|| {
-            guard_depth(|| postcard::from_bytes::<CodeImage>(bytes))
-        });
-        let image = decoded.map_err(|e| match e {
-            DepthGuarded::Other(_) if sort_too_deep => ImageError::Decode(format!(
-                "a payload sort is nested deeper than {} levels",
-                PayloadSort::MAX_DEPTH
-            )),
-            e => codec_error(ImageError::Decode)(e),
-        })?;
+        let image: CodeImage =
+            guard_depth(|| postcard::from_bytes(bytes)).map_err(codec_error(ImageError::Decode))?;
         image.validate()?;
         Ok(image)
     }
@@ -410,7 +399,7 @@ impl CodeImage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telltale_types::Label;
+    use telltale_types::{Label, PayloadSort};
 
     fn ping_pong() -> CodeImage {
         let g = GlobalType::send(

@@ -284,12 +284,13 @@ pub(crate) fn check_crate_version(found: &str) -> Result<(), CheckpointError> {
 }
 
 /// Maps a guarded codec failure: a too-deep value keeps its own variant,
-/// any other failure becomes `wrap` of its text.
+/// any other failure (a too-deep sort included) becomes `wrap` of its text.
 fn codec_error<E: std::fmt::Display>(
     wrap: fn(String) -> CheckpointError,
 ) -> impl Fn(DepthGuarded<E>) -> CheckpointError {
     move |e| match e {
         DepthGuarded::TooDeep(e) => CheckpointError::ValueTooDeep(e),
+        other @ DepthGuarded::SortTooDeep { .. } => wrap(other.to_string()),
         DepthGuarded::Other(e) => wrap(e.to_string()),
     }
 }

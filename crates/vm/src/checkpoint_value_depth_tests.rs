@@ -87,3 +87,39 @@ fn a_machine_holding_a_too_deep_value_refuses_to_save_it() {
         shallow
     );
 }
+
+#[test]
+fn a_forged_checkpoint_with_a_sort_nested_a_million_deep_names_the_cause() {
+    let marker = PayloadSort::Named("deep.marker".into());
+    let n = Label::new("n", marker.clone());
+    let locals = vec![
+        (
+            Role::new("A"),
+            LocalType::send("B", n.clone(), LocalType::End),
+        ),
+        (Role::new("B"), LocalType::recv("A", n, LocalType::End)),
+    ];
+    let m = load_all_roles(None, &locals, Config::default()).unwrap();
+    let state = m.checkpoint().unwrap().machine;
+    let needle = postcard::to_allocvec(&marker).unwrap();
+    let at = state
+        .windows(needle.len())
+        .position(|w| w == needle.as_slice())
+        .expect("the marker sort is in the state");
+    // A product of one sort, a million times over, around a unit sort.
+    let mut deep = [8u8, 1].repeat(1_000_000);
+    deep.push(0);
+    let forged = [&state[..at], deep.as_slice(), &state[at + needle.len()..]].concat();
+    let checkpoint = Checkpoint {
+        crate_version: crate::checkpoint::CHECKPOINT_CRATE_VERSION.into(),
+        host_state: Vec::new(),
+        machine: forged,
+    };
+    let read = Checkpoint::from_bytes(&checkpoint.to_bytes()).unwrap();
+    let err = ProtocolMachine::restore(&read).err().expect("refused");
+    assert!(
+        err.to_string()
+            .contains("a payload sort is nested deeper than 1000 levels"),
+        "{err}"
+    );
+}

@@ -13,7 +13,9 @@
 //! [`ValueTooDeep`] naming the limit.
 
 use super::Value;
+use crate::sort::watch_depth;
 use crate::stack::with_headroom;
+use crate::PayloadSort;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cell::Cell;
@@ -37,6 +39,12 @@ pub struct ValueTooDeep {
 pub enum DepthGuarded<E> {
     /// A value was nested too deep.
     TooDeep(ValueTooDeep),
+    /// A payload sort was nested deeper than [`PayloadSort::MAX_DEPTH`]
+    /// (the codec's own error text is lost in formats such as postcard).
+    SortTooDeep {
+        /// The limit, [`PayloadSort::MAX_DEPTH`].
+        limit: usize,
+    },
     /// The codec failed for another reason.
     Other(E),
 }
@@ -45,6 +53,9 @@ impl<E: fmt::Display> fmt::Display for DepthGuarded<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DepthGuarded::TooDeep(e) => write!(f, "{e}"),
+            DepthGuarded::SortTooDeep { limit } => {
+                write!(f, "a payload sort is nested deeper than {limit} levels")
+            }
             DepthGuarded::Other(e) => write!(f, "{e}"),
         }
     }
@@ -135,13 +146,14 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-/// Runs a codec that reads or writes values and tells a value refused by
-/// the depth guard apart from every other failure. Every reader of values
-/// (checkpoints, code images, wire frames) decodes under it.
+/// Runs a codec that reads or writes values and tells a value (or a payload
+/// sort) refused by its depth guard apart from every other failure. Every
+/// reader of values and sorts (checkpoints, code images, wire frames)
+/// decodes under it.
 pub fn guard_depth<T, E>(codec: impl FnOnce() -> Result<T, E>) -> Result<T, DepthGuarded<E>> {
     let outer = REFUSED.with(|refused| refused.replace(false));
     GUARDED.with(|guarded| guarded.set(guarded.get() + 1));
-    let result = codec();
+    let (result, sort_refused) = watch_depth(codec);
     GUARDED.with(|guarded| guarded.set(guarded.get().saturating_sub(1)));
     let refused = REFUSED.with(|refused| refused.replace(outer));
     match result {
@@ -149,6 +161,9 @@ pub fn guard_depth<T, E>(codec: impl FnOnce() -> Result<T, E>) -> Result<T, Dept
         Err(_) if refused => Err(DepthGuarded::TooDeep(ValueTooDeep {
             limit: MAX_VALUE_DEPTH,
         })),
+        Err(_) if sort_refused => Err(DepthGuarded::SortTooDeep {
+            limit: PayloadSort::MAX_DEPTH,
+        }),
         Err(e) => Err(DepthGuarded::Other(e)),
     }
 }
