@@ -110,7 +110,7 @@ pub use config::{
 };
 pub use coro_ext::{CoroExt, SpeculationScope};
 pub use coroutine::{BlockReason, CoroStatus, CoroutineView};
-pub use default_handler::{DefaultHandler, DEFAULT_LOOP_BUDGET};
+pub use default_handler::{ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS};
 pub use effect::{
     AcquireDecision, AcquireInput, ChooseInput, EffectContext, EffectHandler, InvokeInput,
     JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision,

@@ -28,13 +28,14 @@ pub fn run(
     image: CodeImage,
     config: Config,
 ) -> Result<std::result::Result<RunStatus, String>> {
-    // One built-in handler per shard (its choice counter is per shard).
+    // One built-in handler per shard (it counts choices per session, so a
+    // session's choices do not depend on its shard).
     let (mut runner, handlers, rounds) = match &args.resume {
         Some(path) => run_checkpoint::resume_runner(
             path,
             &image,
             &config,
-            args.seed,
+            args.steering(),
             args.threads,
             args.sessions,
         )?,
@@ -47,7 +48,7 @@ pub fn run(
                 .map_err(unshard)
                 .context("cannot load the protocol")?;
             let handlers = (0..args.threads)
-                .map(|_| DefaultHandler::new(args.seed))
+                .map(|_| DefaultHandler::with_free_iterations(args.seed, args.free_iterations))
                 .collect();
             (runner, handlers, 0)
         }
