@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_compiler::{CodeImage, ExitSteering, DEFAULT_FREE_ITERATIONS};
 use telltale_vm::{
-    load_image_all_roles, render_event, CommunicationReplayMode, Config, DefaultHandler,
-    MessageAuth, RunStatus, SchedulerPolicy, TraceRetention,
+    load_image_all_roles, CommunicationReplayMode, Config, DefaultHandler, MessageAuth, RunStatus,
+    SchedulerPolicy, TraceRetention, TraceText,
 };
 
 /// Arguments of `tell run`.
@@ -221,9 +221,10 @@ fn run_one_machine(
         }
         _ => machine.run(&handler, args.max_steps),
     };
+    let text = TraceText::of_machine(&machine);
     for event in machine.trace_iter() {
         match args.trace {
-            TraceFormat::Text => println!("{}", render_event(event, machine.symbols())),
+            TraceFormat::Text => println!("{}", text.line(event)),
             TraceFormat::Json => println!("{}", serde_json::to_string(event)?),
         }
     }

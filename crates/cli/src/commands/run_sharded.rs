@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use telltale_compiler::CodeImage;
 use telltale_vm::{
     render_event, Config, DefaultHandler, ObsEvent, RunStatus, ThreadedError, ThreadedRunner,
+    TraceText,
 };
 
 /// The machine's own error inside a runner error (which shard does not
@@ -71,10 +72,14 @@ pub fn run(
         }
         _ => runner.run_with_handlers(&handlers, args.max_steps),
     };
-    let symbols = runner.shards()[0].symbols().clone();
+    // Coroutine numbers are per shard: name them with their shard's roles.
+    let texts: Vec<TraceText<'_>> = runner.shards().iter().map(TraceText::of_machine).collect();
     let print = |event: &ObsEvent, session: u64| -> Result<()> {
         match args.trace {
-            TraceFormat::Text => println!("{}", render_event(event, &symbols)),
+            TraceFormat::Text => match texts.get(runner.shard_of(session)) {
+                Some(text) => println!("{}", text.line(event)),
+                None => println!("{}", render_event(event, runner.shards()[0].symbols())),
+            },
             TraceFormat::Json => {
                 println!(
                     "{}",

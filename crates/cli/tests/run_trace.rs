@@ -1,0 +1,170 @@
+//! `tell run` as a person reads it: the text trace in words (snapshots),
+//! the JSON trace unchanged, every bundled loop shown running at least once
+//! under the defaults, and nonsensical counts refused.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tell(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tell"))
+        .args(args)
+        .current_dir(workspace_root())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the tell binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn the_text_trace_reads_as_words() {
+    for file in ["ping_pong", "three_buyer"] {
+        let out = tell(&["run", &format!("examples/{file}.tell")]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        insta::assert_snapshot!(format!("text_{file}"), stdout(&out));
+    }
+}
+
+#[test]
+fn the_json_trace_keeps_the_machine_names() {
+    let out = tell(&["run", "examples/ping_pong.tell", "--trace", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    insta::assert_snapshot!("json_ping_pong", stdout(&out));
+}
+
+/// For every bundled example with a loop: a line that shows the loop
+/// continuing, and a line that shows the run back at the loop after one
+/// full iteration (the decision to leave, or for the endless ring the token
+/// passed on again), with how often it must appear.
+const LOOPS: &[(&str, &str, &str, usize)] = &[
+    (
+        "auction",
+        "Auctioneer selects CallForBids",
+        "Auctioneer selects Done",
+        1,
+    ),
+    (
+        "consensus",
+        "Leader selects StartRound",
+        "Leader selects Done",
+        1,
+    ),
+    ("ping_pong", "Pinger selects Ping", "Pinger selects Bye", 1),
+    (
+        "token_ring",
+        "Node3 -> Node0 : Token",
+        "Node0 -> Node1 : Token",
+        2,
+    ),
+];
+
+#[test]
+fn every_bundled_loop_runs_at_least_once_by_default() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tell"))
+        .collect();
+    files.sort();
+    let mut looping = 0;
+    for path in files {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let source = std::fs::read_to_string(&path).unwrap();
+        let has_loop = source
+            .lines()
+            .any(|l| l.trim_start().starts_with("loop ") || l.trim_start().starts_with("rec "));
+        let Some(&(_, continuing, decision, times)) = LOOPS.iter().find(|(n, ..)| *n == name)
+        else {
+            assert!(!has_loop, "{name} has a loop: add it to LOOPS");
+            continue;
+        };
+        looping += 1;
+        let file = format!("examples/{name}.tell");
+        let endless = name == "token_ring";
+        let mut args = vec!["run", &file, "--param", "N=3"];
+        if endless {
+            args.extend(["--max-steps", "40"]);
+        }
+        let out = tell(&args);
+        assert_eq!(out.status.success(), !endless, "{name}: {}", stderr(&out));
+        let text = stdout(&out);
+        let first = text.find(continuing);
+        let last = text.rfind(decision);
+        assert!(
+            first.is_some() && first < last,
+            "{name}: `{continuing}` then `{decision}`:\n{text}"
+        );
+        assert!(
+            text.matches(decision).count() >= times,
+            "{name}: `{decision}` fewer than {times} times:\n{text}"
+        );
+    }
+    assert_eq!(looping, LOOPS.len(), "every listed example exists");
+}
+
+#[test]
+fn free_iterations_set_how_often_a_loop_continues() {
+    let rounds = |free: &str| {
+        let out = tell(&["run", "examples/ping_pong.tell", "--free-iterations", free]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).matches("Pinger selects Ping").count()
+    };
+    assert_eq!(rounds("0"), 0);
+    assert_eq!(rounds("1"), 1);
+    assert_eq!(rounds("4"), 4);
+}
+
+#[test]
+fn nonsensical_counts_are_refused_with_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--sessions", "0"], "--sessions"),
+        (&["--threads", "0"], "--threads"),
+        (&["--max-steps", "0"], "--max-steps"),
+        (&["--free-iterations", "1000000000000"], "--free-iterations"),
+        (
+            &["--checkpoint-every", "0", "--checkpoint-dir", "unused"],
+            "--checkpoint-every",
+        ),
+    ];
+    for (extra, flag) in cases {
+        let args = [&["run", "examples/ping_pong.tell"], *extra].concat();
+        let out = tell(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(stdout(&out).is_empty(), "{args:?} ran anyway");
+    }
+    let serve: &[&[&str]] = &[
+        &["--timeout", "0"],
+        &["--max-steps", "0"],
+        &["--free-iterations", "1000000000000"],
+    ];
+    for extra in serve {
+        let args = [
+            &[
+                "serve",
+                "examples/ping_pong.tell",
+                "--role",
+                "Pinger",
+                "--roster",
+                "unused.toml",
+            ],
+            *extra,
+        ]
+        .concat();
+        let out = tell(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}
