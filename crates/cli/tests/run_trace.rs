@@ -168,3 +168,27 @@ fn nonsensical_counts_are_refused_with_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn nested_loops_end_with_no_free_iterations() {
+    let selected = |free: &str| {
+        let out = tell(&[
+            "run",
+            "crates/cli/tests/fixtures/nested_loops.tell",
+            "--free-iterations",
+            free,
+            "--max-steps",
+            "200",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .filter_map(|l| l.split_once("A selects ").map(|(_, r)| r.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(selected("0"), ["Finish for B", "Quit for B"]);
+    assert_eq!(
+        selected("1"),
+        ["Again for B", "Finish for B", "Next for B", "Quit for B"]
+    );
+}
