@@ -167,6 +167,29 @@ fn nonsensical_counts_are_refused_with_exit_2() {
         let out = tell(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
+    let bench: &[(&[&str], &str)] = &[
+        (&["--workload", "ring", "--roles", "1"], "at least 2 roles"),
+        (
+            &["--workload", "pingpong", "--messages", "0"],
+            "--messages",
+        ),
+        (&["--workload", "sessions", "--sessions", "0"], "--sessions"),
+        (
+            &["--workload", "threaded-sessions", "--threads", "0"],
+            "--threads",
+        ),
+        (
+            &["--workload", "threaded-sessions", "--wave-rounds", "0"],
+            "--wave-rounds",
+        ),
+    ];
+    for (extra, message) in bench {
+        let args = [&["bench"], *extra].concat();
+        let out = tell(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
 }
 
 #[test]
