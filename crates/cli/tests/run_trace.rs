@@ -169,10 +169,7 @@ fn nonsensical_counts_are_refused_with_exit_2() {
     }
     let bench: &[(&[&str], &str)] = &[
         (&["--workload", "ring", "--roles", "1"], "at least 2 roles"),
-        (
-            &["--workload", "pingpong", "--messages", "0"],
-            "--messages",
-        ),
+        (&["--workload", "pingpong", "--messages", "0"], "--messages"),
         (&["--workload", "sessions", "--sessions", "0"], "--sessions"),
         (
             &["--workload", "threaded-sessions", "--threads", "0"],

@@ -3,7 +3,7 @@
 //! the same choices and both let every loop end.
 //!
 //! At a choice, each offered label leads to a monitor state whose distance
-//! to `end` is known ([`MonitorState::distance_to_end`], fewest
+//! to `end` is known ([`crate::MonitorState::distance_to_end`], fewest
 //! communications). The labels of least distance are the *exit* branches;
 //! the others *continue* (a branch that loops back can never be shortest,
 //! since a shortest path never revisits the loop head; a `continue` to an
