@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use telltale_choreography::{ChoreoError, ChoreoResult, Decider, Message, ProgramBranch, Value};
-use telltale_compiler::{ExitSteering, Interner, LabelId, MonitorTable, StateId};
+use telltale_compiler::{CompileError, ExitSteering, Interner, LabelId, MonitorTable, StateId};
 use telltale_types::{Label, LocalType, Role};
 
 /// Follows the role's monitor table through every message sent and
@@ -22,9 +22,9 @@ pub struct SeededDecider {
 impl SeededDecider {
     /// A decider for the role whose local type is `local`, continuing
     /// every loop `free_iterations` times.
-    pub fn new(local: &LocalType, seed: u64, free_iterations: u64) -> Result<Self, String> {
+    pub fn new(local: &LocalType, seed: u64, free_iterations: u64) -> Result<Self, CompileError> {
         let mut interner = Interner::new();
-        let monitor = MonitorTable::build(local, &mut interner).map_err(|e| e.to_string())?;
+        let monitor = MonitorTable::build(local, &mut interner)?;
         Ok(SeededDecider {
             steering: ExitSteering::new(seed, free_iterations),
             state: monitor.initial,

@@ -71,8 +71,8 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     config.connect_deadline = timeout;
     config.send_timeout = timeout;
     config.recv_timeout = timeout;
-    let mut decider =
-        SeededDecider::new(&local, args.seed, args.free_iterations).map_err(|e| anyhow!("{e}"))?;
+    let mut decider = SeededDecider::new(&local, args.seed, args.free_iterations)
+        .context("the role's local type does not compile")?;
     let limits = InterpretConfig {
         max_steps: args.max_steps,
     };
