@@ -109,6 +109,7 @@ pub fn resume(
     }
     let state: serde_json::Value = serde_json::from_slice(checkpoint.host_state())
         .map_err(|_| anyhow!("checkpoint {shown} was not written by `tell run`"))?;
+    refuse_older(&state, &shown.to_string())?;
     let Some(visits) = state.get("choice_visits").and_then(parse_visits) else {
         bail!("checkpoint {shown} was not written by `tell run`");
     };
@@ -217,6 +218,7 @@ pub fn resume_runner(
     let foreign = || anyhow!("checkpoint {shown} was not written by `tell run`");
     let state: serde_json::Value =
         serde_json::from_slice(checkpoint.host_state()).map_err(|_| foreign())?;
+    refuse_older(&state, &shown.to_string())?;
     let Some(rounds) = state.get("rounds").and_then(serde_json::Value::as_u64) else {
         return Err(foreign());
     };
@@ -235,6 +237,18 @@ pub fn resume_runner(
         .collect();
     let rounds = usize::try_from(rounds).map_err(|_| foreign())?;
     Ok((runner, handlers, rounds))
+}
+
+/// Refuses, by name, a checkpoint of a `tell run` that counted choices
+/// globally (before `--free-iterations`): its choices cannot be resumed.
+fn refuse_older(state: &serde_json::Value, shown: &str) -> Result<()> {
+    if state.get("choices_made").is_some() {
+        bail!(
+            "checkpoint {shown} was written by an older `tell run` whose built-in handler \
+             chose differently; run the protocol again from the start"
+        );
+    }
+    Ok(())
 }
 
 /// The choices a saved handler made, if `value` is a list of them.
