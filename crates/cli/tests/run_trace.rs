@@ -61,6 +61,12 @@ const LOOPS: &[(&str, &str, &str, usize)] = &[
         "Leader selects Done",
         1,
     ),
+    (
+        "heartbeat",
+        "Monitor selects Alive",
+        "Monitor selects Dead",
+        1,
+    ),
     ("ping_pong", "Pinger selects Ping", "Pinger selects Bye", 1),
     (
         "token_ring",
@@ -81,17 +87,19 @@ fn every_bundled_loop_runs_at_least_once_by_default() {
     let mut looping = 0;
     for path in files {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let source = std::fs::read_to_string(&path).unwrap();
-        let has_loop = source
-            .lines()
-            .any(|l| l.trim_start().starts_with("loop ") || l.trim_start().starts_with("rec "));
+        let file = format!("examples/{name}.tell");
+        // Any construct that loops (`rec`, `loop`, `heartbeat`, ...)
+        // projects to a `rec`.
+        let projected = tell(&["project", &file, "--param", "N=3"]);
+        assert!(projected.status.success(), "{}", stderr(&projected));
+        let has_loop = stdout(&projected).contains("rec ");
         let Some(&(_, continuing, decision, times)) = LOOPS.iter().find(|(n, ..)| *n == name)
         else {
             assert!(!has_loop, "{name} has a loop: add it to LOOPS");
             continue;
         };
+        assert!(has_loop, "{name} is listed in LOOPS but has no loop");
         looping += 1;
-        let file = format!("examples/{name}.tell");
         let endless = name == "token_ring";
         let mut args = vec!["run", &file, "--param", "N=3"];
         if endless {
