@@ -324,7 +324,7 @@ fn run_prints_a_deterministic_trace() {
     let second = tell(&["run", "examples/three_buyer.tell", "--seed", "5"]);
     assert!(first.status.success(), "{}", stderr(&first));
     assert_eq!(stdout(&first), stdout(&second));
-    assert!(stdout(&first).contains("halted"));
+    assert!(stdout(&first).contains(" done"));
     let json = tell(&["run", "examples/ping_pong.tell", "--trace", "json"]);
     for line in stdout(&json).lines() {
         serde_json::from_str::<serde_json::Value>(line).expect("one JSON object per line");

@@ -143,6 +143,11 @@ fn bad_checkpoints_are_clear_errors() {
             vec!["examples/three_buyer.tell", "--seed", "1"],
             &good,
         ),
+        (
+            "other free iterations",
+            vec!["examples/three_buyer.tell", "--free-iterations", "2"],
+            &good,
+        ),
     ];
     let mut report = String::new();
     for (what, args, file) in cases {

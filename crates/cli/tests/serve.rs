@@ -151,3 +151,45 @@ fn a_killed_peer_is_reported_as_a_disconnect() {
     );
     assert!(err.to_lowercase().contains("disconnect"), "{err}");
 }
+
+/// Runs the nested-loops fixture as two processes with `extra` options and
+/// returns what A sent.
+fn nested_loops_over_tcp(name: &str, extra: &[&str]) -> Vec<String> {
+    let dir = scratch_dir(name);
+    let roles = ["A", "B"];
+    let roster = write_roster(&dir, &roles);
+    let protocol = workspace_root().join("crates/cli/tests/fixtures/nested_loops.tell");
+    let options = [&["--timeout", "20", "--max-steps", "50"], extra].concat();
+    let mut children: Vec<Child> = roles
+        .iter()
+        .map(|role| spawn_role(&protocol, role, &roster, &dir, &options))
+        .collect();
+    for (role, child) in roles.iter().zip(&mut children) {
+        let code = wait_with_deadline(child, Duration::from_secs(60));
+        assert_eq!(
+            code,
+            Some(0),
+            "{role} failed:\n{}",
+            read(&dir, &format!("{role}.err"))
+        );
+    }
+    read(&dir, "A.out")
+        .lines()
+        .filter_map(|l| l.strip_prefix("A -> B : "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn nested_loops_end_over_tcp_with_the_rule_of_tell_run() {
+    // With no free iterations the outer loop's exit holds the inner loop:
+    // the decider must not mistake its `continue` for looping back.
+    assert_eq!(
+        nested_loops_over_tcp("nested-0", &["--free-iterations", "0"]),
+        ["Finish", "Quit"]
+    );
+    assert_eq!(
+        nested_loops_over_tcp("nested-1", &[]),
+        ["Again", "Finish", "Next", "Quit"]
+    );
+}

@@ -106,7 +106,7 @@ fn configs() -> Vec<Config> {
 }
 
 fn handler() -> DefaultHandler {
-    DefaultHandler::with_loop_budget(4, 6)
+    DefaultHandler::with_free_iterations(4, 6)
 }
 
 /// The uninterrupted run: its traces and its length in rounds.
@@ -187,7 +187,7 @@ fn json_round_trips() {
 
 impl DefaultHandler {
     fn clone_state(&self) -> DefaultHandler {
-        DefaultHandler::resumed(self.seed(), self.loop_budget(), self.choices_made())
+        DefaultHandler::resumed(self.seed(), self.free_iterations(), &self.choice_visits())
     }
 }
 

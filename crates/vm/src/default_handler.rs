@@ -1,73 +1,95 @@
 //! A built-in deterministic handler, so any projected protocol can run
 //! without host code.
 //!
-//! Branch rule: the handler counts the choices it makes (sends with more
-//! than one possible label). Choice number `n` (from 0) picks
-//! `choices[splitmix64(seed + n) % len]` while `n < loop_budget`; from then
-//! on it picks the label the monitor reports as closest to `end`
-//! (`exit_label`), so every loop that has an exit eventually takes it.
-//! Payloads are fabricated from the label's sort with
-//! `splitmix64(seed ^ tick)`, unless the program precomputed one
-//! ([`splitmix64`] is the workspace's one generator, in `telltale-types`).
+//! Branch rule: [`ExitSteering`], shared with `tell serve`'s decider. The
+//! handler counts how often each session's role has stood at each choice
+//! (its only state); the first `free_iterations` visits take a continuing
+//! branch, later ones the branch closest to `end`, so every loop runs and
+//! every loop that has an exit takes it. Payloads are fabricated from the
+//! label's sort with `splitmix64(seed ^ tick)`, unless the program
+//! precomputed one ([`splitmix64`] is the workspace's one generator, in
+//! `telltale-types`).
 
 use crate::effect::{EffectHandler, SendDecision, SendDecisionInput};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use telltale_compiler::{LabelId, Value};
+use crate::ids::SessionId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use telltale_compiler::{ExitSteering, LabelId, RoleId, StateId, Value};
 use telltale_types::random::splitmix64;
 use telltale_types::PayloadSort;
 
-/// The default number of random choices before loops are steered to exit.
-pub const DEFAULT_LOOP_BUDGET: u64 = 32;
+pub use telltale_compiler::DEFAULT_FREE_ITERATIONS;
+
+/// How often one session's role has made one choice: the handler's state,
+/// saved beside a checkpoint to resume a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceVisits {
+    /// The session.
+    pub session: SessionId,
+    /// The deciding role.
+    pub role: RoleId,
+    /// The choice's monitor state.
+    pub state: StateId,
+    /// Choices made there so far.
+    pub visits: u64,
+}
 
 /// A deterministic handler driven by a seed.
 #[derive(Debug)]
 pub struct DefaultHandler {
-    seed: u64,
-    loop_budget: u64,
-    choices_made: AtomicU64,
+    steering: ExitSteering,
+    visits: Mutex<BTreeMap<(SessionId, RoleId, StateId), u64>>,
 }
 
 impl DefaultHandler {
-    /// A handler with the default loop budget.
+    /// A handler that continues every loop [`DEFAULT_FREE_ITERATIONS`] times.
     pub fn new(seed: u64) -> Self {
-        Self::with_loop_budget(seed, DEFAULT_LOOP_BUDGET)
+        Self::with_free_iterations(seed, DEFAULT_FREE_ITERATIONS)
     }
 
-    /// A handler that makes `loop_budget` random choices before steering
-    /// every choice towards `end`.
-    pub fn with_loop_budget(seed: u64, loop_budget: u64) -> Self {
+    /// A handler that takes a continuing branch at each choice
+    /// `free_iterations` times before steering it towards `end`.
+    pub fn with_free_iterations(seed: u64, free_iterations: u64) -> Self {
+        Self::resumed(seed, free_iterations, &[])
+    }
+
+    /// A handler in the state of one that has made the `visits` choices,
+    /// to continue a run restored from a checkpoint.
+    pub fn resumed(seed: u64, free_iterations: u64, visits: &[ChoiceVisits]) -> Self {
         DefaultHandler {
-            seed,
-            loop_budget,
-            choices_made: AtomicU64::new(0),
+            steering: ExitSteering::new(seed, free_iterations),
+            visits: Mutex::new(
+                visits
+                    .iter()
+                    .map(|v| ((v.session, v.role, v.state), v.visits))
+                    .collect(),
+            ),
         }
     }
 
     /// The seed.
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.steering.seed
     }
 
-    /// The number of random choices before loops are steered to exit.
-    pub fn loop_budget(&self) -> u64 {
-        self.loop_budget
+    /// How many times each choice continues before it is steered to exit.
+    pub fn free_iterations(&self) -> u64 {
+        self.steering.free_iterations
     }
 
-    /// The number of branch choices made so far (the handler's only state:
-    /// save it beside a checkpoint to resume the run).
-    pub fn choices_made(&self) -> u64 {
-        self.choices_made.load(Ordering::Relaxed)
-    }
-
-    /// A handler in the state of one that has made `choices_made` choices,
-    /// to continue a run restored from a checkpoint.
-    pub fn resumed(seed: u64, loop_budget: u64, choices_made: u64) -> Self {
-        DefaultHandler {
-            seed,
-            loop_budget,
-            choices_made: AtomicU64::new(choices_made),
-        }
+    /// The choices made so far, in (session, role, state) order.
+    pub fn choice_visits(&self) -> Vec<ChoiceVisits> {
+        let visits = self.visits.lock().unwrap_or_else(PoisonError::into_inner);
+        visits
+            .iter()
+            .map(|(&(session, role, state), &visits)| ChoiceVisits {
+                session,
+                role,
+                state,
+                visits,
+            })
+            .collect()
     }
 
     fn pick(&self, input: &SendDecisionInput<'_>) -> Option<LabelId> {
@@ -75,15 +97,22 @@ impl DefaultHandler {
         if choices.len() <= 1 {
             return choices.first().copied();
         }
-        let n = self.choices_made.fetch_add(1, Ordering::Relaxed);
-        if n < self.loop_budget {
-            let i = splitmix64(self.seed.wrapping_add(n)) % choices.len() as u64;
-            return choices.get(i as usize).copied();
-        }
-        input
-            .exit_label
-            .filter(|l| choices.contains(l))
-            .or_else(|| choices.first().copied())
+        let visit = {
+            let mut visits = self.visits.lock().unwrap_or_else(PoisonError::into_inner);
+            let count = visits
+                .entry((input.ctx.session, input.ctx.role, input.state))
+                .or_insert(0);
+            let visit = *count;
+            *count += 1;
+            visit
+        };
+        self.steering.pick(
+            input.monitor,
+            input.state,
+            choices,
+            input.ctx.session,
+            visit,
+        )
     }
 }
 
@@ -147,7 +176,7 @@ impl EffectHandler for DefaultHandler {
             .label(label)
             .map(|l| &l.sort)
             .ok_or_else(|| format!("default handler: unknown label id {label}"))?;
-        Ok(fabricate(sort, splitmix64(self.seed ^ input.ctx.tick)))
+        Ok(fabricate(sort, splitmix64(self.seed() ^ input.ctx.tick)))
     }
 }
 
@@ -157,8 +186,8 @@ mod tests {
     use crate::effect::EffectContext;
     use crate::payload::check_payload;
     use crate::PayloadValidationMode;
-    use telltale_compiler::Symbols;
-    use telltale_types::{Label, Role};
+    use telltale_compiler::{Interner, MonitorTable, Symbols};
+    use telltale_types::{Label, LocalType, Role};
 
     #[test]
     fn fabricated_values_match_their_sorts() {
@@ -183,24 +212,31 @@ mod tests {
         }
     }
 
-    /// Labels `a`, `b`, `c` (ids 0, 1, 2) with an int, a bool and a string
-    /// payload, sent to role 1.
-    fn symbols() -> Symbols {
-        Symbols {
-            roles: vec![Role::new("A"), Role::new("B")],
-            labels: vec![
-                Label::new("a", PayloadSort::Int),
-                Label::new("b", PayloadSort::Bool),
-                Label::new("c", PayloadSort::String),
-            ],
-        }
+    /// A loop of role A sending `a` or `b` (continuing) or `c` (the exit)
+    /// to B: its symbols (labels 0, 1, 2 with an int, a bool and a string
+    /// payload) and monitor table.
+    fn looping() -> (Symbols, MonitorTable) {
+        let local = LocalType::rec(
+            "t",
+            LocalType::select(
+                "B",
+                [
+                    (Label::new("a", PayloadSort::Int), LocalType::var("t")),
+                    (Label::new("b", PayloadSort::Bool), LocalType::var("t")),
+                    (Label::new("c", PayloadSort::String), LocalType::End),
+                ],
+            ),
+        );
+        let mut interner = Interner::new();
+        interner.role(&Role::new("A")).unwrap();
+        let table = MonitorTable::build(&local, &mut interner).unwrap();
+        (interner.symbols().clone(), table)
     }
 
     fn input<'a>(
-        symbols: &'a Symbols,
+        (symbols, monitor): &'a (Symbols, MonitorTable),
         choices: &'a [LabelId],
         tick: u64,
-        exit_label: Option<LabelId>,
     ) -> SendDecisionInput<'a> {
         SendDecisionInput {
             ctx: EffectContext {
@@ -212,17 +248,19 @@ mod tests {
             partner: 1,
             choices,
             payload: None,
-            exit_label,
+            exit_label: monitor.state(monitor.initial).exit_label,
+            monitor,
+            state: monitor.initial,
             symbols,
         }
     }
 
-    /// The labels and payloads of `rounds` decisions among all three labels.
+    /// The labels and payloads of `rounds` decisions at the loop's choice.
     fn decisions(handler: &DefaultHandler, rounds: u64) -> Vec<(LabelId, Value)> {
-        let symbols = symbols();
+        let fixture = looping();
         (0..rounds)
             .map(
-                |tick| match handler.send_decision(&input(&symbols, &[0, 1, 2], tick, Some(2))) {
+                |tick| match handler.send_decision(&input(&fixture, &[0, 1, 2], tick)) {
                     Ok(SendDecision::Deliver { label, payload }) => (label, payload),
                     other => panic!("tick {tick}: {other:?}"),
                 },
@@ -231,45 +269,52 @@ mod tests {
     }
 
     #[test]
-    fn choices_follow_the_seeded_rule_then_steer_to_the_exit() {
-        let budget = 40;
-        let handler = DefaultHandler::with_loop_budget(11, budget);
-        let made = decisions(&handler, budget + 5);
+    fn a_choice_continues_its_free_iterations_then_takes_the_exit() {
+        let free = 6;
+        let handler = DefaultHandler::with_free_iterations(11, free);
+        let made = decisions(&handler, free + 3);
         for (n, (label, payload)) in made.iter().enumerate() {
-            let n = n as u64;
-            let expected = if n < budget {
-                (splitmix64(11 + n) % 3) as LabelId
-            } else {
-                2
-            };
-            assert_eq!(*label, expected, "choice {n}");
-            let sort = &symbols().labels[usize::from(*label)].sort;
-            assert_eq!(*payload, fabricate(sort, splitmix64(11 ^ n)), "choice {n}");
+            let continuing = (n as u64) < free;
+            assert_eq!(*label != 2, continuing, "choice {n}: {label}");
+            let sort = &looping().0.labels[usize::from(*label)].sort;
+            assert_eq!(
+                *payload,
+                fabricate(sort, splitmix64(11 ^ n as u64)),
+                "choice {n}"
+            );
         }
-        // Within the budget the seed really chooses: every label is drawn.
-        for label in 0..3 {
+        // While it continues, the seed chooses among the continuing labels.
+        for label in 0..2 {
             assert!(
-                made[..budget as usize].iter().any(|(l, _)| *l == label),
+                made[..free as usize].iter().any(|(l, _)| *l == label),
                 "{label}"
             );
         }
-        assert_eq!(handler.choices_made(), budget + 5);
+        assert_eq!(
+            handler.choice_visits(),
+            [ChoiceVisits {
+                session: 0,
+                role: 0,
+                state: looping().1.initial,
+                visits: free + 3
+            }]
+        );
     }
 
     #[test]
     fn seeds_differ_and_a_resumed_handler_continues_the_sequence() {
-        let whole = decisions(&DefaultHandler::with_loop_budget(5, 20), 20);
+        let whole = decisions(&DefaultHandler::with_free_iterations(5, 20), 24);
         assert_ne!(
             whole,
-            decisions(&DefaultHandler::with_loop_budget(6, 20), 20)
+            decisions(&DefaultHandler::with_free_iterations(6, 20), 24)
         );
-        let first = DefaultHandler::with_loop_budget(5, 20);
+        let first = DefaultHandler::with_free_iterations(5, 20);
         let _ = decisions(&first, 7);
-        let resumed = DefaultHandler::resumed(5, 20, first.choices_made());
-        let symbols = symbols();
+        let resumed = DefaultHandler::resumed(5, 20, &first.choice_visits());
+        let fixture = looping();
         for (tick, (label, _)) in whole.iter().enumerate().skip(7) {
             let decision = resumed
-                .send_decision(&input(&symbols, &[0, 1, 2], tick as u64, Some(2)))
+                .send_decision(&input(&fixture, &[0, 1, 2], tick as u64))
                 .unwrap();
             assert!(
                 matches!(decision, SendDecision::Deliver { label: l, .. } if l == *label),
@@ -280,10 +325,10 @@ mod tests {
 
     #[test]
     fn a_single_label_is_not_a_choice_and_a_precomputed_payload_is_kept() {
-        let handler = DefaultHandler::with_loop_budget(1, 0);
-        let symbols = symbols();
+        let handler = DefaultHandler::with_free_iterations(1, 0);
+        let fixture = looping();
         let kept = Value::Int(42);
-        let mut single = input(&symbols, &[1], 3, None);
+        let mut single = input(&fixture, &[1], 3);
         single.payload = Some(&kept);
         assert_eq!(
             handler.send_decision(&single).unwrap(),
@@ -292,10 +337,10 @@ mod tests {
                 payload: Value::Int(42)
             }
         );
-        assert_eq!(handler.choices_made(), 0);
-        let empty = handler.send_decision(&input(&symbols, &[], 3, None));
+        assert!(handler.choice_visits().is_empty());
+        let empty = handler.send_decision(&input(&fixture, &[], 3));
         assert!(empty.is_err(), "{empty:?}");
-        let unknown = handler.send_decision(&input(&symbols, &[9], 3, None));
+        let unknown = handler.send_decision(&input(&fixture, &[9], 3));
         assert!(unknown.is_err(), "{unknown:?}");
     }
 }

@@ -12,7 +12,7 @@
 use crate::ids::{CoroId, SessionId, Tick};
 use crate::topology::TopologyEvent;
 use serde::{Deserialize, Serialize};
-use telltale_compiler::{LabelId, RoleId, Symbols, Value};
+use telltale_compiler::{LabelId, MonitorTable, RoleId, StateId, Symbols, Value};
 
 /// The identity reported by handlers that do not override it.
 pub const DEFAULT_HANDLER_ID: &str = "telltale.default";
@@ -44,6 +44,10 @@ pub struct SendDecisionInput<'a> {
     /// The label whose branch gets closest to `end`, a hint for
     /// terminating loops.
     pub exit_label: Option<LabelId>,
+    /// The caller's monitor table, for deciders that weigh every branch.
+    pub monitor: &'a MonitorTable,
+    /// The caller's monitor state (a choice when `choices` has several labels).
+    pub state: StateId,
     /// Symbol tables for names and sorts.
     pub symbols: &'a Symbols,
 }

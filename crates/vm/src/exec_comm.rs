@@ -108,6 +108,8 @@ impl ProtocolMachine {
             choices,
             payload: precomputed,
             exit_label: state.exit_label,
+            monitor,
+            state: ms,
             symbols: &self.image.symbols,
         };
         let decision = match handler.send_decision_fast_path(&input) {

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use telltale_types::{GlobalType, Label, LocalType, Role};
-//! use telltale_vm::{load_all_roles, render_event, Config, DefaultHandler, RunStatus};
+//! use telltale_vm::{load_all_roles, Config, DefaultHandler, RunStatus, TraceText};
 //!
 //! let g = GlobalType::send("A", "B", Label::unit("ping"), GlobalType::End);
 //! let locals = vec![
@@ -17,11 +17,10 @@
 //! let mut machine = load_all_roles(Some(&g), &locals, Config::default()).unwrap();
 //! let status = machine.run(&DefaultHandler::new(42), 1_000).unwrap();
 //! assert_eq!(status, RunStatus::AllDone);
-//! let lines: Vec<String> = machine
-//!     .trace_iter()
-//!     .map(|e| render_event(e, machine.symbols()))
-//!     .collect();
-//! assert!(lines.iter().any(|l| l.contains("A -> B sent ping(())")));
+//! let text = TraceText::of_machine(&machine);
+//! let lines: Vec<String> = machine.trace_iter().map(|e| text.line(e)).collect();
+//! assert!(lines.iter().any(|l| l.ends_with("A -> B : ping")));
+//! assert!(lines.iter().any(|l| l.ends_with("B done")));
 //! ```
 //!
 //! Invariants: the hot path never compares strings (roles, labels, edges and
@@ -110,7 +109,7 @@ pub use config::{
 };
 pub use coro_ext::{CoroExt, SpeculationScope};
 pub use coroutine::{BlockReason, CoroStatus, CoroutineView};
-pub use default_handler::{DefaultHandler, DEFAULT_LOOP_BUDGET};
+pub use default_handler::{ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS};
 pub use effect::{
     AcquireDecision, AcquireInput, ChooseInput, EffectContext, EffectHandler, InvokeInput,
     JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision,
@@ -130,7 +129,7 @@ pub use knowledge::{fact_key, FlowPolicy, FlowRule};
 pub use lifecycle::SessionRequest;
 pub use loader::{load_all_roles, load_image_all_roles};
 pub use machine::ProtocolMachine;
-pub use render::render_event;
+pub use render::{render_event, TraceText};
 pub use replay::{
     run_record_replay_conformance, ConformanceError, ConformanceReport, RecordingEffectHandler,
     ReplayEffectHandler,

@@ -1,191 +1,307 @@
-//! Human-readable rendering of observable events, with role and label names,
-//! for command-line output and diagnostics.
+//! Human-readable rendering of observable events, with role and label
+//! names and words, for command-line output and diagnostics.
+//!
+//! Choices read from the side that acts: the deciding role *selects* a
+//! label for its partner (the machine's `Offer` instruction and
+//! [`ObsEvent::Offered`]), the receiving role *follows* it (`Choose` and
+//! [`ObsEvent::Chose`]). The JSON form of the trace keeps the machine's
+//! names.
 
+use crate::coroutine::BlockReason;
 use crate::event::{MessageEvent, ObsEvent};
-use std::fmt::Write;
-use telltale_compiler::Symbols;
+use crate::ids::CoroId;
+use crate::machine::ProtocolMachine;
+use crate::topology::TopologyEvent;
+use std::collections::BTreeMap;
+use telltale_compiler::{RoleId, Symbols, Value};
 
-/// Renders one event on one line, e.g. `t=3 s0 A -> B sent ping(5)`.
+/// Renders one event on one line, e.g. `t=3 A -> B : ping(5)`; coroutines
+/// are shown by number (use [`TraceText`] to show them by role).
 pub fn render_event(event: &ObsEvent, symbols: &Symbols) -> String {
-    let message = |verb: &str, m: &MessageEvent| {
-        format!(
-            "t={} s{} {} -> {} {verb} {}({})",
-            m.tick,
-            m.session,
-            symbols.role_name(m.from),
-            symbols.role_name(m.to),
-            symbols.label_name(m.label),
-            m.payload
-        )
-    };
-    match event {
-        ObsEvent::Opened {
-            tick,
-            session,
-            roles,
-        } => {
-            let mut names = String::new();
-            for (i, r) in roles.iter().enumerate() {
-                if i > 0 {
-                    names.push_str(", ");
+    TraceText::new(symbols).line(event)
+}
+
+/// The text form of a trace: names roles, labels and coroutines (by the
+/// role they play), so a person can read a run.
+#[derive(Clone, Debug)]
+pub struct TraceText<'a> {
+    symbols: &'a Symbols,
+    roles: BTreeMap<CoroId, RoleId>,
+}
+
+impl<'a> TraceText<'a> {
+    /// Renders with `symbols`; coroutines whose role is unknown are shown
+    /// by number.
+    pub fn new(symbols: &'a Symbols) -> Self {
+        TraceText {
+            symbols,
+            roles: BTreeMap::new(),
+        }
+    }
+
+    /// Renders the trace of `machine`, naming each resident coroutine by
+    /// its role.
+    pub fn of_machine(machine: &'a ProtocolMachine) -> Self {
+        let mut text = TraceText::new(machine.symbols());
+        for session in machine.session_ids() {
+            for coro in machine.coroutines_of(session) {
+                if let Some(view) = machine.coroutine(coro) {
+                    text.roles.insert(coro, view.role);
                 }
-                let _ = write!(names, "{}", symbols.role_name(*r));
             }
-            format!("t={tick} s{session} opened [{names}]")
         }
-        ObsEvent::Sent(m) => message("sent", m),
-        ObsEvent::Offered(m) => message("offered", m),
-        ObsEvent::Received(m) => message("received", m),
-        ObsEvent::Chose(m) => message("chose", m),
-        ObsEvent::Dropped(m) => message("dropped", m),
-        ObsEvent::Overwritten(m) => message("overwritten", m),
-        ObsEvent::BufferResized {
-            tick,
-            session,
-            from,
-            to,
-            capacity,
-        } => format!(
-            "t={tick} s{session} {} -> {} buffer resized to {capacity}",
-            symbols.role_name(*from),
-            symbols.role_name(*to)
-        ),
-        ObsEvent::Invoked { tick, coro, action } => {
-            format!("t={tick} c{coro} invoked action {action}")
+        text
+    }
+
+    /// One line for `event`: its tick, then what happened in words.
+    pub fn line(&self, event: &ObsEvent) -> String {
+        format!("t={} {}", event.tick(), self.words(event))
+    }
+
+    fn role(&self, role: RoleId) -> String {
+        self.symbols.role_name(role)
+    }
+
+    fn coro(&self, coro: CoroId) -> String {
+        match self.roles.get(&coro) {
+            Some(&role) => self.role(role),
+            None => format!("coroutine {coro}"),
         }
-        ObsEvent::Blocked { tick, coro, reason } => format!("t={tick} c{coro} blocked {reason:?}"),
-        ObsEvent::Yielded { tick, coro } => format!("t={tick} c{coro} yielded"),
-        ObsEvent::Spawned {
-            tick,
-            parent,
-            child,
-            pc,
-        } => format!("t={tick} c{parent} spawned c{child} at {pc}"),
-        ObsEvent::Halted { tick, coro } => format!("t={tick} c{coro} halted"),
-        ObsEvent::FailureBranchEntered {
-            tick,
-            session,
-            coro,
-            fault,
-        } => format!("t={tick} s{session} c{coro} failure branch: {fault}"),
-        ObsEvent::Faulted { tick, coro, fault } => format!("t={tick} c{coro} faulted: {fault}"),
-        ObsEvent::Closed { tick, session } => format!("t={tick} s{session} closed"),
-        ObsEvent::EpochAdvanced {
-            tick,
-            session,
-            epoch,
-        } => format!("t={tick} s{session} epoch {epoch}"),
-        ObsEvent::TimeoutIssued { tick, session } => format!("t={tick} s{session} timeout"),
-        ObsEvent::TimeoutBranch {
-            tick,
-            session,
-            coro,
-            from,
-            label,
-        } => format!(
-            "t={tick} s{session} c{coro} timed out waiting on {}: took {}",
-            symbols.role_name(*from),
-            symbols.label_name(*label)
-        ),
-        ObsEvent::Cancelled { tick, session } => format!("t={tick} s{session} cancelled"),
-        ObsEvent::Topology { tick, event } => format!("t={tick} topology {event:?}"),
-        ObsEvent::Acquired { tick, coro, layer } => {
-            format!("t={tick} c{coro} acquired layer {layer}")
+    }
+
+    /// `label(payload)`, or just `label` for a unit payload.
+    fn message(&self, m: &MessageEvent) -> String {
+        let label = self.symbols.label_name(m.label);
+        match &m.payload {
+            Value::Unit => label,
+            payload => format!("{label}({payload})"),
         }
-        ObsEvent::Released { tick, coro, layer } => {
-            format!("t={tick} c{coro} released layer {layer}")
+    }
+
+    fn words(&self, event: &ObsEvent) -> String {
+        let from = |m: &MessageEvent| self.role(m.from);
+        let to = |m: &MessageEvent| self.role(m.to);
+        match event {
+            ObsEvent::Opened { session, roles, .. } => {
+                let names: Vec<String> = roles.iter().map(|r| self.role(*r)).collect();
+                format!("session {session} opens with {}", names.join(", "))
+            }
+            ObsEvent::Sent(m) => format!("{} -> {} : {}", from(m), to(m), self.message(m)),
+            ObsEvent::Offered(m) => {
+                format!("{} selects {} for {}", from(m), self.message(m), to(m))
+            }
+            ObsEvent::Received(m) => {
+                format!("{} receives {} from {}", to(m), self.message(m), from(m))
+            }
+            ObsEvent::Chose(m) => format!("{} follows {}", to(m), self.message(m)),
+            ObsEvent::Dropped(m) => format!(
+                "{} -> {} : {} dropped (buffer full)",
+                from(m),
+                to(m),
+                self.message(m)
+            ),
+            ObsEvent::Overwritten(m) => format!(
+                "{} -> {} : {} overwritten unread",
+                from(m),
+                to(m),
+                self.message(m)
+            ),
+            ObsEvent::BufferResized {
+                from, to, capacity, ..
+            } => format!(
+                "buffer {} -> {} grows to {capacity}",
+                self.role(*from),
+                self.role(*to)
+            ),
+            ObsEvent::Invoked { coro, action, .. } => {
+                format!("{} runs action {action}", self.coro(*coro))
+            }
+            ObsEvent::Blocked { coro, reason, .. } => {
+                format!("{} {}", self.coro(*coro), self.waiting(reason))
+            }
+            ObsEvent::Yielded { coro, .. } => format!("{} yields", self.coro(*coro)),
+            ObsEvent::Spawned {
+                parent, child, pc, ..
+            } => format!("{} spawns coroutine {child} at {pc}", self.coro(*parent)),
+            ObsEvent::Halted { coro, .. } => format!("{} done", self.coro(*coro)),
+            ObsEvent::FailureBranchEntered { coro, fault, .. } => {
+                format!("{} takes its failure branch: {fault}", self.coro(*coro))
+            }
+            ObsEvent::Faulted { coro, fault, .. } => {
+                format!("{} fails: {fault}", self.coro(*coro))
+            }
+            ObsEvent::Closed { session, .. } => format!("session {session} closes"),
+            ObsEvent::EpochAdvanced { session, epoch, .. } => {
+                format!("session {session} enters epoch {epoch}")
+            }
+            ObsEvent::TimeoutIssued { session, .. } => format!("session {session} times out"),
+            ObsEvent::TimeoutBranch {
+                coro, from, label, ..
+            } => format!(
+                "{} timed out waiting for {}: takes {}",
+                self.coro(*coro),
+                self.role(*from),
+                self.symbols.label_name(*label)
+            ),
+            ObsEvent::Cancelled { session, .. } => format!("session {session} is cancelled"),
+            ObsEvent::Topology { event, .. } => self.topology(event),
+            ObsEvent::Acquired { coro, layer, .. } => {
+                format!("{} acquires guard layer {layer}", self.coro(*coro))
+            }
+            ObsEvent::Released { coro, layer, .. } => {
+                format!("{} releases guard layer {layer}", self.coro(*coro))
+            }
+            ObsEvent::Forked { coro, ghost, .. } => {
+                format!("{} forks ghost {ghost}", self.coro(*coro))
+            }
+            ObsEvent::Joined { coro, ghost, .. } => {
+                format!("{} joins ghost {ghost}", self.coro(*coro))
+            }
+            ObsEvent::JoinRejected { coro, ghost, .. } => {
+                format!("{}: join of ghost {ghost} rejected", self.coro(*coro))
+            }
+            ObsEvent::Aborted { coro, ghost, .. } => {
+                format!("{} aborts ghost {ghost}", self.coro(*coro))
+            }
+            ObsEvent::Delegated {
+                session,
+                role,
+                from,
+                to,
+                ..
+            } => format!(
+                "session {session}: endpoint {} passes from coroutine {from} to coroutine {to}",
+                self.role(*role)
+            ),
+            ObsEvent::Tagged { coro, index, .. } => {
+                format!("{} tags fact #{index}", self.coro(*coro))
+            }
+            ObsEvent::Checked {
+                coro, role, known, ..
+            } => format!(
+                "{} checks a fact for {}: {}",
+                self.coro(*coro),
+                self.role(*role),
+                if *known { "known" } else { "unknown" }
+            ),
         }
-        ObsEvent::Forked { tick, coro, ghost } => format!("t={tick} c{coro} forked ghost {ghost}"),
-        ObsEvent::Joined { tick, coro, ghost } => format!("t={tick} c{coro} joined ghost {ghost}"),
-        ObsEvent::JoinRejected { tick, coro, ghost } => {
-            format!("t={tick} c{coro} join of ghost {ghost} rejected")
+    }
+
+    fn waiting(&self, reason: &BlockReason) -> String {
+        match reason {
+            BlockReason::Recv { from } => format!("waits for {}", self.role(*from)),
+            BlockReason::Send { to } => format!("waits for room to send to {}", self.role(*to)),
+            BlockReason::Partitioned { to } => {
+                format!("waits: its link to {} is partitioned", self.role(*to))
+            }
+            BlockReason::Guard { layer } => format!("waits for guard layer {layer}"),
         }
-        ObsEvent::Aborted { tick, coro, ghost } => {
-            format!("t={tick} c{coro} aborted ghost {ghost}")
+    }
+
+    fn topology(&self, event: &TopologyEvent) -> String {
+        match event {
+            TopologyEvent::Crash { session, role } => {
+                format!("session {session}: {} crashes", self.role(*role))
+            }
+            TopologyEvent::Partition { session, from, to } => format!(
+                "session {session}: link {} -> {} is partitioned",
+                self.role(*from),
+                self.role(*to)
+            ),
+            TopologyEvent::Heal { session, from, to } => format!(
+                "session {session}: link {} -> {} heals",
+                self.role(*from),
+                self.role(*to)
+            ),
+            TopologyEvent::Timeout {
+                session,
+                after_ticks,
+            } => format!("session {session} will time out in {after_ticks} ticks"),
+            TopologyEvent::Cancel { session } => format!("session {session} is cancelled"),
+            TopologyEvent::Corrupt { session, from, to } => format!(
+                "session {session}: the next message {} -> {} is corrupted",
+                self.role(*from),
+                self.role(*to)
+            ),
         }
-        ObsEvent::Delegated {
-            tick,
-            session,
-            role,
-            from,
-            to,
-        } => format!(
-            "t={tick} s{session} endpoint {} delegated c{from} -> c{to}",
-            symbols.role_name(*role)
-        ),
-        ObsEvent::Tagged { tick, coro, index } => format!("t={tick} c{coro} tagged fact #{index}"),
-        ObsEvent::Checked {
-            tick,
-            coro,
-            role,
-            known,
-        } => format!(
-            "t={tick} c{coro} checked fact for {}: {known}",
-            symbols.role_name(*role)
-        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telltale_compiler::Value;
+    use crate::ids::Tick;
     use telltale_types::{Label, Role};
 
+    fn symbols() -> Symbols {
+        Symbols {
+            roles: vec![Role::new("Bob"), Role::new("Seller")],
+            labels: vec![Label::unit("Quit"), Label::unit("Bid")],
+        }
+    }
+
+    fn message(tick: Tick, label: u16, payload: Value) -> MessageEvent {
+        MessageEvent {
+            tick,
+            session: 0,
+            from: 0,
+            to: 1,
+            label,
+            seq: 0,
+            payload,
+        }
+    }
+
     #[test]
-    fn renders_names() {
-        let symbols = Symbols {
-            roles: vec![Role::new("A"), Role::new("B")],
-            labels: vec![Label::unit("ping")],
-        };
-        let check = |e: ObsEvent, expected: &str| assert_eq!(render_event(&e, &symbols), expected);
-        check(
-            ObsEvent::Sent(MessageEvent {
-                tick: 3,
-                session: 0,
-                from: 0,
-                to: 1,
-                label: 0,
-                seq: 0,
-                payload: Value::Int(5),
-            }),
-            "t=3 s0 A -> B sent ping(5)",
-        );
-        check(
+    fn events_read_as_words_with_role_names() {
+        let symbols = symbols();
+        let mut text = TraceText::new(&symbols);
+        text.roles.insert(0, 0);
+        text.roles.insert(1, 1);
+        let events = [
             ObsEvent::Opened {
                 tick: 0,
-                session: 1,
+                session: 0,
                 roles: vec![0, 1].into(),
             },
-            "t=0 s1 opened [A, B]",
-        );
-        check(ObsEvent::Halted { tick: 9, coro: 2 }, "t=9 c2 halted");
-        check(
-            ObsEvent::Delegated {
-                tick: 4,
-                session: 0,
-                role: 0,
-                from: 0,
-                to: 2,
+            ObsEvent::Blocked {
+                tick: 2,
+                coro: 0,
+                reason: BlockReason::Recv { from: 1 },
             },
-            "t=4 s0 endpoint A delegated c0 -> c2",
-        );
-        check(
-            ObsEvent::Checked {
-                tick: 5,
-                coro: 1,
-                role: 1,
-                known: true,
+            ObsEvent::Sent(message(3, 1, Value::Int(5))),
+            ObsEvent::Received(message(4, 1, Value::Int(5))),
+            ObsEvent::Offered(message(12, 0, Value::Unit)),
+            ObsEvent::Chose(message(13, 0, Value::Unit)),
+            ObsEvent::Halted { tick: 16, coro: 0 },
+            ObsEvent::Halted { tick: 17, coro: 7 },
+            ObsEvent::Topology {
+                tick: 18,
+                event: TopologyEvent::Crash {
+                    session: 0,
+                    role: 1,
+                },
             },
-            "t=5 c1 checked fact for B: true",
+        ];
+        let lines: Vec<String> = events.iter().map(|e| text.line(e)).collect();
+        assert_eq!(
+            lines,
+            [
+                "t=0 session 0 opens with Bob, Seller",
+                "t=2 Bob waits for Seller",
+                "t=3 Bob -> Seller : Bid(5)",
+                "t=4 Seller receives Bid(5) from Bob",
+                "t=12 Bob selects Quit for Seller",
+                "t=13 Seller follows Quit",
+                "t=16 Bob done",
+                "t=17 coroutine 7 done",
+                "t=18 session 0: Seller crashes",
+            ]
         );
-        check(
-            ObsEvent::Acquired {
-                tick: 6,
-                coro: 1,
-                layer: 3,
-            },
-            "t=6 c1 acquired layer 3",
+        assert_eq!(
+            render_event(&events[6], &symbols),
+            "t=16 coroutine 0 done",
+            "without a machine coroutines are numbered"
         );
     }
 }

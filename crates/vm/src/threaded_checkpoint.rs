@@ -238,7 +238,7 @@ impl ThreadedRunner {
 
     /// Like [`ThreadedRunner::run`], with `handlers[i]` serving shard `i`:
     /// the handlers outlive the run, so their state (e.g.
-    /// [`DefaultHandler::choices_made`](crate::DefaultHandler::choices_made))
+    /// [`DefaultHandler::choice_visits`](crate::DefaultHandler::choice_visits))
     /// can be saved with a checkpoint. `HandlerCount` unless there is one
     /// handler per shard.
     pub fn run_with_handlers<H>(

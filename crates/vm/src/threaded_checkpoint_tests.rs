@@ -6,7 +6,7 @@
 use crate::bench::{request_response_image, ring_image};
 use crate::checkpoint::CheckpointError;
 use crate::config::Config;
-use crate::default_handler::{DefaultHandler, DEFAULT_LOOP_BUDGET};
+use crate::default_handler::{ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS};
 use crate::kernel::RunStatus;
 use crate::scheduler::SchedulerPolicy;
 use crate::threaded::{ThreadedError, ThreadedRunner};
@@ -28,15 +28,15 @@ fn runner(image: &CodeImage, policy: SchedulerPolicy, threads: usize) -> Threade
     r
 }
 
-fn handlers(choices: &[u64]) -> Vec<DefaultHandler> {
+fn handlers(choices: &[Vec<ChoiceVisits>]) -> Vec<DefaultHandler> {
     choices
         .iter()
-        .map(|c| DefaultHandler::resumed(SEED, DEFAULT_LOOP_BUDGET, *c))
+        .map(|c| DefaultHandler::resumed(SEED, DEFAULT_FREE_ITERATIONS, c))
         .collect()
 }
 
-fn choices(handlers: &[DefaultHandler]) -> Vec<u64> {
-    handlers.iter().map(DefaultHandler::choices_made).collect()
+fn choices(handlers: &[DefaultHandler]) -> Vec<Vec<ChoiceVisits>> {
+    handlers.iter().map(DefaultHandler::choice_visits).collect()
 }
 
 #[test]
@@ -45,14 +45,14 @@ fn a_runner_restored_after_k_waves_finishes_like_the_uninterrupted_one() {
     for policy in [SchedulerPolicy::RoundRobin, SchedulerPolicy::Cooperative] {
         for n in [1, 2, 3] {
             let mut whole = runner(&image, policy.clone(), n);
-            let hs = handlers(&vec![0; n]);
+            let hs = handlers(&vec![Vec::new(); n]);
             let status = whole.run_with_handlers(&hs, usize::MAX).unwrap();
             assert_eq!(status, RunStatus::AllDone);
             let expected = whole.shard_traces();
             for k in [0, 1, 2, 5, 13] {
                 let what = format!("{policy:?} n={n} k={k}");
                 let mut first = runner(&image, policy.clone(), n);
-                let hs = handlers(&vec![0; n]);
+                let hs = handlers(&vec![Vec::new(); n]);
                 let early = first.run_with_handlers(&hs, k * WAVE).unwrap();
                 if k > 0 && k < 5 {
                     assert_eq!(early, RunStatus::BudgetExhausted, "{what}");
@@ -175,7 +175,7 @@ fn run_with_handlers_needs_one_handler_per_shard() {
     let image = request_response_image().unwrap();
     let mut r = runner(&image, SchedulerPolicy::RoundRobin, 2);
     assert!(matches!(
-        r.run_with_handlers(&handlers(&[0]), 10),
+        r.run_with_handlers(&handlers(&[Vec::new()]), 10),
         Err(ThreadedError::HandlerCount {
             expected: 2,
             found: 1

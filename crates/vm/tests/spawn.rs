@@ -80,7 +80,7 @@ fn the_child_runs_with_the_endpoint_and_argument_copied() {
         .collect();
     assert_eq!(spawned.len(), 1);
     let line = render_event(&spawned[0], m.symbols());
-    assert!(line.contains("spawned"), "{line}");
+    assert!(line.contains("spawns coroutine"), "{line}");
 }
 
 #[test]

@@ -1,12 +1,21 @@
 //! `tell bench`: throughput of the protocol machine, the async runtime and
 //! the TCP transport, one JSON line per run.
 
-use crate::commands::run::{Auth, ReplayMode};
+use crate::commands::run::{at_least_one, Auth, ReplayMode};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
 use telltale_transport::bench as transport_bench;
 use telltale_vm::bench;
+
+/// Parses a ring size: a ring needs at least two roles.
+fn ring_size(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n < 2 => Err("a ring needs at least 2 roles".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
 
 /// Arguments of `tell bench`.
 #[derive(Args)]
@@ -15,20 +24,20 @@ pub struct BenchArgs {
     #[arg(long, value_enum)]
     pub workload: Workload,
     /// Messages to deliver (every workload but sessions).
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub messages: u64,
     /// Two-message sessions to open, run, close and reap (sessions), or
     /// ping-pong sessions to run (threaded-sessions).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub sessions: u64,
     /// Roles in the ring (ring).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = ring_size)]
     pub roles: usize,
     /// Threads compared against one (threaded-sessions).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = at_least_one)]
     pub threads: usize,
     /// Scheduler rounds per wave of the threaded runner (threaded-sessions).
-    #[arg(long, default_value_t = telltale_vm::DEFAULT_WAVE_ROUNDS)]
+    #[arg(long, default_value_t = telltale_vm::DEFAULT_WAVE_ROUNDS, value_parser = at_least_one)]
     pub wave_rounds: usize,
     /// Message authentication (pingpong): measures the cost of signing.
     #[arg(long, value_enum, default_value_t = Auth::None)]

@@ -10,10 +10,10 @@ use clap::{Args, ValueEnum};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use telltale_compiler::CodeImage;
+use telltale_compiler::{CodeImage, ExitSteering, DEFAULT_FREE_ITERATIONS};
 use telltale_vm::{
-    load_image_all_roles, render_event, CommunicationReplayMode, Config, DefaultHandler,
-    MessageAuth, RunStatus, SchedulerPolicy, TraceRetention,
+    load_image_all_roles, CommunicationReplayMode, Config, DefaultHandler, MessageAuth, RunStatus,
+    SchedulerPolicy, TraceRetention, TraceText,
 };
 
 /// Arguments of `tell run`.
@@ -22,7 +22,7 @@ pub struct RunArgs {
     /// The protocol file.
     pub file: PathBuf,
     /// The most scheduler steps before giving up.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = 1_000_000, value_parser = at_least_one)]
     pub max_steps: usize,
     /// The scheduling policy (it changes the order of steps, never their meaning).
     #[arg(long, value_enum, default_value_t = Policy::RoundRobin)]
@@ -33,6 +33,11 @@ pub struct RunArgs {
     /// Seed of the built-in handler's branch choices (and of the signing keys).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// How many times the built-in handler takes a continuing branch at
+    /// each choice before it steers the loop to its exit.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_FREE_ITERATIONS,
+          value_parser = clap::value_parser!(u64).range(..=MAX_FREE_ITERATIONS))]
+    pub free_iterations: u64,
     /// Message authentication: sign every message and verify it (and the
     /// edge's hash chain) before it is received.
     #[arg(long, value_enum, default_value_t = Auth::None)]
@@ -56,15 +61,35 @@ pub struct RunArgs {
     pub resume: Option<PathBuf>,
     /// Threads of the threaded runner: sessions are sharded over this many
     /// machines (ticks are then per shard).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub threads: usize,
     /// Sessions of the protocol to open and run; the traces are printed
     /// session by session.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub sessions: usize,
     /// Which protocol, and its role-family sizes.
     #[command(flatten)]
     pub choice: ProtocolChoice,
+}
+
+/// The most free iterations `--free-iterations` and `tell serve
+/// --free-choices` accept: more would never let a loop end in practice.
+pub const MAX_FREE_ITERATIONS: u64 = 1_000_000;
+
+/// Parses a count that must be at least 1 (`--sessions 0` would do nothing).
+pub fn at_least_one(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl RunArgs {
+    /// The built-in handler's branch rule for these options.
+    pub fn steering(&self) -> ExitSteering {
+        ExitSteering::new(self.seed, self.free_iterations)
+    }
 }
 
 /// Message authentication schemes.
@@ -146,9 +171,6 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         communication_replay_mode: args.replay_mode.into(),
         ..Config::default()
     };
-    if args.threads == 0 {
-        anyhow::bail!("--threads must be at least 1");
-    }
     let outcome = if args.threads == 1 && args.sessions == 1 {
         run_one_machine(args, image, config)?
     } else {
@@ -182,10 +204,10 @@ fn run_one_machine(
     config: Config,
 ) -> Result<std::result::Result<RunStatus, String>> {
     let (mut machine, handler) = match &args.resume {
-        Some(path) => run_checkpoint::resume(path, &image, &config, args.seed)?,
+        Some(path) => run_checkpoint::resume(path, &image, &config, args.steering())?,
         None => (
             load_image_all_roles(image, config).context("cannot load the protocol")?,
-            DefaultHandler::new(args.seed),
+            DefaultHandler::with_free_iterations(args.seed, args.free_iterations),
         ),
     };
     let outcome = match (args.checkpoint_every, &args.checkpoint_dir) {
@@ -199,9 +221,10 @@ fn run_one_machine(
         }
         _ => machine.run(&handler, args.max_steps),
     };
+    let text = TraceText::of_machine(&machine);
     for event in machine.trace_iter() {
         match args.trace {
-            TraceFormat::Text => println!("{}", render_event(event, machine.symbols())),
+            TraceFormat::Text => println!("{}", text.line(event)),
             TraceFormat::Json => println!("{}", serde_json::to_string(event)?),
         }
     }

@@ -11,11 +11,11 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
-use telltale_compiler::CodeImage;
+use telltale_compiler::{CodeImage, ExitSteering};
 use telltale_vm::checkpoint::CHECKPOINT_MAGIC;
 use telltale_vm::{
-    Checkpoint, Config, DefaultHandler, ProtocolMachine, ProtocolMachineError, RunStatus,
-    RunnerCheckpoint, ThreadedError, ThreadedRunner, DEFAULT_LOOP_BUDGET, RUNNER_CHECKPOINT_MAGIC,
+    Checkpoint, ChoiceVisits, Config, DefaultHandler, ProtocolMachine, ProtocolMachineError,
+    RunStatus, RunnerCheckpoint, ThreadedError, ThreadedRunner, RUNNER_CHECKPOINT_MAGIC,
 };
 
 /// Where and how often to write checkpoints.
@@ -26,13 +26,14 @@ pub struct Every<'a> {
     pub dir: &'a Path,
 }
 
-/// The host state of a checkpoint: the built-in handler's seed and the
-/// number of branch choices it has made.
+/// The host state of a checkpoint: the built-in handler's seed, free
+/// iterations and the choices it has made.
 fn handler_state(handler: &DefaultHandler) -> Vec<u8> {
     serde_json::json!({
         "handler": "tell-run/default",
         "seed": handler.seed(),
-        "choices_made": handler.choices_made(),
+        "free_iterations": handler.free_iterations(),
+        "choice_visits": handler.choice_visits(),
     })
     .to_string()
     .into_bytes()
@@ -83,7 +84,7 @@ pub fn resume(
     path: &Path,
     image: &CodeImage,
     config: &Config,
-    seed: u64,
+    steering: ExitSteering,
 ) -> Result<(ProtocolMachine, DefaultHandler)> {
     let shown = path.display();
     let bytes = std::fs::read(path).with_context(|| format!("cannot read checkpoint {shown}"))?;
@@ -108,28 +109,29 @@ pub fn resume(
     }
     let state: serde_json::Value = serde_json::from_slice(checkpoint.host_state())
         .map_err(|_| anyhow!("checkpoint {shown} was not written by `tell run`"))?;
-    let field = |name: &str| state.get(name).and_then(serde_json::Value::as_u64);
-    let (Some(saved_seed), Some(choices)) = (field("seed"), field("choices_made")) else {
+    refuse_older(&state, &shown.to_string())?;
+    let Some(visits) = state.get("choice_visits").and_then(parse_visits) else {
         bail!("checkpoint {shown} was not written by `tell run`");
     };
-    if saved_seed != seed {
-        bail!("checkpoint {shown} was taken with --seed {saved_seed}, not {seed}");
-    }
+    check_steering(&state, steering, &shown.to_string())?;
     Ok((
         machine,
-        DefaultHandler::resumed(seed, DEFAULT_LOOP_BUDGET, choices),
+        DefaultHandler::resumed(steering.seed, steering.free_iterations, &visits),
     ))
 }
 
 /// The host state of a runner checkpoint: the seed, the rounds per shard
-/// run so far and every shard's built-in handler's choice count.
+/// run so far, the free iterations and every shard's built-in handler's
+/// choices.
 fn runner_handler_state(handlers: &[DefaultHandler], seed: u64, rounds: usize) -> Vec<u8> {
-    let choices: Vec<u64> = handlers.iter().map(DefaultHandler::choices_made).collect();
+    let choices: Vec<Vec<ChoiceVisits>> =
+        handlers.iter().map(DefaultHandler::choice_visits).collect();
     serde_json::json!({
         "handler": "tell-run/sharded",
         "seed": seed,
+        "free_iterations": handlers.first().map_or(0, DefaultHandler::free_iterations),
         "rounds": rounds,
-        "choices_made": choices,
+        "choice_visits": choices,
     })
     .to_string()
     .into_bytes()
@@ -177,7 +179,7 @@ pub fn resume_runner(
     path: &Path,
     image: &CodeImage,
     config: &Config,
-    seed: u64,
+    steering: ExitSteering,
     threads: usize,
     sessions: usize,
 ) -> Result<ResumedRunner> {
@@ -216,25 +218,61 @@ pub fn resume_runner(
     let foreign = || anyhow!("checkpoint {shown} was not written by `tell run`");
     let state: serde_json::Value =
         serde_json::from_slice(checkpoint.host_state()).map_err(|_| foreign())?;
-    let field = |name: &str| state.get(name).and_then(serde_json::Value::as_u64);
-    let (Some(saved_seed), Some(rounds)) = (field("seed"), field("rounds")) else {
+    refuse_older(&state, &shown.to_string())?;
+    let Some(rounds) = state.get("rounds").and_then(serde_json::Value::as_u64) else {
         return Err(foreign());
     };
-    let choices: Vec<u64> = state
-        .get("choices_made")
+    let choices: Vec<Vec<ChoiceVisits>> = state
+        .get("choice_visits")
         .and_then(serde_json::Value::as_array)
-        .map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect())
+        .and_then(|a| a.iter().map(parse_visits).collect())
         .ok_or_else(foreign)?;
     if choices.len() != threads {
         return Err(foreign());
     }
-    if saved_seed != seed {
-        bail!("checkpoint {shown} was taken with --seed {saved_seed}, not {seed}");
-    }
+    check_steering(&state, steering, &shown.to_string())?;
     let handlers = choices
         .iter()
-        .map(|c| DefaultHandler::resumed(seed, DEFAULT_LOOP_BUDGET, *c))
+        .map(|c| DefaultHandler::resumed(steering.seed, steering.free_iterations, c))
         .collect();
     let rounds = usize::try_from(rounds).map_err(|_| foreign())?;
     Ok((runner, handlers, rounds))
+}
+
+/// Refuses, by name, a checkpoint of a `tell run` that counted choices
+/// globally (before `--free-iterations`): its choices cannot be resumed.
+fn refuse_older(state: &serde_json::Value, shown: &str) -> Result<()> {
+    if state.get("choices_made").is_some() {
+        bail!(
+            "checkpoint {shown} was written by an older `tell run` whose built-in handler \
+             chose differently; run the protocol again from the start"
+        );
+    }
+    Ok(())
+}
+
+/// The choices a saved handler made, if `value` is a list of them.
+fn parse_visits(value: &serde_json::Value) -> Option<Vec<ChoiceVisits>> {
+    serde_json::from_value(value.clone()).ok()
+}
+
+/// Refuses a checkpoint taken with another `--seed` or `--free-iterations`.
+fn check_steering(state: &serde_json::Value, steering: ExitSteering, shown: &str) -> Result<()> {
+    let field = |name: &str| state.get(name).and_then(serde_json::Value::as_u64);
+    let (Some(seed), Some(free)) = (field("seed"), field("free_iterations")) else {
+        bail!("checkpoint {shown} was not written by `tell run`");
+    };
+    if seed != steering.seed {
+        bail!(
+            "checkpoint {shown} was taken with --seed {seed}, not {}",
+            steering.seed
+        );
+    }
+    if free != steering.free_iterations {
+        bail!(
+            "checkpoint {shown} was taken with --free-iterations {free}, not {}",
+            steering.free_iterations
+        );
+    }
+    Ok(())
 }

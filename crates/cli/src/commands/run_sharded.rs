@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use telltale_compiler::CodeImage;
 use telltale_vm::{
     render_event, Config, DefaultHandler, ObsEvent, RunStatus, ThreadedError, ThreadedRunner,
+    TraceText,
 };
 
 /// The machine's own error inside a runner error (which shard does not
@@ -28,13 +29,14 @@ pub fn run(
     image: CodeImage,
     config: Config,
 ) -> Result<std::result::Result<RunStatus, String>> {
-    // One built-in handler per shard (its choice counter is per shard).
+    // One built-in handler per shard (it counts choices per session, so a
+    // session's choices do not depend on its shard).
     let (mut runner, handlers, rounds) = match &args.resume {
         Some(path) => run_checkpoint::resume_runner(
             path,
             &image,
             &config,
-            args.seed,
+            args.steering(),
             args.threads,
             args.sessions,
         )?,
@@ -47,7 +49,7 @@ pub fn run(
                 .map_err(unshard)
                 .context("cannot load the protocol")?;
             let handlers = (0..args.threads)
-                .map(|_| DefaultHandler::new(args.seed))
+                .map(|_| DefaultHandler::with_free_iterations(args.seed, args.free_iterations))
                 .collect();
             (runner, handlers, 0)
         }
@@ -70,10 +72,14 @@ pub fn run(
         }
         _ => runner.run_with_handlers(&handlers, args.max_steps),
     };
-    let symbols = runner.shards()[0].symbols().clone();
+    // Coroutine numbers are per shard: name them with their shard's roles.
+    let texts: Vec<TraceText<'_>> = runner.shards().iter().map(TraceText::of_machine).collect();
     let print = |event: &ObsEvent, session: u64| -> Result<()> {
         match args.trace {
-            TraceFormat::Text => println!("{}", render_event(event, &symbols)),
+            TraceFormat::Text => match texts.get(runner.shard_of(session)) {
+                Some(text) => println!("{}", text.line(event)),
+                None => println!("{}", render_event(event, runner.shards()[0].symbols())),
+            },
             TraceFormat::Json => {
                 println!(
                     "{}",

@@ -1,6 +1,7 @@
 //! `tell serve FILE --role R --roster roster.toml`: one role of a protocol
 //! as a process over TCP.
 
+use crate::commands::run::MAX_FREE_ITERATIONS;
 use crate::input::read_file;
 use crate::protocol_file::ProtocolChoice;
 use crate::serve_decider::SeededDecider;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use telltale_choreography::{program_from_local, InterpretConfig};
+use telltale_compiler::DEFAULT_FREE_ITERATIONS;
 use telltale_theory::projection::project;
 use telltale_transport::{serve, Roster, TcpConfig};
 use telltale_types::Role;
@@ -28,15 +30,17 @@ pub struct ServeArgs {
     /// Seed of the built-in decider (branch choices and payloads).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// How many choices the decider makes freely before it steers every
-    /// loop to its exit.
-    #[arg(long, default_value_t = 3)]
-    pub free_choices: u64,
+    /// How many times the decider takes a continuing branch at each choice
+    /// before it steers the loop to its exit (the rule of `tell run`).
+    #[arg(long, visible_alias = "free-choices", value_name = "N",
+          default_value_t = DEFAULT_FREE_ITERATIONS,
+          value_parser = clap::value_parser!(u64).range(..=MAX_FREE_ITERATIONS))]
+    pub free_iterations: u64,
     /// Seconds allowed for connecting and for each send or receive.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
     /// Stop with an error after this many communications.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_steps: Option<u64>,
     /// Which protocol, and its role-family sizes.
     #[command(flatten)]
@@ -63,11 +67,12 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     let roster = Roster::from_toml_str(&roster_text)
         .with_context(|| format!("invalid roster `{}`", args.roster.display()))?;
     let (mut config, address) = TcpConfig::from_roster(role.clone(), protocol_id, &roster, None)?;
-    let timeout = Duration::from_secs(args.timeout.max(1));
+    let timeout = Duration::from_secs(args.timeout);
     config.connect_deadline = timeout;
     config.send_timeout = timeout;
     config.recv_timeout = timeout;
-    let mut decider = SeededDecider::new(args.seed, args.free_choices);
+    let mut decider = SeededDecider::new(&local, args.seed, args.free_iterations)
+        .context("the role's local type does not compile")?;
     let limits = InterpretConfig {
         max_steps: args.max_steps,
     };
