@@ -2,29 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn tell(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tell"))
-        .args(args)
-        .current_dir(workspace_root())
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("the tell binary runs")
-}
-
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+mod support;
+use support::{stderr, stdout, tell, workspace_root};
 
 #[test]
 fn project_prints_one_local_type_per_role() {

@@ -3,16 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
+use support::{stderr, tell};
 
-fn tell(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tell"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("the tell binary runs")
-}
+use std::path::PathBuf;
+use std::process::Output;
 
 /// Writes `text` to a fresh file named `name` and returns its path.
 fn write(name: &str, text: &str) -> String {
@@ -21,10 +16,6 @@ fn write(name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Fails unless the command refused the input (an ordinary failing exit

@@ -4,25 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+use support::{stderr, stdout, tell};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn tell(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tell"))
-        .args(args)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("the tell binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tell-{name}-{}", std::process::id()));

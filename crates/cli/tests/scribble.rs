@@ -2,28 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
+use support::{stderr, stdout, tell};
 
 const ORDER: &str = "crates/cli/tests/fixtures/scribble/shop/Order.scr";
 const BROKEN: &str = "crates/cli/tests/fixtures/scribble/broken/Main.scr";
-
-fn tell(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tell"))
-        .args(args)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("the tell binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[test]
 fn check_reads_the_imported_modules() {

@@ -4,15 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
+use support::tell_in;
 
+use std::path::PathBuf;
+use std::process::Output;
+
+/// Runs `tell args` beside the test protocols.
 fn tell(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tell"))
-        .args(args)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data"))
-        .output()
-        .expect("the tell binary runs")
+    tell_in(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data"),
+        args,
+    )
 }
 
 /// The standard output of a successful command.
