@@ -85,10 +85,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether a panic is `println!` failing because standard output was
+/// closed by its reader.
+fn is_closed_stdout(payload: &(dyn std::any::Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    message.starts_with("failed printing to stdout") && message.contains("Broken pipe")
+}
+
 /// Replaces Rust's panic report with a short message: users never see a
 /// backtrace, only that an internal error happened and where to report it.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        if is_closed_stdout(info.payload()) {
+            // The reader of our output went away (`tell run | head`): what
+            // it did not read is not wanted, so stop quietly, as `cat` does.
+            std::process::exit(0);
+        }
         let location = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))

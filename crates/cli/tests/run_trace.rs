@@ -201,3 +201,21 @@ fn nested_loops_end_with_no_free_iterations() {
         ["Again for B", "Finish for B", "Next for B", "Quit for B"]
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tell"))
+        .args(["run", "examples/token_ring.tell", "--max-steps", "200000"])
+        .current_dir(workspace_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the tell binary runs");
+    // Close our end of the pipe before reading anything, as `| head -0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("tell ends");
+    let err = stderr(&out);
+    assert!(!err.contains("internal error"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
