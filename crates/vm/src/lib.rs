@@ -36,11 +36,6 @@ mod auth_tests;
 pub mod bench;
 pub mod buffer;
 pub mod checkpoint;
-mod checkpoint_check;
-#[cfg(test)]
-mod checkpoint_tests;
-#[cfg(test)]
-mod checkpoint_value_depth_tests;
 mod comm_cold;
 pub mod config;
 pub mod coro_ext;

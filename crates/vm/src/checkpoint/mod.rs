@@ -25,6 +25,12 @@ use sha2::{Digest, Sha256};
 use telltale_types::value::{guard_depth, DepthGuarded, ValueTooDeep};
 use thiserror::Error;
 
+mod check;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod value_depth_tests;
+
 /// The magic bytes that start every checkpoint.
 pub const CHECKPOINT_MAGIC: [u8; 4] = *b"TTCK";
 /// The envelope and body format this build writes and reads.
