@@ -4,11 +4,12 @@ use crate::compile::{compile_with, CompileError};
 use crate::instr::{Instr, RoleId};
 use crate::monitor::MonitorTable;
 use crate::program::Program;
+use crate::role_local::RoleLocalType;
 use crate::symbols::{Interner, Symbols};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use telltale_types::value::{guard_depth, DepthGuarded, ValueTooDeep};
-use telltale_types::{GlobalType, LocalType, Role};
+use telltale_types::{GlobalType, LocalType};
 use thiserror::Error;
 
 /// The largest register file an image may ask for.
@@ -133,13 +134,18 @@ fn codec_error<E: std::fmt::Display>(
 
 impl CodeImage {
     /// Compiles every role's local type into one image with shared symbols.
-    pub fn build(
-        global: Option<&GlobalType>,
-        locals: &[(Role, LocalType)],
-    ) -> Result<Self, ImageError> {
+    /// `locals` is any list of roles and local types ([`RoleLocalType`]):
+    /// what projection returns, or a hand-written list.
+    pub fn build<I>(global: Option<&GlobalType>, locals: I) -> Result<Self, ImageError>
+    where
+        I: IntoIterator,
+        I::Item: RoleLocalType,
+    {
+        let locals: Vec<I::Item> = locals.into_iter().collect();
         let mut interner = Interner::new();
         let mut ids = Vec::with_capacity(locals.len());
-        for (role, _) in locals {
+        for entry in &locals {
+            let role = entry.role();
             let id = interner.role(role).map_err(|e| ImageError::LocalType {
                 role: role.to_string(),
                 error: e.into(),
@@ -147,7 +153,8 @@ impl CodeImage {
             ids.push(id);
         }
         let mut roles = Vec::with_capacity(locals.len());
-        for ((role, local), id) in locals.iter().zip(ids) {
+        for (entry, id) in locals.iter().zip(ids) {
+            let (role, local) = (entry.role(), entry.local_type());
             let program =
                 compile_with(local, &mut interner).map_err(|error| ImageError::LocalType {
                     role: role.to_string(),
@@ -399,7 +406,7 @@ impl CodeImage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telltale_types::{Label, PayloadSort};
+    use telltale_types::{Label, PayloadSort, Role};
 
     fn ping_pong() -> CodeImage {
         let g = GlobalType::send(

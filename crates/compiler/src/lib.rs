@@ -21,6 +21,7 @@ pub mod image;
 pub mod instr;
 pub mod monitor;
 pub mod program;
+pub mod role_local;
 pub mod steering;
 pub mod symbols;
 
@@ -32,6 +33,7 @@ pub use image::{CodeImage, ImageError, RoleImage};
 pub use instr::{ConstId, Instr, LabelId, Pc, Reg, RoleId, TableId};
 pub use monitor::{MonitorState, MonitorTable, StateId, StateKind, Transition, END_STATE};
 pub use program::{Disassembly, JumpTable, OpenSpec, Program};
+pub use role_local::RoleLocalType;
 pub use steering::{ExitSteering, DEFAULT_FREE_ITERATIONS};
 pub use symbols::{Interner, SymbolError, Symbols};
 /// Payload values live in `telltale-types`, shared with the async runtime.

@@ -46,10 +46,59 @@ pub struct SendDecisionInput<'a> {
     pub exit_label: Option<LabelId>,
     /// The caller's monitor table, for deciders that weigh every branch.
     pub monitor: &'a MonitorTable,
-    /// The caller's monitor state (a choice when `choices` has several labels).
+    /// The caller's monitor state (a choice when `choices` has several
+    /// labels): where in its local type the role is. State ids are stable:
+    /// the same local type always compiles to the same ids.
     pub state: StateId,
     /// Symbol tables for names and sorts.
     pub symbols: &'a Symbols,
+}
+
+/// Names of roles and labels, borrowed from the image's symbol tables
+/// without allocating, on every input that carries `symbols`: hosts match
+/// on names without building strings on the hot path.
+macro_rules! symbol_names {
+    ($($input:ident),* $(,)?) => {$(
+        impl<'a> $input<'a> {
+            /// The name of role `id` (`"?"` for an id not in the image).
+            pub fn role_name(&self, id: RoleId) -> &'a str {
+                self.symbols.role(id).map_or("?", |r| r.as_str())
+            }
+
+            /// The name of label `id` (`"?"` for an id not in the image).
+            pub fn label_name(&self, id: LabelId) -> &'a str {
+                self.symbols.label(id).map_or("?", |l| l.name())
+            }
+        }
+    )*};
+}
+
+symbol_names!(SendDecisionInput, RecvInput, ChooseInput, InvokeInput);
+
+/// The labels the monitor allows in `state`, in table order (none for a
+/// state not in the table).
+fn labels_at(monitor: &MonitorTable, state: StateId) -> impl Iterator<Item = LabelId> + '_ {
+    let transitions = monitor
+        .states
+        .get(state as usize)
+        .map_or(&[][..], |s| monitor.transitions_of(s));
+    transitions.iter().map(|t| t.label)
+}
+
+impl<'a> SendDecisionInput<'a> {
+    /// The labels the caller's local type allows at `state` (the choices
+    /// of an `Offer`, or the one label of a `Send`, are among them).
+    pub fn allowed_labels(&self) -> impl Iterator<Item = LabelId> + 'a {
+        labels_at(self.monitor, self.state)
+    }
+}
+
+impl<'a> RecvInput<'a> {
+    /// The labels the caller's local type allowed at `state`: every
+    /// branch the partner could have chosen, `label` among them.
+    pub fn allowed_labels(&self) -> impl Iterator<Item = LabelId> + 'a {
+        labels_at(self.monitor, self.state)
+    }
 }
 
 /// What to send, or to wait.
@@ -77,6 +126,11 @@ pub struct RecvInput<'a> {
     pub label: LabelId,
     /// The received payload.
     pub payload: &'a Value,
+    /// The caller's monitor table (its local type, compiled).
+    pub monitor: &'a MonitorTable,
+    /// The monitor state the message was received in (before the step):
+    /// where in its local type the role is.
+    pub state: StateId,
     /// Symbol tables.
     pub symbols: &'a Symbols,
 }
@@ -267,5 +321,76 @@ pub trait EffectHandler {
     /// Optional commit metadata for steps that emitted events.
     fn output_condition_hint(&self, _input: &OutputHintInput) -> Option<OutputConditionHint> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telltale_types::{Label, LocalType, Role};
+
+    #[test]
+    fn inputs_name_roles_and_labels_and_list_the_labels_allowed_at_their_state() {
+        let offer = LocalType::select(
+            "B",
+            [
+                (Label::unit("yes"), LocalType::End),
+                (Label::unit("no"), LocalType::End),
+            ],
+        );
+        let image = telltale_compiler::CodeImage::build(
+            None,
+            [
+                (Role::new("A"), offer),
+                (
+                    Role::new("B"),
+                    LocalType::branch(
+                        "A",
+                        [
+                            (Label::unit("yes"), LocalType::End),
+                            (Label::unit("no"), LocalType::End),
+                        ],
+                    ),
+                ),
+            ],
+        )
+        .unwrap();
+        let monitors = image.monitors().unwrap();
+        let monitor = &monitors[0];
+        let input = SendDecisionInput {
+            ctx: EffectContext {
+                tick: 0,
+                session: 0,
+                coro: 0,
+                role: 0,
+            },
+            partner: 1,
+            choices: &[0, 1],
+            payload: None,
+            exit_label: None,
+            monitor,
+            state: monitor.initial,
+            symbols: &image.symbols,
+        };
+        assert_eq!(input.role_name(input.ctx.role), "A");
+        assert_eq!(input.role_name(input.partner), "B");
+        let names: Vec<&str> = input
+            .allowed_labels()
+            .map(|l| input.label_name(l))
+            .collect();
+        assert_eq!(names.len(), 2);
+        assert!(names.contains(&"yes") && names.contains(&"no"), "{names:?}");
+        assert_eq!(input.role_name(9), "?");
+        assert_eq!(input.label_name(9), "?");
+        let lost = SendDecisionInput {
+            state: 999,
+            ..input
+        };
+        assert_eq!(lost.allowed_labels().count(), 0);
+        let finished = SendDecisionInput {
+            state: telltale_compiler::END_STATE,
+            ..input
+        };
+        assert_eq!(finished.allowed_labels().count(), 0);
     }
 }

@@ -386,6 +386,8 @@ impl ProtocolMachine {
             partner: chan,
             label,
             payload: &envelope.payload,
+            monitor,
+            state: ms,
             symbols: &self.image.symbols,
         });
         if let Some(mode) = capture_mode(&self.config, &self.effects) {

@@ -37,7 +37,7 @@ pub(crate) fn machine_with(
     consts: Vec<Value>,
     config: Config,
 ) -> ProtocolMachine {
-    let mut image = CodeImage::build(None, &locals(reply)).unwrap();
+    let mut image = CodeImage::build(None, locals(reply)).unwrap();
     let p: &mut Program = &mut image.roles[0].program;
     p.code = code;
     p.consts = consts;

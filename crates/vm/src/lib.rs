@@ -126,8 +126,8 @@ pub use loader::{load_all_roles, load_image_all_roles};
 pub use machine::ProtocolMachine;
 pub use render::{render_event, TraceText};
 pub use replay::{
-    run_record_replay_conformance, ConformanceError, ConformanceReport, RecordingEffectHandler,
-    ReplayEffectHandler,
+    run_record_replay_conformance, run_record_replay_conformance_with_hosts, ConformanceError,
+    ConformanceReport, RecordingEffectHandler, ReplayEffectHandler,
 };
 pub use replay_consumption::{ReplayRejection, StepKind};
 pub use replay_proof::{
@@ -136,7 +136,9 @@ pub use replay_proof::{
 };
 pub use scheduler::SchedulerPolicy;
 pub use session::{ClosedSessionSummary, SessionStatus};
-pub use telltale_compiler::{CodeImage, Value};
+pub use telltale_compiler::{
+    CodeImage, LabelId, MonitorTable, RoleId, RoleLocalType, StateId, Value,
+};
 pub use threaded::{ThreadedError, ThreadedRunner, DEFAULT_WAVE_ROUNDS};
 pub use threaded_checkpoint::{
     RunnerCheckpoint, RUNNER_CHECKPOINT_FORMAT_VERSION, RUNNER_CHECKPOINT_MAGIC,

@@ -4,16 +4,22 @@
 use crate::config::Config;
 use crate::fault::ProtocolMachineError;
 use crate::machine::ProtocolMachine;
-use telltale_compiler::CodeImage;
-use telltale_types::{GlobalType, LocalType, Role};
+use telltale_compiler::{CodeImage, RoleLocalType};
+use telltale_types::GlobalType;
 
 /// Compiles every role's local type into one image, loads it, and opens one
 /// session with every role (all edges bound to the default handler).
-pub fn load_all_roles(
+/// `locals` is what `telltale_theory::project_all` returns, or any other
+/// list of roles and local types ([`RoleLocalType`]).
+pub fn load_all_roles<I>(
     global: Option<&GlobalType>,
-    locals: &[(Role, LocalType)],
+    locals: I,
     config: Config,
-) -> Result<ProtocolMachine, ProtocolMachineError> {
+) -> Result<ProtocolMachine, ProtocolMachineError>
+where
+    I: IntoIterator,
+    I::Item: RoleLocalType,
+{
     let image = CodeImage::build(global, locals)?;
     load_image_all_roles(image, config)
 }

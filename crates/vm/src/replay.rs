@@ -222,8 +222,11 @@ impl EffectHandler for RecordingEffectHandler<'_> {
     }
 }
 
-/// Feeds a recorded effect trace back to the machine. Hooks the trace does
-/// not cover (choose, output hints) go to the fallback.
+/// Feeds a recorded effect trace back to the machine. Decisions (send
+/// decisions, steps, acquires, releases, joins, topology) come from the
+/// trace; receipts are checked against it and then delivered to the
+/// fallback host too; hooks the trace does not cover (choose, output
+/// hints) go to the fallback.
 /// A mismatch or an exhausted trace is an error classified as
 /// determinism.
 pub struct ReplayEffectHandler<'h> {
@@ -321,9 +324,19 @@ impl EffectHandler for ReplayEffectHandler<'_> {
         }
     }
 
+    /// Receipts are observations, not decisions: a receipt acknowledged in
+    /// the recording is delivered to the fallback host, so that a
+    /// deterministic host's state after the replay equals its state after
+    /// the recorded run; a host that now refuses it has diverged (a
+    /// determinism error). A receipt whose callback failed in the recording
+    /// fails again without reaching the host, which kept no state of it.
     fn handle_recv(&self, input: &RecvInput<'_>) -> Result<(), String> {
         match &self.next(input.ctx, EffectKind::HandleRecv)?.outcome {
-            EffectOutcome::Ack => Ok(()),
+            EffectOutcome::Ack => self.fallback.handle_recv(input).map_err(|e| {
+                format!(
+                    "replay mismatch: the host refused a receipt the recording acknowledged: {e}"
+                )
+            }),
             EffectOutcome::Error(e) => Err(e.clone()),
             other => Err(format!("replay mismatch: receive recorded as {other:?}")),
         }
@@ -444,18 +457,33 @@ pub struct ConformanceReport {
 
 /// Builds a machine twice with `make`, runs it once under a recording of
 /// `handler` and once replaying the recording, and checks that both runs
-/// end the same way with identical observable traces.
+/// end the same way with identical observable traces. `handler` is also
+/// the replay's fallback, so it observes every receipt twice: a host that
+/// keeps state uses [`run_record_replay_conformance_with_hosts`].
 pub fn run_record_replay_conformance(
     make: &dyn Fn() -> Result<ProtocolMachine, ProtocolMachineError>,
     handler: &dyn EffectHandler,
     max_steps: usize,
 ) -> Result<ConformanceReport, ConformanceError> {
+    run_record_replay_conformance_with_hosts(make, handler, handler, max_steps)
+}
+
+/// The conformance check with one host per run: `recording` decides the
+/// recorded run, `replaying` (a fresh host) is the replay's fallback and
+/// observes its receipts, so that afterwards the two hosts' states can be
+/// compared — equal, for a deterministic host.
+pub fn run_record_replay_conformance_with_hosts(
+    make: &dyn Fn() -> Result<ProtocolMachine, ProtocolMachineError>,
+    recording: &dyn EffectHandler,
+    replaying: &dyn EffectHandler,
+    max_steps: usize,
+) -> Result<ConformanceReport, ConformanceError> {
     let mut recorded_machine = make().map_err(ConformanceError::Build)?;
-    let recorder = RecordingEffectHandler::new(handler);
+    let recorder = RecordingEffectHandler::new(recording);
     let recorded_outcome = recorded_machine.run(&recorder, max_steps);
     let trace: Arc<[EffectTraceEntry]> = Arc::from(recorder.into_trace());
     let mut replayed_machine = make().map_err(ConformanceError::Build)?;
-    let replay = ReplayEffectHandler::with_fallback(trace.clone(), handler);
+    let replay = ReplayEffectHandler::with_fallback(trace.clone(), replaying);
     let replayed_outcome = replayed_machine.run(&replay, max_steps);
     if recorded_outcome != replayed_outcome {
         return Err(ConformanceError::OutcomeMismatch {

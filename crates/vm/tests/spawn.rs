@@ -26,7 +26,7 @@ fn one_message() -> Vec<(Role, LocalType)> {
 /// followed by `child`, whose own jumps are relative to its first
 /// instruction.
 fn image_with_child(child: &[Instr]) -> CodeImage {
-    let mut img = CodeImage::build(None, &one_message()).unwrap();
+    let mut img = CodeImage::build(None, one_message()).unwrap();
     let p: &mut Program = &mut img.roles[0].program;
     let arg = u16::try_from(p.consts.len()).unwrap();
     p.consts.push(Value::Int(7));
@@ -102,7 +102,7 @@ fn the_spawner_yields_and_keeps_its_protocol() {
 #[test]
 fn the_child_cannot_play_the_parents_protocol() {
     // The child tries the parent's own first instruction (the send to B).
-    let send = CodeImage::build(None, &one_message()).unwrap().roles[0]
+    let send = CodeImage::build(None, one_message()).unwrap().roles[0]
         .program
         .code[0];
     assert!(matches!(send, Instr::Send { .. }));
@@ -136,7 +136,7 @@ fn closing_the_session_cancels_the_child_and_reaping_releases_it() {
 
 #[test]
 fn spawn_targets_and_argument_registers_are_validated_on_load() {
-    let mut img = CodeImage::build(None, &one_message()).unwrap();
+    let mut img = CodeImage::build(None, one_message()).unwrap();
     let len = u32::try_from(img.roles[0].program.code.len()).unwrap();
     img.roles[0].program.code.insert(
         0,
@@ -147,7 +147,7 @@ fn spawn_targets_and_argument_registers_are_validated_on_load() {
     );
     assert!(ProtocolMachine::with_unverified_programs(img, Default::default()).is_err());
 
-    let mut img = CodeImage::build(None, &one_message()).unwrap();
+    let mut img = CodeImage::build(None, one_message()).unwrap();
     img.roles[0].program.code.insert(
         0,
         Instr::Spawn {
