@@ -6,12 +6,13 @@
 //! by interned label, `rec` records a loop head, `var` becomes `Jump` to it
 //! and `end` becomes `Halt`.
 
+use crate::effect_sites::{Invocation, SitePlacer};
 use crate::instr::{Instr, Pc, Reg, TableId};
 use crate::program::{JumpTable, Program};
 use crate::symbols::{Interner, SymbolError};
 use std::collections::BTreeSet;
 use telltale_types::stack::with_headroom;
-use telltale_types::{LocalBranch, LocalType, Role};
+use telltale_types::{EffectTable, LocalBranch, LocalType, Role};
 use thiserror::Error;
 
 /// Register holding the coroutine's own endpoint when it starts.
@@ -22,6 +23,9 @@ pub const ENDPOINT_REGISTER_INDEX: usize = ENDPOINT_REGISTER as usize;
 pub const PAYLOAD_REGISTER: Reg = 1;
 /// Number of registers of a compiled program.
 pub const COMPILED_REGISTER_COUNT: u16 = 2;
+/// Register receiving the outcome of a compiled effect call (programs that
+/// perform effects have one more register).
+pub const OUTCOME_REGISTER: Reg = 2;
 
 /// Why a local type cannot be compiled.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -70,6 +74,17 @@ pub fn compile(local: &LocalType) -> Result<Program, CompileError> {
 
 /// Compiles a local type, interning roles and labels in `interner`.
 pub fn compile_with(local: &LocalType, interner: &mut Interner) -> Result<Program, CompileError> {
+    compile_with_effects(local, interner, None, &EffectTable::default())
+}
+
+/// Compiles `role`'s local type, emitting an `Invoke` before each choice
+/// that performs an effect site of `effects` (see [`crate::effect_sites`]).
+pub fn compile_with_effects(
+    local: &LocalType,
+    interner: &mut Interner,
+    role: Option<&Role>,
+    effects: &EffectTable,
+) -> Result<Program, CompileError> {
     let mut emitter = Emitter {
         interner,
         program: Program {
@@ -77,8 +92,12 @@ pub fn compile_with(local: &LocalType, interner: &mut Interner) -> Result<Progra
             ..Program::default()
         },
         loop_heads: Vec::new(),
+        sites: SitePlacer::new(effects, role),
     };
     emitter.emit(local)?;
+    if !emitter.program.invocations.is_empty() {
+        emitter.program.register_count = OUTCOME_REGISTER + 1;
+    }
     Ok(emitter.program)
 }
 
@@ -121,6 +140,7 @@ struct Emitter<'i> {
     interner: &'i mut Interner,
     program: Program,
     loop_heads: Vec<(String, Pc)>,
+    sites: SitePlacer<'i>,
 }
 
 impl Emitter<'_> {
@@ -129,15 +149,47 @@ impl Emitter<'_> {
             .map_err(|_| CompileError::TooLarge("more than 2^32 instructions".into()))
     }
 
-    fn new_table(&mut self, dst: Reg) -> Result<TableId, CompileError> {
+    fn new_table(&mut self, dst: Reg, steer: Option<u16>) -> Result<TableId, CompileError> {
         let id = TableId::try_from(self.program.tables.len())
             .map_err(|_| CompileError::TooLarge("more than 65536 jump tables".into()))?;
         self.program.tables.push(JumpTable {
             dst,
             labels: Vec::new(),
             targets: Vec::new(),
+            steer,
         });
         Ok(id)
+    }
+
+    /// Emits the `Invoke` of the effect site a send performs, if any, and
+    /// returns its invocation index.
+    fn emit_invoke(
+        &mut self,
+        partner: &Role,
+        branches: &[LocalBranch],
+    ) -> Result<Option<u16>, CompileError> {
+        let Some((site_index, site)) = self.sites.place(partner, branches) else {
+            return Ok(None);
+        };
+        let too_many = || CompileError::TooLarge("more than 65536 effect calls".into());
+        let site_id = u16::try_from(site_index).map_err(|_| too_many())?;
+        let action = u16::try_from(self.program.invocations.len()).map_err(|_| too_many())?;
+        let mut labels = Vec::with_capacity(site.branches.len());
+        for (constructor, label) in &site.branches {
+            let Some(b) = branches.iter().find(|b| b.label.name() == label) else {
+                continue;
+            };
+            labels.push((constructor.clone(), self.interner.label(&b.label)?));
+        }
+        self.program.invocations.push(Invocation {
+            site: site_id,
+            labels,
+        });
+        self.program.code.push(Instr::Invoke {
+            action,
+            dst: OUTCOME_REGISTER,
+        });
+        Ok(Some(action))
     }
 
     fn emit(&mut self, local: &LocalType) -> Result<(), CompileError> {
@@ -169,6 +221,11 @@ impl Emitter<'_> {
                 check_branches(partner, branches)?;
                 let chan = self.interner.role(partner)?;
                 let sending = matches!(local, LocalType::Send { .. });
+                let steer = if sending {
+                    self.emit_invoke(partner, branches)?
+                } else {
+                    None
+                };
                 if let [only] = branches.as_slice() {
                     self.interner.label(&only.label)?;
                     self.program.code.push(if sending {
@@ -181,13 +238,15 @@ impl Emitter<'_> {
                     });
                     return self.emit(&only.continuation);
                 }
-                let table = self.new_table(PAYLOAD_REGISTER)?;
+                let table = self.new_table(PAYLOAD_REGISTER, steer)?;
                 self.program.code.push(if sending {
                     Instr::Offer { chan, table }
                 } else {
                     Instr::Choose { chan, table }
                 });
+                let cursor = self.sites.cursor;
                 for b in branches {
+                    self.sites.cursor = cursor;
                     let label = self.interner.label(&b.label)?;
                     let block = self.pc()?;
                     let t = &mut self.program.tables[usize::from(table)];

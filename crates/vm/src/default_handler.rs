@@ -8,16 +8,18 @@
 //! every loop that has an exit takes it. Payloads are fabricated from the
 //! label's sort with `splitmix64(seed ^ tick)`, unless the program
 //! precomputed one ([`splitmix64`] is the workspace's one generator, in
-//! `telltale-types`).
+//! `telltale-types`). Effect calls get a seeded outcome the operation
+//! declares ([`fabricate_outcome`]).
 
-use crate::effect::{EffectHandler, SendDecision, SendDecisionInput};
+use crate::effect::{EffectHandler, InvokeInput, SendDecision, SendDecisionInput};
 use crate::ids::SessionId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use telltale_compiler::{ExitSteering, LabelId, RoleId, StateId, Value};
+use telltale_types::effects::outcome;
 use telltale_types::random::splitmix64;
-use telltale_types::PayloadSort;
+use telltale_types::{EffectOperation, PayloadSort};
 
 pub use telltale_compiler::DEFAULT_FREE_ITERATIONS;
 
@@ -146,7 +148,32 @@ pub fn fabricate(sort: &PayloadSort, bits: u64) -> Value {
     }
 }
 
+/// A seeded outcome of an effect operation: one of its declared
+/// constructors, picked by `bits`, with a payload fabricated for its sort.
+pub fn fabricate_outcome(operation: &EffectOperation, bits: u64) -> Value {
+    let count = operation.outcomes.len().max(1) as u64;
+    match operation.outcomes.get((bits % count) as usize) {
+        Some(decl) => outcome(
+            &decl.constructor,
+            fabricate(&decl.payload, splitmix64(bits)),
+        ),
+        None => Value::Unit,
+    }
+}
+
 impl EffectHandler for DefaultHandler {
+    /// Answers an effect call with a seeded outcome (see
+    /// [`fabricate_outcome`]); a host-defined step with unit.
+    fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
+        Ok(match input.call {
+            Some(call) => fabricate_outcome(
+                call.operation,
+                splitmix64(self.seed() ^ input.ctx.tick ^ (u64::from(call.operation_id) << 32)),
+            ),
+            None => Value::Unit,
+        })
+    }
+
     fn polls_topology(&self) -> bool {
         false
     }

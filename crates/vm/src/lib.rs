@@ -53,6 +53,7 @@ pub mod effect_trace;
 pub mod event;
 mod exec;
 mod exec_comm;
+mod exec_effect;
 mod exec_guard;
 #[cfg(test)]
 mod exec_guard_tests;
@@ -109,11 +110,13 @@ pub use config::{
 };
 pub use coro_ext::{CoroExt, SpeculationScope};
 pub use coroutine::{BlockReason, CoroStatus, CoroutineView};
-pub use default_handler::{ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS};
+pub use default_handler::{
+    fabricate_outcome, ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS,
+};
 pub use effect::{
-    AcquireDecision, AcquireInput, ChooseInput, EffectContext, EffectHandler, InvokeInput,
-    JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision,
-    SendDecisionInput, TopologyInput, DEFAULT_HANDLER_ID,
+    AcquireDecision, AcquireInput, ChooseInput, EffectCall, EffectContext, EffectHandler,
+    InvokeInput, JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput,
+    SendDecision, SendDecisionInput, TopologyInput, DEFAULT_HANDLER_ID,
 };
 pub use effect_error::{
     classify_effect_error, classify_effect_error_owned, EffectError, EffectErrorCategory,
