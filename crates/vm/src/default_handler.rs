@@ -9,9 +9,11 @@
 //! label's sort with `splitmix64(seed ^ tick)`, unless the program
 //! precomputed one ([`splitmix64`] is the workspace's one generator, in
 //! `telltale-types`). Effect calls get a seeded outcome the operation
-//! declares ([`fabricate_outcome`]).
+//! declares ([`fabricate_outcome`]), or a scripted one
+//! ([`DefaultHandler::with_effect_script`]).
 
 use crate::effect::{EffectHandler, InvokeInput, SendDecision, SendDecisionInput};
+use crate::effect_script::EffectScript;
 use crate::ids::SessionId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,6 +44,9 @@ pub struct ChoiceVisits {
 pub struct DefaultHandler {
     steering: ExitSteering,
     visits: Mutex<BTreeMap<(SessionId, RoleId, StateId), u64>>,
+    script: EffectScript,
+    /// Effect calls answered so far per operation id, the script's cursor.
+    script_calls: Mutex<BTreeMap<u16, usize>>,
 }
 
 impl DefaultHandler {
@@ -67,7 +72,16 @@ impl DefaultHandler {
                     .map(|v| ((v.session, v.role, v.state), v.visits))
                     .collect(),
             ),
+            script: EffectScript::default(),
+            script_calls: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// This handler, answering effect calls from `script` first (call by
+    /// call, per operation) and with seeded outcomes once it runs out.
+    pub fn with_effect_script(mut self, script: EffectScript) -> Self {
+        self.script = script;
+        self
     }
 
     /// The seed.
@@ -165,13 +179,25 @@ impl EffectHandler for DefaultHandler {
     /// Answers an effect call with a seeded outcome (see
     /// [`fabricate_outcome`]); a host-defined step with unit.
     fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
-        Ok(match input.call {
-            Some(call) => fabricate_outcome(
-                call.operation,
-                splitmix64(self.seed() ^ input.ctx.tick ^ (u64::from(call.operation_id) << 32)),
-            ),
-            None => Value::Unit,
-        })
+        let Some(call) = input.call else {
+            return Ok(Value::Unit);
+        };
+        let bits = splitmix64(self.seed() ^ input.ctx.tick ^ (u64::from(call.operation_id) << 32));
+        if !self.script.is_empty() {
+            let index = {
+                let mut calls = self
+                    .script_calls
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let count = calls.entry(call.operation_id).or_insert(0);
+                *count += 1;
+                *count - 1
+            };
+            if let Some(scripted) = self.script.outcome(call.operation, index, bits) {
+                return scripted.map_err(|e| e.to_string());
+            }
+        }
+        Ok(fabricate_outcome(call.operation, bits))
     }
 
     fn polls_topology(&self) -> bool {

@@ -61,6 +61,10 @@ impl ProtocolMachine {
                 })
             }
         };
+        let site = program
+            .invocations
+            .get(usize::from(action))
+            .map(|inv| inv.site);
         let result = handler.step(&InvokeInput {
             ctx,
             action,
@@ -109,6 +113,7 @@ impl ProtocolMachine {
                 },
             })
         })?;
+        let effect = site.map(|site| (site, value.clone()));
         let c = self.coro_mut(slot);
         *register_mut(&mut c.registers, dst)? = value;
         c.pc += 1;
@@ -117,6 +122,7 @@ impl ProtocolMachine {
             tick,
             coro: ctx.coro,
             action,
+            effect,
         });
         Ok(Exec::Continue)
     }

@@ -49,6 +49,7 @@ pub mod corruption;
 pub mod default_handler;
 pub mod effect;
 pub mod effect_error;
+pub mod effect_script;
 pub mod effect_trace;
 pub mod event;
 mod exec;
@@ -121,6 +122,7 @@ pub use effect::{
 pub use effect_error::{
     classify_effect_error, classify_effect_error_owned, EffectError, EffectErrorCategory,
 };
+pub use effect_script::{EffectScript, EffectScriptError};
 pub use effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 pub use event::{MessageEvent, ObsEvent};
 pub use exec_speculation::MAX_SPECULATION_DEPTH;
