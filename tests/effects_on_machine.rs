@@ -288,3 +288,86 @@ fn the_text_trace_shows_effect_calls_with_their_outcomes() {
         "{lines:#?}"
     );
 }
+
+/// Two checks with the same outcomes in sequence, announced by branch name
+/// (the branches do not start with the performer's message), and a `case`
+/// with a wildcard.
+const SEQUENCE: &str = "type Verdict = | Yes | No | Unsure
+
+effect Store
+  put : Unit -> Result Nat Nat
+  take : Unit -> Result Nat Nat
+  vote : Unit -> Verdict
+
+protocol Twice uses Store =
+  roles A, B, C
+  A -> B : Go
+  let first = check Store.put() at B
+  case first of
+    | Ok(n) =>
+      B -> C : Stored
+      C -> A : Ack
+    | Err(e) =>
+      C -> A : Nack
+  let second = check Store.take() at B
+  case second of
+    | Ok(n) =>
+      B -> C : Taken
+      C -> A : Ack2
+    | Err(e) =>
+      C -> A : Nack2
+  let v = check Store.vote() at B
+  case v of
+    | Yes => B -> A : Agree
+    | _ => B -> A : Disagree
+";
+
+/// Answers each operation from a fixed table and logs the calls.
+struct Table {
+    answers: Vec<(&'static str, Value)>,
+    calls: RefCell<Vec<String>>,
+}
+
+impl EffectHandler for Table {
+    fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
+        let call = input.call.ok_or("not an effect call")?;
+        let name = format!("{}.{}", call.operation.effect, call.operation.name);
+        self.calls.borrow_mut().push(name.clone());
+        let (_, answer) = self
+            .answers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or("unanswered")?;
+        Ok(answer.clone())
+    }
+}
+
+#[test]
+fn checks_with_the_same_outcomes_in_sequence_are_told_apart() {
+    let image = image_of(&lower("twice.tell", SEQUENCE)[0]);
+    let host = Table {
+        answers: vec![
+            ("Store.put", outcome("Ok", Value::Nat(1))),
+            ("Store.take", outcome("Err", Value::Nat(2))),
+            ("Store.vote", outcome("Unsure", Value::Unit)),
+        ],
+        calls: RefCell::new(Vec::new()),
+    };
+    let lines = run(image, &host).join("\n");
+    assert_eq!(
+        *host.calls.borrow(),
+        ["Store.put", "Store.take", "Store.vote"]
+    );
+    for expected in [
+        "B checks Store.put() -> Ok(1)",
+        "B selects Ok for A",
+        "C -> A : Ack\n",
+        "B checks Store.take() -> Err(2)",
+        "B selects Err for A",
+        "C -> A : Nack2",
+        "B checks Store.vote() -> Unsure",
+        "B selects Disagree for A",
+    ] {
+        assert!(lines.contains(expected), "no `{expected}` in\n{lines}");
+    }
+}
