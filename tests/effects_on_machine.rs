@@ -371,3 +371,17 @@ fn checks_with_the_same_outcomes_in_sequence_are_told_apart() {
         assert!(lines.contains(expected), "no `{expected}` in\n{lines}");
     }
 }
+
+#[test]
+fn an_image_whose_effects_were_edited_is_refused() {
+    let image = ledger();
+    assert!(image.validate().is_ok());
+    let mut dropped = image.clone();
+    dropped.effects = Default::default();
+    assert!(dropped.validate().is_err(), "effects removed");
+    let mut swapped = image.clone();
+    swapped.effects.sites.swap(0, 1);
+    assert!(swapped.validate().is_err(), "sites swapped");
+    let bytes = image.to_bytes().unwrap();
+    assert_eq!(CodeImage::from_bytes(&bytes).unwrap(), image);
+}
