@@ -306,6 +306,52 @@ mod tests {
     }
 
     #[test]
+    fn a_choice_that_performs_an_effect_site_invokes_it_first() {
+        use telltale_types::{EffectOperation, EffectSite, OutcomeDecl, PayloadSort};
+        let site = |operation: u16| EffectSite {
+            operation,
+            performer: Role::new("A"),
+            partner: Role::new("B"),
+            arguments: Vec::new(),
+            branches: vec![("Ok".into(), "ok".into()), ("_".into(), "no".into())],
+        };
+        let operation = |name: &str| EffectOperation {
+            effect: "E".into(),
+            name: name.into(),
+            input: PayloadSort::Unit,
+            outcomes: vec![OutcomeDecl {
+                constructor: "Ok".into(),
+                payload: PayloadSort::Unit,
+            }],
+        };
+        let effects = EffectTable {
+            operations: vec![operation("first"), operation("second")],
+            sites: vec![site(0), site(1)],
+        };
+        let choice = |k: LocalType| {
+            LocalType::select(
+                "B",
+                [(Label::unit("ok"), k.clone()), (Label::unit("no"), k)],
+            )
+        };
+        let local = choice(choice(LocalType::End));
+        let compile_as = |role: &str| {
+            let role = Role::new(role);
+            compile_with_effects(&local, &mut Interner::new(), Some(&role), &effects).unwrap()
+        };
+        let program = compile_as("A");
+        assert_eq!(
+            program.to_string(),
+            "; registers: 3\n   0: invoke 0 -> r2\n   1: offer #0 [#0 -> 2, #1 -> 6] -> r1 by outcome of call 0\n   2: invoke 1 -> r2\n   3: offer #0 [#0 -> 4, #1 -> 5] -> r1 by outcome of call 1\n   4: halt\n   5: halt\n   6: invoke 2 -> r2\n   7: offer #0 [#0 -> 8, #1 -> 9] -> r1 by outcome of call 2\n   8: halt\n   9: halt\n"
+        );
+        // The second choice on each path performs the second site.
+        let sites: Vec<u16> = program.invocations.iter().map(|i| i.site).collect();
+        assert_eq!(sites, [0, 1, 1]);
+        // Another role performs nothing.
+        assert!(compile_as("C").invocations.is_empty());
+    }
+
+    #[test]
     fn refuses_bad_types() {
         let check_err = |local: LocalType, expected: CompileError| {
             assert_eq!(compile(&local).unwrap_err(), expected, "{local}");

@@ -106,7 +106,11 @@ impl Disassembly<'_> {
                     }
                     write!(f, "{} -> {pc}", self.label(*label))?;
                 }
-                write!(f, "] -> r{}", t.dst)
+                write!(f, "] -> r{}", t.dst)?;
+                match t.steer {
+                    Some(call) => write!(f, " by outcome of call {call}"),
+                    None => Ok(()),
+                }
             }
             None => write!(f, " <bad table {table}>"),
         }
