@@ -385,3 +385,57 @@ fn an_image_whose_effects_were_edited_is_refused() {
     let bytes = image.to_bytes().unwrap();
     assert_eq!(CodeImage::from_bytes(&bytes).unwrap(), image);
 }
+
+/// A prover host that fails every proof; payloads and other choices come
+/// from the built-in handler.
+struct FailingProver {
+    calls: RefCell<u64>,
+    inner: DefaultHandler,
+}
+
+impl EffectHandler for FailingProver {
+    fn send_decision(
+        &self,
+        input: &telltale_vm::SendDecisionInput<'_>,
+    ) -> Result<telltale_vm::SendDecision, String> {
+        self.inner.send_decision(input)
+    }
+
+    fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
+        let call = input.call.ok_or("not an effect call")?;
+        assert_eq!(
+            (call.operation.effect.as_str(), call.operation.name.as_str()),
+            ("Prover", "prove")
+        );
+        *self.calls.borrow_mut() += 1;
+        Ok(outcome("Err", Value::string("no witness")))
+    }
+}
+
+#[test]
+fn the_consensus_leader_reports_a_failed_proof_to_every_prover() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/consensus.tell");
+    let file = SourceFile::new("consensus.tell", std::fs::read_to_string(path).unwrap());
+    let (module, diagnostics) = load(&file);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let protocol = lower_all(&module, &LowerOptions::with_params([("N", 3)]))
+        .unwrap()
+        .remove(0);
+    let host = FailingProver {
+        calls: RefCell::new(0),
+        inner: DefaultHandler::new(0),
+    };
+    let lines = run(image_of(&protocol), &host).join("\n");
+    assert!(*host.calls.borrow() >= 1);
+    assert!(
+        lines.contains("Leader checks Prover.prove(collected) -> Err"),
+        "{lines}"
+    );
+    for prover in ["Provers0", "Provers1", "Provers2"] {
+        assert!(
+            lines.contains(&format!("{prover} follows ProofFailed")),
+            "{prover}: {lines}"
+        );
+    }
+    assert!(!lines.contains("Proposal"), "{lines}");
+}
