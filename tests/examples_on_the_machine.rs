@@ -41,7 +41,9 @@ fn example_images() -> Vec<(String, CodeImage, bool)> {
         let options = LowerOptions::with_params([("N", 3)]);
         for protocol in lower_all(&module, &options).unwrap() {
             let locals: Vec<_> = project_all(&protocol.global).unwrap().into_iter().collect();
-            let image = CodeImage::build(Some(&protocol.global), &locals).unwrap();
+            let image =
+                CodeImage::build_with_effects(Some(&protocol.global), &locals, &protocol.effects)
+                    .unwrap();
             let ends = can_end(&protocol.global);
             images.push((format!("{name}/{}", protocol.name), image, ends));
         }

@@ -6,12 +6,13 @@
 //! by interned label, `rec` records a loop head, `var` becomes `Jump` to it
 //! and `end` becomes `Halt`.
 
+use crate::effect_sites::{Invocation, SitePlacer};
 use crate::instr::{Instr, Pc, Reg, TableId};
 use crate::program::{JumpTable, Program};
 use crate::symbols::{Interner, SymbolError};
 use std::collections::BTreeSet;
 use telltale_types::stack::with_headroom;
-use telltale_types::{LocalBranch, LocalType, Role};
+use telltale_types::{EffectTable, LocalBranch, LocalType, Role};
 use thiserror::Error;
 
 /// Register holding the coroutine's own endpoint when it starts.
@@ -22,6 +23,9 @@ pub const ENDPOINT_REGISTER_INDEX: usize = ENDPOINT_REGISTER as usize;
 pub const PAYLOAD_REGISTER: Reg = 1;
 /// Number of registers of a compiled program.
 pub const COMPILED_REGISTER_COUNT: u16 = 2;
+/// Register receiving the outcome of a compiled effect call (programs that
+/// perform effects have one more register).
+pub const OUTCOME_REGISTER: Reg = 2;
 
 /// Why a local type cannot be compiled.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -70,6 +74,17 @@ pub fn compile(local: &LocalType) -> Result<Program, CompileError> {
 
 /// Compiles a local type, interning roles and labels in `interner`.
 pub fn compile_with(local: &LocalType, interner: &mut Interner) -> Result<Program, CompileError> {
+    compile_with_effects(local, interner, None, &EffectTable::default())
+}
+
+/// Compiles `role`'s local type, emitting an `Invoke` before each choice
+/// that performs an effect site of `effects` (see [`crate::effect_sites`]).
+pub fn compile_with_effects(
+    local: &LocalType,
+    interner: &mut Interner,
+    role: Option<&Role>,
+    effects: &EffectTable,
+) -> Result<Program, CompileError> {
     let mut emitter = Emitter {
         interner,
         program: Program {
@@ -77,8 +92,12 @@ pub fn compile_with(local: &LocalType, interner: &mut Interner) -> Result<Progra
             ..Program::default()
         },
         loop_heads: Vec::new(),
+        sites: SitePlacer::new(effects, role),
     };
     emitter.emit(local)?;
+    if !emitter.program.invocations.is_empty() {
+        emitter.program.register_count = OUTCOME_REGISTER + 1;
+    }
     Ok(emitter.program)
 }
 
@@ -121,6 +140,7 @@ struct Emitter<'i> {
     interner: &'i mut Interner,
     program: Program,
     loop_heads: Vec<(String, Pc)>,
+    sites: SitePlacer<'i>,
 }
 
 impl Emitter<'_> {
@@ -129,15 +149,47 @@ impl Emitter<'_> {
             .map_err(|_| CompileError::TooLarge("more than 2^32 instructions".into()))
     }
 
-    fn new_table(&mut self, dst: Reg) -> Result<TableId, CompileError> {
+    fn new_table(&mut self, dst: Reg, steer: Option<u16>) -> Result<TableId, CompileError> {
         let id = TableId::try_from(self.program.tables.len())
             .map_err(|_| CompileError::TooLarge("more than 65536 jump tables".into()))?;
         self.program.tables.push(JumpTable {
             dst,
             labels: Vec::new(),
             targets: Vec::new(),
+            steer,
         });
         Ok(id)
+    }
+
+    /// Emits the `Invoke` of the effect site a send performs, if any, and
+    /// returns its invocation index.
+    fn emit_invoke(
+        &mut self,
+        partner: &Role,
+        branches: &[LocalBranch],
+    ) -> Result<Option<u16>, CompileError> {
+        let Some((site_index, site)) = self.sites.place(partner, branches) else {
+            return Ok(None);
+        };
+        let too_many = || CompileError::TooLarge("more than 65536 effect calls".into());
+        let site_id = u16::try_from(site_index).map_err(|_| too_many())?;
+        let action = u16::try_from(self.program.invocations.len()).map_err(|_| too_many())?;
+        let mut labels = Vec::with_capacity(site.branches.len());
+        for (constructor, label) in &site.branches {
+            let Some(b) = branches.iter().find(|b| b.label.name() == label) else {
+                continue;
+            };
+            labels.push((constructor.clone(), self.interner.label(&b.label)?));
+        }
+        self.program.invocations.push(Invocation {
+            site: site_id,
+            labels,
+        });
+        self.program.code.push(Instr::Invoke {
+            action,
+            dst: OUTCOME_REGISTER,
+        });
+        Ok(Some(action))
     }
 
     fn emit(&mut self, local: &LocalType) -> Result<(), CompileError> {
@@ -169,6 +221,11 @@ impl Emitter<'_> {
                 check_branches(partner, branches)?;
                 let chan = self.interner.role(partner)?;
                 let sending = matches!(local, LocalType::Send { .. });
+                let steer = if sending {
+                    self.emit_invoke(partner, branches)?
+                } else {
+                    None
+                };
                 if let [only] = branches.as_slice() {
                     self.interner.label(&only.label)?;
                     self.program.code.push(if sending {
@@ -181,13 +238,15 @@ impl Emitter<'_> {
                     });
                     return self.emit(&only.continuation);
                 }
-                let table = self.new_table(PAYLOAD_REGISTER)?;
+                let table = self.new_table(PAYLOAD_REGISTER, steer)?;
                 self.program.code.push(if sending {
                     Instr::Offer { chan, table }
                 } else {
                     Instr::Choose { chan, table }
                 });
+                let cursor = self.sites.cursor;
                 for b in branches {
+                    self.sites.cursor = cursor;
                     let label = self.interner.label(&b.label)?;
                     let block = self.pc()?;
                     let t = &mut self.program.tables[usize::from(table)];
@@ -244,6 +303,52 @@ mod tests {
             ),
             "; registers: 2\n   0: choose #0 [#0 -> 1, #1 -> 2] -> r1\n   1: halt\n   2: halt\n",
         );
+    }
+
+    #[test]
+    fn a_choice_that_performs_an_effect_site_invokes_it_first() {
+        use telltale_types::{EffectOperation, EffectSite, OutcomeDecl, PayloadSort};
+        let site = |operation: u16| EffectSite {
+            operation,
+            performer: Role::new("A"),
+            partner: Role::new("B"),
+            arguments: Vec::new(),
+            branches: vec![("Ok".into(), "ok".into()), ("_".into(), "no".into())],
+        };
+        let operation = |name: &str| EffectOperation {
+            effect: "E".into(),
+            name: name.into(),
+            input: PayloadSort::Unit,
+            outcomes: vec![OutcomeDecl {
+                constructor: "Ok".into(),
+                payload: PayloadSort::Unit,
+            }],
+        };
+        let effects = EffectTable {
+            operations: vec![operation("first"), operation("second")],
+            sites: vec![site(0), site(1)],
+        };
+        let choice = |k: LocalType| {
+            LocalType::select(
+                "B",
+                [(Label::unit("ok"), k.clone()), (Label::unit("no"), k)],
+            )
+        };
+        let local = choice(choice(LocalType::End));
+        let compile_as = |role: &str| {
+            let role = Role::new(role);
+            compile_with_effects(&local, &mut Interner::new(), Some(&role), &effects).unwrap()
+        };
+        let program = compile_as("A");
+        assert_eq!(
+            program.to_string(),
+            "; registers: 3\n   0: invoke 0 -> r2\n   1: offer #0 [#0 -> 2, #1 -> 6] -> r1 by outcome of call 0\n   2: invoke 1 -> r2\n   3: offer #0 [#0 -> 4, #1 -> 5] -> r1 by outcome of call 1\n   4: halt\n   5: halt\n   6: invoke 2 -> r2\n   7: offer #0 [#0 -> 8, #1 -> 9] -> r1 by outcome of call 2\n   8: halt\n   9: halt\n"
+        );
+        // The second choice on each path performs the second site.
+        let sites: Vec<u16> = program.invocations.iter().map(|i| i.site).collect();
+        assert_eq!(sites, [0, 1, 1]);
+        // Another role performs nothing.
+        assert!(compile_as("C").invocations.is_empty());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Code images: every role's local type and program, validated on load.
 
-use crate::compile::{compile_with, CompileError};
+use crate::compile::{compile_with_effects, CompileError};
 use crate::instr::{Instr, RoleId};
 use crate::monitor::MonitorTable;
 use crate::program::Program;
@@ -9,7 +9,7 @@ use crate::symbols::{Interner, Symbols};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use telltale_types::value::{guard_depth, DepthGuarded, ValueTooDeep};
-use telltale_types::{GlobalType, LocalType};
+use telltale_types::{EffectTable, GlobalType, LocalType};
 use thiserror::Error;
 
 /// The largest register file an image may ask for.
@@ -36,6 +36,10 @@ pub struct CodeImage {
     pub symbols: Symbols,
     /// The roles, in role-table order of first appearance.
     pub roles: Vec<RoleImage>,
+    /// The effect operations the protocol performs and where, beside the
+    /// global type; an operation's index here is its stable id.
+    #[serde(default)]
+    pub effects: EffectTable,
 }
 
 /// Why an image was refused.
@@ -141,6 +145,20 @@ impl CodeImage {
         I: IntoIterator,
         I::Item: RoleLocalType,
     {
+        Self::build_with_effects(global, locals, &EffectTable::default())
+    }
+
+    /// Like [`CodeImage::build`], compiling each performer's checks to
+    /// effect calls of `effects` (which the image carries).
+    pub fn build_with_effects<I>(
+        global: Option<&GlobalType>,
+        locals: I,
+        effects: &EffectTable,
+    ) -> Result<Self, ImageError>
+    where
+        I: IntoIterator,
+        I::Item: RoleLocalType,
+    {
         let locals: Vec<I::Item> = locals.into_iter().collect();
         let mut interner = Interner::new();
         let mut ids = Vec::with_capacity(locals.len());
@@ -155,11 +173,12 @@ impl CodeImage {
         let mut roles = Vec::with_capacity(locals.len());
         for (entry, id) in locals.iter().zip(ids) {
             let (role, local) = (entry.role(), entry.local_type());
-            let program =
-                compile_with(local, &mut interner).map_err(|error| ImageError::LocalType {
+            let program = compile_with_effects(local, &mut interner, Some(role), effects).map_err(
+                |error| ImageError::LocalType {
                     role: role.to_string(),
                     error,
-                })?;
+                },
+            )?;
             roles.push(RoleImage {
                 role: id,
                 local_type: local.clone(),
@@ -170,6 +189,7 @@ impl CodeImage {
             global: global.cloned(),
             symbols: interner.into_symbols(),
             roles,
+            effects: effects.clone(),
         };
         image.validate()?;
         Ok(image)
@@ -214,11 +234,15 @@ impl CodeImage {
         let mut interner = Interner::frozen(&self.symbols);
         for entry in &self.roles {
             let role = self.symbols.role_name(entry.role);
-            let compiled = compile_with(&entry.local_type, &mut interner).map_err(|error| {
-                ImageError::LocalType {
-                    role: role.clone(),
-                    error,
-                }
+            let compiled = compile_with_effects(
+                &entry.local_type,
+                &mut interner,
+                self.symbols.role(entry.role),
+                &self.effects,
+            )
+            .map_err(|error| ImageError::LocalType {
+                role: role.clone(),
+                error,
             })?;
             if compiled != entry.program {
                 return Err(ImageError::ProgramMismatch { role });
@@ -367,12 +391,33 @@ impl CodeImage {
                     if t.labels.is_empty() || t.labels.len() != t.targets.len() {
                         return Err(bad(pc, format!("jump table {table} is empty or ragged")));
                     }
+                    if let Some(call) = t.steer {
+                        if usize::from(call) >= p.invocations.len() {
+                            return Err(bad(pc, format!("unknown effect call {call}")));
+                        }
+                    }
                     for (label, target) in t.labels.iter().zip(&t.targets) {
                         if usize::from(*label) >= self.symbols.labels.len() {
                             return Err(bad(pc, format!("unknown label id {label}")));
                         }
                         if *target as usize >= len {
                             return Err(bad(pc, format!("jump target {target} out of {len}")));
+                        }
+                    }
+                }
+                Instr::Invoke { action, .. } => {
+                    if let Some(call) = p.invocations.get(usize::from(action)) {
+                        let site = self.effects.sites.get(usize::from(call.site));
+                        let known = site.is_some_and(|s| self.effects.operation_of(s).is_some());
+                        if !known {
+                            return Err(bad(pc, format!("unknown effect site {}", call.site)));
+                        }
+                        if let Some((_, l)) = call
+                            .labels
+                            .iter()
+                            .find(|(_, l)| usize::from(*l) >= self.symbols.labels.len())
+                        {
+                            return Err(bad(pc, format!("unknown label id {l}")));
                         }
                     }
                 }

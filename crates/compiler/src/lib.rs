@@ -17,6 +17,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod compile;
+pub mod effect_sites;
 pub mod image;
 pub mod instr;
 pub mod monitor;
@@ -26,9 +27,10 @@ pub mod steering;
 pub mod symbols;
 
 pub use compile::{
-    compile, compile_with, CompileError, COMPILED_REGISTER_COUNT, ENDPOINT_REGISTER,
-    ENDPOINT_REGISTER_INDEX, PAYLOAD_REGISTER,
+    compile, compile_with, compile_with_effects, CompileError, COMPILED_REGISTER_COUNT,
+    ENDPOINT_REGISTER, ENDPOINT_REGISTER_INDEX, OUTCOME_REGISTER, PAYLOAD_REGISTER,
 };
+pub use effect_sites::Invocation;
 pub use image::{CodeImage, ImageError, RoleImage};
 pub use instr::{ConstId, Instr, LabelId, Pc, Reg, RoleId, TableId};
 pub use monitor::{MonitorState, MonitorTable, StateId, StateKind, Transition, END_STATE};

@@ -1,5 +1,6 @@
 //! Programs: one role's bytecode with its side tables, and their disassembly.
 
+use crate::effect_sites::Invocation;
 use crate::instr::{Instr, LabelId, Pc, Reg, RoleId};
 use crate::symbols::Symbols;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,11 @@ pub struct JumpTable {
     pub labels: Vec<LabelId>,
     /// The block each label continues at (same length as `labels`).
     pub targets: Vec<Pc>,
+    /// For an `Offer` that follows an effect call: the index of that call in
+    /// [`Program::invocations`]; the machine sends the label its outcome
+    /// selects instead of asking the handler to pick one.
+    #[serde(default)]
+    pub steer: Option<u16>,
 }
 
 impl JumpTable {
@@ -53,6 +59,10 @@ pub struct Program {
     pub open_specs: Vec<OpenSpec>,
     /// Size of the register file every coroutine of this program gets.
     pub register_count: u16,
+    /// Effect calls: an `Invoke` whose action indexes this table performs
+    /// that call; other action numbers are host-defined.
+    #[serde(default)]
+    pub invocations: Vec<Invocation>,
 }
 
 impl Program {
@@ -96,7 +106,11 @@ impl Disassembly<'_> {
                     }
                     write!(f, "{} -> {pc}", self.label(*label))?;
                 }
-                write!(f, "] -> r{}", t.dst)
+                write!(f, "] -> r{}", t.dst)?;
+                match t.steer {
+                    Some(call) => write!(f, " by outcome of call {call}"),
+                    None => Ok(()),
+                }
             }
             None => write!(f, " <bad table {table}>"),
         }

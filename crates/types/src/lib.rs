@@ -27,6 +27,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod content;
+pub mod effects;
 pub mod error;
 pub mod global;
 pub mod json;
@@ -39,6 +40,7 @@ pub mod stack;
 pub mod value;
 
 pub use content::{ContentId, ContentStore, TemplateId};
+pub use effects::{EffectOperation, EffectSite, EffectTable, OutcomeDecl};
 pub use error::TypesError;
 pub use global::{GlobalBranch, GlobalType};
 pub use label::Label;

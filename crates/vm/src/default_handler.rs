@@ -8,16 +8,20 @@
 //! every loop that has an exit takes it. Payloads are fabricated from the
 //! label's sort with `splitmix64(seed ^ tick)`, unless the program
 //! precomputed one ([`splitmix64`] is the workspace's one generator, in
-//! `telltale-types`).
+//! `telltale-types`). Effect calls get a seeded outcome the operation
+//! declares ([`fabricate_outcome`]), or a scripted one
+//! ([`DefaultHandler::with_effect_script`]).
 
-use crate::effect::{EffectHandler, SendDecision, SendDecisionInput};
+use crate::effect::{EffectHandler, InvokeInput, SendDecision, SendDecisionInput};
+use crate::effect_script::EffectScript;
 use crate::ids::SessionId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use telltale_compiler::{ExitSteering, LabelId, RoleId, StateId, Value};
+use telltale_types::effects::outcome;
 use telltale_types::random::splitmix64;
-use telltale_types::PayloadSort;
+use telltale_types::{EffectOperation, PayloadSort};
 
 pub use telltale_compiler::DEFAULT_FREE_ITERATIONS;
 
@@ -40,6 +44,9 @@ pub struct ChoiceVisits {
 pub struct DefaultHandler {
     steering: ExitSteering,
     visits: Mutex<BTreeMap<(SessionId, RoleId, StateId), u64>>,
+    script: EffectScript,
+    /// Effect calls answered so far per operation id, the script's cursor.
+    script_calls: Mutex<BTreeMap<u16, usize>>,
 }
 
 impl DefaultHandler {
@@ -65,7 +72,16 @@ impl DefaultHandler {
                     .map(|v| ((v.session, v.role, v.state), v.visits))
                     .collect(),
             ),
+            script: EffectScript::default(),
+            script_calls: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// This handler, answering effect calls from `script` first (call by
+    /// call, per operation) and with seeded outcomes once it runs out.
+    pub fn with_effect_script(mut self, script: EffectScript) -> Self {
+        self.script = script;
+        self
     }
 
     /// The seed.
@@ -146,7 +162,44 @@ pub fn fabricate(sort: &PayloadSort, bits: u64) -> Value {
     }
 }
 
+/// A seeded outcome of an effect operation: one of its declared
+/// constructors, picked by `bits`, with a payload fabricated for its sort.
+pub fn fabricate_outcome(operation: &EffectOperation, bits: u64) -> Value {
+    let count = operation.outcomes.len().max(1) as u64;
+    match operation.outcomes.get((bits % count) as usize) {
+        Some(decl) => outcome(
+            &decl.constructor,
+            fabricate(&decl.payload, splitmix64(bits)),
+        ),
+        None => Value::Unit,
+    }
+}
+
 impl EffectHandler for DefaultHandler {
+    /// Answers an effect call with a seeded outcome (see
+    /// [`fabricate_outcome`]); a host-defined step with unit.
+    fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
+        let Some(call) = input.call else {
+            return Ok(Value::Unit);
+        };
+        let bits = splitmix64(self.seed() ^ input.ctx.tick ^ (u64::from(call.operation_id) << 32));
+        if !self.script.is_empty() {
+            let index = {
+                let mut calls = self
+                    .script_calls
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let count = calls.entry(call.operation_id).or_insert(0);
+                *count += 1;
+                *count - 1
+            };
+            if let Some(scripted) = self.script.outcome(call.operation, index, bits) {
+                return scripted.map_err(|e| e.to_string());
+            }
+        }
+        Ok(fabricate_outcome(call.operation, bits))
+    }
+
     fn polls_topology(&self) -> bool {
         false
     }

@@ -13,6 +13,7 @@ use crate::ids::{CoroId, SessionId, Tick};
 use crate::topology::TopologyEvent;
 use serde::{Deserialize, Serialize};
 use telltale_compiler::{LabelId, MonitorTable, RoleId, StateId, Symbols, Value};
+use telltale_types::{EffectOperation, EffectSite};
 
 /// The identity reported by handlers that do not override it.
 pub const DEFAULT_HANDLER_ID: &str = "telltale.default";
@@ -151,12 +152,34 @@ pub struct ChooseInput<'a> {
 /// Input of `step` (from `Invoke`).
 #[derive(Clone, Copy, Debug)]
 pub struct InvokeInput<'a> {
-    /// Caller.
+    /// Caller: tick, session, coroutine and performing role.
     pub ctx: EffectContext,
-    /// The action number.
+    /// The action number (an index into the program's effect calls when
+    /// `call` is set, host-defined otherwise).
     pub action: u16,
+    /// The effect operation performed, when the `Invoke` was compiled from
+    /// a `check`; `None` for a host-defined step.
+    pub call: Option<EffectCall<'a>>,
     /// Symbol tables.
     pub symbols: &'a Symbols,
+}
+
+/// An effect operation performed by `Invoke`, so a host can implement it:
+/// `step` answers with an outcome value (`{Ok: v}`, `{Err: e}`, `{Just: v}`,
+/// `{Nothing: ()}`, ... built with `telltale_types::effects::outcome`).
+#[derive(Clone, Copy, Debug)]
+pub struct EffectCall<'a> {
+    /// The operation's stable id: its index in the image's effect table.
+    pub operation_id: u16,
+    /// The declared operation: effect and operation names, argument sort
+    /// and the outcomes it may return.
+    pub operation: &'a EffectOperation,
+    /// Where it is performed: performer, partner, argument names and the
+    /// `case` branches.
+    pub site: &'a EffectSite,
+    /// The argument value: the payload the performer received last, or
+    /// unit when the operation takes none.
+    pub argument: &'a Value,
 }
 
 /// Input of `handle_acquire`.
@@ -276,7 +299,10 @@ pub trait EffectHandler {
             .ok_or_else(|| "handle_choose: no label to choose from".to_string())
     }
 
-    /// Runs a host integration step for `Invoke`.
+    /// Runs a host integration step for `Invoke`; for an effect call
+    /// (`input.call`), returns the operation's outcome. An `Err` faults only
+    /// the calling coroutine, as does an outcome the operation does not
+    /// declare. Default: unit (which no effect call accepts).
     fn step(&self, _input: &InvokeInput<'_>) -> Result<Value, String> {
         Ok(Value::Unit)
     }

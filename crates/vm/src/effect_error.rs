@@ -38,6 +38,12 @@ impl fmt::Display for EffectError {
 impl std::error::Error for EffectError {}
 
 /// Maps a raw handler error message to a category by keywords.
+///
+/// Categories are tried in a fixed order, most specific first: timeouts,
+/// topology, determinism (replay and nondeterminism, so "replay
+/// exhausted" is a determinism failure), resources ("resource exhausted",
+/// quotas), then contract failures. Words are matched case-insensitively
+/// as substrings.
 pub fn classify_effect_error(message: &str) -> EffectErrorCategory {
     let m = message.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
@@ -51,18 +57,27 @@ pub fn classify_effect_error(message: &str) -> EffectErrorCategory {
         "disconnect",
     ]) {
         EffectErrorCategory::Topology
-    } else if has(&["replay", "nondetermin", "mismatch", "exhausted"]) {
+    } else if has(&["replay", "nondetermin", "mismatch"]) {
         EffectErrorCategory::Determinism
+    } else if has(&[
+        "resource",
+        "exhausted",
+        "capacity",
+        "quota",
+        "unavailable",
+        "busy",
+        "out of memory",
+    ]) {
+        EffectErrorCategory::Resource
     } else if has(&[
         "contract",
         "invalid",
         "evidence",
         "precondition",
         "unexpected",
+        "outcome",
     ]) {
         EffectErrorCategory::Contract
-    } else if has(&["resource", "capacity", "quota", "unavailable", "busy"]) {
-        EffectErrorCategory::Resource
     } else {
         EffectErrorCategory::Other
     }
@@ -81,24 +96,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classifies_by_keyword() {
-        let check =
-            |m: &str, c: EffectErrorCategory| assert_eq!(classify_effect_error(m), c, "{m}");
-        check("request timed out", EffectErrorCategory::Timeout);
-        check("peer unreachable", EffectErrorCategory::Topology);
-        check(
-            "replay mismatch at entry 3",
-            EffectErrorCategory::Determinism,
-        );
-        check("invalid evidence", EffectErrorCategory::Contract);
-        check(
-            "quota exceeded: resource busy",
-            EffectErrorCategory::Resource,
-        );
-        check("boom", EffectErrorCategory::Other);
+    fn classifies_a_table_of_messages() {
+        use EffectErrorCategory::*;
+        let table: &[(&str, EffectErrorCategory)] = &[
+            ("request timed out", Timeout),
+            ("Timeout after 30 ticks", Timeout),
+            ("deadline passed", Timeout),
+            ("peer unreachable", Topology),
+            ("network partition", Topology),
+            ("node crashed", Topology),
+            ("peer disconnected", Topology),
+            ("replay mismatch at entry 3", Determinism),
+            (
+                "replay exhausted: no recorded Step for coroutine 0 at tick 4",
+                Determinism,
+            ),
+            ("nondeterministic answer", Determinism),
+            ("resource exhausted", Resource),
+            ("connection pool exhausted", Resource),
+            ("quota exceeded: resource busy", Resource),
+            ("capacity reached", Resource),
+            ("service unavailable", Resource),
+            ("invalid evidence", Contract),
+            ("contract broken: precondition failed", Contract),
+            ("unexpected outcome constructor `Maybe`", Contract),
+            ("boom", Other),
+            ("", Other),
+        ];
+        let wrong: Vec<String> = table
+            .iter()
+            .filter(|(m, c)| classify_effect_error(m) != *c)
+            .map(|(m, c)| format!("{m:?}: got {:?}, want {c:?}", classify_effect_error(m)))
+            .collect();
+        assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
         assert_eq!(
             classify_effect_error_owned("deadline".into()).category,
-            EffectErrorCategory::Timeout
+            Timeout
         );
     }
 }

@@ -72,6 +72,9 @@ pub enum ObsEvent {
         coro: CoroId,
         /// Action number.
         action: u16,
+        /// For an effect call: the site performed (an index into the
+        /// image's effect table) and the outcome it returned.
+        effect: Option<(u16, Value)>,
     },
     /// A coroutine blocked.
     Blocked {

@@ -1,14 +1,12 @@
 //! The dispatch loop: one `match` over the instruction set, with control,
-//! register, lifecycle and effect instructions; communication lives in
-//! `exec_comm`, guards in `exec_guard`, speculation in `exec_speculation`,
+//! register and lifecycle instructions; communication lives in
+//! `exec_comm`, effect calls in `exec_effect`, guards in `exec_guard`, speculation in `exec_speculation`,
 //! delegation in `exec_transfer`, knowledge in `exec_knowledge`.
 
 use crate::config::EffectTraceCaptureMode;
 use crate::coroutine::BlockReason;
-use crate::effect::{EffectHandler, InvokeInput};
-use crate::effect_error::classify_effect_error_owned;
-use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
-use crate::event::ObsEvent;
+use crate::effect::EffectHandler;
+use crate::effect_trace::EffectTraceEntry;
 use crate::fault::{Fault, LifecycleError};
 use crate::ids::HandlerId;
 use crate::machine::ProtocolMachine;
@@ -186,57 +184,6 @@ impl ProtocolMachine {
             actual,
         }
         .into()
-    }
-
-    fn exec_invoke(
-        &mut self,
-        slot: u32,
-        handler: &dyn EffectHandler,
-        action: u16,
-        dst: Reg,
-    ) -> Result<Exec, Trap> {
-        let c = self.coro(slot);
-        register(&c.registers, dst)?;
-        let ctx = c.effect_context(self.clock);
-        let result = handler.step(&InvokeInput {
-            ctx,
-            action,
-            symbols: &self.image.symbols,
-        });
-        if let Some(mode) = self.effect_capture() {
-            self.effects.push(EffectTraceEntry {
-                ctx,
-                kind: EffectKind::Step,
-                input: (mode == EffectTraceCaptureMode::Full).then(|| EffectInputSummary {
-                    partner: None,
-                    labels: Vec::new(),
-                    payload: None,
-                    action: Some(action),
-                }),
-                outcome: match &result {
-                    Ok(v) => EffectOutcome::Value(v.clone()),
-                    Err(e) => EffectOutcome::Error(e.clone()),
-                },
-            });
-        }
-        let value = result.map_err(|e| {
-            Trap::from(Fault::Handler {
-                session: ctx.session,
-                role: self.image.symbols.role_name(ctx.role),
-                callback: "step".into(),
-                error: classify_effect_error_owned(e),
-            })
-        })?;
-        let c = self.coro_mut(slot);
-        *register_mut(&mut c.registers, dst)? = value;
-        c.pc += 1;
-        let tick = self.clock;
-        self.obs.push(ObsEvent::Invoked {
-            tick,
-            coro: ctx.coro,
-            action,
-        });
-        Ok(Exec::Continue)
     }
 
     // Out of line: lifecycle instructions stay out of the dispatch loop.

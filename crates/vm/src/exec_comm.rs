@@ -58,7 +58,13 @@ impl ProtocolMachine {
         let program = &self.image.roles[entry].program;
         let single;
         let choices: &[LabelId] = match table {
-            Some(t) => &program.tables[usize::from(t)].labels,
+            Some(t) => match program.tables[usize::from(t)].steer {
+                None => &program.tables[usize::from(t)].labels,
+                Some(call) => {
+                    single = self.steered_label(slot, program, call)?;
+                    std::slice::from_ref(&single)
+                }
+            },
             None => {
                 single = monitor.transitions[state.first as usize].label;
                 std::slice::from_ref(&single)

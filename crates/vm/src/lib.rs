@@ -44,10 +44,12 @@ pub mod corruption;
 pub mod default_handler;
 pub mod effect;
 pub mod effect_error;
+pub mod effect_script;
 pub mod effect_trace;
 pub mod event;
 mod exec;
 mod exec_comm;
+mod exec_effect;
 mod exec_guard;
 #[cfg(test)]
 mod exec_guard_tests;
@@ -104,15 +106,18 @@ pub use config::{
 };
 pub use coro_ext::{CoroExt, SpeculationScope};
 pub use coroutine::{BlockReason, CoroStatus, CoroutineView};
-pub use default_handler::{ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS};
+pub use default_handler::{
+    fabricate_outcome, ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS,
+};
 pub use effect::{
-    AcquireDecision, AcquireInput, ChooseInput, EffectContext, EffectHandler, InvokeInput,
-    JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision,
-    SendDecisionInput, TopologyInput, DEFAULT_HANDLER_ID,
+    AcquireDecision, AcquireInput, ChooseInput, EffectCall, EffectContext, EffectHandler,
+    InvokeInput, JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput,
+    SendDecision, SendDecisionInput, TopologyInput, DEFAULT_HANDLER_ID,
 };
 pub use effect_error::{
     classify_effect_error, classify_effect_error_owned, EffectError, EffectErrorCategory,
 };
+pub use effect_script::{EffectScript, EffectScriptError};
 pub use effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 pub use event::{MessageEvent, ObsEvent};
 pub use exec_speculation::MAX_SPECULATION_DEPTH;

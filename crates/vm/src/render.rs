@@ -14,6 +14,8 @@ use crate::machine::ProtocolMachine;
 use crate::topology::TopologyEvent;
 use std::collections::BTreeMap;
 use telltale_compiler::{RoleId, Symbols, Value};
+use telltale_types::effects::outcome_parts;
+use telltale_types::EffectTable;
 
 /// Renders one event on one line, e.g. `t=3 A -> B : ping(5)`; coroutines
 /// are shown by number (use [`TraceText`] to show them by role).
@@ -27,6 +29,7 @@ pub fn render_event(event: &ObsEvent, symbols: &Symbols) -> String {
 pub struct TraceText<'a> {
     symbols: &'a Symbols,
     roles: BTreeMap<CoroId, RoleId>,
+    effects: Option<&'a EffectTable>,
 }
 
 impl<'a> TraceText<'a> {
@@ -36,13 +39,21 @@ impl<'a> TraceText<'a> {
         TraceText {
             symbols,
             roles: BTreeMap::new(),
+            effects: None,
         }
+    }
+
+    /// Names effect calls by the operations of `effects` (the image's
+    /// effect table): `Bank checks Ledger.append(entry) -> Ok(1)`.
+    pub fn with_effects(mut self, effects: &'a EffectTable) -> Self {
+        self.effects = Some(effects);
+        self
     }
 
     /// Renders the trace of `machine`, naming each resident coroutine by
     /// its role.
     pub fn of_machine(machine: &'a ProtocolMachine) -> Self {
-        let mut text = TraceText::new(machine.symbols());
+        let mut text = TraceText::new(machine.symbols()).with_effects(&machine.image().effects);
         for session in machine.session_ids() {
             for coro in machine.coroutines_of(session) {
                 if let Some(view) = machine.coroutine(coro) {
@@ -76,6 +87,27 @@ impl<'a> TraceText<'a> {
             Value::Unit => label,
             payload => format!("{label}({payload})"),
         }
+    }
+
+    /// `Effect.op(args) -> Outcome(payload)` for an effect call at `site`.
+    fn check(&self, site: u16, outcome: &Value) -> String {
+        let called = self.effects.and_then(|effects| {
+            let site = effects.sites.get(usize::from(site))?;
+            let op = effects.operation_of(site)?;
+            Some(format!(
+                "{}.{}({})",
+                op.effect,
+                op.name,
+                site.arguments.join(", ")
+            ))
+        });
+        let called = called.unwrap_or_else(|| format!("effect site {site}"));
+        let answer = match outcome_parts(outcome) {
+            Some((constructor, Value::Unit)) => constructor.to_string(),
+            Some((constructor, payload)) => format!("{constructor}({payload})"),
+            None => outcome.to_string(),
+        };
+        format!("{called} -> {answer}")
     }
 
     fn words(&self, event: &ObsEvent) -> String {
@@ -113,6 +145,11 @@ impl<'a> TraceText<'a> {
                 self.role(*from),
                 self.role(*to)
             ),
+            ObsEvent::Invoked {
+                coro,
+                effect: Some((site, outcome)),
+                ..
+            } => format!("{} checks {}", self.coro(*coro), self.check(*site, outcome)),
             ObsEvent::Invoked { coro, action, .. } => {
                 format!("{} runs action {action}", self.coro(*coro))
             }

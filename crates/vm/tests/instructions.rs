@@ -378,6 +378,7 @@ fn the_monitor_stops_protocol_violations() {
                 dst: 1,
                 labels: vec![0],
                 targets: vec![1],
+                steer: None,
             });
             p.code[0] = Instr::Offer { chan: 0, table: 0 };
         },
@@ -408,6 +409,7 @@ fn a_wrong_label_is_a_violation_too() {
             dst: 1,
             labels: vec![other],
             targets: vec![1],
+            steer: None,
         });
     img.roles[0].program.code[0] = Instr::Offer { chan: 1, table: 0 };
     let mut m = ProtocolMachine::with_unverified_programs(img, Default::default()).unwrap();

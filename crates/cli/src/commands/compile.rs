@@ -29,7 +29,8 @@ pub struct CompileArgs {
     pub choice: ProtocolChoice,
 }
 
-/// Builds the code image of a protocol file (every role).
+/// Builds the code image of a protocol file (every role), with the effect
+/// calls its `check`s perform.
 pub fn build_image(file: &std::path::Path, choice: &ProtocolChoice) -> Result<CodeImage> {
     let lowered = choice.lower(file)?;
     let locals: Vec<_> = project_all(&lowered.global)
@@ -37,7 +38,7 @@ pub fn build_image(file: &std::path::Path, choice: &ProtocolChoice) -> Result<Co
         .context("projection failed")?
         .into_iter()
         .collect();
-    CodeImage::build(Some(&lowered.global), &locals)
+    CodeImage::build_with_effects(Some(&lowered.global), &locals, &lowered.effects)
         .map_err(Rejected::new)
         .context("compilation failed")
 }

@@ -4,6 +4,7 @@
 use crate::commands::compile::build_image;
 use crate::commands::run_checkpoint::{self, Every};
 use crate::commands::run_sharded;
+use crate::exit_code::Rejected;
 use crate::protocol_file::ProtocolChoice;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -12,8 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_compiler::{CodeImage, ExitSteering, DEFAULT_FREE_ITERATIONS};
 use telltale_vm::{
-    load_image_all_roles, CommunicationReplayMode, Config, DefaultHandler, MessageAuth, RunStatus,
-    SchedulerPolicy, TraceRetention, TraceText,
+    load_image_all_roles, CommunicationReplayMode, Config, DefaultHandler, EffectScript,
+    MessageAuth, RunStatus, SchedulerPolicy, TraceRetention, TraceText,
 };
 
 /// Arguments of `tell run`.
@@ -67,6 +68,12 @@ pub struct RunArgs {
     /// session by session.
     #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub sessions: usize,
+    /// Script the built-in handler's effect outcomes:
+    /// `Effect.operation=Outcome[,Outcome...]` (e.g. `Ledger.append=Ok,Err(Full)`),
+    /// consumed call by call (per machine); repeatable. Unscripted calls get
+    /// seeded outcomes.
+    #[arg(long = "effect", value_name = "OP=OUTCOMES", conflicts_with = "resume")]
+    pub effects: Vec<String>,
     /// Which protocol, and its role-family sizes.
     #[command(flatten)]
     pub choice: ProtocolChoice,
@@ -89,6 +96,15 @@ impl RunArgs {
     /// The built-in handler's branch rule for these options.
     pub fn steering(&self) -> ExitSteering {
         ExitSteering::new(self.seed, self.free_iterations)
+    }
+
+    /// A fresh built-in handler for these options, with their effect script.
+    pub fn handler(&self) -> Result<DefaultHandler> {
+        let script = EffectScript::parse(&self.effects).map_err(Rejected::new)?;
+        Ok(
+            DefaultHandler::with_free_iterations(self.seed, self.free_iterations)
+                .with_effect_script(script),
+        )
     }
 }
 
@@ -156,6 +172,8 @@ pub enum TraceFormat {
 /// Runs the command: exit 0 when every coroutine finishes, 1 otherwise.
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let image = build_image(&args.file, &args.choice)?;
+    let script = EffectScript::parse(&args.effects).map_err(Rejected::new)?;
+    script.check(&image.effects).map_err(Rejected::new)?;
     let config = Config {
         scheduler: match args.policy {
             Policy::Cooperative => SchedulerPolicy::Cooperative,
@@ -207,7 +225,7 @@ fn run_one_machine(
         Some(path) => run_checkpoint::resume(path, &image, &config, args.steering())?,
         None => (
             load_image_all_roles(image, config).context("cannot load the protocol")?,
-            DefaultHandler::with_free_iterations(args.seed, args.free_iterations),
+            args.handler()?,
         ),
     };
     let outcome = match (args.checkpoint_every, &args.checkpoint_dir) {

@@ -6,8 +6,7 @@ use crate::commands::run_checkpoint::{self, Every};
 use anyhow::{Context, Result};
 use telltale_compiler::CodeImage;
 use telltale_vm::{
-    render_event, Config, DefaultHandler, ObsEvent, RunStatus, ThreadedError, ThreadedRunner,
-    TraceText,
+    render_event, Config, ObsEvent, RunStatus, ThreadedError, ThreadedRunner, TraceText,
 };
 
 /// The machine's own error inside a runner error (which shard does not
@@ -49,8 +48,8 @@ pub fn run(
                 .map_err(unshard)
                 .context("cannot load the protocol")?;
             let handlers = (0..args.threads)
-                .map(|_| DefaultHandler::with_free_iterations(args.seed, args.free_iterations))
-                .collect();
+                .map(|_| args.handler())
+                .collect::<Result<_>>()?;
             (runner, handlers, 0)
         }
     };

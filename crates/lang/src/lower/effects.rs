@@ -5,7 +5,9 @@ use crate::ast::{CaseBranch, Name, RoleRef, Stmt, StmtKind, TypeDef, TypeExpr};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::source::Span;
 use std::collections::BTreeMap;
-use telltale_types::GlobalType;
+use telltale_types::{
+    EffectOperation, EffectSite, EffectTable, GlobalType, OutcomeDecl, PayloadSort, Role,
+};
 
 /// The deepest chain of type aliases followed when finding outcomes.
 const MAX_ALIAS_DEPTH: usize = 16;
@@ -32,8 +34,8 @@ impl<'m> Lowerer<'m> {
                     var,
                     effect,
                     operation,
+                    args,
                     at,
-                    ..
                 } => {
                     let performer = match at {
                         Some(r) => self.one_role(scope, r),
@@ -45,13 +47,27 @@ impl<'m> Lowerer<'m> {
                             .and_then(|roles| roles.into_iter().next())
                             .or_else(|| scope.env.order.first().cloned()),
                     };
-                    let (outcomes, type_text) = self.check_effect(scope, effect, operation);
+                    let (declared, type_text) = self.check_effect(scope, effect, operation);
+                    let outcomes = declared
+                        .as_ref()
+                        .and_then(|op| op.outcomes.as_ref())
+                        .map(|os| os.iter().map(|o| o.constructor.clone()).collect());
+                    let operation = declared.and_then(|op| {
+                        Some(EffectOperation {
+                            effect: effect.text.clone(),
+                            name: operation.text.clone(),
+                            input: op.input,
+                            outcomes: op.outcomes?,
+                        })
+                    });
                     scope.bindings.insert(
                         var.text.clone(),
                         Binding {
                             performer,
                             outcomes,
                             type_text,
+                            operation,
+                            arguments: args.clone(),
                         },
                     );
                 }
@@ -61,14 +77,14 @@ impl<'m> Lowerer<'m> {
         saved
     }
 
-    /// Checks that `effect.operation` is declared and used; returns the
-    /// outcome constructors of its result type.
+    /// Checks that `effect.operation` is declared and used; returns its
+    /// argument sort and the outcomes of its result type.
     fn check_effect(
         &mut self,
         scope: &Scope,
         effect: &Name,
         operation: &Name,
-    ) -> (Option<Vec<String>>, String) {
+    ) -> (Option<DeclaredOperation>, String) {
         let module = self.module;
         let Some(decl) = module.effect(&effect.text) else {
             self.diags.push(
@@ -129,30 +145,116 @@ impl<'m> Lowerer<'m> {
             );
             return (None, String::new());
         };
-        (
-            self.outcomes_of(&op.output, 0),
-            crate::format::type_text(&op.output),
-        )
+        let declared = DeclaredOperation {
+            input: self.payload_names.type_sort(&op.input),
+            outcomes: self.outcomes_of(&op.output, 0),
+        };
+        (Some(declared), crate::format::type_text(&op.output))
     }
 
-    /// The constructors a value of type `ty` can be matched with.
-    fn outcomes_of(&self, ty: &TypeExpr, depth: usize) -> Option<Vec<String>> {
-        let TypeExpr::Path { path, .. } = ty else {
+    /// The constructors a value of type `ty` can be matched with, and the
+    /// sorts of their payloads: `Result E T` is `Err(E)` or `Ok(T)`,
+    /// `Maybe T` (and `Option T`) `Just(T)` or `Nothing`, a declared type
+    /// its variants. A missing type argument is an opaque named sort.
+    fn outcomes_of(&self, ty: &TypeExpr, depth: usize) -> Option<Vec<OutcomeDecl>> {
+        let TypeExpr::Path { path, args, .. } = ty else {
             return None;
         };
         let name = path.last()?.as_str();
-        let names = |xs: &[&str]| Some(xs.iter().map(|x| x.to_string()).collect());
+        let arg = |i: usize| {
+            args.get(i).map_or_else(
+                || PayloadSort::Named("_".into()),
+                |t| self.payload_names.type_sort(t),
+            )
+        };
+        let decl = |constructor: &str, payload: PayloadSort| OutcomeDecl {
+            constructor: constructor.to_string(),
+            payload,
+        };
         match name {
-            "Result" => names(&["Ok", "Err"]),
-            "Maybe" => names(&["Just", "Nothing"]),
-            "Option" => names(&["Some", "None"]),
-            "Bool" => names(&["True", "False"]),
+            "Result" => Some(vec![decl("Ok", arg(1)), decl("Err", arg(0))]),
+            "Maybe" => Some(vec![
+                decl("Just", arg(0)),
+                decl("Nothing", PayloadSort::Unit),
+            ]),
+            "Option" => Some(vec![decl("Some", arg(0)), decl("None", PayloadSort::Unit)]),
+            "Bool" => Some(vec![
+                decl("True", PayloadSort::Unit),
+                decl("False", PayloadSort::Unit),
+            ]),
             _ => match &self.module.type_decl(name)?.def {
-                TypeDef::Variants(vs) => Some(vs.iter().map(|(n, _)| n.text.clone()).collect()),
+                TypeDef::Variants(vs) => Some(
+                    vs.iter()
+                        .map(|(n, items)| {
+                            let payload = match items.as_slice() {
+                                [] => PayloadSort::Unit,
+                                [one] => self.payload_names.type_sort(one),
+                                many => PayloadSort::Product(
+                                    many.iter()
+                                        .map(|t| self.payload_names.type_sort(t))
+                                        .collect(),
+                                ),
+                            };
+                            decl(&n.text, payload)
+                        })
+                        .collect(),
+                ),
                 TypeDef::Alias(t) if depth < MAX_ALIAS_DEPTH => self.outcomes_of(t, depth + 1),
                 TypeDef::Alias(_) => None,
             },
         }
+    }
+
+    /// Records where the choice `g` of a `case` performs its operation: the
+    /// label each constructor's branch starts with, whether the choice was
+    /// announced by branch name or made directly by the branches' first
+    /// messages.
+    fn record_site(
+        &mut self,
+        binding: &Binding,
+        performer: &Role,
+        constructors: &[String],
+        starts: &[(String, Option<String>)],
+        g: &GlobalType,
+        span: Span,
+    ) {
+        let Some(operation) = binding.operation.clone() else {
+            return;
+        };
+        let GlobalType::Comm {
+            sender,
+            receiver,
+            branches,
+        } = g
+        else {
+            return;
+        };
+        if sender != performer {
+            return;
+        }
+        let chosen: Vec<&str> = branches.iter().map(|b| b.label.name()).collect();
+        let mut site_branches = Vec::new();
+        for (constructor, (name, direct)) in constructors.iter().zip(starts) {
+            let label = if chosen.contains(&name.as_str()) {
+                name.as_str()
+            } else if let Some(d) = direct.as_deref().filter(|d| chosen.contains(d)) {
+                d
+            } else {
+                return;
+            };
+            site_branches.push((constructor.clone(), label.to_string()));
+        }
+        let operation = self.effects.intern(operation);
+        self.effect_sites.push((
+            span,
+            EffectSite {
+                operation,
+                performer: performer.clone(),
+                partner: receiver.clone(),
+                arguments: binding.arguments.clone(),
+                branches: site_branches,
+            },
+        ));
     }
 
     /// `case x of | C(v) => ...`: a choice by the role that performed the check.
@@ -251,6 +353,47 @@ impl<'m> Lowerer<'m> {
         if !ok {
             return GlobalType::End;
         }
-        self.announce(scope, &performer, lowered, span)
+        let constructors: Vec<String> = branches
+            .iter()
+            .map(|b| b.constructor.text.clone())
+            .collect();
+        let starts: Vec<(String, Option<String>)> = lowered
+            .iter()
+            .map(|(name, body)| (name.clone(), first_label_from(body, &performer)))
+            .collect();
+        let g = self.announce(scope, &performer, lowered, span);
+        self.record_site(&binding, &performer, &constructors, &starts, &g, span);
+        g
     }
+}
+
+/// The label of `body`'s first message when `performer` sends it.
+fn first_label_from(body: &GlobalType, performer: &Role) -> Option<String> {
+    match body {
+        GlobalType::Comm {
+            sender, branches, ..
+        } if sender == performer => branches.first().map(|b| b.label.name().to_string()),
+        _ => None,
+    }
+}
+
+/// What a declared operation takes and may return.
+pub(crate) struct DeclaredOperation {
+    /// The sort of its argument.
+    input: PayloadSort,
+    /// Its outcomes, when the result type determines them.
+    outcomes: Option<Vec<OutcomeDecl>>,
+}
+
+/// The effect table of `sites` (in source order), its operations numbered
+/// by first use, so ids do not depend on the order lowering met them.
+pub(super) fn in_source_order(found: &EffectTable, sites: Vec<EffectSite>) -> EffectTable {
+    let mut table = EffectTable::default();
+    for mut site in sites {
+        if let Some(op) = found.operations.get(usize::from(site.operation)) {
+            site.operation = table.intern(op.clone());
+            table.sites.push(site);
+        }
+    }
+    table
 }

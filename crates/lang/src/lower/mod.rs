@@ -44,7 +44,7 @@ use crate::source::Span;
 use env::RoleEnv;
 use sort::PayloadNames;
 use std::collections::{BTreeMap, BTreeSet};
-use telltale_types::{GlobalType, Role};
+use telltale_types::{EffectOperation, EffectSite, EffectTable, GlobalType, Role};
 
 /// Settings of a lowering: the values of role-family size parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -73,6 +73,9 @@ pub struct LoweredProtocol {
     pub global: GlobalType,
     /// Where the protocol is declared.
     pub span: Span,
+    /// The effect operations it performs and where, carried beside the
+    /// global type (which does not change when effects do).
+    pub effects: EffectTable,
 }
 
 /// The most messages one protocol may expand to (unrolling and inlining can
@@ -198,6 +201,10 @@ pub(crate) struct Binding {
     pub(crate) outcomes: Option<Vec<String>>,
     /// The checked result type, for messages.
     pub(crate) type_text: String,
+    /// The declared operation, when it resolved.
+    pub(crate) operation: Option<EffectOperation>,
+    /// The argument names written in the call.
+    pub(crate) arguments: Vec<String>,
 }
 
 /// The state of lowering one protocol instance.
@@ -233,6 +240,10 @@ pub(crate) struct Lowerer<'m> {
     /// Whether the last `do` lowered re-entered an instance being expanded
     /// (Scribble), so the statements after it are never reached.
     pub(crate) reentered: bool,
+    /// The effect sites found so far, with the span of their `case`.
+    pub(crate) effect_sites: Vec<(Span, EffectSite)>,
+    /// The operations the sites refer to.
+    pub(crate) effects: EffectTable,
 }
 
 impl<'m> Lowerer<'m> {
@@ -254,6 +265,8 @@ impl<'m> Lowerer<'m> {
             payload_names: PayloadNames::of(module),
             calls: Vec::new(),
             reentered: false,
+            effect_sites: Vec::new(),
+            effects: EffectTable::default(),
         }
     }
 
@@ -275,11 +288,26 @@ impl<'m> Lowerer<'m> {
                 .retain(|d| seen.insert((d.kind, d.span.start, d.span.end, d.message.clone())));
             return Err(self.diags);
         }
+        // A block lowered several times (an unrolled loop, an inlined call)
+        // is one site; sites are listed in source order.
+        self.effect_sites
+            .sort_by_key(|(span, _)| (span.start, span.end));
+        let mut seen = BTreeSet::new();
+        let sites: Vec<EffectSite> = self
+            .effect_sites
+            .into_iter()
+            .filter(|(span, s)| {
+                seen.insert((span.start, span.end, s.performer.clone(), s.partner.clone()))
+            })
+            .map(|(_, s)| s)
+            .collect();
+        let effects = effects::in_source_order(&self.effects, sites);
         Ok(LoweredProtocol {
             name: p.name.text.clone(),
             roles: scope.env.order.clone(),
             global,
             span: p.span,
+            effects,
         })
     }
 

@@ -74,7 +74,7 @@ impl PayloadNames {
     /// The sort of a type expression: declared payload types as named
     /// sorts, primitives by name, other paths as named sorts (type
     /// arguments are dropped), records and tuples structurally.
-    fn type_sort(&self, ty: &TypeExpr) -> PayloadSort {
+    pub(crate) fn type_sort(&self, ty: &TypeExpr) -> PayloadSort {
         with_headroom(|| match ty {
             TypeExpr::Path { path, .. } => {
                 let text = path.join(".");
