@@ -8,14 +8,16 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
+use telltale_compiler::LabelId;
 use telltale_compiler::{CodeImage, Instr};
 use telltale_lang::{load, lower_all, LowerOptions, LoweredProtocol, SourceFile};
 use telltale_theory::projection::project_all;
-use telltale_types::effects::outcome;
+use telltale_types::effects::{outcome, outcome_parts};
 use telltale_types::Value;
 use telltale_vm::{
     load_image_all_roles, EffectErrorCategory, EffectHandler, Fault, InvokeInput,
-    ProtocolMachineError, RecordingEffectHandler, ReplayEffectHandler, TraceText,
+    ProtocolMachineError, RecordingEffectHandler, RecvInput, ReplayEffectHandler,
+    SendDecisionInput, TraceText,
 };
 use telltale_vm::{Config, DefaultHandler};
 
@@ -166,6 +168,105 @@ fn a_host_ledger_decides_the_branches() {
     assert!(sent.contains("Rejected"), "{sent}");
     assert!(sent.contains("Empty"), "{sent}");
     assert!(!sent.contains("Receipt"), "{sent}");
+}
+
+/// A ledger host that sends, in each branch, the value the branch's pattern
+/// binds (`Ok(receipt)` => the `Receipt` carries `receipt`), and records
+/// what the client receives.
+struct BindingLedger {
+    ledger: Ledger,
+    received: RefCell<Vec<(String, Value)>>,
+}
+
+impl EffectHandler for BindingLedger {
+    fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
+        self.ledger.step(input)
+    }
+
+    fn handle_send(&self, input: &SendDecisionInput<'_>, _label: LabelId) -> Result<Value, String> {
+        let bound = input.outcome.and_then(outcome_parts).map(|(_, v)| v);
+        Ok(bound.cloned().unwrap_or(Value::Unit))
+    }
+
+    fn handle_recv(&self, input: &RecvInput<'_>) -> Result<(), String> {
+        if input.role_name(input.ctx.role) == "Client" {
+            let label = input.label_name(input.label).to_string();
+            self.received
+                .borrow_mut()
+                .push((label, input.payload.clone()));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_branch_sends_the_value_its_pattern_binds() {
+    let host = BindingLedger {
+        ledger: Ledger {
+            capacity: 4,
+            entries: RefCell::new(Vec::new()),
+        },
+        received: RefCell::new(Vec::new()),
+    };
+    run(ledger(), &host);
+    // `append` answered `Ok(1)` (the receipt), then `head` `Just(1)`.
+    assert_eq!(
+        *host.received.borrow(),
+        [
+            ("Receipt".to_string(), Value::Nat(1)),
+            ("Head".to_string(), Value::Nat(1))
+        ]
+    );
+}
+
+#[test]
+fn the_default_handler_sends_the_bound_value_when_its_sort_fits() {
+    let image = ledger();
+    let script =
+        telltale_vm::EffectScript::parse(&["Ledger.append=Ok(r7)", "Ledger.head=Just(d9)"])
+            .unwrap();
+    let handler = DefaultHandler::new(3).with_effect_script(script);
+    let mut machine = load_image_all_roles(image, Config::default()).unwrap();
+    machine.run(&handler, 10_000).unwrap();
+    let payloads: Vec<String> = machine
+        .trace_iter()
+        .filter_map(|e| match e {
+            telltale_vm::ObsEvent::Offered(m) => Some(m.payload.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(payloads, ["\"r7\"", "\"d9\""]);
+}
+
+#[test]
+fn an_effect_signature_changes_the_protocol_id_not_the_content_id() {
+    let changed = ledger_text().replace(
+        "append : ledger.Entry -> Result LedgerError ledger.Receipt",
+        "append : ledger.Entry -> Result LedgerError Nat",
+    );
+    let other = &lower("changed.tell", &changed)[0];
+    let original = &lower("ledger_effects.tell", &ledger_text())[0];
+    assert_eq!(
+        other.global.content_id().unwrap(),
+        original.global.content_id().unwrap()
+    );
+    assert_ne!(
+        other.protocol_id().unwrap(),
+        original.protocol_id().unwrap()
+    );
+    assert_ne!(
+        original.protocol_id().unwrap(),
+        original.global.content_id().unwrap()
+    );
+    // A protocol that performs no effect keeps its content id.
+    let plain = &lower(
+        "plain.tell",
+        "protocol P =\n  roles A, B\n  A -> B : Ping\n",
+    )[0];
+    assert_eq!(
+        plain.protocol_id().unwrap(),
+        plain.global.content_id().unwrap()
+    );
 }
 
 /// Answers every effect call with a fixed value (or error).

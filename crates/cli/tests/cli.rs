@@ -194,6 +194,45 @@ fn check_reports_diagnostics_with_exit_1() {
 }
 
 #[test]
+fn check_prints_a_protocol_id_that_covers_effect_signatures() {
+    let dir = std::env::temp_dir().join(format!("tell-cli-effid-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ledger =
+        std::fs::read_to_string(workspace_root().join("examples/ledger_effects.tell")).unwrap();
+    let changed = dir.join("changed.tell");
+    std::fs::write(
+        &changed,
+        ledger.replace(
+            "head : Unit -> Maybe ledger.Digest",
+            "head : Unit -> Maybe Nat",
+        ),
+    )
+    .unwrap();
+    let ids = |path: &str| {
+        let out = tell(&["check", path]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let line = stdout(&out);
+        let id_after = |key: &str| {
+            let rest = line.split(key).nth(1).unwrap_or_else(|| panic!("{line}"));
+            rest.split(|c: char| !c.is_ascii_hexdigit())
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        (id_after("content id "), id_after("protocol id "))
+    };
+    let (content, protocol) = ids("examples/ledger_effects.tell");
+    let (same_content, other_protocol) = ids(changed.to_str().unwrap());
+    assert_eq!(content.len(), 64);
+    assert_eq!(content, same_content);
+    assert_ne!(protocol, other_protocol);
+    assert_ne!(protocol, content);
+    // Without effects, the content id is the protocol id and is printed once.
+    let plain = stdout(&tell(&["check", "examples/ping_pong.tell"]));
+    assert!(!plain.contains("protocol id"), "{plain}");
+}
+
+#[test]
 fn graph_draws_a_mermaid_sequence_diagram() {
     let out = tell(&["graph", "examples/ping_pong.tell"]);
     assert!(out.status.success(), "{}", stderr(&out));

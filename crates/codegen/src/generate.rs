@@ -188,17 +188,16 @@ pub fn protocol_module(
         });
     }
 
-    let content_id = protocol
-        .global
-        .content_id()
-        .map_err(|e| MacroError::Input {
-            span,
-            message: format!("protocol `{}` has no content id: {e}", protocol.name),
-        })?;
+    let content_id = protocol.protocol_id().map_err(|e| MacroError::Input {
+        span,
+        message: format!("protocol `{}` has no protocol id: {e}", protocol.name),
+    })?;
     let content_id_bytes = content_id.as_bytes().iter();
     let content_id_doc = format!(
-        "The protocol's content id, `{content_id}`: what the TCP handshake \
-         compares, so peers built from the same protocol can connect \
+        "The protocol id, `{content_id}` (the global type's content id, \
+         hashed with the effect table when the protocol performs effects): \
+         what the TCP handshake compares, so only peers built from the same \
+         protocol and effect signatures can connect \
          (`TcpConfig::new(role, CONTENT_ID, peers)`)."
     );
     let framework = session_framework(&roles, &labels);

@@ -457,3 +457,51 @@ async fn serve_runs_a_role_from_setup_to_shutdown() {
         &[(Role::new("A"), Message::new("n", Value::Nat(5)))]
     );
 }
+
+/// The protocol id of the only protocol of a `.tell` text.
+fn protocol_id_of(text: &str) -> (ContentId, ContentId) {
+    use telltale_lang::{load, lower_all, LowerOptions, SourceFile};
+    let file = SourceFile::new("ledger.tell".to_string(), text.to_string());
+    let (module, diagnostics) = load(&file);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let protocol = lower_all(&module, &LowerOptions::default())
+        .unwrap()
+        .remove(0);
+    (
+        protocol.global.content_id().unwrap(),
+        protocol.protocol_id().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn peers_whose_effect_signatures_differ_refuse_the_handshake() {
+    let ledger = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/ledger_effects.tell"
+    ))
+    .unwrap();
+    let changed = ledger.replace(
+        "head : Unit -> Maybe ledger.Digest",
+        "head : Unit -> Maybe Nat",
+    );
+    assert_ne!(changed, ledger);
+    let (content, ours) = protocol_id_of(&ledger);
+    let (same_content, theirs) = protocol_id_of(&changed);
+    assert_eq!(content, same_content);
+    assert_ne!(ours, theirs);
+    let tasks = deploy(&["Client", "Bank"], |role| {
+        if role == "Client" {
+            ours
+        } else {
+            theirs
+        }
+    })
+    .await;
+    for (role, task) in tasks {
+        let err = task.await.unwrap().unwrap_err();
+        assert!(
+            matches!(err, TransportError::ProtocolMismatch { .. }),
+            "{role}: {err}"
+        );
+    }
+}

@@ -279,7 +279,7 @@ fn canonical<T: Canonical>(term: &T) -> Result<(Vec<u8>, Vec<String>), TypesErro
     Ok((out, free))
 }
 
-fn digest(tag: &[u8], interface: &[String], body: &[u8]) -> ContentId {
+pub(crate) fn digest(tag: &[u8], interface: &[String], body: &[u8]) -> ContentId {
     let mut hasher = Sha256::new();
     hasher.update((tag.len() as u64).to_le_bytes());
     hasher.update(tag);

@@ -7,7 +7,7 @@
 //! branch, later ones the branch closest to `end`, so every loop runs and
 //! every loop that has an exit takes it. Payloads are fabricated from the
 //! label's sort with `splitmix64(seed ^ tick)`, unless the program
-//! precomputed one ([`splitmix64`] is the workspace's one generator, in
+//! precomputed one or the latest effect outcome's payload fits the sort ([`splitmix64`] is the workspace's one generator, in
 //! `telltale-types`). Effect calls get a seeded outcome the operation
 //! declares ([`fabricate_outcome`]), or a scripted one
 //! ([`DefaultHandler::with_effect_script`]).
@@ -15,11 +15,13 @@
 use crate::effect::{EffectHandler, InvokeInput, SendDecision, SendDecisionInput};
 use crate::effect_script::EffectScript;
 use crate::ids::SessionId;
+use crate::payload::check_payload;
+use crate::PayloadValidationMode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use telltale_compiler::{ExitSteering, LabelId, RoleId, StateId, Value};
-use telltale_types::effects::outcome;
+use telltale_types::effects::{outcome, outcome_parts};
 use telltale_types::random::splitmix64;
 use telltale_types::{EffectOperation, PayloadSort};
 
@@ -229,16 +231,29 @@ impl EffectHandler for DefaultHandler {
             .label(label)
             .map(|l| &l.sort)
             .ok_or_else(|| format!("default handler: unknown label id {label}"))?;
+        if let Some(bound) = bound_payload(input.outcome, sort) {
+            return Ok(bound.clone());
+        }
         Ok(fabricate(sort, splitmix64(self.seed() ^ input.ctx.tick)))
     }
+}
+
+/// The payload an effect outcome binds, when it is a value of `sort` (a
+/// unit sort takes nothing from it): what a branch's send carries.
+fn bound_payload<'v>(outcome: Option<&'v Value>, sort: &PayloadSort) -> Option<&'v Value> {
+    if *sort == PayloadSort::Unit {
+        return None;
+    }
+    let (_, payload) = outcome_parts(outcome?)?;
+    check_payload(payload, sort, PayloadValidationMode::StrictSchema)
+        .is_ok()
+        .then_some(payload)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::effect::EffectContext;
-    use crate::payload::check_payload;
-    use crate::PayloadValidationMode;
     use telltale_compiler::{Interner, MonitorTable, Symbols};
     use telltale_types::{Label, LocalType, Role};
 
@@ -301,6 +316,7 @@ mod tests {
             partner: 1,
             choices,
             payload: None,
+            outcome: None,
             exit_label: monitor.state(monitor.initial).exit_label,
             monitor,
             state: monitor.initial,

@@ -42,6 +42,11 @@ pub struct SendDecisionInput<'a> {
     pub choices: &'a [LabelId],
     /// A payload precomputed by the program, if any.
     pub payload: Option<&'a Value>,
+    /// The outcome of the caller's latest effect call (`{Ok: receipt}`),
+    /// whose `case` branch this send is in: the value the branch's pattern
+    /// binds is its payload (`telltale_types::effects::outcome_parts`).
+    /// `None` before the first call and in programs that perform none.
+    pub outcome: Option<&'a Value>,
     /// The label whose branch gets closest to `end`, a hint for
     /// terminating loops.
     pub exit_label: Option<LabelId>,
@@ -393,6 +398,7 @@ mod tests {
             partner: 1,
             choices: &[0, 1],
             payload: None,
+            outcome: None,
             exit_label: None,
             monitor,
             state: monitor.initial,

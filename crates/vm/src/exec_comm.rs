@@ -22,7 +22,7 @@ use crate::payload::check_payload;
 use crate::replay_consumption::{self, ReceiveSite};
 use crate::replay_proof::ReplayProofEntry;
 use crate::session::SessionStatus;
-use telltale_compiler::{LabelId, Reg, RoleId, StateKind, TableId};
+use telltale_compiler::{LabelId, Reg, RoleId, StateKind, TableId, Value, OUTCOME_REGISTER};
 
 impl ProtocolMachine {
     /// `Send` (no table) and `Offer` (with a table).
@@ -108,11 +108,19 @@ impl ProtocolMachine {
             Some(r) => Some(register(&c.registers, r)?),
             None => None,
         };
+        let outcome = if program.invocations.is_empty() {
+            None
+        } else {
+            c.registers
+                .get(usize::from(OUTCOME_REGISTER))
+                .filter(|v| **v != Value::Unit)
+        };
         let input = SendDecisionInput {
             ctx,
             partner: chan,
             choices,
             payload: precomputed,
+            outcome,
             exit_label: state.exit_label,
             monitor,
             state: ms,

@@ -65,8 +65,14 @@ fn check_file(path: &std::path::Path, params: &BTreeMap<String, u64>) -> Result<
             .content_id()
             .map(|id| id.to_string())
             .unwrap_or_else(|e| format!("none ({e})"));
+        // With effects, peers compare the protocol id, not the content id.
+        let protocol_id = match protocol.protocol_id() {
+            Ok(pid) if pid.to_string() == id => String::new(),
+            Ok(pid) => format!("; protocol id {pid}"),
+            Err(e) => format!("; protocol id none ({e})"),
+        };
         lines.push(format!(
-            "{}: {} ok: roles {}; {} messages; content id {id}",
+            "{}: {} ok: roles {}; {} messages; content id {id}{protocol_id}",
             file.source.name,
             protocol.name,
             roles.join(", "),

@@ -62,7 +62,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     }
     let local = project(&protocol.global, &role).context("projection failed")?;
     let program = program_from_local(&local).map_err(|e| anyhow!("{e}"))?;
-    let protocol_id = protocol.global.content_id()?;
+    let protocol_id = protocol.protocol_id()?;
     let roster_text = read_file(&args.roster)?;
     let roster = Roster::from_toml_str(&roster_text)
         .with_context(|| format!("invalid roster `{}`", args.roster.display()))?;

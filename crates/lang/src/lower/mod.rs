@@ -44,7 +44,9 @@ use crate::source::Span;
 use env::RoleEnv;
 use sort::PayloadNames;
 use std::collections::{BTreeMap, BTreeSet};
-use telltale_types::{EffectOperation, EffectSite, EffectTable, GlobalType, Role};
+use telltale_types::{
+    ContentId, EffectOperation, EffectSite, EffectTable, GlobalType, Role, TypesError,
+};
 
 /// Settings of a lowering: the values of role-family size parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,6 +78,16 @@ pub struct LoweredProtocol {
     /// The effect operations it performs and where, carried beside the
     /// global type (which does not change when effects do).
     pub effects: EffectTable,
+}
+
+impl LoweredProtocol {
+    /// The id peers compare at the handshake: the global content id when
+    /// the protocol performs no effect, else a hash of it and the effect
+    /// table (`telltale_types::protocol_id`), so an effect signature that
+    /// differs keeps peers apart while the global type's id stays put.
+    pub fn protocol_id(&self) -> Result<ContentId, TypesError> {
+        telltale_types::protocol_id(&self.global, &self.effects)
+    }
 }
 
 /// The most messages one protocol may expand to (unrolling and inlining can
