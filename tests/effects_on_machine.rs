@@ -238,6 +238,48 @@ fn the_default_handler_sends_the_bound_value_when_its_sort_fits() {
     assert_eq!(payloads, ["\"r7\"", "\"d9\""]);
 }
 
+/// A ledger host whose client sends `Transfer {entry: 42, memo: "rent"}`.
+struct FieldSender(Ledger);
+
+impl EffectHandler for FieldSender {
+    fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
+        self.0.step(input)
+    }
+
+    fn handle_send(&self, input: &SendDecisionInput<'_>, label: LabelId) -> Result<Value, String> {
+        Ok(match input.label_name(label) {
+            "Transfer" => Value::record([
+                ("entry".to_string(), Value::Nat(42)),
+                ("memo".to_string(), Value::string("rent")),
+            ]),
+            _ => Value::Unit,
+        })
+    }
+}
+
+#[test]
+fn the_argument_is_the_received_field_the_call_names() {
+    let with_fields = ledger_text().replace(
+        "Transfer of ledger.Entry",
+        "Transfer { entry : ledger.Entry, memo : String }",
+    );
+    let run_with = |text: &str| {
+        let host = FieldSender(Ledger {
+            capacity: 4,
+            entries: RefCell::new(Vec::new()),
+        });
+        run(image_of(&lower("fields.tell", text)[0]), &host);
+        host.0.entries.into_inner()
+    };
+    // `check Ledger.append(entry)` names the field `entry` of `Transfer`.
+    assert_eq!(run_with(&with_fields), [Value::Nat(42)]);
+    // A name no receive binds gets the payload received last.
+    let unnamed = with_fields.replace("append(entry)", "append(item)");
+    let whole = run_with(&unnamed);
+    assert_eq!(whole.len(), 1);
+    assert!(matches!(whole[0], Value::Record(_)), "{whole:?}");
+}
+
 #[test]
 fn an_effect_signature_changes_the_protocol_id_not_the_content_id() {
     let changed = ledger_text().replace(

@@ -6,13 +6,13 @@
 //! by interned label, `rec` records a loop head, `var` becomes `Jump` to it
 //! and `end` becomes `Halt`.
 
-use crate::effect_sites::{Invocation, SitePlacer};
+use crate::effect_sites::{BoundArgument, Invocation, SitePlacer};
 use crate::instr::{Instr, Pc, Reg, TableId};
 use crate::program::{JumpTable, Program};
 use crate::symbols::{Interner, SymbolError};
 use std::collections::BTreeSet;
 use telltale_types::stack::with_headroom;
-use telltale_types::{EffectTable, LocalBranch, LocalType, Role};
+use telltale_types::{EffectTable, LocalBranch, LocalType, PayloadSort, Role};
 use thiserror::Error;
 
 /// Register holding the coroutine's own endpoint when it starts.
@@ -93,10 +93,13 @@ pub fn compile_with_effects(
         },
         loop_heads: Vec::new(),
         sites: SitePlacer::new(effects, role),
+        bound: Vec::new(),
     };
     emitter.emit(local)?;
     if !emitter.program.invocations.is_empty() {
-        emitter.program.register_count = OUTCOME_REGISTER + 1;
+        let names = Reg::try_from(emitter.sites.name_count())
+            .map_err(|_| CompileError::TooLarge("more than 65536 argument names".into()))?;
+        emitter.program.register_count = OUTCOME_REGISTER + 1 + names;
     }
     Ok(emitter.program)
 }
@@ -141,6 +144,9 @@ struct Emitter<'i> {
     program: Program,
     loop_heads: Vec<(String, Pc)>,
     sites: SitePlacer<'i>,
+    /// Argument names bound by receives on the path being compiled, with
+    /// the register holding the payload that binds each.
+    bound: Vec<(String, Reg)>,
 }
 
 impl Emitter<'_> {
@@ -181,15 +187,66 @@ impl Emitter<'_> {
             };
             labels.push((constructor.clone(), self.interner.label(&b.label)?));
         }
+        let argument = match site.arguments.as_slice() {
+            [name] => self
+                .bound
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(field, register)| BoundArgument {
+                    register: *register,
+                    field: field.clone(),
+                }),
+            _ => None,
+        };
         self.program.invocations.push(Invocation {
             site: site_id,
             labels,
+            argument,
         });
         self.program.code.push(Instr::Invoke {
             action,
             dst: OUTCOME_REGISTER,
         });
         Ok(Some(action))
+    }
+
+    /// After a receive of `label`: copies the payload into the register of
+    /// each argument name its record fields bind, and returns how many
+    /// bindings to drop after the continuation.
+    fn bind_fields(&mut self, label: &telltale_types::Label) -> usize {
+        let PayloadSort::Record(fields) = &label.sort else {
+            return 0;
+        };
+        let before = self.bound.len();
+        for (field, _) in fields {
+            if let Some(register) = self.sites.register_of(field) {
+                self.program.code.push(Instr::Move {
+                    dst: register,
+                    src: PAYLOAD_REGISTER,
+                });
+                self.bound.push((field.clone(), register));
+            }
+        }
+        self.bound.len() - before
+    }
+
+    /// Compiles a continuation with the bindings of the receive of `label`
+    /// (none for a send) in scope.
+    fn emit_after(
+        &mut self,
+        receiving: bool,
+        label: &telltale_types::Label,
+        continuation: &LocalType,
+    ) -> Result<(), CompileError> {
+        let bound = if receiving {
+            self.bind_fields(label)
+        } else {
+            0
+        };
+        let result = self.emit(continuation);
+        self.bound.truncate(self.bound.len() - bound);
+        result
     }
 
     fn emit(&mut self, local: &LocalType) -> Result<(), CompileError> {
@@ -236,7 +293,7 @@ impl Emitter<'_> {
                             dst: PAYLOAD_REGISTER,
                         }
                     });
-                    return self.emit(&only.continuation);
+                    return self.emit_after(!sending, &only.label, &only.continuation);
                 }
                 let table = self.new_table(PAYLOAD_REGISTER, steer)?;
                 self.program.code.push(if sending {
@@ -252,7 +309,7 @@ impl Emitter<'_> {
                     let t = &mut self.program.tables[usize::from(table)];
                     t.labels.push(label);
                     t.targets.push(block);
-                    self.emit(&b.continuation)?;
+                    self.emit_after(!sending, &b.label, &b.continuation)?;
                 }
                 Ok(())
             }

@@ -12,8 +12,16 @@
 //! site after the last one placed on the way here, sites being in source
 //! order) is taken, so two checks in sequence with the same outcomes are
 //! told apart.
+//!
+//! An argument is passed by name when the language binds it: a call with
+//! one argument `x` whose performer received, earlier on the path, a record
+//! payload with a field `x` gets that field. The payload is copied, right
+//! after the receive, into a register kept for `x` (one per such name,
+//! after `OUTCOME_REGISTER`), and the [`Invocation`] names the register and
+//! field. Any other call gets the payload received last.
 
-use crate::instr::LabelId;
+use crate::compile::OUTCOME_REGISTER;
+use crate::instr::{LabelId, Reg};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use telltale_types::{EffectSite, EffectTable, LocalBranch, Role};
@@ -26,6 +34,18 @@ pub struct Invocation {
     /// Outcome constructor (`_` for a wildcard) to the interned label of
     /// its branch, so the machine steers the following choice by integers.
     pub labels: Vec<(String, LabelId)>,
+    /// Where the argument named in the call is, when a receive bound it.
+    pub argument: Option<BoundArgument>,
+}
+
+/// An argument bound by a receive: field `field` of the record payload
+/// copied into `register`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoundArgument {
+    /// The register holding the received payload.
+    pub register: Reg,
+    /// The payload's field the call names.
+    pub field: String,
 }
 
 impl Invocation {
@@ -45,6 +65,9 @@ pub(crate) struct SitePlacer<'e> {
     sites: Vec<(usize, &'e EffectSite)>,
     /// The table index at or after which the next site is looked for.
     pub(crate) cursor: usize,
+    /// The names single-argument calls pass, sorted: name `i` is kept in
+    /// register `OUTCOME_REGISTER + 1 + i` once a receive binds it.
+    names: Vec<String>,
 }
 
 impl<'e> SitePlacer<'e> {
@@ -59,7 +82,29 @@ impl<'e> SitePlacer<'e> {
                 .collect(),
             None => Vec::new(),
         };
-        SitePlacer { sites, cursor: 0 }
+        let names: BTreeSet<&String> = sites
+            .iter()
+            .filter_map(|(_, s)| match s.arguments.as_slice() {
+                [name] => Some(name),
+                _ => None,
+            })
+            .collect();
+        SitePlacer {
+            sites,
+            cursor: 0,
+            names: names.into_iter().cloned().collect(),
+        }
+    }
+
+    /// The register kept for argument name `name`, if a call passes it.
+    pub(crate) fn register_of(&self, name: &str) -> Option<Reg> {
+        let i = self.names.iter().position(|n| n == name)?;
+        Reg::try_from(i).ok()?.checked_add(OUTCOME_REGISTER + 1)
+    }
+
+    /// The registers the argument names need beyond `OUTCOME_REGISTER`.
+    pub(crate) fn name_count(&self) -> usize {
+        self.names.len()
     }
 
     /// The site a send to `partner` with these branches performs, if any;
@@ -90,5 +135,86 @@ impl<'e> SitePlacer<'e> {
             .copied()?;
         self.cursor = found.0 + 1;
         Some(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile::{compile_with_effects, PAYLOAD_REGISTER};
+    use crate::{BoundArgument, Instr, Interner};
+    use telltale_types::{
+        EffectOperation, EffectSite, EffectTable, Label, LocalType, OutcomeDecl, PayloadSort, Role,
+    };
+
+    /// `B` receives `t {entry: Nat}` from `A`, then checks `E.op(name)` and
+    /// tells `A` `yes` or `no`.
+    fn compiled(name: &str) -> crate::Program {
+        let effects = EffectTable {
+            operations: vec![EffectOperation {
+                effect: "E".into(),
+                name: "op".into(),
+                input: PayloadSort::Nat,
+                outcomes: vec![
+                    OutcomeDecl {
+                        constructor: "Ok".into(),
+                        payload: PayloadSort::Unit,
+                    },
+                    OutcomeDecl {
+                        constructor: "Err".into(),
+                        payload: PayloadSort::Unit,
+                    },
+                ],
+            }],
+            sites: vec![EffectSite {
+                operation: 0,
+                performer: Role::new("B"),
+                partner: Role::new("A"),
+                arguments: vec![name.into()],
+                branches: vec![("Ok".into(), "yes".into()), ("Err".into(), "no".into())],
+            }],
+        };
+        let record = PayloadSort::Record(vec![("entry".into(), PayloadSort::Nat)]);
+        let local = LocalType::recv(
+            "A",
+            Label::new("t", record),
+            LocalType::select(
+                "A",
+                [
+                    (Label::unit("yes"), LocalType::End),
+                    (Label::unit("no"), LocalType::End),
+                ],
+            ),
+        );
+        compile_with_effects(
+            &local,
+            &mut Interner::new(),
+            Some(&Role::new("B")),
+            &effects,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_received_field_the_call_names_is_kept_and_passed() {
+        let program = compiled("entry");
+        assert!(program.code.contains(&Instr::Move {
+            dst: 3,
+            src: PAYLOAD_REGISTER
+        }));
+        assert_eq!(program.register_count, 4);
+        assert_eq!(
+            program.invocations[0].argument,
+            Some(BoundArgument {
+                register: 3,
+                field: "entry".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_name_no_receive_binds_is_the_last_payload() {
+        let program = compiled("other");
+        assert!(!program.code.iter().any(|i| matches!(i, Instr::Move { .. })));
+        assert_eq!(program.invocations[0].argument, None);
     }
 }

@@ -30,7 +30,7 @@ pub use compile::{
     compile, compile_with, compile_with_effects, CompileError, COMPILED_REGISTER_COUNT,
     ENDPOINT_REGISTER, ENDPOINT_REGISTER_INDEX, OUTCOME_REGISTER, PAYLOAD_REGISTER,
 };
-pub use effect_sites::Invocation;
+pub use effect_sites::{BoundArgument, Invocation};
 pub use image::{CodeImage, ImageError, RoleImage};
 pub use instr::{ConstId, Instr, LabelId, Pc, Reg, RoleId, TableId};
 pub use monitor::{MonitorState, MonitorTable, StateId, StateKind, Transition, END_STATE};

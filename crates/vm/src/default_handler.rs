@@ -6,9 +6,9 @@
 //! (its only state); the first `free_iterations` visits take a continuing
 //! branch, later ones the branch closest to `end`, so every loop runs and
 //! every loop that has an exit takes it. Payloads are fabricated from the
-//! label's sort with `splitmix64(seed ^ tick)`, unless the program
-//! precomputed one or the latest effect outcome's payload fits the sort ([`splitmix64`] is the workspace's one generator, in
-//! `telltale-types`). Effect calls get a seeded outcome the operation
+//! label's sort with `splitmix64(seed ^ tick)` ([`splitmix64`] is the
+//! workspace's one generator, in `telltale-types`), unless the program
+//! precomputed one or the latest effect outcome's payload fits the sort. Effect calls get a seeded outcome the operation
 //! declares ([`fabricate_outcome`]), or a scripted one
 //! ([`DefaultHandler::with_effect_script`]).
 

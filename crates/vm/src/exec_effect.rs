@@ -50,6 +50,8 @@ impl ProtocolMachine {
                     .expect("a validated image's sites name known operations");
                 let argument = if operation.input == PayloadSort::Unit {
                     &UNIT
+                } else if let Some(bound) = &inv.argument {
+                    field_of(register(&c.registers, bound.register)?, &bound.field)
                 } else {
                     register(&c.registers, PAYLOAD_REGISTER)?
                 };
@@ -154,6 +156,18 @@ impl ProtocolMachine {
                 },
             })
         })
+    }
+}
+
+/// Field `field` of a record payload (unit when the payload has none: the
+/// compiler binds a name only to a record that declares the field).
+fn field_of<'v>(payload: &'v Value, field: &str) -> &'v Value {
+    match payload {
+        Value::Record(fields) => fields
+            .iter()
+            .find(|(name, _)| name == field)
+            .map_or(&UNIT, |(_, v)| v),
+        _ => &UNIT,
     }
 }
 
