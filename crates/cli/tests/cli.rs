@@ -450,6 +450,7 @@ fn bench_prints_one_json_line() {
             "--messages",
             "1000",
         ][..],
+        &["bench", "--workload", "effects", "--messages", "1000"][..],
     ] {
         let out = tell(args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
@@ -465,6 +466,9 @@ fn bench_prints_one_json_line() {
                 line.get(field).is_some(),
                 "{args:?}: no `{field}` in {line}"
             );
+        }
+        if args[2] == "effects" {
+            assert_eq!(line["effect_calls"], 500, "{line}");
         }
     }
 }

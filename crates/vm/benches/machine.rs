@@ -1,7 +1,8 @@
 //! Criterion benches of the throughput workloads: ping-pong at several
 //! lengths (per-message cost should be flat), rings of 8 and 32 roles,
 //! signed ping-pong (ed25519), ping-pong with replay consumption
-//! (sequence, nullifier) and session churn.
+//! (sequence, nullifier), ping-pong with one effect call per round
+//! (effects) and session churn.
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -76,6 +77,17 @@ fn replay(c: &mut Criterion) {
     group.finish();
 }
 
+fn effects(c: &mut Criterion) {
+    let mut group = c.benchmark_group("effects");
+    group.sample_size(10);
+    let messages = 100_000u64;
+    group.throughput(Throughput::Elements(messages));
+    group.bench_function(BenchmarkId::from_parameter(messages), |b| {
+        b.iter(|| bench::effects(messages).map(|r| r.effect_calls))
+    });
+    group.finish();
+}
+
 fn sessions(c: &mut Criterion) {
     let mut group = c.benchmark_group("sessions");
     group.sample_size(10);
@@ -88,5 +100,5 @@ fn sessions(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pingpong, ring, signed, replay, sessions);
+criterion_group!(benches, pingpong, ring, signed, replay, effects, sessions);
 criterion_main!(benches);

@@ -20,6 +20,38 @@ pub enum EffectErrorCategory {
     Other,
 }
 
+impl EffectErrorCategory {
+    /// Every category, in declaration order.
+    pub const ALL: [EffectErrorCategory; 6] = [
+        EffectErrorCategory::Timeout,
+        EffectErrorCategory::Topology,
+        EffectErrorCategory::Determinism,
+        EffectErrorCategory::Contract,
+        EffectErrorCategory::Resource,
+        EffectErrorCategory::Other,
+    ];
+
+    /// The lower-case word that names the category in an error tag
+    /// (`resource` in `"[resource] ledger full"`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            EffectErrorCategory::Timeout => "timeout",
+            EffectErrorCategory::Topology => "topology",
+            EffectErrorCategory::Determinism => "determinism",
+            EffectErrorCategory::Contract => "contract",
+            EffectErrorCategory::Resource => "resource",
+            EffectErrorCategory::Other => "other",
+        }
+    }
+
+    /// The category a tag word names, ignoring ASCII case.
+    pub fn from_tag(word: &str) -> Option<EffectErrorCategory> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.tag().eq_ignore_ascii_case(word))
+    }
+}
+
 /// A handler error with its category.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EffectError {
@@ -37,14 +69,38 @@ impl fmt::Display for EffectError {
 
 impl std::error::Error for EffectError {}
 
-/// Maps a raw handler error message to a category by keywords.
+impl EffectError {
+    /// The error string a handler returns to fix its category explicitly:
+    /// `"[resource] ledger full"`. Handlers answer `Result<_, String>`, so
+    /// generated adapters tag their errors with this instead of relying on
+    /// [`classify_effect_error`]'s keywords.
+    pub fn tagged(category: EffectErrorCategory, message: &str) -> String {
+        format!("[{}] {message}", category.tag())
+    }
+}
+
+/// Splits an explicit category tag off a message: `"[resource] full"` is
+/// `(Resource, "full")`. The tag must open the message, name a category
+/// (any ASCII case, so [`EffectError`]'s `Display` output parses back), and
+/// one space after it is part of the tag.
+fn split_tag(message: &str) -> Option<(EffectErrorCategory, &str)> {
+    let (word, rest) = message.strip_prefix('[')?.split_once(']')?;
+    let category = EffectErrorCategory::from_tag(word)?;
+    Some((category, rest.strip_prefix(' ').unwrap_or(rest)))
+}
+
+/// Maps a raw handler error message to a category: by its explicit tag
+/// (see [`EffectError::tagged`]) when it opens with one, else by keywords.
 ///
-/// Categories are tried in a fixed order, most specific first: timeouts,
+/// Keyword categories are tried in a fixed order, most specific first: timeouts,
 /// topology, determinism (replay and nondeterminism, so "replay
 /// exhausted" is a determinism failure), resources ("resource exhausted",
 /// quotas), then contract failures. Words are matched case-insensitively
 /// as substrings.
 pub fn classify_effect_error(message: &str) -> EffectErrorCategory {
+    if let Some((category, _)) = split_tag(message) {
+        return category;
+    }
     let m = message.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
     if has(&["timeout", "timed out", "deadline"]) {
@@ -83,8 +139,15 @@ pub fn classify_effect_error(message: &str) -> EffectErrorCategory {
     }
 }
 
-/// Wraps a raw handler error message into a classified [`EffectError`].
+/// Wraps a raw handler error message into a classified [`EffectError`]; an
+/// explicit tag becomes the category and leaves the message.
 pub fn classify_effect_error_owned(message: String) -> EffectError {
+    if let Some((category, rest)) = split_tag(&message) {
+        return EffectError {
+            category,
+            message: rest.to_string(),
+        };
+    }
     EffectError {
         category: classify_effect_error(&message),
         message,
@@ -94,6 +157,62 @@ pub fn classify_effect_error_owned(message: String) -> EffectError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn an_explicit_tag_wins_over_keywords() {
+        use EffectErrorCategory::*;
+        // Keywords alone would say Timeout, Topology, Resource, Other.
+        let table: &[(&str, EffectErrorCategory, &str)] = &[
+            (
+                "[resource] deadline of the pool",
+                Resource,
+                "deadline of the pool",
+            ),
+            ("[contract] peer unreachable", Contract, "peer unreachable"),
+            ("[Timeout] quota", Timeout, "quota"),
+            ("[other]timeout", Other, "timeout"),
+            ("[determinism] ", Determinism, ""),
+        ];
+        for (raw, category, message) in table {
+            assert_eq!(classify_effect_error(raw), *category, "{raw:?}");
+            let e = classify_effect_error_owned(raw.to_string());
+            assert_eq!((e.category, e.message.as_str()), (*category, *message));
+        }
+        assert_eq!(
+            EffectError::tagged(Resource, "ledger full"),
+            "[resource] ledger full"
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_tag_is_left_to_keywords_and_kept_whole() {
+        use EffectErrorCategory::*;
+        for (raw, category) in [
+            ("[disk] timed out", Timeout),
+            ("ledger [determinism] full", Other),
+            (" [resource] leading space", Resource),
+            ("[resource", Resource),
+            ("[] invalid", Contract),
+        ] {
+            let e = classify_effect_error_owned(raw.to_string());
+            assert_eq!((e.category, e.message.as_str()), (category, raw), "{raw:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_tagged_message_classifies_as_its_tag_and_keeps_its_text(
+            index in 0usize..6,
+            message in ".*",
+        ) {
+            let category = EffectErrorCategory::ALL[index];
+            let e = classify_effect_error_owned(EffectError::tagged(category, &message));
+            prop_assert_eq!(&e, &EffectError { category, message: message.clone() });
+            // What `Display` prints parses back to the same error.
+            prop_assert_eq!(classify_effect_error_owned(e.to_string()), e);
+        }
+    }
 
     #[test]
     fn classifies_a_table_of_messages() {

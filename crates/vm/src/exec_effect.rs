@@ -48,7 +48,9 @@ impl ProtocolMachine {
                 let operation = effects
                     .operation_of(site)
                     .expect("a validated image's sites name known operations");
-                let argument = if operation.input == PayloadSort::Unit {
+                // `matches!`, not `==`: comparing sorts walks them (and
+                // allocates), once per call.
+                let argument = if matches!(operation.input, PayloadSort::Unit) {
                     &UNIT
                 } else if let Some(bound) = &inv.argument {
                     field_of(register(&c.registers, bound.register)?, &bound.field)
@@ -178,7 +180,8 @@ fn check_outcome(
     value: &Value,
     mode: crate::config::PayloadValidationMode,
 ) -> Result<(), String> {
-    let name = format!("{}.{}", operation.effect, operation.name);
+    // Built only for an error: this runs on every effect call.
+    let name = || format!("{}.{}", operation.effect, operation.name);
     let expected = || {
         operation
             .outcomes
@@ -189,7 +192,8 @@ fn check_outcome(
     };
     let Some((constructor, payload)) = outcome_parts(value) else {
         return Err(format!(
-            "invalid outcome of {name}: {value} is not an outcome (a one-field record such as {{Ok: v}}); expected one of {}",
+            "invalid outcome of {}: {value} is not an outcome (a one-field record such as {{Ok: v}}); expected one of {}",
+            name(),
             expected()
         ));
     };
@@ -199,13 +203,15 @@ fn check_outcome(
         .find(|o| o.constructor == constructor)
     else {
         return Err(format!(
-            "invalid outcome of {name}: `{constructor}` is not one of its outcomes ({})",
+            "invalid outcome of {}: `{constructor}` is not one of its outcomes ({})",
+            name(),
             expected()
         ));
     };
     check_payload(payload, &decl.payload, mode).map_err(|reason| {
         format!(
-            "invalid outcome of {name}: payload of `{constructor}` is not a {}: {reason}",
+            "invalid outcome of {}: payload of `{constructor}` is not a {}: {reason}",
+            name(),
             decl.payload
         )
     })

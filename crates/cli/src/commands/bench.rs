@@ -79,6 +79,9 @@ impl From<PayloadValidation> for telltale_vm::PayloadValidationMode {
 pub enum Workload {
     /// Two roles bouncing one message back and forth.
     Pingpong,
+    /// Ping-pong where every reply is decided by an effect call
+    /// (`check Ledger.append(entry)`) answered by a cheap host.
+    Effects,
     /// Many short sessions in one machine.
     Sessions,
     /// Size of a checkpoint of `--sessions` sessions in flight, and the time
@@ -109,6 +112,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
                 host_contract_assertions: args.host_contract,
             },
         )?)?,
+        Workload::Effects => serde_json::to_string(&bench::effects(args.messages)?)?,
         Workload::Checkpoint => serde_json::to_string(&bench::checkpoint(args.sessions)?)?,
         Workload::Sessions => serde_json::to_string(&bench::sessions(args.sessions)?)?,
         Workload::Ring => serde_json::to_string(&bench::ring(args.roles, args.messages)?)?,

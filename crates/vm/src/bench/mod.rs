@@ -3,7 +3,7 @@
 //! Every workload runs with the monitor on and [`Config::throughput`]
 //! (bounded observable trace, no effect capture, no payload sort checks).
 //!
-//! The message workloads (ping-pong and ring) first warm up, untimed: they
+//! The message workloads (ping-pong, ring and effects) first warm up, untimed: they
 //! repeat runs of the same workload (at most [`WARMUP_MESSAGES`] messages
 //! each, every run on a fresh machine that is then dropped) for at least
 //! [`WARMUP_TIME`], so that the timed run measures the steady state rather
@@ -24,11 +24,13 @@ use telltale_compiler::{CodeImage, LabelId, Value};
 use telltale_types::{GlobalType, Label, LocalType, PayloadSort, Role};
 
 mod checkpoint;
+mod effects;
 mod threaded;
 
 pub use checkpoint::{
     checkpoint, CheckpointBenchError, CheckpointBenchReport, CHECKPOINT_REPETITIONS,
 };
+pub use effects::{effects, ledger_image};
 pub use threaded::{
     pingpong_session_image, threaded_sessions, ThreadedBenchReport, THREADED_REPETITIONS,
     THREADED_SESSION_ROUNDS,
@@ -58,6 +60,9 @@ pub struct BenchReport {
     pub sessions_per_sec: f64,
     /// Resident bytes per idle open session (session workload only, else 0).
     pub bytes_per_idle_session: u64,
+    /// Effect calls (`Invoke`s) made (effects workload only, else 0).
+    #[serde(default)]
+    pub effect_calls: u64,
 }
 
 /// Reads a `/proc/self/status` field in KiB, 0 if unavailable.
@@ -141,7 +146,7 @@ impl EffectHandler for CountingHandler {
         let int = input
             .symbols
             .label(label)
-            .is_some_and(|l| l.sort == PayloadSort::Int);
+            .is_some_and(|l| matches!(l.sort, PayloadSort::Int));
         let payload = if int {
             Value::Int(input.ctx.tick as i64)
         } else {
@@ -171,6 +176,7 @@ fn report(workload: &str, messages: u64, (seconds, cpu_seconds): (f64, f64)) -> 
         sessions: 0,
         sessions_per_sec: 0.0,
         bytes_per_idle_session: 0,
+        effect_calls: 0,
     }
 }
 
