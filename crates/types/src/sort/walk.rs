@@ -43,14 +43,20 @@ enum Pending<'a> {
 }
 
 /// The pre-order token stream of a sort.
+///
+/// The root is held apart from the stack, so walking a leaf sort (the
+/// common case: comparing and hashing labels on hot paths) allocates
+/// nothing; only products and records push onto the stack.
 struct Tokens<'a> {
+    root: Option<&'a PayloadSort>,
     stack: Vec<Pending<'a>>,
 }
 
 impl<'a> Tokens<'a> {
     fn new(sort: &'a PayloadSort) -> Self {
         Tokens {
-            stack: vec![Pending::Sort(sort)],
+            root: Some(sort),
+            stack: Vec::new(),
         }
     }
 }
@@ -59,7 +65,11 @@ impl<'a> Iterator for Tokens<'a> {
     type Item = Token<'a>;
 
     fn next(&mut self) -> Option<Token<'a>> {
-        let sort = match self.stack.pop()? {
+        let pending = match self.root.take() {
+            Some(root) => Pending::Sort(root),
+            None => self.stack.pop()?,
+        };
+        let sort = match pending {
             Pending::Sort(sort) => sort,
             Pending::Items(mut items) => match items.next() {
                 Some(sort) => {
