@@ -1,5 +1,5 @@
 //! Knowledge facts and the flow policy that says which roles a fact may be
-//! checked for (`Tag`/`Check`, see `exec_knowledge`).
+//! checked for (`Tag`/`Check`, see `exec/knowledge.rs`).
 
 use serde::{Deserialize, Serialize};
 use telltale_compiler::Value;

@@ -48,22 +48,6 @@ pub mod effect_script;
 pub mod effect_trace;
 pub mod event;
 mod exec;
-mod exec_comm;
-mod exec_effect;
-mod exec_guard;
-#[cfg(test)]
-mod exec_guard_tests;
-mod exec_knowledge;
-#[cfg(test)]
-mod exec_knowledge_tests;
-pub mod exec_speculation;
-#[cfg(test)]
-mod exec_speculation_tests;
-#[cfg(test)]
-mod exec_test_support;
-mod exec_transfer;
-#[cfg(test)]
-mod exec_transfer_tests;
 pub mod fault;
 mod guard_orphans;
 pub mod host_contract;
@@ -120,7 +104,7 @@ pub use effect_error::{
 pub use effect_script::{EffectScript, EffectScriptError};
 pub use effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 pub use event::{MessageEvent, ObsEvent};
-pub use exec_speculation::MAX_SPECULATION_DEPTH;
+pub use exec::speculation::MAX_SPECULATION_DEPTH;
 pub use fault::{Fault, LifecycleError, ProtocolMachineError};
 pub use host_contract::HostContractViolation;
 pub use ids::{CoroId, HandlerId, SessionId, Tick};

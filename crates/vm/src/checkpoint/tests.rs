@@ -438,7 +438,7 @@ proptest! {
 /// checkpoint survive restore: every round's restore continues the run.
 #[test]
 fn restore_mid_guard_and_speculation_continues_the_run() {
-    use crate::exec_test_support::{config, machine_with, send_and_halt};
+    use crate::exec::test_support::{config, machine_with, send_and_halt};
     use telltale_compiler::Instr;
     let mut code = vec![
         Instr::Acquire { layer: 2, dst: 1 },

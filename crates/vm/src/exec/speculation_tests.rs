@@ -3,8 +3,10 @@
 use crate::default_handler::DefaultHandler;
 use crate::effect::{EffectHandler, JoinInput};
 use crate::event::ObsEvent;
-use crate::exec_speculation::MAX_SPECULATION_DEPTH;
-use crate::exec_test_support::{config, fault_of, machine_with, received, reg, run, send_and_halt};
+use crate::exec::speculation::MAX_SPECULATION_DEPTH;
+use crate::exec::test_support::{
+    config, fault_of, machine_with, received, reg, run, send_and_halt,
+};
 use crate::fault::Fault;
 use crate::kernel::RunStatus;
 use crate::machine::ProtocolMachine;

@@ -4,7 +4,7 @@ use crate::coroutine::BlockReason;
 use crate::effect::{AcquireDecision, AcquireInput, EffectHandler, JoinInput, ReleaseInput};
 use crate::effect_trace::EffectKind;
 use crate::event::ObsEvent;
-use crate::exec_test_support::{config, fault_of, machine_with, reg, run, send_and_halt};
+use crate::exec::test_support::{config, fault_of, machine_with, reg, run, send_and_halt};
 use crate::fault::Fault;
 use crate::kernel::RunStatus;
 use crate::replay::{run_record_replay_conformance, RecordingEffectHandler, ReplayEffectHandler};

@@ -2,7 +2,7 @@
 
 use crate::default_handler::DefaultHandler;
 use crate::event::ObsEvent;
-use crate::exec_test_support::{config, fault_of, machine_with, received, reg};
+use crate::exec::test_support::{config, fault_of, machine_with, received, reg};
 use crate::fault::Fault;
 use crate::kernel::RunStatus;
 use telltale_compiler::{Endpoint, Instr, Value};

@@ -1,7 +1,24 @@
 //! The dispatch loop: one `match` over the instruction set, with control,
-//! register and lifecycle instructions; communication lives in
-//! `exec_comm`, effect calls in `exec_effect`, guards in `exec_guard`, speculation in `exec_speculation`,
-//! delegation in `exec_transfer`, knowledge in `exec_knowledge`.
+//! register and lifecycle instructions; communication lives in `comm`,
+//! effect calls in `effect`, guards in `guard`, speculation in
+//! `speculation`, delegation in `transfer`, knowledge in `knowledge`.
+
+mod comm;
+mod effect;
+mod guard;
+#[cfg(test)]
+mod guard_tests;
+mod knowledge;
+#[cfg(test)]
+mod knowledge_tests;
+pub(crate) mod speculation;
+#[cfg(test)]
+mod speculation_tests;
+#[cfg(test)]
+pub(crate) mod test_support;
+mod transfer;
+#[cfg(test)]
+mod transfer_tests;
 
 use crate::config::EffectTraceCaptureMode;
 use crate::coroutine::BlockReason;

@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::default_handler::DefaultHandler;
 use crate::event::ObsEvent;
-use crate::exec_test_support::{fault_of, machine_with, reg, send_and_halt};
+use crate::exec::test_support::{fault_of, machine_with, reg, send_and_halt};
 use crate::fault::Fault;
 use crate::kernel::RunStatus;
 use crate::knowledge::{FlowPolicy, FlowRule};
