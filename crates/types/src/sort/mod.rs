@@ -4,7 +4,7 @@ mod canonical;
 mod serde_impl;
 mod walk;
 
-pub use serde_impl::watch_depth;
+pub(crate) use serde_impl::watch_depth;
 
 use crate::error::TypesError;
 

@@ -22,11 +22,10 @@ thread_local! {
 }
 
 /// Runs a read and says whether it met a sort nested deeper than
-/// [`PayloadSort::MAX_DEPTH`].
-///
-/// Some formats (postcard) drop the text of a custom error; a reader of such
-/// a format uses this to still name the cause.
-pub fn watch_depth<T>(read: impl FnOnce() -> T) -> (T, bool) {
+/// [`PayloadSort::MAX_DEPTH`]. Postcard drops the text of a custom error,
+/// so `telltale_types::value::guard_depth` (the one guard binary readers
+/// use) asks this to still name the cause.
+pub(crate) fn watch_depth<T>(read: impl FnOnce() -> T) -> (T, bool) {
     let outer = REFUSED.with(|r| r.replace(false));
     let value = read();
     let refused = REFUSED.with(|r| r.replace(outer));
