@@ -53,6 +53,11 @@ pub struct EffectSite {
 }
 
 impl EffectSite {
+    /// Whether the `case` lists a `Timeout` branch (see [`TIMEOUT_OUTCOME`]).
+    pub fn handles_timeout(&self) -> bool {
+        self.branches.iter().any(|(c, _)| c == TIMEOUT_OUTCOME)
+    }
+
     /// The label of the branch an outcome constructor selects.
     pub fn label_for(&self, constructor: &str) -> Option<&str> {
         self.branches
@@ -93,6 +98,12 @@ impl EffectTable {
     }
 }
 
+/// The constructor every operation may end with besides its declared ones:
+/// the host gave up (its `step` answered a `timeout`-category error, e.g. a
+/// deadline or a cancellation). A `case` that lists `| Timeout => ...` takes
+/// that branch; without one, the performer faults as for any error.
+pub const TIMEOUT_OUTCOME: &str = "Timeout";
+
 /// The outcome value `constructor(payload)`: a one-field record.
 pub fn outcome(constructor: &str, payload: Value) -> Value {
     Value::record([(constructor.to_string(), payload)])
@@ -109,6 +120,16 @@ pub fn outcome_parts(value: &Value) -> Option<(&str, &Value)> {
     }
 }
 
+/// An outcome as people write it: `Ok(3)`, `Nothing` (other values as
+/// they display).
+pub fn outcome_text(value: &Value) -> String {
+    match outcome_parts(value) {
+        Some((constructor, Value::Unit)) => constructor.to_string(),
+        Some((constructor, payload)) => format!("{constructor}({payload})"),
+        None => value.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +139,8 @@ mod tests {
         let v = outcome("Ok", Value::Nat(3));
         assert_eq!(outcome_parts(&v), Some(("Ok", &Value::Nat(3))));
         assert_eq!(outcome_parts(&Value::Nat(3)), None);
+        assert_eq!(outcome_text(&v), "Ok(3)");
+        assert_eq!(outcome_text(&outcome("Nothing", Value::Unit)), "Nothing");
         assert_eq!(
             outcome_parts(&Value::record(Vec::<(String, Value)>::new())),
             None

@@ -30,6 +30,12 @@ pub enum BlockReason {
         /// The guard layer.
         layer: u16,
     },
+    /// The handler's `step` answered `EffectError::blocked` to an
+    /// `Invoke`; retried every round.
+    Effect {
+        /// The `Invoke`'s action number.
+        action: u16,
+    },
 }
 
 /// The scheduling status of a coroutine.

@@ -77,7 +77,23 @@ impl EffectError {
     pub fn tagged(category: EffectErrorCategory, message: &str) -> String {
         format!("[{}] {message}", category.tag())
     }
+
+    /// The answer of a `step` that cannot finish yet: `"[blocked] reason"`.
+    /// The machine blocks the coroutine without advancing it and calls
+    /// `step` again next round (like a guard that answers `Block`); it is
+    /// not a fault. A host awaiting a result answers this until it has one.
+    pub fn blocked(reason: &str) -> String {
+        format!("{BLOCKED_TAG} {reason}")
+    }
+
+    /// Whether a `step` error is a [`EffectError::blocked`] answer.
+    pub fn is_blocked(message: &str) -> bool {
+        message.starts_with(BLOCKED_TAG)
+    }
 }
+
+/// The tag opening a [`EffectError::blocked`] answer.
+const BLOCKED_TAG: &str = "[blocked]";
 
 /// Splits an explicit category tag off a message: `"[resource] full"` is
 /// `(Resource, "full")`. The tag must open the message, name a category

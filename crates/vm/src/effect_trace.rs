@@ -23,6 +23,8 @@ pub enum EffectKind {
     Release,
     /// `handle_join` (input `action` = the ghost number).
     Join,
+    /// `output_condition_hint` (recorded only when it gave a hint).
+    Hint,
 }
 
 /// The inputs of a call, kept in `Full` capture mode.
@@ -55,6 +57,8 @@ pub enum EffectOutcome {
     Verdict(bool),
     /// The call failed with this message.
     Error(String),
+    /// An output-condition hint's tag.
+    Hint(String),
 }
 
 /// One handler call.

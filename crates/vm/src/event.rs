@@ -258,6 +258,16 @@ pub enum ObsEvent {
         /// The fact's tag (its index in the knowledge base).
         index: u64,
     },
+    /// The handler gave an output-condition hint for the step just taken
+    /// (e.g. a scripted host flagging a degraded effect outcome).
+    Hinted {
+        /// Tick.
+        tick: Tick,
+        /// Coroutine.
+        coro: CoroId,
+        /// The hint's tag.
+        tag: String,
+    },
     /// `Check` asked whether a fact is known, for a permitted role.
     Checked {
         /// Tick.
@@ -305,6 +315,7 @@ macro_rules! tick_field {
             | ObsEvent::Aborted { tick, .. }
             | ObsEvent::Delegated { tick, .. }
             | ObsEvent::Tagged { tick, .. }
+            | ObsEvent::Hinted { tick, .. }
             | ObsEvent::Checked { tick, .. } => tick,
         }
     };
@@ -362,6 +373,7 @@ impl ObsEvent {
             | ObsEvent::JoinRejected { coro, .. }
             | ObsEvent::Aborted { coro, .. }
             | ObsEvent::Tagged { coro, .. }
+            | ObsEvent::Hinted { coro, .. }
             | ObsEvent::Checked { coro, .. }
             | ObsEvent::Spawned { parent: coro, .. } => Some(*coro),
             _ => None,

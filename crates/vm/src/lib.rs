@@ -50,6 +50,7 @@ pub mod event;
 mod exec;
 pub mod fault;
 mod guard_orphans;
+pub mod host;
 pub mod host_contract;
 pub mod ids;
 pub mod kernel;
@@ -106,6 +107,7 @@ pub use effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTrac
 pub use event::{MessageEvent, ObsEvent};
 pub use exec::speculation::MAX_SPECULATION_DEPTH;
 pub use fault::{Fault, LifecycleError, ProtocolMachineError};
+pub use host::{HostFailure, HostValue, ScriptedAnswer, ScriptedHandler};
 pub use host_contract::HostContractViolation;
 pub use ids::{CoroId, HandlerId, SessionId, Tick};
 pub use kernel::{RunStatus, StepResult};

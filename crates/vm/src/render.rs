@@ -14,7 +14,7 @@ use crate::machine::ProtocolMachine;
 use crate::topology::TopologyEvent;
 use std::collections::BTreeMap;
 use telltale_compiler::{RoleId, Symbols, Value};
-use telltale_types::effects::outcome_parts;
+use telltale_types::effects::outcome_text;
 use telltale_types::EffectTable;
 
 /// Renders one event on one line, e.g. `t=3 A -> B : ping(5)`; coroutines
@@ -102,12 +102,7 @@ impl<'a> TraceText<'a> {
             ))
         });
         let called = called.unwrap_or_else(|| format!("effect site {site}"));
-        let answer = match outcome_parts(outcome) {
-            Some((constructor, Value::Unit)) => constructor.to_string(),
-            Some((constructor, payload)) => format!("{constructor}({payload})"),
-            None => outcome.to_string(),
-        };
-        format!("{called} -> {answer}")
+        format!("{called} -> {}", outcome_text(outcome))
     }
 
     fn words(&self, event: &ObsEvent) -> String {
@@ -213,6 +208,9 @@ impl<'a> TraceText<'a> {
             ObsEvent::Tagged { coro, index, .. } => {
                 format!("{} tags fact #{index}", self.coro(*coro))
             }
+            ObsEvent::Hinted { coro, tag, .. } => {
+                format!("{}'s host notes: {tag}", self.coro(*coro))
+            }
             ObsEvent::Checked {
                 coro, role, known, ..
             } => format!(
@@ -232,6 +230,7 @@ impl<'a> TraceText<'a> {
                 format!("waits: its link to {} is partitioned", self.role(*to))
             }
             BlockReason::Guard { layer } => format!("waits for guard layer {layer}"),
+            BlockReason::Effect { .. } => "waits for its host".to_string(),
         }
     }
 

@@ -218,15 +218,29 @@ impl EffectHandler for RecordingEffectHandler<'_> {
     }
 
     fn output_condition_hint(&self, input: &OutputHintInput) -> Option<OutputConditionHint> {
-        self.inner.output_condition_hint(input)
+        let hint = self.inner.output_condition_hint(input);
+        if let Some(h) = &hint {
+            self.record(
+                input.ctx,
+                EffectKind::Hint,
+                EffectInputSummary {
+                    partner: None,
+                    labels: Vec::new(),
+                    payload: None,
+                    action: None,
+                },
+                EffectOutcome::Hint(h.tag.clone()),
+            );
+        }
+        hint
     }
 }
 
 /// Feeds a recorded effect trace back to the machine. Decisions (send
 /// decisions, steps, acquires, releases, joins, topology) come from the
 /// trace; receipts are checked against it and then delivered to the
-/// fallback host too; hooks the trace does not cover (choose, output
-/// hints) go to the fallback.
+/// fallback host too; output hints come from the trace; the hook the trace
+/// does not cover (choose) goes to the fallback.
 /// A mismatch or an exhausted trace is an error classified as
 /// determinism.
 pub struct ReplayEffectHandler<'h> {
@@ -385,8 +399,26 @@ impl EffectHandler for ReplayEffectHandler<'_> {
             .unwrap_or_else(|| Ok(Vec::new()))
     }
 
+    /// The hint recorded for this step, if one was (hints are recorded
+    /// only when given, so the next entry tells).
     fn output_condition_hint(&self, input: &OutputHintInput) -> Option<OutputConditionHint> {
-        self.fallback.output_condition_hint(input)
+        let i = self.cursor.get();
+        let entry = self.trace[i..]
+            .iter()
+            .find(|e| e.kind != EffectKind::Topology)?;
+        match &entry.outcome {
+            EffectOutcome::Hint(tag)
+                if entry.kind == EffectKind::Hint && entry.ctx == input.ctx =>
+            {
+                let skipped = self.trace[i..]
+                    .iter()
+                    .take_while(|e| e.kind == EffectKind::Topology)
+                    .count();
+                self.cursor.set(i + skipped + 1);
+                Some(OutputConditionHint { tag: tag.clone() })
+            }
+            _ => None,
+        }
     }
 }
 

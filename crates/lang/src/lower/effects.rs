@@ -5,6 +5,7 @@ use crate::ast::{CaseBranch, Name, RoleRef, Stmt, StmtKind, TypeDef, TypeExpr};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::source::Span;
 use std::collections::BTreeMap;
+use telltale_types::effects::TIMEOUT_OUTCOME;
 use telltale_types::{
     EffectOperation, EffectSite, EffectTable, GlobalType, OutcomeDecl, PayloadSort, Role,
 };
@@ -292,6 +293,8 @@ impl<'m> Lowerer<'m> {
                 let c = &b.constructor.text;
                 if c == "_" {
                     wildcard = true;
+                } else if c == TIMEOUT_OUTCOME && !outcomes.contains(c) {
+                    // Every operation may time out; listing it is optional.
                 } else if !outcomes.contains(c) {
                     ok = false;
                     self.diags.push(

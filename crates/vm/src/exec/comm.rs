@@ -14,6 +14,7 @@ use crate::coroutine::BlockReason;
 use crate::effect::{
     EffectContext, EffectHandler, OutputHintInput, RecvInput, SendDecision, SendDecisionInput,
 };
+use crate::effect_trace::{EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::event::{MessageEvent, ObsEvent};
 use crate::exec::{capture_mode, register, register_mut, Exec, Trap};
 use crate::fault::Fault;
@@ -508,7 +509,7 @@ impl ProtocolMachine {
     /// Asks the handler for an output-condition hint after an event was
     /// recorded (the common `None` over `None` is not rewritten).
     #[inline(always)]
-    fn note_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
+    pub(super) fn note_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
         if self.poll_hints {
             self.ask_output_hint(handler, ctx);
         }
@@ -520,6 +521,22 @@ impl ProtocolMachine {
     #[inline(never)]
     fn ask_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
         let hint = handler.output_condition_hint(&OutputHintInput { ctx, events: 1 });
+        if let Some(hint) = &hint {
+            if self.effect_capture().is_some() {
+                self.effects.push(EffectTraceEntry {
+                    ctx,
+                    kind: EffectKind::Hint,
+                    input: None,
+                    outcome: EffectOutcome::Hint(hint.tag.clone()),
+                });
+            }
+            let tick = self.clock;
+            self.obs.push(ObsEvent::Hinted {
+                tick,
+                coro: ctx.coro,
+                tag: hint.tag.clone(),
+            });
+        }
         if hint.is_some() || self.last_output_hint.is_some() {
             self.last_output_hint = hint;
         }

@@ -11,8 +11,11 @@
 //! follows sends the label of the branch it selects.
 
 use crate::config::EffectTraceCaptureMode;
+use crate::coroutine::BlockReason;
 use crate::effect::{EffectCall, EffectHandler, InvokeInput};
-use crate::effect_error::{classify_effect_error_owned, EffectError, EffectErrorCategory};
+use crate::effect_error::{
+    classify_effect_error, classify_effect_error_owned, EffectError, EffectErrorCategory,
+};
 use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::event::ObsEvent;
 use crate::exec::{register, register_mut, Exec, Trap};
@@ -20,7 +23,7 @@ use crate::fault::Fault;
 use crate::machine::ProtocolMachine;
 use crate::payload::check_payload;
 use telltale_compiler::{LabelId, Program, Reg, Value, OUTCOME_REGISTER, PAYLOAD_REGISTER};
-use telltale_types::effects::outcome_parts;
+use telltale_types::effects::{outcome, outcome_parts, TIMEOUT_OUTCOME};
 use telltale_types::{EffectOperation, PayloadSort};
 
 /// The argument of an operation that takes none.
@@ -81,6 +84,7 @@ impl ProtocolMachine {
             }
             _ => Ok(()),
         };
+        let gave_up = matches!((&result, call), (Err(e), Some(c)) if gives_up(c, e));
         if let Some(mode) = self.effect_capture() {
             self.effects.push(EffectTraceEntry {
                 ctx,
@@ -97,6 +101,16 @@ impl ProtocolMachine {
                 },
             });
         }
+        let result = match result {
+            Err(e) if EffectError::is_blocked(&e) => {
+                // Retried at the start of the next round, like a guard.
+                self.wake_senders.push(slot);
+                return Ok(Exec::Blocked(BlockReason::Effect { action }));
+            }
+            // The host gave up and the `case` has a `Timeout` branch.
+            Err(_) if gave_up => Ok(outcome(TIMEOUT_OUTCOME, Value::Unit)),
+            other => other,
+        };
         let role = || self.image.symbols.role_name(ctx.role);
         let value = result.map_err(|e| {
             Trap::from(Fault::Handler {
@@ -128,6 +142,7 @@ impl ProtocolMachine {
             action,
             effect,
         });
+        self.note_output_hint(handler, ctx);
         Ok(Exec::Continue)
     }
 
@@ -159,6 +174,12 @@ impl ProtocolMachine {
             })
         })
     }
+}
+
+/// Whether a `step` error is the host giving up on `call` (a `timeout`-
+/// category error) at a site whose `case` has a `Timeout` branch to take.
+fn gives_up(call: EffectCall<'_>, error: &str) -> bool {
+    call.site.handles_timeout() && classify_effect_error(error) == EffectErrorCategory::Timeout
 }
 
 /// Field `field` of a record payload (unit when the payload has none: the
