@@ -10,7 +10,7 @@ mod declared;
 mod error;
 mod generate;
 mod input;
-mod names;
+pub mod names;
 mod outline;
 mod payload;
 mod runtime;

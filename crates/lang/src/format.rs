@@ -112,8 +112,8 @@ pub fn format_module(module: &Module) -> String {
     p.out
 }
 
-/// Prints a type expression.
-pub(crate) fn type_text(ty: &TypeExpr) -> String {
+/// A type expression as it is written in `.tell` (`Result E ledger.Receipt`).
+pub fn type_text(ty: &TypeExpr) -> String {
     with_headroom(|| match ty {
         TypeExpr::Path { path, args, .. } => {
             let mut s = path.join(".");

@@ -65,7 +65,7 @@ pub mod source;
 pub use ast::Module;
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use explain::{explain, global_text};
-pub use format::format_module;
+pub use format::{format_module, type_text};
 pub use lower::{lower_all, lower_protocol, LowerOptions, LoweredProtocol, MESSAGE_BUDGET};
 pub use no_protocol::require_protocol;
 pub use nuscr::{parse_nuscr, resolve_imports, FileDiagnostics, ModuleLoadError, ModuleLoader};

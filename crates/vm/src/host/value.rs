@@ -139,6 +139,12 @@ tuple_host_value!(2; A 0, B 1);
 tuple_host_value!(3; A 0, B 1, C 2);
 tuple_host_value!(4; A 0, B 1, C 2, D 3);
 
+/// The value of variant `name` with `payload`: `{name: payload}` (also how
+/// outcomes are written).
+pub fn variant(name: &str, payload: Value) -> Value {
+    outcome(name, payload)
+}
+
 /// The variant name and payload of a value of a declared `type`: `{A: p}`,
 /// or the string `"A"` for a bare variant.
 pub fn variant_parts(value: &Value) -> Result<(&str, &Value), String> {
@@ -225,7 +231,10 @@ mod tests {
         assert_eq!(decode_result::<u64, String>(&encode_result(&ok)), Ok(ok));
         let err: Result<u64, String> = Err("full".into());
         assert_eq!(decode_result::<u64, String>(&encode_result(&err)), Ok(err));
-        assert_eq!(decode_maybe::<i64>(&encode_maybe(&Some(-1_i64))), Ok(Some(-1)));
+        assert_eq!(
+            decode_maybe::<i64>(&encode_maybe(&Some(-1_i64))),
+            Ok(Some(-1))
+        );
         assert_eq!(decode_maybe::<i64>(&encode_maybe::<i64>(&None)), Ok(None));
         assert!(decode_maybe::<i64>(&Value::Int(1)).is_err());
         assert!(decode_result::<u64, String>(&outcome("Just", Value::Nat(1))).is_err());
