@@ -16,3 +16,9 @@ bench:
 # Format the workspace.
 fmt:
     cargo fmt --all
+
+# Generate a host crate from FILE's `effect` declarations (docs/effects.md):
+# host traits, the machine adapter, a scripted host, smoke tests. Extra
+# flags go through, e.g. `just effect-scaffold FILE OUT --force`.
+effect-scaffold FILE OUT="work/effect_handler_scaffold" *FLAGS:
+    cargo run --quiet -p telltale-effect-scaffold --bin effect-scaffold -- {{FILE}} --out {{OUT}} {{FLAGS}}

@@ -118,7 +118,15 @@ const CI_STEPS: &[Step] = &[
         what: "every bundled example passes tell check and is formatted",
         run: examples,
     },
+    Step {
+        name: "scaffold",
+        what: "`just effect-scaffold` on the bundled examples with effects; each generated crate's cargo test, offline",
+        run: scaffold,
+    },
 ];
+
+/// Bundled examples whose effect scaffold CI generates and tests.
+const SCAFFOLDED: &[&str] = &["ledger_effects", "consensus"];
 
 /// Runs `command`, its output going straight to ours.
 fn status(mut command: Command) -> Result<(), String> {
@@ -249,6 +257,58 @@ fn examples(ctx: &Context) -> Result<(), String> {
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
     status(ctx.tell(&[&["check", "--param", "N=4"], files.as_slice()].concat()))?;
     status(ctx.tell(&[&["fmt", "--check"], files.as_slice()].concat()))
+}
+
+/// Generates the effect scaffold of each [`SCAFFOLDED`] example with the
+/// `just` recipe (as users run it) into `target/scaffold-ci/`, then runs the
+/// generated crate's tests offline, sharing the workspace's target folder
+/// and lock file so nothing is fetched or built twice.
+fn scaffold(ctx: &Context) -> Result<(), String> {
+    let base = ctx.root.join("target/scaffold-ci");
+    let _ = std::fs::remove_dir_all(&base);
+    for name in SCAFFOLDED {
+        let out = base.join(name);
+        let mut just = Command::new("just");
+        just.current_dir(&ctx.root).args([
+            "effect-scaffold",
+            &format!("examples/{name}.tell"),
+            &out.display().to_string(),
+        ]);
+        status(just).map_err(|e| {
+            format!("{e}\n(`just` is installed by .ci/run; elsewhere `pip install rust-just` or `cargo install just`)")
+        })?;
+        if let Some(example) = docs_example(ctx, name)? {
+            let path = out.join("tests/docs_example.rs");
+            std::fs::write(&path, example).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        let lock = out.join("Cargo.lock");
+        std::fs::copy(ctx.root.join("Cargo.lock"), &lock)
+            .map_err(|e| format!("{}: {e}", lock.display()))?;
+        let mut test = Command::new(&ctx.cargo);
+        test.current_dir(&out)
+            .args(["test", "--offline"])
+            .env("CARGO_TARGET_DIR", ctx.root.join("target"));
+        status(test)?;
+    }
+    Ok(())
+}
+
+/// The Rust block docs/effects.md marks `<!-- scaffold-example: NAME -->`:
+/// its worked example, compiled and run as a test of the generated crate.
+fn docs_example(ctx: &Context, name: &str) -> Result<Option<String>, String> {
+    let path = ctx.root.join("docs/effects.md");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let marker = format!("<!-- scaffold-example: {name} -->");
+    let Some(start) = text.find(&marker) else {
+        return Ok(None);
+    };
+    let block = text[start..]
+        .split_once("```rust,ignore\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .map(|(code, _)| format!("//! The worked example of docs/effects.md.\n\n{code}\n"));
+    block
+        .map(Some)
+        .ok_or_else(|| format!("{}: no rust block after {marker}", path.display()))
 }
 
 fn usage() -> ExitCode {

@@ -61,6 +61,11 @@ enum Command {
     /// Print the typed API `choreography!` generates for a protocol: the
     /// module, message types and each role's entry point and steps.
     Api(commands::api::ApiArgs),
+    /// Generate a host crate from a file's `effect` declarations: host
+    /// traits and the adapter that runs them on the machine, a scripted
+    /// host, smoke tests, a manifest and a README (exit 0, or 1 with
+    /// nothing written).
+    Scaffold(telltale_effect_scaffold::ScaffoldArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
         Command::Api(args) => commands::api::run(&args),
+        Command::Scaffold(args) => Ok(telltale_effect_scaffold::run_command(&args)),
     };
     match result {
         Ok(code) => code,

@@ -9,7 +9,9 @@ use telltale_effect_scaffold::{generate, generate_file, Options, Scaffold, Scaff
 use telltale_lang::SourceFile;
 
 fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
 }
 
 /// Options whose output does not depend on where the checkout is.
@@ -120,7 +122,10 @@ protocol P uses Store =
         "pub type StoreKindOutcome = Reason;",
         "pub type StoreProbeOutcome = bool;",
     ] {
-        assert!(effects.contains(expected), "missing {expected:?} in\n{effects}");
+        assert!(
+            effects.contains(expected),
+            "missing {expected:?} in\n{effects}"
+        );
     }
 }
 
@@ -153,7 +158,10 @@ fn types_the_scaffold_cannot_express_are_refused_with_what_to_do() {
         "effect Store\n  put : { shelf : Int } -> Bool\n\nprotocol P uses Store =\n  roles A, B\n  A -> B : Ping\n",
     );
     assert!(inline.contains("demo.tell:2:9"), "{inline}");
-    assert!(inline.contains("type alias Name = { shelf : Int }"), "{inline}");
+    assert!(
+        inline.contains("type alias Name = { shelf : Int }"),
+        "{inline}"
+    );
     let no_case = error_of(
         "effect Clock\n  now : Unit -> Int\n\nprotocol P uses Clock =\n  roles A, B\n  A -> B : Ping\n",
     );
@@ -163,7 +171,12 @@ fn types_the_scaffold_cannot_express_are_refused_with_what_to_do() {
 #[test]
 fn unreadable_and_invalid_files_are_refused() {
     let missing = generate_file(Path::new("/no/such/file.tell"), &options()).expect_err("missing");
-    assert!(missing.to_string().starts_with("cannot read `/no/such/file.tell`"), "{missing}");
+    assert!(
+        missing
+            .to_string()
+            .starts_with("cannot read `/no/such/file.tell`"),
+        "{missing}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let binary = dir.path().join("bad.tell");
     fs::write(&binary, b"effect \xff").unwrap();
@@ -207,19 +220,34 @@ fn writing_refuses_existing_generated_files_and_keeps_the_users() {
     // Without --force: an error naming the generated files; nothing changes.
     let refused = scaffold.write(&out, false).expect_err("exists");
     let message = refused.to_string();
-    assert!(message.contains("README.md") && message.contains("--force"), "{message}");
+    assert!(
+        message.contains("README.md") && message.contains("--force"),
+        "{message}"
+    );
     assert!(!message.contains("host_types.rs"), "{message}");
-    assert_eq!(fs::read_to_string(out.join("README.md")).unwrap(), "edited\n");
+    assert_eq!(
+        fs::read_to_string(out.join("README.md")).unwrap(),
+        "edited\n"
+    );
 
     // With --force: generated files are replaced, the user's kept.
     let report = scaffold.write(&out, true).unwrap();
     assert!(report.kept.contains(&PathBuf::from("src/host_types.rs")));
-    assert_eq!(fs::read_to_string(out.join("src/host_types.rs")).unwrap(), "// mine\n");
-    assert_ne!(fs::read_to_string(out.join("README.md")).unwrap(), "edited\n");
+    assert_eq!(
+        fs::read_to_string(out.join("src/host_types.rs")).unwrap(),
+        "// mine\n"
+    );
+    assert_ne!(
+        fs::read_to_string(out.join("README.md")).unwrap(),
+        "edited\n"
+    );
     assert_eq!(listing(&out), first);
 
     // No staging folder is left beside the output.
-    let beside: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let beside: Vec<_> = fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(beside, vec![std::ffi::OsString::from("host")]);
 }
 
@@ -232,7 +260,10 @@ fn a_failed_write_leaves_nothing_half_written() {
     let scaffold = generate_file(&example("ledger_effects.tell"), &options()).unwrap();
     let error = scaffold.write(&out, false).expect_err("cannot write");
     assert!(matches!(error, ScaffoldError::Write { .. }), "{error}");
-    let beside: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let beside: Vec<_> = fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(beside, vec![std::ffi::OsString::from("host")]);
     assert_eq!(fs::read_to_string(&out).unwrap(), "a file");
 }

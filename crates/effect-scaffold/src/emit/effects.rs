@@ -114,10 +114,17 @@ fn declared_type(out: &mut String, declared: &DeclaredType) {
                 } else {
                     format!("{name}::{variant}({})", binders.join(", "))
                 };
-                let _ = writeln!(
-                    out,
-                    "            {pattern} => telltale_vm::host::variant(\"{variant}\", {payload}),"
-                );
+                if binders.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "            {pattern} => Value::string(\"{variant}\"),"
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "            {pattern} => telltale_vm::host::variant(\"{variant}\", {payload}),"
+                    );
+                }
             }
             let payload = if variants.iter().any(|(_, items)| !items.is_empty()) {
                 "payload"
@@ -199,7 +206,7 @@ fn effect_items(out: &mut String, model: &Model, effect: &crate::model::EffectMo
             OutcomeShape::Maybe(_) => "telltale_vm::host::encode_maybe(outcome)".to_string(),
             OutcomeShape::Option(_) => "match outcome {\n        Some(v) => telltale_vm::host::variant(\"Some\", v.to_value()),\n        None => telltale_vm::host::variant(\"None\", Value::Unit),\n    }".to_string(),
             OutcomeShape::Bool => "telltale_vm::host::variant(if *outcome { \"True\" } else { \"False\" }, Value::Unit)".to_string(),
-            OutcomeShape::Variants(_) => "outcome.to_value()".to_string(),
+            OutcomeShape::Variants(_) => "telltale_vm::host::as_outcome(outcome.to_value())".to_string(),
         };
         let _ = writeln!(
             out,

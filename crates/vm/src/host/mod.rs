@@ -16,6 +16,6 @@ pub use failure::HostFailure;
 pub use script::{AnswerScript, ScriptedAnswer};
 pub use scripted_handler::ScriptedHandler;
 pub use value::{
-    decode_maybe, decode_result, encode_maybe, encode_result, record_field, variant, variant_parts,
-    HostValue,
+    as_outcome, decode_maybe, decode_result, encode_maybe, encode_result, record_field, variant,
+    variant_parts, HostValue,
 };

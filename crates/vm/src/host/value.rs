@@ -1,10 +1,11 @@
 //! Rust values across the effect boundary.
 //!
-//! Conventions (the same as effect outcomes, see `telltale_types::effects`):
-//! a variant `A(p)` of a declared `type` is the one-field record `{A: p}`
-//! (a bare variant may also arrive as the string `"A"`); `Ok(v)`/`Err(e)`
-//! and `Just(v)`/`Nothing` likewise; a record is a record with its fields in
-//! declaration order; a tuple is a product.
+//! Conventions: a bare variant `A` of a declared `type` is the string
+//! `"A"` (as `tell run --effect` writes it), a variant with a payload
+//! `A(p)` the one-field record `{A: p}` (either form is read); outcomes are
+//! always records (`{Ok: v}`, `{Err: e}`, `{Just: v}`, `{Nothing: ()}`,
+//! see `telltale_types::effects` and [`as_outcome`]); a record is a record
+//! with its fields in declaration order; a tuple is a product.
 
 use telltale_compiler::Value;
 use telltale_types::effects::{outcome, outcome_parts};
@@ -145,6 +146,15 @@ pub fn variant(name: &str, payload: Value) -> Value {
     outcome(name, payload)
 }
 
+/// A value of a declared variant type as an outcome: a bare variant (the
+/// string `"A"`) becomes `{A: ()}`; anything else is kept.
+pub fn as_outcome(value: Value) -> Value {
+    match &value {
+        Value::String(name) => outcome(name, Value::Unit),
+        _ => value,
+    }
+}
+
 /// The variant name and payload of a value of a declared `type`: `{A: p}`,
 /// or the string `"A"` for a bare variant.
 pub fn variant_parts(value: &Value) -> Result<(&str, &Value), String> {
@@ -260,6 +270,11 @@ mod tests {
         let v = outcome("Conflict", Value::Nat(2));
         assert_eq!(variant_parts(&v), Ok(("Conflict", &Value::Nat(2))));
         assert!(variant_parts(&Value::Nat(2)).is_err());
+        assert_eq!(
+            as_outcome(Value::string("Full")),
+            outcome("Full", Value::Unit)
+        );
+        assert_eq!(as_outcome(v.clone()), v);
         let r = Value::record([("frame".to_string(), Value::Int(1))]);
         assert_eq!(record_field(&r, "frame"), Ok(&Value::Int(1)));
         assert!(record_field(&r, "digest")
