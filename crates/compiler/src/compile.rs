@@ -144,9 +144,18 @@ struct Emitter<'i> {
     program: Program,
     loop_heads: Vec<(String, Pc)>,
     sites: SitePlacer<'i>,
-    /// Argument names bound by receives on the path being compiled, with
-    /// the register holding the payload that binds each.
-    bound: Vec<(String, Reg)>,
+    /// Argument names bound on the path being compiled (by a receive's
+    /// record field, or a `case` pattern), innermost last.
+    bound: Vec<Bound>,
+}
+
+/// A name a later call may pass: field `field` of the value copied into
+/// `register` (a received record, or an outcome `{Ctor: payload}` whose
+/// field is its constructor).
+struct Bound {
+    name: String,
+    register: Reg,
+    field: String,
 }
 
 impl Emitter<'_> {
@@ -192,10 +201,10 @@ impl Emitter<'_> {
                 .bound
                 .iter()
                 .rev()
-                .find(|(n, _)| n == name)
-                .map(|(field, register)| BoundArgument {
-                    register: *register,
-                    field: field.clone(),
+                .find(|b| &b.name == name)
+                .map(|b| BoundArgument {
+                    register: b.register,
+                    field: b.field.clone(),
                 }),
             _ => None,
         };
@@ -225,7 +234,48 @@ impl Emitter<'_> {
                     dst: register,
                     src: PAYLOAD_REGISTER,
                 });
-                self.bound.push((field.clone(), register));
+                self.bound.push(Bound {
+                    name: field.clone(),
+                    register,
+                    field: field.clone(),
+                });
+            }
+        }
+        self.bound.len() - before
+    }
+
+    /// At the start of the branch `label` of a send steered by effect call
+    /// `steer`: copies the outcome into the register of the name the
+    /// branch's `case` pattern binds, if a later call passes it; returns
+    /// how many bindings to drop after the continuation.
+    fn bind_pattern(&mut self, steer: Option<u16>, label: &telltale_types::Label) -> usize {
+        let Some(invocation) = steer.and_then(|a| self.program.invocations.get(usize::from(a)))
+        else {
+            return 0;
+        };
+        let Some(site) = self.sites.site(usize::from(invocation.site)) else {
+            return 0;
+        };
+        let constructors = site
+            .branches
+            .iter()
+            .filter(|(_, l)| l == label.name())
+            .map(|(c, _)| c);
+        let before = self.bound.len();
+        for constructor in constructors {
+            let Some((_, name)) = site.binders.iter().find(|(c, _)| c == constructor) else {
+                continue;
+            };
+            if let Some(register) = self.sites.register_of(name) {
+                self.program.code.push(Instr::Move {
+                    dst: register,
+                    src: OUTCOME_REGISTER,
+                });
+                self.bound.push(Bound {
+                    name: name.clone(),
+                    register,
+                    field: constructor.clone(),
+                });
             }
         }
         self.bound.len() - before
@@ -236,13 +286,14 @@ impl Emitter<'_> {
     fn emit_after(
         &mut self,
         receiving: bool,
+        steer: Option<u16>,
         label: &telltale_types::Label,
         continuation: &LocalType,
     ) -> Result<(), CompileError> {
         let bound = if receiving {
             self.bind_fields(label)
         } else {
-            0
+            self.bind_pattern(steer, label)
         };
         let result = self.emit(continuation);
         self.bound.truncate(self.bound.len() - bound);
@@ -293,7 +344,7 @@ impl Emitter<'_> {
                             dst: PAYLOAD_REGISTER,
                         }
                     });
-                    return self.emit_after(!sending, &only.label, &only.continuation);
+                    return self.emit_after(!sending, steer, &only.label, &only.continuation);
                 }
                 let table = self.new_table(PAYLOAD_REGISTER, steer)?;
                 self.program.code.push(if sending {
@@ -309,7 +360,7 @@ impl Emitter<'_> {
                     let t = &mut self.program.tables[usize::from(table)];
                     t.labels.push(label);
                     t.targets.push(block);
-                    self.emit_after(!sending, &b.label, &b.continuation)?;
+                    self.emit_after(!sending, steer, &b.label, &b.continuation)?;
                 }
                 Ok(())
             }
@@ -371,6 +422,7 @@ mod tests {
             partner: Role::new("B"),
             arguments: Vec::new(),
             branches: vec![("Ok".into(), "ok".into()), ("_".into(), "no".into())],
+            binders: vec![],
         };
         let operation = |name: &str| EffectOperation {
             effect: "E".into(),

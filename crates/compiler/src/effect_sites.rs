@@ -18,7 +18,10 @@
 //! payload with a field `x` gets that field. The payload is copied, right
 //! after the receive, into a register kept for `x` (one per such name,
 //! after `OUTCOME_REGISTER`), and the [`Invocation`] names the register and
-//! field. Any other call gets the payload received last.
+//! field. A name bound by a `case` pattern (`Ok(receipt)`) is passed the
+//! same way: at the start of that branch the outcome `{Ok: receipt}` is
+//! copied into the name's register, and the field is the constructor. Any
+//! other call gets the payload received last.
 
 use crate::compile::OUTCOME_REGISTER;
 use crate::instr::{LabelId, Reg};
@@ -96,6 +99,14 @@ impl<'e> SitePlacer<'e> {
         }
     }
 
+    /// Site `index` of the image's table, if it is one of the role's.
+    pub(crate) fn site(&self, index: usize) -> Option<&'e EffectSite> {
+        self.sites
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, s)| *s)
+    }
+
     /// The register kept for argument name `name`, if a call passes it.
     pub(crate) fn register_of(&self, name: &str) -> Option<Reg> {
         let i = self.names.iter().position(|n| n == name)?;
@@ -171,6 +182,7 @@ mod tests {
                 partner: Role::new("A"),
                 arguments: vec![name.into()],
                 branches: vec![("Ok".into(), "yes".into()), ("Err".into(), "no".into())],
+                binders: vec![],
             }],
         };
         let record = PayloadSort::Record(vec![("entry".into(), PayloadSort::Nat)]);

@@ -73,6 +73,9 @@ pub enum DiagnosticKind {
     MissingModule,
     /// Modules that import each other in a cycle.
     ImportCycle,
+    /// A `case` whose choice merged with another choice of its performer,
+    /// so its outcome cannot select a branch.
+    UnsteerableCase,
     /// A protocol that lowers but is not well formed or has no projection
     /// onto some role (reported by the tools that project, such as `tell check`).
     Unprojectable,
@@ -115,6 +118,7 @@ impl DiagnosticKind {
             DiagnosticKind::UnreachableAfterEndlessLoop => "E040",
             DiagnosticKind::MissingModule => "E041",
             DiagnosticKind::ImportCycle => "E042",
+            DiagnosticKind::UnsteerableCase => "E043",
         }
     }
 }

@@ -50,6 +50,10 @@ pub struct EffectSite {
     /// The `case` branches: outcome constructor (`_` for a wildcard) and
     /// the label of its branch in the global type.
     pub branches: Vec<(String, String)>,
+    /// The names the `case` patterns bind (`Ok(receipt)`): constructor and
+    /// name, so a later call in that branch can pass the payload.
+    #[serde(default)]
+    pub binders: Vec<(String, String)>,
 }
 
 impl EffectSite {
@@ -155,6 +159,7 @@ mod tests {
             partner: Role::new("C"),
             arguments: vec![],
             branches: vec![("Ok".into(), "Ok".into()), ("_".into(), "Otherwise".into())],
+            binders: vec![],
         };
         assert_eq!(site.label_for("Ok"), Some("Ok"));
         assert_eq!(site.label_for("Err"), Some("Otherwise"));

@@ -59,6 +59,7 @@ mod tests {
                 partner: Role::new("B"),
                 arguments: vec![],
                 branches: vec![("Just".into(), "m".into())],
+                binders: vec![],
             }],
         }
     }

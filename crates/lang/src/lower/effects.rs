@@ -4,7 +4,7 @@ use super::{Binding, Lowerer, Scope};
 use crate::ast::{CaseBranch, Name, RoleRef, Stmt, StmtKind, TypeDef, TypeExpr};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::source::Span;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use telltale_types::effects::TIMEOUT_OUTCOME;
 use telltale_types::{
     EffectOperation, EffectSite, EffectTable, GlobalType, OutcomeDecl, PayloadSort, Role,
@@ -214,7 +214,7 @@ impl<'m> Lowerer<'m> {
         &mut self,
         binding: &Binding,
         performer: &Role,
-        constructors: &[String],
+        cases: &[CaseBranch],
         starts: &[(String, Option<String>)],
         g: &GlobalType,
         span: Span,
@@ -234,16 +234,43 @@ impl<'m> Lowerer<'m> {
             return;
         }
         let chosen: Vec<&str> = branches.iter().map(|b| b.label.name()).collect();
-        let mut site_branches = Vec::new();
-        for (constructor, (name, direct)) in constructors.iter().zip(starts) {
+        let mut site_branches: Vec<(String, String)> = Vec::new();
+        let constructors = cases.iter().map(|b| &b.constructor.text);
+        for (constructor, (name, direct)) in constructors.zip(starts) {
             let label = if chosen.contains(&name.as_str()) {
-                name.as_str()
-            } else if let Some(d) = direct.as_deref().filter(|d| chosen.contains(d)) {
-                d
+                Some(name.as_str())
             } else {
-                return;
+                direct.as_deref().filter(|d| chosen.contains(d))
             };
-            site_branches.push((constructor.clone(), label.to_string()));
+            if let Some(label) = label {
+                site_branches.push((constructor.clone(), label.to_string()));
+            }
+        }
+        let steered: BTreeSet<&str> = site_branches.iter().map(|(_, l)| l.as_str()).collect();
+        if site_branches.len() != cases.len() || steered != chosen.iter().copied().collect() {
+            self.diags.push(
+                Diagnostic::new(
+                    DiagnosticKind::UnsteerableCase,
+                    format!(
+                        "the outcome of this `case` cannot steer {}'s choice",
+                        performer.as_str()
+                    ),
+                    span,
+                    format!(
+                        "its branches merge with the next choice {} makes ({})",
+                        performer.as_str(),
+                        chosen.join(", ")
+                    ),
+                )
+                .with_help(format!(
+                    "start each branch with its own message from {} (e.g. `{} -> {} : {}`), so each choice has labels of its own",
+                    performer.as_str(),
+                    performer.as_str(),
+                    receiver.as_str(),
+                    cases.first().map_or("Outcome", |b| b.constructor.text.as_str())
+                )),
+            );
+            return;
         }
         let operation = self.effects.intern(operation);
         self.effect_sites.push((
@@ -254,6 +281,14 @@ impl<'m> Lowerer<'m> {
                 partner: receiver.clone(),
                 arguments: binding.arguments.clone(),
                 branches: site_branches,
+                binders: cases
+                    .iter()
+                    .filter(|b| b.constructor.text != "_")
+                    .filter_map(|b| {
+                        let name = b.binder.as_ref()?;
+                        Some((b.constructor.text.clone(), name.text.clone()))
+                    })
+                    .collect(),
             },
         ));
     }
@@ -356,16 +391,13 @@ impl<'m> Lowerer<'m> {
         if !ok {
             return GlobalType::End;
         }
-        let constructors: Vec<String> = branches
-            .iter()
-            .map(|b| b.constructor.text.clone())
-            .collect();
+
         let starts: Vec<(String, Option<String>)> = lowered
             .iter()
             .map(|(name, body)| (name.clone(), first_label_from(body, &performer)))
             .collect();
         let g = self.announce(scope, &performer, lowered, span);
-        self.record_site(&binding, &performer, &constructors, &starts, &g, span);
+        self.record_site(&binding, &performer, branches, &starts, &g, span);
         g
     }
 }

@@ -113,6 +113,7 @@ pub fn ledger_image() -> Result<CodeImage, ProtocolMachineError> {
                 ("Ok".into(), "receipt".into()),
                 ("Err".into(), "rejected".into()),
             ],
+            binders: vec![],
         }],
     };
     Ok(CodeImage::build_with_effects(
