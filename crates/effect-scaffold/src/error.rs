@@ -79,6 +79,14 @@ pub enum ScaffoldError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A generated Rust file does not parse: a bug in the generator.
+    #[error("the generated `{file}` does not parse ({reason}); this is a bug in the scaffold, please report it with the .tell file")]
+    Generated {
+        /// The generated file.
+        file: String,
+        /// The parser's message.
+        reason: String,
+    },
     /// A protocol could not be projected or compiled for the smoke tests.
     #[error("protocol `{protocol}` cannot run on the machine: {reason}")]
     Compile {

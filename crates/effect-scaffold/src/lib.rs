@@ -24,6 +24,7 @@ mod command;
 mod emit;
 mod error;
 mod model;
+mod rust_check;
 mod rust_type;
 mod write;
 
@@ -203,6 +204,11 @@ pub fn generate(source: &SourceFile, options: &Options) -> Result<Scaffold, Scaf
         "tests/vm_smoke.rs",
         emit::smoke::emit(&model, options.simulator),
     ));
+    for file in &mut files {
+        if file.path.extension().is_some_and(|e| e == "rs") {
+            rust_check::check_rust(&file.path.display().to_string(), &file.contents)?;
+        }
+    }
     for (name, json) in images {
         files.push(generated(&format!("images/{name}.json"), json));
     }
