@@ -12,22 +12,25 @@
 //!
 //! so a round is the two sends and receives of a ping-pong round plus one
 //! `Invoke`, and the difference between the two workloads per round is what
-//! an effect call costs. The host is written as the generated adapter of an
-//! effect would be: it decodes the [`EffectCall`](crate::effect::EffectCall),
-//! calls a trait method and encodes the method's result as an outcome.
+//! an effect call costs. The host side is the code `tell scaffold` generates
+//! for this effect (host trait with `&mut self`, `HostAdapter` with the host
+//! in a `RefCell`, the request decoded, `ready` asked, the outcome encoded),
+//! so the number is what a scaffolded host pays.
 
 use super::{
     bench_config, int, report, BenchReport, CountingHandler, Stopwatch, WARMUP_MESSAGES,
     WARMUP_TIME,
 };
-use crate::effect::{EffectHandler, InvokeInput, SendDecision, SendDecisionInput};
+use crate::effect::{EffectCall, EffectHandler, InvokeInput, SendDecision, SendDecisionInput};
+use crate::effect_error::{EffectError, EffectErrorCategory};
+use crate::host::{encode_result, variant_parts, HostFailure, HostValue};
 use crate::fault::ProtocolMachineError;
 use crate::kernel::RunStatus;
 use crate::machine::ProtocolMachine;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::Instant;
 use telltale_compiler::{CodeImage, Value};
-use telltale_types::effects::{outcome, EffectOperation, EffectSite, EffectTable, OutcomeDecl};
+use telltale_types::effects::{EffectOperation, EffectSite, EffectTable, OutcomeDecl};
 use telltale_types::{GlobalType, Label, LocalType, PayloadSort, Role};
 
 /// The ledger image: the protocol above with its effect table.
@@ -124,36 +127,100 @@ pub fn ledger_image() -> Result<CodeImage, ProtocolMachineError> {
 }
 
 /// Why the bench ledger refused an entry (it never does).
-#[derive(Debug)]
-struct Rejected;
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum LedgerError {
+    Full,
+}
 
-/// The host's side of `Ledger`, as the trait a generated adapter calls.
-trait Ledger {
+impl HostValue for LedgerError {
+    fn to_value(&self) -> Value {
+        Value::string("Full")
+    }
+
+    fn from_value(value: &Value) -> Result<Self, String> {
+        match variant_parts(value)? {
+            ("Full", _) => Ok(LedgerError::Full),
+            (other, _) => Err(format!("`{other}` is not a variant of LedgerError")),
+        }
+    }
+}
+
+/// A call of `Ledger`, as the scaffold generates it.
+enum LedgerRequest {
+    Append(i64),
+}
+
+impl LedgerRequest {
+    fn decode(operation: &str, argument: &Value) -> Result<Self, String> {
+        match operation {
+            "append" => Ok(LedgerRequest::Append(HostValue::from_value(argument)?)),
+            other => Err(format!("`Ledger` has no operation `{other}`")),
+        }
+    }
+
+    fn perform<H: LedgerHost + ?Sized>(self, host: &mut H) -> Result<Value, HostFailure> {
+        host.ready(&self)?;
+        Ok(match self {
+            LedgerRequest::Append(entry) => encode_result(&host.append(entry)),
+        })
+    }
+}
+
+/// The host's side of `Ledger`, as the scaffold generates it.
+trait LedgerHost {
     /// Appends an entry; the receipt is the entry's position.
-    fn append(&self, entry: i64) -> Result<i64, Rejected>;
+    fn append(&mut self, entry: i64) -> Result<i64, LedgerError>;
+
+    fn ready(&mut self, request: &LedgerRequest) -> Result<(), HostFailure> {
+        let _ = request;
+        Ok(())
+    }
 }
 
 /// A ledger that only counts its entries: the cheapest honest host.
 struct CountingLedger {
-    entries: Cell<u64>,
+    entries: u64,
 }
 
-impl Ledger for CountingLedger {
-    fn append(&self, _entry: i64) -> Result<i64, Rejected> {
-        let n = self.entries.get() + 1;
-        self.entries.set(n);
-        Ok(n as i64)
+impl LedgerHost for CountingLedger {
+    fn append(&mut self, _entry: i64) -> Result<i64, LedgerError> {
+        self.entries += 1;
+        Ok(self.entries as i64)
     }
 }
 
-/// The adapter: sends as [`CountingHandler`] makes them, effect calls
-/// decoded, handed to the [`Ledger`] and encoded back as outcomes.
-struct LedgerAdapter<'a, L: Ledger> {
+/// The adapter, as the scaffold's `HostAdapter` is generated (host in a
+/// `RefCell`, request decoded, `ready` asked, outcome encoded); sends as
+/// [`CountingHandler`] makes them.
+struct LedgerAdapter<'a, L: LedgerHost> {
     sends: &'a CountingHandler,
-    ledger: &'a L,
+    host: RefCell<L>,
 }
 
-impl<L: Ledger> EffectHandler for LedgerAdapter<'_, L> {
+impl<L: LedgerHost> LedgerAdapter<'_, L> {
+    fn call(&self, call: &EffectCall<'_>) -> Result<Value, String> {
+        let operation = call.operation.name.as_str();
+        let contract = |message: String| {
+            EffectError::tagged(
+                EffectErrorCategory::Contract,
+                &format!("{}.{operation}: {message}", call.operation.effect),
+            )
+        };
+        let mut host = self
+            .host
+            .try_borrow_mut()
+            .map_err(|_| contract("the host was called while in use".to_string()))?;
+        let answer = match call.operation.effect.as_str() {
+            "Ledger" => LedgerRequest::decode(operation, call.argument)
+                .map_err(contract)?
+                .perform(&mut *host),
+            other => return Err(contract(format!("`{other}` is not an effect here"))),
+        };
+        answer.map_err(HostFailure::into_step_error)
+    }
+}
+
+impl<L: LedgerHost> EffectHandler for LedgerAdapter<'_, L> {
     fn polls_topology(&self) -> bool {
         false
     }
@@ -174,19 +241,9 @@ impl<L: Ledger> EffectHandler for LedgerAdapter<'_, L> {
     }
 
     fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
-        let Some(call) = input.call else {
-            return Err(format!("unknown host action {}", input.action));
-        };
-        let op = call.operation;
-        match (op.effect.as_str(), op.name.as_str(), call.argument) {
-            ("Ledger", "append", Value::Int(entry)) => Ok(match self.ledger.append(*entry) {
-                Ok(receipt) => outcome("Ok", Value::Int(receipt)),
-                Err(Rejected) => outcome("Err", Value::Unit),
-            }),
-            _ => Err(format!(
-                "invalid effect call {}.{}({})",
-                op.effect, op.name, call.argument
-            )),
+        match &input.call {
+            Some(call) => self.call(call),
+            None => Err(format!("unknown host action {}", input.action)),
         }
     }
 }
@@ -221,19 +278,17 @@ fn ledger_run(
         rounds,
         made: Cell::new(0),
     };
-    let ledger = CountingLedger {
-        entries: Cell::new(0),
-    };
     let handler = LedgerAdapter {
         sends: &sends,
-        ledger: &ledger,
+        host: RefCell::new(CountingLedger { entries: 0 }),
     };
     let watch = Stopwatch::start();
     let status = machine.run(&handler, usize::MAX)?;
     let times = watch.stop();
     debug_assert_eq!(status, RunStatus::AllDone);
     // Each round is `entry` and its reply; the last is `stop`.
-    Ok((rounds * 2 + 1, ledger.entries.get(), times))
+    let calls = handler.host.borrow().entries;
+    Ok((rounds * 2 + 1, calls, times))
 }
 
 #[cfg(test)]
