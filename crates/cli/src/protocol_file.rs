@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use telltale_lang::{
-    load, lower_all, render_all, require_protocol, resolve_imports, Diagnostic, LowerOptions,
-    LoweredProtocol, Module, SourceFile,
+    load, lower_all, parse_param, render_all, require_protocol, resolve_imports, Diagnostic,
+    LowerOptions, LoweredProtocol, Module, SourceFile,
 };
 
 /// Diagnostics were already printed; the command fails with exit code 1.
@@ -165,16 +165,4 @@ impl ProtocolChoice {
     pub fn lower(&self, path: &Path) -> Result<LoweredProtocol> {
         ProtocolFile::load(path)?.lower_one(self.protocol.as_deref(), &self.sizes.map())
     }
-}
-
-/// Parses `--param NAME=VALUE` arguments.
-pub fn parse_param(text: &str) -> std::result::Result<(String, u64), String> {
-    let (name, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("expected NAME=VALUE, got `{text}`"))?;
-    let value = value
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| format!("`{value}` is not a non-negative whole number"))?;
-    Ok((name.trim().to_string(), value))
 }

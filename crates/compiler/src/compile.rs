@@ -229,19 +229,22 @@ impl Emitter<'_> {
         };
         let before = self.bound.len();
         for (field, _) in fields {
-            if let Some(register) = self.sites.register_of(field) {
-                self.program.code.push(Instr::Move {
-                    dst: register,
-                    src: PAYLOAD_REGISTER,
-                });
-                self.bound.push(Bound {
-                    name: field.clone(),
-                    register,
-                    field: field.clone(),
-                });
-            }
+            self.bind(field, PAYLOAD_REGISTER, field);
         }
         self.bound.len() - before
+    }
+
+    /// Binds `name`, if a call passes it: copies `src` into the name's
+    /// register, whose field `field` the call will pass.
+    fn bind(&mut self, name: &str, src: Reg, field: &str) {
+        if let Some(register) = self.sites.register_of(name) {
+            self.program.code.push(Instr::Move { dst: register, src });
+            self.bound.push(Bound {
+                name: name.to_string(),
+                register,
+                field: field.to_string(),
+            });
+        }
     }
 
     /// At the start of the branch `label` of a send steered by effect call
@@ -266,17 +269,7 @@ impl Emitter<'_> {
             let Some((_, name)) = site.binders.iter().find(|(c, _)| c == constructor) else {
                 continue;
             };
-            if let Some(register) = self.sites.register_of(name) {
-                self.program.code.push(Instr::Move {
-                    dst: register,
-                    src: OUTCOME_REGISTER,
-                });
-                self.bound.push(Bound {
-                    name: name.clone(),
-                    register,
-                    field: constructor.clone(),
-                });
-            }
+            self.bind(name, OUTCOME_REGISTER, constructor);
         }
         self.bound.len() - before
     }

@@ -4,6 +4,7 @@
 use crate::{generate_file, workspace_root, Options};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
+use telltale_lang::parse_param;
 
 /// Where `effect-scaffold` writes when no `--out` is given.
 pub const DEFAULT_OUT: &str = "work/effect_handler_scaffold";
@@ -115,18 +116,6 @@ fn relative(from: &Path, to: &Path) -> PathBuf {
         out.push(".");
     }
     out
-}
-
-/// Parses `--param NAME=VALUE`.
-fn parse_param(text: &str) -> Result<(String, u64), String> {
-    let (name, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("expected NAME=VALUE, got `{text}`"))?;
-    let value = value
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| format!("`{value}` is not a non-negative whole number"))?;
-    Ok((name.trim().to_string(), value))
 }
 
 #[cfg(test)]

@@ -20,8 +20,13 @@ mod tests {
     #[test]
     fn rust_that_does_not_parse_is_a_generator_bug() {
         assert!(check_rust("src/ok.rs", "pub fn f() {}\n").is_ok());
-        let error = check_rust("src/bad.rs", "pub fn (").unwrap_err().to_string();
-        assert!(error.contains("generated `src/bad.rs` does not parse"), "{error}");
+        let error = check_rust("src/bad.rs", "pub fn (")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("generated `src/bad.rs` does not parse"),
+            "{error}"
+        );
         assert!(error.contains("bug in the scaffold"), "{error}");
     }
 }

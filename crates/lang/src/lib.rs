@@ -66,7 +66,9 @@ pub use ast::Module;
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use explain::{explain, global_text};
 pub use format::{format_module, type_text};
-pub use lower::{lower_all, lower_protocol, LowerOptions, LoweredProtocol, MESSAGE_BUDGET};
+pub use lower::{
+    lower_all, lower_protocol, parse_param, LowerOptions, LoweredProtocol, MESSAGE_BUDGET,
+};
 pub use no_protocol::require_protocol;
 pub use nuscr::{parse_nuscr, resolve_imports, FileDiagnostics, ModuleLoadError, ModuleLoader};
 pub use parser::parse_module;

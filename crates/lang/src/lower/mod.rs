@@ -55,6 +55,19 @@ pub struct LowerOptions {
     pub params: BTreeMap<String, u64>,
 }
 
+/// Reads one parameter as written on a command line, `NAME=VALUE` (e.g.
+/// `N=4`), or says why it is not one.
+pub fn parse_param(text: &str) -> Result<(String, u64), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got `{text}`"))?;
+    let value = value
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| format!("`{value}` is not a non-negative whole number"))?;
+    Ok((name.trim().to_string(), value))
+}
+
 impl LowerOptions {
     /// Options with the given parameters.
     pub fn with_params<I: IntoIterator<Item = (S, u64)>, S: Into<String>>(params: I) -> Self {

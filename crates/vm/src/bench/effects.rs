@@ -23,8 +23,8 @@ use super::{
 };
 use crate::effect::{EffectCall, EffectHandler, InvokeInput, SendDecision, SendDecisionInput};
 use crate::effect_error::{EffectError, EffectErrorCategory};
-use crate::host::{encode_result, variant_parts, HostFailure, HostValue};
 use crate::fault::ProtocolMachineError;
+use crate::host::{encode_result, variant_parts, HostFailure, HostValue};
 use crate::kernel::RunStatus;
 use crate::machine::ProtocolMachine;
 use std::cell::{Cell, RefCell};
