@@ -26,10 +26,19 @@ pub struct RoleImage {
     pub program: Program,
 }
 
+/// The code image format this build writes and reads. Format 1 was the
+/// unversioned encoding of earlier builds (no `format` field); 2 added the
+/// version itself and `case`-pattern names in the effect table.
+pub const IMAGE_FORMAT_VERSION: u32 = 2;
+
 /// A loadable unit: the global type, every role's local type and program,
 /// and the interned symbol tables they refer to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CodeImage {
+    /// The format it is encoded in ([`IMAGE_FORMAT_VERSION`]); first, so
+    /// that a reader finds it before anything else.
+    #[serde(default = "format_one")]
+    pub format: u32,
     /// The global protocol, when known.
     pub global: Option<GlobalType>,
     /// Interned roles and labels.
@@ -42,9 +51,20 @@ pub struct CodeImage {
     pub effects: EffectTable,
 }
 
+/// The format of an image that names none: the unversioned format 1.
+fn format_one() -> u32 {
+    1
+}
+
 /// Why an image was refused.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ImageError {
+    /// The image is in another format than this build reads.
+    #[error("code image format {found} is not supported (this build reads format {IMAGE_FORMAT_VERSION}); compile the protocol again with `tell compile`")]
+    UnsupportedFormat {
+        /// The format the image names (1 for images without one).
+        found: u32,
+    },
     /// The bytes or text are not an encoded image.
     #[error("cannot decode code image: {0}")]
     Decode(String),
@@ -186,6 +206,7 @@ impl CodeImage {
             });
         }
         let image = CodeImage {
+            format: IMAGE_FORMAT_VERSION,
             global: global.cloned(),
             symbols: interner.into_symbols(),
             roles,
@@ -195,8 +216,17 @@ impl CodeImage {
         Ok(image)
     }
 
-    /// Decodes a postcard image and validates it.
+    /// Decodes a postcard image and validates it. The format is read first,
+    /// so an image of another format is refused by name, not by a decoding
+    /// error deep inside it.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImageError> {
+        match postcard::take_from_bytes::<u32>(bytes) {
+            Ok((IMAGE_FORMAT_VERSION, _)) => {}
+            // An unversioned image opens with its `global` option: 0 or 1.
+            Ok((0 | 1, _)) => return Err(ImageError::UnsupportedFormat { found: 1 }),
+            Ok((found, _)) => return Err(ImageError::UnsupportedFormat { found }),
+            Err(e) => return Err(ImageError::Decode(e.to_string())),
+        }
         let image: CodeImage =
             guard_depth(|| postcard::from_bytes(bytes)).map_err(codec_error(ImageError::Decode))?;
         image.validate()?;
@@ -256,6 +286,9 @@ impl CodeImage {
     /// types (hand-written bytecode); the run-time monitor still enforces the
     /// local types.
     pub fn validate_structure(&self) -> Result<(), ImageError> {
+        if self.format != IMAGE_FORMAT_VERSION {
+            return Err(ImageError::UnsupportedFormat { found: self.format });
+        }
         if self.roles.is_empty() {
             return Err(ImageError::NoRoles);
         }

@@ -31,7 +31,7 @@ pub use compile::{
     ENDPOINT_REGISTER, ENDPOINT_REGISTER_INDEX, OUTCOME_REGISTER, PAYLOAD_REGISTER,
 };
 pub use effect_sites::{BoundArgument, Invocation};
-pub use image::{CodeImage, ImageError, RoleImage};
+pub use image::{CodeImage, ImageError, RoleImage, IMAGE_FORMAT_VERSION};
 pub use instr::{ConstId, Instr, LabelId, Pc, Reg, RoleId, TableId};
 pub use monitor::{MonitorState, MonitorTable, StateId, StateKind, Transition, END_STATE};
 pub use program::{Disassembly, JumpTable, OpenSpec, Program};

@@ -94,3 +94,41 @@ fn garbage_is_a_decode_error() {
         Err(ImageError::Decode(_))
     ));
 }
+
+#[test]
+fn images_name_their_format_and_other_formats_are_refused_by_name() {
+    let image = sample_image();
+    assert_eq!(image.format, telltale_compiler::IMAGE_FORMAT_VERSION);
+    let bytes = image.to_bytes().unwrap();
+    assert_eq!(CodeImage::from_bytes(&bytes).unwrap(), image);
+    let json = image.to_json().unwrap();
+    assert!(json.contains("\"format\": 2"), "{json}");
+
+    // An image of the unversioned format 1 opens with its `global` option.
+    let mut v1 = image.to_bytes().unwrap();
+    v1.remove(0);
+    let refused = CodeImage::from_bytes(&v1).unwrap_err();
+    assert_eq!(refused, ImageError::UnsupportedFormat { found: 1 });
+    assert!(
+        refused.to_string().contains("compile the protocol again"),
+        "{refused}"
+    );
+
+    // A JSON image without `format` is format 1; a future format is named.
+    let unversioned = json.replacen("\"format\": 2,", "", 1);
+    assert_eq!(
+        CodeImage::from_json(&unversioned).unwrap_err(),
+        ImageError::UnsupportedFormat { found: 1 }
+    );
+    let future = json.replacen("\"format\": 2", "\"format\": 9", 1);
+    assert_eq!(
+        CodeImage::from_json(&future).unwrap_err(),
+        ImageError::UnsupportedFormat { found: 9 }
+    );
+    let mut v9 = bytes.clone();
+    v9[0] = 9;
+    assert_eq!(
+        CodeImage::from_bytes(&v9).unwrap_err(),
+        ImageError::UnsupportedFormat { found: 9 }
+    );
+}
