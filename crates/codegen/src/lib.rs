@@ -19,6 +19,7 @@ mod unprojectable;
 
 pub use error::MacroError;
 pub use outline::{ProtocolOutline, RoleOutline};
+pub use unprojectable::diagnostic as projection_diagnostic;
 
 use generate::GeneratedProtocol;
 use input::{LoadedSource, MacroArgs};

@@ -7,6 +7,7 @@ use clap::Args;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use telltale_codegen::projection_diagnostic;
 use telltale_lang::{Diagnostic, DiagnosticKind};
 use telltale_theory::projection::project_all;
 use telltale_theory::well_formed::check_global;
@@ -47,16 +48,18 @@ fn check_file(path: &std::path::Path, params: &BTreeMap<String, u64>) -> Result<
     let mut lines = Vec::new();
     let mut diagnostics = Vec::new();
     for protocol in &protocols {
-        let problem = check_global(&protocol.global)
-            .map_err(|e| e.to_string())
-            .and_then(|()| project_all(&protocol.global).map_err(|e| e.to_string()));
-        if let Err(message) = problem {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticKind::Unprojectable,
-                format!("protocol `{}` is not well formed: {message}", protocol.name),
-                protocol.span,
-                "in this protocol",
-            ));
+        if let Err(wf) = check_global(&protocol.global) {
+            // A projection failure points at the choice, as `choreography!`
+            // does; other problems at the protocol.
+            diagnostics.push(match project_all(&protocol.global) {
+                Err(e) => projection_diagnostic(protocol, &file.source.text, &e),
+                Ok(_) => Diagnostic::new(
+                    DiagnosticKind::Unprojectable,
+                    format!("protocol `{}` is not well formed: {wf}", protocol.name),
+                    protocol.span,
+                    "in this protocol",
+                ),
+            });
             continue;
         }
         let roles: Vec<&str> = protocol.roles.iter().map(|r| r.as_str()).collect();
