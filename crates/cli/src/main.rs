@@ -46,6 +46,9 @@ enum Command {
     Fmt(commands::fmt::FmtArgs),
     /// Show the desugared protocol and its lowered global type.
     Explain(commands::explain::ExplainArgs),
+    /// Make a role's key: the private half into a new file (mode 0600),
+    /// the public half printed as its roster line.
+    Keygen(commands::keygen::KeygenArgs),
     /// Run one role of a protocol as a process over TCP, printing every
     /// message it sends and receives.
     Serve(commands::serve::ServeArgs),
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => commands::graph::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Keygen(args) => commands::keygen::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
         Command::Compile(args) => commands::compile::run(&args),
         Command::Run(args) => commands::run::run(&args),

@@ -192,3 +192,115 @@ fn nested_loops_end_over_tcp_with_the_rule_of_tell_run() {
         ["Again", "Finish", "Next", "Quit"]
     );
 }
+
+/// `tell keygen` for `role` into `dir/ROLE.key`; the roster entry it prints.
+fn keygen(dir: &Path, role: &str, address: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_tell"))
+        .args(["keygen", "--out"])
+        .arg(dir.join(format!("{role}.key")))
+        .args(["--role", role, "--address", address])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn keygen_writes_a_private_key_once_and_prints_the_roster_entry() {
+    let dir = scratch_dir("keygen");
+    let entry = keygen(&dir, "Alice", "127.0.0.1:7001");
+    assert!(
+        entry.starts_with("[roles.Alice]\naddress = \"127.0.0.1:7001\"\npublic_key = \""),
+        "{entry}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("Alice.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = Command::new(env!("CARGO_BIN_EXE_tell"))
+        .args(["keygen", "--out"])
+        .arg(dir.join("Alice.key"))
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwritten"));
+}
+
+#[test]
+fn roles_with_keys_run_authenticated_and_a_missing_or_wrong_key_is_refused() {
+    let dir = scratch_dir("keys");
+    let roles = ["Pinger", "Ponger"];
+    let plain = write_roster(&dir, &roles);
+    // The same addresses, each entry with the public key of a fresh key.
+    let text = std::fs::read_to_string(&plain).unwrap();
+    let mut roster = String::new();
+    for role in roles {
+        let address = text
+            .split(&format!("[roles.{role}]\naddress = \""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        roster.push_str(&keygen(&dir, role, &address));
+        roster.push('\n');
+    }
+    let roster_path = dir.join("keyed.toml");
+    std::fs::write(&roster_path, roster).unwrap();
+    let protocol = workspace_root().join("examples/ping_pong.tell");
+
+    // Without its key, a role of a keyed roster does not start.
+    let mut keyless = spawn_role(&protocol, "Pinger", &roster_path, &dir, &["--timeout", "5"]);
+    assert_eq!(
+        wait_with_deadline(&mut keyless, Duration::from_secs(30)),
+        Some(2)
+    );
+    assert!(
+        read(&dir, "Pinger.err").contains("--key"),
+        "{}",
+        read(&dir, "Pinger.err")
+    );
+
+    // With another role's key, neither.
+    let wrong = dir.join("Ponger.key");
+    let wrong = wrong.to_str().unwrap();
+    let mut mismatched = spawn_role(&protocol, "Pinger", &roster_path, &dir, &["--key", wrong]);
+    assert_eq!(
+        wait_with_deadline(&mut mismatched, Duration::from_secs(30)),
+        Some(2)
+    );
+    assert!(read(&dir, "Pinger.err").contains("not the one the roster pins"));
+
+    // With their own keys, both run to the end.
+    let mut children: Vec<Child> = roles
+        .iter()
+        .map(|role| {
+            let key = dir.join(format!("{role}.key"));
+            spawn_role(
+                &protocol,
+                role,
+                &roster_path,
+                &dir,
+                &["--timeout", "20", "--key", key.to_str().unwrap()],
+            )
+        })
+        .collect();
+    for (role, child) in roles.iter().zip(&mut children) {
+        let code = wait_with_deadline(child, Duration::from_secs(60));
+        assert_eq!(
+            code,
+            Some(0),
+            "{role} failed:\n{}",
+            read(&dir, &format!("{role}.err"))
+        );
+    }
+}

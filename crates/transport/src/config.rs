@@ -1,6 +1,7 @@
 //! `TcpConfig`: everything one role needs to join a TCP deployment.
 
 use crate::error::TransportError;
+use crate::key_file::public_key_hex;
 use crate::roster::Roster;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::collections::BTreeMap;
@@ -83,6 +84,21 @@ impl TcpConfig {
                 peer_keys.insert(peer.clone(), key);
             }
         }
+        match (&identity, own.public_key) {
+            (Some(key), Some(pinned)) if key.verifying_key() != pinned => {
+                return Err(TransportError::Config(format!(
+                    "the private key given for role {role} is not the one the roster pins (roster: {}, key: {})",
+                    public_key_hex(&pinned),
+                    public_key_hex(&key.verifying_key())
+                )));
+            }
+            (None, Some(_)) => {
+                return Err(TransportError::Config(format!(
+                    "the roster pins a public key for role {role}: give its private key (`tell serve --key FILE`)"
+                )));
+            }
+            _ => {}
+        }
         let config = TcpConfig {
             identity,
             peer_keys,
@@ -96,6 +112,12 @@ impl TcpConfig {
         if self.peers.contains_key(&self.role) {
             return Err(TransportError::Config(format!(
                 "role {} lists itself as a peer",
+                self.role
+            )));
+        }
+        if self.identity.is_none() && !self.peer_keys.is_empty() {
+            return Err(TransportError::Config(format!(
+                "role {} has no private key, but the roster pins public keys: a roster with keys means every role proves its key (make one with `tell keygen`)",
                 self.role
             )));
         }

@@ -187,6 +187,10 @@ async fn verify_peer(
         reason,
     };
     match (&config.identity, authenticated) {
+        // A pinned key is proved, always.
+        (_, false) if config.peer_keys.contains_key(&peer) => Err(auth_failed(
+            "the roster pins its public key, but it sends no proof".into(),
+        )),
         (None, false) => Ok(peer),
         (Some(_), false) => Err(auth_failed(
             "this role requires authentication but the peer sends no proof".into(),

@@ -17,6 +17,7 @@ pub mod error;
 pub mod frame;
 pub mod handshake;
 pub mod hex;
+pub mod key_file;
 pub mod roster;
 pub mod sequence;
 pub mod serve;
@@ -25,6 +26,9 @@ pub mod tcp_handler;
 pub use config::TcpConfig;
 pub use error::TransportError;
 pub use frame::Frame;
+pub use key_file::{
+    generate_key, public_key_hex, read_key_file, write_key_file, KeyFileError, LoadedKey,
+};
 pub use roster::{Roster, RosterEntry};
 pub use sequence::{EdgeSequence, SequenceError};
 pub use serve::{serve, serve_session, SessionFuture};

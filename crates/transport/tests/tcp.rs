@@ -505,3 +505,65 @@ async fn peers_whose_effect_signatures_differ_refuse_the_handshake() {
         );
     }
 }
+
+#[test]
+fn a_roster_with_keys_needs_each_role_to_hold_its_own_private_key() {
+    let address: SocketAddr = "127.0.0.1:1".parse().unwrap();
+    let mut roster = Roster::default();
+    for (role, seed) in [("A", 1), ("B", 2)] {
+        roster.roles.insert(
+            Role::new(role),
+            RosterEntry {
+                address,
+                public_key: Some(key(seed).verifying_key()),
+            },
+        );
+    }
+    let no_key = TcpConfig::from_roster("A", protocol("p"), &roster, None).unwrap_err();
+    assert!(no_key.to_string().contains("--key"), "{no_key}");
+    let wrong = TcpConfig::from_roster("A", protocol("p"), &roster, Some(key(9))).unwrap_err();
+    assert!(
+        wrong.to_string().contains("not the one the roster pins"),
+        "{wrong}"
+    );
+    let (right, _) = TcpConfig::from_roster("A", protocol("p"), &roster, Some(key(1))).unwrap();
+    right.validate().unwrap();
+    // Pinned peer keys without a key of one's own: refused before connecting.
+    let keyless = TcpConfig {
+        identity: None,
+        ..right
+    };
+    let refused = keyless.validate().unwrap_err().to_string();
+    assert!(refused.contains("no private key"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_pinned_peer_that_sends_no_proof_is_refused() {
+    let (mut bound, addresses) = listeners(&["A", "B"]).await;
+    let (b_role, b_listener) = bound.pop().unwrap();
+    let mut b_config = config(&b_role, protocol("p"), &addresses);
+    b_config.identity = Some(key(2));
+    b_config
+        .peer_keys
+        .insert(Role::new("A"), key(1).verifying_key());
+    let b = tokio::spawn(TcpHandler::establish(b_listener, b_config));
+    let stream = TcpStream::connect(addresses[&b_role]).await.unwrap();
+    let mut framed = Framed::new(stream, LengthDelimitedCodec::new());
+    let hello = Frame::Hello {
+        version: telltale_transport::frame::WIRE_VERSION,
+        role: "A".into(),
+        protocol_id: *protocol("p").as_bytes(),
+        nonce: [0; 32],
+        authenticated: false,
+    };
+    framed
+        .send(Bytes::from(hello.encode().unwrap()))
+        .await
+        .unwrap();
+    let err = b.await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, TransportError::Authentication { peer, .. } if peer == "A"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("pins its public key"), "{err}");
+}

@@ -7,6 +7,7 @@ pub mod compile;
 pub mod explain;
 pub mod fmt;
 pub mod graph;
+pub mod keygen;
 pub mod project;
 pub mod run;
 pub mod run_checkpoint;

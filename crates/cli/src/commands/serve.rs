@@ -13,7 +13,7 @@ use std::time::Duration;
 use telltale_choreography::{program_from_local, InterpretConfig};
 use telltale_compiler::DEFAULT_FREE_ITERATIONS;
 use telltale_theory::projection::project;
-use telltale_transport::{serve, Roster, TcpConfig};
+use telltale_transport::{read_key_file, serve, Roster, TcpConfig};
 use telltale_types::Role;
 
 /// Arguments of `tell serve`.
@@ -27,6 +27,10 @@ pub struct ServeArgs {
     /// The roster: every role's address (and optional public key), in TOML.
     #[arg(long)]
     pub roster: PathBuf,
+    /// This role's private key (from `tell keygen`): required when the
+    /// roster pins public keys, and it must match the roster's.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     /// Seed of the built-in decider (branch choices and payloads).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -66,7 +70,18 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     let roster_text = read_file(&args.roster)?;
     let roster = Roster::from_toml_str(&roster_text)
         .with_context(|| format!("invalid roster `{}`", args.roster.display()))?;
-    let (mut config, address) = TcpConfig::from_roster(role.clone(), protocol_id, &roster, None)?;
+    let identity = match &args.key {
+        Some(path) => {
+            let loaded = read_key_file(path)?;
+            if let Some(warning) = &loaded.warning {
+                eprintln!("warning: {warning}");
+            }
+            Some(loaded.key)
+        }
+        None => None,
+    };
+    let (mut config, address) =
+        TcpConfig::from_roster(role.clone(), protocol_id, &roster, identity)?;
     let timeout = Duration::from_secs(args.timeout);
     config.connect_deadline = timeout;
     config.send_timeout = timeout;
