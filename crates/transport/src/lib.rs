@@ -10,6 +10,8 @@
 //! frame carries a per-edge sequence number, so duplicated or lost frames are
 //! errors, never silent.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod bench;
 pub mod config;
 pub mod connect;
