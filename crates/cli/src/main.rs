@@ -10,7 +10,6 @@ mod commands;
 mod exit_code;
 mod graph;
 mod input;
-mod module_loader;
 mod protocol_file;
 mod serve_decider;
 

@@ -2,14 +2,13 @@
 //! diagnostics.
 
 use crate::input::read_file;
-use crate::module_loader::FileModuleLoader;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use telltale_lang::{
     load, lower_all, parse_param, render_all, require_protocol, resolve_imports, Diagnostic,
-    LowerOptions, LoweredProtocol, Module, SourceFile,
+    FileModuleLoader, LowerOptions, LoweredProtocol, Module, SourceFile,
 };
 
 /// Diagnostics were already printed; the command fails with exit code 1.

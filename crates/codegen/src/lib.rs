@@ -9,6 +9,7 @@
 mod declared;
 mod error;
 mod generate;
+mod imports;
 mod input;
 pub mod names;
 mod outline;
@@ -43,10 +44,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
 fn expand_args(args: MacroArgs) -> Result<TokenStream, Vec<MacroError>> {
     let source = args.source.load().map_err(|e| vec![e])?;
     let file = SourceFile::new(source.name.clone(), source.text.clone());
-    let (module, diagnostics) = load(&file);
+    let (mut module, diagnostics) = load(&file);
     if !diagnostics.is_empty() {
         return Err(language_errors(&source, &file, &diagnostics));
     }
+    let imported = imports::resolve(&source, &mut module)?;
     let protocols = lower_all(
         &module,
         &LowerOptions {
@@ -63,13 +65,19 @@ fn expand_args(args: MacroArgs) -> Result<TokenStream, Vec<MacroError>> {
     let modules = generate_all(&source, &file, &module, &protocols)?
         .into_iter()
         .map(|generated| generated.tokens);
-    let dependency = source.file.as_ref().map(|path| {
-        let path = path.display().to_string();
+    // The expansion depends on the protocol file and every module it
+    // imports: editing one of them rebuilds the crate.
+    let read = source
+        .file
+        .iter()
+        .map(|p| p.display().to_string())
+        .chain(imported);
+    let dependency = read.map(|path| {
         quote!(
             const _: &[u8] = ::core::include_bytes!(#path);
         )
     });
-    Ok(quote!(#dependency #(#modules)*))
+    Ok(quote!(#(#dependency)* #(#modules)*))
 }
 
 /// Every protocol's module, or every error found.

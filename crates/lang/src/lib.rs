@@ -70,7 +70,9 @@ pub use lower::{
     lower_all, lower_protocol, parse_param, LowerOptions, LoweredProtocol, MESSAGE_BUDGET,
 };
 pub use no_protocol::require_protocol;
-pub use nuscr::{parse_nuscr, resolve_imports, FileDiagnostics, ModuleLoadError, ModuleLoader};
+pub use nuscr::{
+    parse_nuscr, resolve_imports, FileDiagnostics, FileModuleLoader, ModuleLoadError, ModuleLoader,
+};
 pub use parser::parse_module;
 pub use render::render_all;
 pub use source::{SourceFile, Span};

@@ -16,15 +16,18 @@
 //! - `stmt.rs`: protocols and their statements.
 //! - `message.rs`: messages, operators and payload types.
 //! - `unsupported.rs`: the Scribble constructs refused as not supported.
-//! - `imports.rs` and `qualify.rs`: import resolution and qualified names.
+//! - `imports.rs` and `qualify.rs`: import resolution and qualified names;
+//!   `file_loader.rs` the loader that reads imported modules from files.
 
 mod decl;
+mod file_loader;
 mod imports;
 mod message;
 mod qualify;
 mod stmt;
 mod unsupported;
 
+pub use file_loader::FileModuleLoader;
 pub use imports::{resolve_imports, FileDiagnostics, ModuleLoadError, ModuleLoader};
 
 use crate::ast::{Dialect, Module};

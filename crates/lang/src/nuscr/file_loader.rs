@@ -2,8 +2,9 @@
 //! `dir/Main.scr` is looked for at `dir/a/b/C.scr`, `dir/a/b/C.nuscr`, then
 //! beside the importing file as `dir/C.scr`, `dir/C.nuscr`.
 
+use super::imports::{ModuleLoadError, ModuleLoader};
+use crate::source::SourceFile;
 use std::path::{Path, PathBuf};
-use telltale_lang::{ModuleLoadError, ModuleLoader, SourceFile};
 
 /// The file extensions a Scribble module may have, in the order tried.
 const EXTENSIONS: &[&str] = &["scr", "nuscr"];
