@@ -83,7 +83,7 @@ fn three_buyers_run_as_three_processes() {
                 role,
                 &roster,
                 &dir,
-                &["--timeout", "20", "--seed", "1"],
+                &["--timeout", "20", "--seed", "1", "--insecure"],
             )
         })
         .collect();
@@ -126,8 +126,9 @@ fn a_killed_peer_is_reported_as_a_disconnect() {
     )
     .unwrap();
     let roster = write_roster(&dir, &["Ticker", "Tocker"]);
-    let mut ticker = spawn_role(&protocol, "Ticker", &roster, &dir, &["--timeout", "10"]);
-    let mut tocker = spawn_role(&protocol, "Tocker", &roster, &dir, &["--timeout", "10"]);
+    let plain = ["--timeout", "10", "--insecure"];
+    let mut ticker = spawn_role(&protocol, "Ticker", &roster, &dir, &plain);
+    let mut tocker = spawn_role(&protocol, "Tocker", &roster, &dir, &plain);
     // Let the two exchange messages, then kill one of them mid-run.
     let start = Instant::now();
     while read(&dir, "Ticker.out").lines().count() < 20 && start.elapsed() < Duration::from_secs(30)
@@ -158,7 +159,11 @@ fn nested_loops_over_tcp(name: &str, extra: &[&str]) -> Vec<String> {
     let roles = ["A", "B"];
     let roster = write_roster(&dir, &roles);
     let protocol = workspace_root().join("crates/cli/tests/fixtures/nested_loops.tell");
-    let options = [&["--timeout", "20", "--max-steps", "50"], extra].concat();
+    let options = [
+        &["--timeout", "20", "--max-steps", "50", "--insecure"],
+        extra,
+    ]
+    .concat();
     let mut children: Vec<Child> = roles
         .iter()
         .map(|role| spawn_role(&protocol, role, &roster, &dir, &options))
@@ -257,6 +262,18 @@ fn roles_with_keys_run_authenticated_and_a_missing_or_wrong_key_is_refused() {
     let roster_path = dir.join("keyed.toml");
     std::fs::write(&roster_path, roster).unwrap();
     let protocol = workspace_root().join("examples/ping_pong.tell");
+
+    // A roster without keys runs only when plaintext is asked for.
+    let mut plaintext = spawn_role(&protocol, "Pinger", &plain, &dir, &["--timeout", "5"]);
+    assert_eq!(
+        wait_with_deadline(&mut plaintext, Duration::from_secs(30)),
+        Some(2)
+    );
+    assert!(
+        read(&dir, "Pinger.err").contains("--insecure"),
+        "{}",
+        read(&dir, "Pinger.err")
+    );
 
     // Without its key, a role of a keyed roster does not start.
     let mut keyless = spawn_role(&protocol, "Pinger", &roster_path, &dir, &["--timeout", "5"]);

@@ -27,12 +27,14 @@ fn tcp_ping_pong(c: &mut Criterion) {
             client_role.clone(),
             id,
             BTreeMap::from([(server_role.clone(), server_listener.local_addr().unwrap())]),
-        );
+        )
+        .insecure();
         let server_config = TcpConfig::new(
             server_role,
             id,
             BTreeMap::from([(client_role, client_listener.local_addr().unwrap())]),
-        );
+        )
+        .insecure();
         let server = tokio::spawn(TcpHandler::establish(server_listener, server_config));
         let client = TcpHandler::establish(client_listener, client_config)
             .await

@@ -21,8 +21,12 @@ pub struct TcpConfig {
     pub protocol_id: ContentId,
     /// Every peer's listening address.
     pub peers: BTreeMap<Role, SocketAddr>,
-    /// The local role's key; `Some` turns on mutual authentication.
+    /// The local role's key; `Some` makes every connection a secure
+    /// channel (Noise, with the peers' keys from `peer_keys`).
     pub identity: Option<SigningKey>,
+    /// Plaintext frames, asked for explicitly (local experiments only):
+    /// without a key, a configuration that does not say so is refused.
+    pub insecure: bool,
     /// Each peer's public key (required for every peer with `identity`).
     pub peer_keys: BTreeMap<Role, VerifyingKey>,
     /// How long connection setup (dialing, accepting, handshakes) may take.
@@ -40,8 +44,10 @@ pub struct TcpConfig {
 }
 
 impl TcpConfig {
-    /// A configuration without authentication and with default timeouts
-    /// (10 s to connect, 30 s per send or receive, 8 MiB frames).
+    /// A configuration with default timeouts (10 s to connect, 30 s per
+    /// send or receive, 8 MiB frames) and no key yet: give it one
+    /// (`identity`, `peer_keys`, or [`TcpConfig::from_roster`]) for a secure
+    /// channel, or call [`TcpConfig::insecure`] for plaintext.
     pub fn new(
         role: impl Into<Role>,
         protocol_id: ContentId,
@@ -52,6 +58,7 @@ impl TcpConfig {
             protocol_id,
             peers,
             identity: None,
+            insecure: false,
             peer_keys: BTreeMap::new(),
             connect_deadline: Duration::from_secs(10),
             initial_backoff: Duration::from_millis(10),
@@ -60,6 +67,14 @@ impl TcpConfig {
             recv_timeout: Duration::from_secs(30),
             max_frame_length: 8 * 1024 * 1024,
         }
+    }
+
+    /// This configuration with plaintext frames: anyone on the path can
+    /// read, alter, drop or inject them. For local experiments only; a
+    /// configuration with keys stays secure.
+    pub fn insecure(mut self) -> Self {
+        self.insecure = true;
+        self
     }
 
     /// A configuration for `role` from a roster: every other role is a peer,
@@ -112,6 +127,12 @@ impl TcpConfig {
         if self.peers.contains_key(&self.role) {
             return Err(TransportError::Config(format!(
                 "role {} lists itself as a peer",
+                self.role
+            )));
+        }
+        if self.identity.is_none() && self.peer_keys.is_empty() && !self.insecure {
+            return Err(TransportError::Config(format!(
+                "role {} has no key, so its frames would travel in plaintext: give every role a key (`tell keygen`, and its public key in the roster) for a secure channel, or ask for plaintext explicitly (`tell serve --insecure`, `TcpConfig::insecure`)",
                 self.role
             )));
         }

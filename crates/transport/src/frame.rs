@@ -10,7 +10,7 @@ use telltale_types::value::{guard_depth, DepthGuarded};
 pub type FrameCodecError = DepthGuarded<postcard::Error>;
 
 /// Current version of the wire format; both ends must agree.
-pub const WIRE_VERSION: u16 = 1;
+pub const WIRE_VERSION: u16 = 2;
 
 /// One frame on a connection, postcard-encoded inside a length-delimited frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,15 +23,16 @@ pub enum Frame {
         role: String,
         /// The content id of the protocol (its global type).
         protocol_id: [u8; 32],
-        /// A fresh random challenge the other end must sign.
+        /// A fresh random value, bound into the secure channel's handshake.
         nonce: [u8; 32],
-        /// Whether the sender will prove its identity with a signature.
+        /// Whether the sender will set up a secure channel (it has a key).
         authenticated: bool,
     },
-    /// Proof of identity: an ed25519 signature over the handshake transcript.
-    Proof {
-        /// The 64-byte signature.
-        signature: Vec<u8>,
+    /// A message of the Noise handshake that sets up the secure channel
+    /// (see `secure`).
+    Noise {
+        /// The handshake message.
+        message: Vec<u8>,
     },
     /// The handshake succeeded on the sender's side.
     Ready,
@@ -70,7 +71,7 @@ impl Frame {
     pub fn kind(&self) -> &'static str {
         match self {
             Frame::Hello { .. } => "hello",
-            Frame::Proof { .. } => "proof",
+            Frame::Noise { .. } => "noise handshake",
             Frame::Ready => "ready",
             Frame::Refused { .. } => "refused",
             Frame::Data { .. } => "data",
@@ -95,8 +96,8 @@ mod tests {
                 nonce: [9; 32],
                 authenticated: true,
             },
-            Frame::Proof {
-                signature: vec![1; 64],
+            Frame::Noise {
+                message: vec![1; 48],
             },
             Frame::Data {
                 seq: 3,

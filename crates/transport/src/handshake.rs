@@ -1,10 +1,11 @@
-//! The connection handshake: roles, protocol ids and optional signatures.
+//! The connection handshake: roles, protocol ids, and (when the roster pins
+//! keys) the Noise handshake of the secure channel (see `secure`).
 
 use crate::config::TcpConfig;
 use crate::error::TransportError;
 use crate::frame::{Frame, WIRE_VERSION};
+use crate::secure::{prologue, Cipher, NoiseHandshake};
 use bytes::Bytes;
-use ed25519_dalek::{Signature, Signer, Verifier};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeSet;
 use telltale_types::{ContentId, Role};
@@ -12,17 +13,30 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
-/// Domain separation for handshake signatures.
-const TRANSCRIPT_TAG: &[u8] = b"telltale-transport-handshake-v1";
 /// How long a refusing end waits for the peer to read its refusal.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// Both halves of a framed connection.
+/// Both halves of a framed connection, and its cipher once the secure
+/// channel is up.
 pub(crate) struct Link {
     /// Incoming frames.
     pub(crate) reader: FramedRead<OwnedReadHalf, LengthDelimitedCodec>,
     /// Outgoing frames.
     pub(crate) writer: FramedWrite<OwnedWriteHalf, LengthDelimitedCodec>,
+    /// `Some` on a secure channel: every frame is sealed and opened.
+    cipher: Option<Cipher>,
+    /// The longest frame accepted (after opening, on a secure channel).
+    max_frame_length: usize,
+}
+
+/// Why the next frame could not be read.
+#[derive(Debug)]
+pub(crate) enum LinkError {
+    /// The connection failed.
+    Io(std::io::Error),
+    /// A frame on the secure channel failed authentication: it was
+    /// tampered with, replayed, reordered, dropped, injected or spliced.
+    Forged(String),
 }
 
 impl Link {
@@ -39,6 +53,43 @@ impl Link {
         Link {
             reader: FramedRead::new(read, codec()),
             writer: FramedWrite::new(write, codec()),
+            cipher: None,
+            max_frame_length,
+        }
+    }
+
+    /// Sends one frame's bytes (sealed, in chunks, on a secure channel).
+    pub(crate) async fn send_bytes(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
+        let Link { writer, cipher, .. } = self;
+        match cipher {
+            None => writer.send(Bytes::from(bytes)).await,
+            Some(cipher) => {
+                let chunks = cipher.seal(&bytes).map_err(std::io::Error::other)?;
+                for chunk in chunks {
+                    writer.feed(Bytes::from(chunk)).await?;
+                }
+                SinkExt::<Bytes>::flush(writer).await
+            }
+        }
+    }
+
+    /// The next frame's bytes (opened on a secure channel); `None` when
+    /// the peer closed the connection.
+    pub(crate) async fn next_bytes(&mut self) -> Option<Result<Vec<u8>, LinkError>> {
+        let max = self.max_frame_length;
+        loop {
+            let bytes = match self.reader.next().await? {
+                Ok(bytes) => bytes,
+                Err(e) => return Some(Err(LinkError::Io(e))),
+            };
+            let Some(cipher) = &mut self.cipher else {
+                return Some(Ok(bytes.to_vec()));
+            };
+            match cipher.open(&bytes, max) {
+                Ok(Some(frame)) => return Some(Ok(frame)),
+                Ok(None) => continue,
+                Err(reason) => return Some(Err(LinkError::Forged(reason))),
+            }
         }
     }
 }
@@ -68,23 +119,6 @@ impl ExpectedPeer<'_> {
             }
         }
     }
-}
-
-/// The bytes a role signs to prove it is `signer` talking to `verifier`.
-fn transcript(
-    protocol_id: &ContentId,
-    signer: &Role,
-    verifier: &Role,
-    nonce: &[u8; 32],
-) -> Vec<u8> {
-    let mut bytes = TRANSCRIPT_TAG.to_vec();
-    bytes.extend_from_slice(protocol_id.as_bytes());
-    for role in [signer, verifier] {
-        bytes.extend_from_slice(&(role.as_str().len() as u64).to_le_bytes());
-        bytes.extend_from_slice(role.as_str().as_bytes());
-    }
-    bytes.extend_from_slice(nonce);
-    bytes
 }
 
 /// Runs the handshake on a fresh link and returns the authenticated peer role.
@@ -189,37 +223,58 @@ async fn verify_peer(
     match (&config.identity, authenticated) {
         // A pinned key is proved, always.
         (_, false) if config.peer_keys.contains_key(&peer) => Err(auth_failed(
-            "the roster pins its public key, but it sends no proof".into(),
+            "the roster pins its public key, but it offers no secure channel".into(),
         )),
         (None, false) => Ok(peer),
         (Some(_), false) => Err(auth_failed(
-            "this role requires authentication but the peer sends no proof".into(),
+            "this role requires a secure channel but the peer offers none (it has no key)".into(),
         )),
         (None, true) => Err(auth_failed(
-            "the peer authenticates but this role has no identity key".into(),
+            "the peer offers a secure channel but this role has no key".into(),
         )),
         (Some(identity), true) => {
             let key = config
                 .peer_keys
                 .get(&peer)
                 .ok_or_else(|| auth_failed("the roster has no public key for it".into()))?;
-            let proof = identity.sign(&transcript(&config.protocol_id, role, &peer, &peer_nonce));
-            let frame = Frame::Proof {
-                signature: proof.to_bytes().to_vec(),
+            // The role whose name sorts first starts the Noise handshake.
+            let initiator = role.as_str() < peer.as_str();
+            let prologue = if initiator {
+                prologue(
+                    WIRE_VERSION,
+                    &config.protocol_id,
+                    role,
+                    &peer,
+                    (&nonce, &peer_nonce),
+                )
+            } else {
+                prologue(
+                    WIRE_VERSION,
+                    &config.protocol_id,
+                    &peer,
+                    role,
+                    (&peer_nonce, &nonce),
+                )
             };
-            write_frame(link, &frame).await.map_err(failed)?;
-            let Frame::Proof { signature } = read_frame(link).await.map_err(failed)? else {
-                return Err(auth_failed("expected a proof frame".into()));
+            let mut noise =
+                NoiseHandshake::new(initiator, identity, key, &prologue).map_err(auth_failed)?;
+            if initiator {
+                let message = noise.write().map_err(auth_failed)?;
+                write_frame(link, &Frame::Noise { message })
+                    .await
+                    .map_err(failed)?;
+            }
+            let Frame::Noise { message } = read_frame(link).await.map_err(failed)? else {
+                return Err(auth_failed("expected a noise handshake frame".into()));
             };
-            let signature = Signature::from_slice(&signature)
-                .map_err(|e| auth_failed(format!("malformed signature: {e}")))?;
-            key.verify(
-                &transcript(&config.protocol_id, &peer, role, &nonce),
-                &signature,
-            )
-            .map_err(|_| {
-                auth_failed("the signature does not match the roster's public key".into())
-            })?;
+            noise.read(&message).map_err(auth_failed)?;
+            if !initiator {
+                let message = noise.write().map_err(auth_failed)?;
+                write_frame(link, &Frame::Noise { message })
+                    .await
+                    .map_err(failed)?;
+            }
+            link.cipher = Some(noise.finish().map_err(auth_failed)?);
             Ok(peer)
         }
     }
@@ -244,16 +299,16 @@ async fn write_frame(link: &mut Link, frame: &Frame) -> Result<(), String> {
     let bytes = frame
         .encode()
         .map_err(|e| format!("cannot encode {}: {e}", frame.kind()))?;
-    link.writer
-        .send(Bytes::from(bytes))
+    link.send_bytes(bytes)
         .await
         .map_err(|e| format!("cannot send {}: {e}", frame.kind()))
 }
 
 async fn read_frame(link: &mut Link) -> Result<Frame, String> {
-    match link.reader.next().await {
+    match link.next_bytes().await {
         None => Err("the peer closed the connection".into()),
-        Some(Err(e)) => Err(format!("cannot read: {e}")),
+        Some(Err(LinkError::Io(e))) => Err(format!("cannot read: {e}")),
+        Some(Err(LinkError::Forged(reason))) => Err(reason),
         Some(Ok(bytes)) => match Frame::decode(&bytes) {
             Ok(Frame::Refused { reason }) => {
                 Err(format!("the peer refused the connection: {reason}"))

@@ -21,6 +21,7 @@ pub mod handshake;
 pub mod hex;
 pub mod key_file;
 pub mod roster;
+pub mod secure;
 pub mod sequence;
 pub mod serve;
 pub mod tcp_handler;

@@ -4,10 +4,10 @@ use crate::config::TcpConfig;
 use crate::connect::establish;
 use crate::error::TransportError;
 use crate::frame::Frame;
-use crate::handshake::Link;
+use crate::handshake::{Link, LinkError};
 use crate::sequence::EdgeSequence;
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use std::collections::BTreeMap;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -133,7 +133,7 @@ impl TcpHandler {
                 message: e.to_string(),
             })?;
             let result = async {
-                link.link.writer.send(Bytes::from(bytes)).await?;
+                link.link.send_bytes(bytes).await?;
                 SinkExt::<Bytes>::close(&mut link.link.writer).await
             };
             let outcome = match tokio::time::timeout(send_timeout, result).await {
@@ -191,7 +191,7 @@ impl TcpHandler {
             context: format!("encoding a frame for {to}"),
             message: e.to_string(),
         })?;
-        match tokio::time::timeout(after, link.link.writer.send(Bytes::from(bytes))).await {
+        match tokio::time::timeout(after, link.link.send_bytes(bytes)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => {
                 link.state = LinkState::Closed;
@@ -205,13 +205,22 @@ impl TcpHandler {
         let role = self.role.clone();
         let after = self.recv_timeout;
         let link = self.link(from)?;
-        let bytes = match tokio::time::timeout(after, link.link.reader.next()).await {
+        let bytes = match tokio::time::timeout(after, link.link.next_bytes()).await {
             Err(_) => return Err(ChoreoError::Timeout { role, after }),
             Ok(None) => {
                 link.state = LinkState::Closed;
                 return Err(ChoreoError::Disconnected { peer: from.clone() });
             }
-            Ok(Some(Err(e))) => {
+            Ok(Some(Err(LinkError::Forged(reason)))) => {
+                // Nothing after a forged frame can be trusted: the
+                // connection is over, and nothing of it was delivered.
+                link.state = LinkState::Broken(reason.clone());
+                return Err(ChoreoError::Transport {
+                    peer: from.clone(),
+                    message: format!("secure channel broken: {reason}"),
+                });
+            }
+            Ok(Some(Err(LinkError::Io(e)))) => {
                 let error = disconnection(from, &e);
                 link.state = match &error {
                     ChoreoError::Disconnected { .. } => LinkState::Closed,

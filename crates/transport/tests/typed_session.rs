@@ -45,7 +45,7 @@ async fn deploy() -> Vec<(TcpListener, TcpConfig)> {
             let config = TcpConfig {
                 connect_deadline: Duration::from_secs(10),
                 recv_timeout: Duration::from_secs(20),
-                ..TcpConfig::new(role, tally::CONTENT_ID, peers)
+                ..TcpConfig::new(role, tally::CONTENT_ID, peers).insecure()
             };
             (listener, config)
         })

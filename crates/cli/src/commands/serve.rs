@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// roster pins public keys, and it must match the roster's.
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
+    /// Send plaintext frames (a roster without keys): for local
+    /// experiments only; anyone on the path can read and alter them.
+    #[arg(long)]
+    pub insecure: bool,
     /// Seed of the built-in decider (branch choices and payloads).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -82,6 +86,12 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     };
     let (mut config, address) =
         TcpConfig::from_roster(role.clone(), protocol_id, &roster, identity)?;
+    if args.insecure {
+        config = config.insecure();
+    }
+    // A configuration that cannot work (no keys and no --insecure, ...) is
+    // bad usage, refused before anything connects.
+    config.validate()?;
     let timeout = Duration::from_secs(args.timeout);
     config.connect_deadline = timeout;
     config.send_timeout = timeout;

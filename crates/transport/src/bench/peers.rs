@@ -323,6 +323,7 @@ pub(super) async fn tcp_handler_pair() -> Result<(TcpHandler, TcpHandler), Failu
             protocol_id,
             BTreeMap::from([(Role::new(peer), address)]),
         )
+        .insecure()
     };
     let client_config = config("Client", "Server", local_address(&server_listener)?);
     let server_config = config("Server", "Client", local_address(&client_listener)?);
