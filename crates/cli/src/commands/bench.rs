@@ -98,6 +98,9 @@ pub enum Workload {
     TcpPingpong,
     /// A one-way TCP stream of small messages, against a raw stream.
     TcpStream,
+    /// The same stream on a secure (encrypted, authenticated) channel,
+    /// against the same raw plaintext stream.
+    TcpStreamSecure,
 }
 
 /// Runs the command. Build with `--release` for meaningful numbers.
@@ -128,6 +131,9 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
             serde_json::to_string(&transport_bench::tcp_pingpong(args.messages)?)?
         }
         Workload::TcpStream => serde_json::to_string(&transport_bench::tcp_stream(args.messages)?)?,
+        Workload::TcpStreamSecure => {
+            serde_json::to_string(&transport_bench::tcp_stream_secure(args.messages)?)?
+        }
     };
     println!("{line}");
     Ok(ExitCode::SUCCESS)

@@ -39,6 +39,8 @@ pub const ASYNC_PINGPONG: &str = "async-pingpong";
 pub const TCP_PINGPONG: &str = "tcp-pingpong";
 /// Name of the TCP one-way stream workload.
 pub const TCP_STREAM: &str = "tcp-stream";
+/// Name of the TCP one-way stream workload on a secure channel.
+pub const TCP_STREAM_SECURE: &str = "tcp-stream-secure";
 
 /// How many alternating measured rounds each side runs (fewer if there are
 /// fewer messages).
@@ -129,7 +131,7 @@ pub fn tcp_pingpong(messages: u64) -> Result<AsyncBenchReport, TransportError> {
     let workload = TCP_PINGPONG;
     check_messages(workload, messages)?;
     run(workload, messages, async move {
-        let (client, server) = tcp_handler_pair().await?;
+        let (client, server) = tcp_handler_pair(false).await?;
         let payload = frame_payload(messages)?;
         let (raw_client, raw_server) = raw_tcp_pair(payload).await?;
         let handlers = (
@@ -163,10 +165,24 @@ pub fn tcp_pingpong(messages: u64) -> Result<AsyncBenchReport, TransportError> {
 /// Fails with [`TransportError::Bench`] if `messages` is 0 or a side fails,
 /// and with the setup's own error if the handlers cannot connect.
 pub fn tcp_stream(messages: u64) -> Result<AsyncBenchReport, TransportError> {
-    let workload = TCP_STREAM;
+    stream_workload(TCP_STREAM, messages, false)
+}
+
+/// The same stream on a secure channel (Noise, with fixed benchmark keys),
+/// against the same raw plaintext baseline: what encryption costs.
+pub fn tcp_stream_secure(messages: u64) -> Result<AsyncBenchReport, TransportError> {
+    stream_workload(TCP_STREAM_SECURE, messages, true)
+}
+
+/// A one-way stream between two handlers, plaintext or secure.
+fn stream_workload(
+    workload: &'static str,
+    messages: u64,
+    secure: bool,
+) -> Result<AsyncBenchReport, TransportError> {
     check_messages(workload, messages)?;
     run(workload, messages, async move {
-        let (sender, receiver) = tcp_handler_pair().await?;
+        let (sender, receiver) = tcp_handler_pair(secure).await?;
         let payload = frame_payload(messages)?;
         let (raw_sender, raw_receiver) = raw_tcp_pair(payload).await?;
         let handlers = (

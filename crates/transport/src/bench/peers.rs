@@ -307,23 +307,36 @@ pub(super) fn local_address(listener: &TcpListener) -> Result<std::net::SocketAd
 
 /// Two connected handlers, `Client` and `Server`, on ephemeral loopback
 /// ports, with bounded setup and operations.
-pub(super) async fn tcp_handler_pair() -> Result<(TcpHandler, TcpHandler), Failure> {
+pub(super) async fn tcp_handler_pair(secure: bool) -> Result<(TcpHandler, TcpHandler), Failure> {
     let protocol_id = GlobalType::send("Client", "Server", Label::unit("ping"), GlobalType::End)
         .content_id()
         .map_err(|e| format!("cannot hash the benchmark protocol: {e}"))?;
     let client_listener = bind_loopback().await?;
     let server_listener = bind_loopback().await?;
-    let config = |role: &str, peer: &str, address| TcpConfig {
-        connect_deadline: SETUP_TIMEOUT,
-        send_timeout: OPERATION_TIMEOUT,
-        recv_timeout: OPERATION_TIMEOUT,
-        max_frame_length: MAX_FRAME_LENGTH,
-        ..TcpConfig::new(
-            role,
-            protocol_id,
-            BTreeMap::from([(Role::new(peer), address)]),
-        )
-        .insecure()
+    // Fixed keys: a benchmark measures the channel, not key management.
+    let key =
+        |role: &str| ed25519_dalek::SigningKey::from_bytes(&[u8::from(role == "Server") + 1; 32]);
+    let config = |role: &str, peer: &str, address| {
+        let mut config = TcpConfig {
+            connect_deadline: SETUP_TIMEOUT,
+            send_timeout: OPERATION_TIMEOUT,
+            recv_timeout: OPERATION_TIMEOUT,
+            max_frame_length: MAX_FRAME_LENGTH,
+            ..TcpConfig::new(
+                role,
+                protocol_id,
+                BTreeMap::from([(Role::new(peer), address)]),
+            )
+        };
+        if secure {
+            config.identity = Some(key(role));
+            config
+                .peer_keys
+                .insert(Role::new(peer), key(peer).verifying_key());
+        } else {
+            config = config.insecure();
+        }
+        config
     };
     let client_config = config("Client", "Server", local_address(&server_listener)?);
     let server_config = config("Server", "Client", local_address(&client_listener)?);

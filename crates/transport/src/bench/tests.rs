@@ -48,8 +48,19 @@ fn tcp_stream_reports_both_sides() {
 }
 
 #[test]
+fn the_secure_stream_reports_both_sides() {
+    let report = tcp_stream_secure(200).unwrap();
+    assert_sane(&report, "tcp-stream-secure", "tokio-length-delimited", 200);
+}
+
+#[test]
 fn zero_messages_is_an_error() {
-    for result in [async_pingpong(0), tcp_pingpong(0), tcp_stream(0)] {
+    for result in [
+        async_pingpong(0),
+        tcp_pingpong(0),
+        tcp_stream(0),
+        tcp_stream_secure(0),
+    ] {
         assert!(matches!(result, Err(TransportError::Bench { .. })));
     }
 }
