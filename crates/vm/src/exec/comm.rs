@@ -18,6 +18,7 @@ use crate::event::{MessageEvent, ObsEvent};
 use crate::exec::{capture_mode, register, register_mut, Exec, Trap};
 use crate::fault::Fault;
 use crate::machine::ProtocolMachine;
+use crate::network::InFlight;
 use crate::payload::check_payload;
 use crate::replay_consumption::{self, ReceiveSite};
 use crate::replay_proof::ReplayProofEntry;
@@ -70,6 +71,7 @@ impl ProtocolMachine {
                 std::slice::from_ref(&single)
             }
         };
+        let via_network = self.outbox.is_some();
         let edge_index;
         let admission = {
             let session = self
@@ -88,20 +90,25 @@ impl ProtocolMachine {
                 edge.send_waiting = true;
                 return Ok(Exec::Blocked(BlockReason::Partitioned { to: chan }));
             }
-            match edge.buffer.admission(&self.config.buffer) {
-                Admission::Block => {
-                    edge.send_waiting = true;
-                    return Ok(Exec::Blocked(BlockReason::Send { to: chan }));
-                }
-                Admission::Fail => {
-                    return Err(Fault::BufferFull {
-                        session: ctx.session,
-                        from: self.image.symbols.role_name(role),
-                        to: self.image.symbols.role_name(chan),
+            if via_network {
+                // The buffer's admission rule applies at delivery.
+                Admission::Accept
+            } else {
+                match edge.buffer.admission(&self.config.buffer) {
+                    Admission::Block => {
+                        edge.send_waiting = true;
+                        return Ok(Exec::Blocked(BlockReason::Send { to: chan }));
                     }
-                    .into())
+                    Admission::Fail => {
+                        return Err(Fault::BufferFull {
+                            session: ctx.session,
+                            from: self.image.symbols.role_name(role),
+                            to: self.image.symbols.role_name(chan),
+                        }
+                        .into())
+                    }
+                    other => other,
                 }
-                other => other,
             }
         };
         let precomputed = match val {
@@ -198,16 +205,44 @@ impl ProtocolMachine {
         } else {
             None
         };
-        edge.buffer.commit(
-            admission,
-            Envelope {
-                label,
-                payload,
-                seq,
+        let envelope = Envelope {
+            label,
+            payload,
+            seq,
+            session: ctx.session,
+            seal,
+        };
+        if via_network {
+            edge.next_send_seq += 1;
+            self.send_to_network(InFlight {
                 session: ctx.session,
-                seal,
-            },
-        );
+                from: role,
+                to: chan,
+                envelope,
+            });
+            let c = self.coro_mut(slot);
+            c.monitor_state = next;
+            c.pc = target;
+            if let Some(payload) = traced {
+                self.push_admission_events(
+                    Admission::Accept,
+                    table.is_some(),
+                    MessageEvent {
+                        tick: ctx.tick,
+                        session: ctx.session,
+                        from: role,
+                        to: chan,
+                        label,
+                        seq,
+                        payload,
+                    },
+                    0,
+                );
+                self.note_output_hint(handler, ctx);
+            }
+            return Ok(Exec::Continue);
+        }
+        edge.buffer.commit(admission, envelope);
         let delivered = admission != Admission::Drop;
         let mut wake = None;
         if delivered {
