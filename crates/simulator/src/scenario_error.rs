@@ -61,6 +61,18 @@ pub enum ScenarioError {
         /// Every valid key at that place.
         expected: Vec<String>,
     },
+    /// A value that is not one of the words its key accepts.
+    #[error("{at}: unknown value `{value}`{}", value_suggestion(closest.as_deref(), expected))]
+    UnknownValue {
+        /// Where.
+        at: Location,
+        /// The value written.
+        value: String,
+        /// The valid value closest to it, if any is close.
+        closest: Option<String>,
+        /// Every valid value.
+        expected: Vec<String>,
+    },
     /// A required key is absent.
     #[error("{at}: missing key `{key}`")]
     MissingKey {
@@ -141,6 +153,17 @@ fn suggestion(closest: Option<&str>, expected: &[String]) -> String {
     out
 }
 
+fn value_suggestion(closest: Option<&str>, expected: &[String]) -> String {
+    let mut out = String::new();
+    if let Some(c) = closest {
+        out.push_str(&format!("; did you mean `{c}`?"));
+    }
+    if !expected.is_empty() {
+        out.push_str(&format!(" (valid values: {})", expected.join(", ")));
+    }
+    out
+}
+
 fn found_text(found: &[String]) -> String {
     if found.is_empty() {
         "none given".to_string()
@@ -168,21 +191,21 @@ impl ScenarioError {
         let at = Location::of(file, text, error.span().unwrap_or(0..0));
         let message = error.message().trim().to_string();
         if let Some(rest) = message.strip_prefix("unknown field `") {
-            let key = rest.split('`').next().unwrap_or("").to_string();
-            let expected: Vec<String> = rest
-                .split_once("expected")
-                .map(|(_, list)| {
-                    list.split('`')
-                        .skip(1)
-                        .step_by(2)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let (key, expected) = word_and_expected(rest);
             let closest = closest(&key, expected.iter().map(String::as_str));
             return ScenarioError::UnknownKey {
                 at,
                 key,
+                closest,
+                expected,
+            };
+        }
+        if let Some(rest) = message.strip_prefix("unknown variant `") {
+            let (value, expected) = word_and_expected(rest);
+            let closest = closest(&value, expected.iter().map(String::as_str));
+            return ScenarioError::UnknownValue {
+                at,
+                value,
                 closest,
                 expected,
             };
@@ -193,4 +216,21 @@ impl ScenarioError {
         }
         ScenarioError::Toml { at, message }
     }
+}
+
+/// Splits serde's "`word`, expected one of `a`, `b`" (after its first
+/// backquote) into the word and the list.
+fn word_and_expected(rest: &str) -> (String, Vec<String>) {
+    let word = rest.split('`').next().unwrap_or("").to_string();
+    let expected = rest
+        .split_once("expected")
+        .map(|(_, list)| {
+            list.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    (word, expected)
 }

@@ -2,8 +2,8 @@
 //! point, the fault schedule, the property monitor and the one seeded
 //! generator every random decision comes from. Each tick runs the round
 //! order of `docs/simulator.md`: fire due faults, deliver due messages,
-//! apply pauses, run one machine round, take the sent messages into the
-//! network, record the trace, check properties.
+//! apply pauses, run one machine round, record its events, take the sent
+//! messages into the network, check properties.
 
 use crate::error::SimError;
 use crate::fault_schedule::{FaultSchedule, Seen};
@@ -198,8 +198,8 @@ impl World {
                     break;
                 }
             };
-            self.take_sent(tick);
             self.read_events();
+            self.take_sent(tick);
             let stuck = result == StepResult::Stuck;
             let quiescent = self.quiescent(tick);
             self.check_round(tick, stuck, quiescent);
