@@ -1,6 +1,7 @@
 //! Every scenario in `examples/scenarios/` runs end to end with the exit
 //! code its header comment promises ("Expected exit code: N"), and runs
 //! again to the same trace digest.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use telltale_simulator::cli::exit_code;

@@ -1,5 +1,6 @@
 //! Every kind of scenario error, rendered as `sim-run` prints it: located
 //! (file, line, column), with the closest valid key or role.
+#![allow(clippy::unwrap_used)]
 
 use telltale_simulator::{Plan, ScenarioError};
 
