@@ -182,8 +182,18 @@ impl PropertyMonitor {
         }
     }
 
-    /// The checks made when the run ends.
-    pub fn finish(&mut self, tick: u64) {
+    /// The checks made when the run ends; `stuck` lists the live roles
+    /// when the run ended because nothing could ever step again (they
+    /// will never progress, whatever the bound).
+    pub fn finish(&mut self, tick: u64, stuck: &[(RoleId, String)]) {
+        for i in self.each(|p| matches!(p, Property::Liveness(_))) {
+            for (role, why) in stuck {
+                if self.judged(*role) && !self.reported.contains(&(i, *role, *role)) {
+                    let event = format!("will never progress: the run is stuck ({why})");
+                    self.violate(i, tick, Some(*role), event);
+                }
+            }
+        }
         let unreceived: Vec<(MessageKey, (u64, String))> = self
             .unreceived
             .iter()

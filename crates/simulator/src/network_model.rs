@@ -50,7 +50,7 @@ pub struct Treatment {
     pub extra_delay: u64,
     /// Delivered twice.
     pub duplicate: bool,
-    /// Overtakes the messages before it on its edge.
+    /// Overtakes the messages in flight before it on its edge.
     pub reorder: bool,
     /// Its payload is damaged.
     pub corrupt: bool,
@@ -140,6 +140,14 @@ impl NetworkModel {
         let mut due = tick + latency + treatment.extra_delay;
         let edge = (message.session, message.from, message.to);
         let class = if treatment.reorder {
+            // Overtake: due no later than the first message in flight on
+            // the edge, and ahead of it.
+            let first = self
+                .in_flight
+                .iter()
+                .find(|(_, m)| (m.session, m.from, m.to) == edge)
+                .map(|((d, _, _), _)| *d);
+            due = first.map_or(due, |d| due.min(d));
             0
         } else {
             let last = self.edge_due.get(&edge).copied().unwrap_or(0);

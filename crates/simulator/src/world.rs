@@ -474,7 +474,6 @@ impl World {
 
     fn check_round(&mut self, tick: u64, stuck: bool, quiescent: bool) {
         let mut queued = Vec::new();
-        let mut live = Vec::new();
         if let Some(s) = self.machine.session(self.session) {
             for &from in &s.roles {
                 for &to in &s.roles {
@@ -485,14 +484,7 @@ impl World {
                 }
             }
         }
-        for coro in self.machine.coroutines_of(self.session) {
-            let Some(c) = self.machine.coroutine(coro) else {
-                continue;
-            };
-            if !c.status.is_terminal() && !self.crashed.contains(&c.role) {
-                live.push((c.role, self.status_text(&c.status)));
-            }
-        }
+        let live = self.live_roles();
         // Liveness counts from the end of the last fault: never during a
         // partition or a pause.
         let faults_quiet_since = if self.network.partitioned() || !self.paused.is_empty() {
@@ -510,6 +502,21 @@ impl World {
             live: &live,
             faults_quiet_since,
         });
+    }
+
+    /// The roles still running (not finished, faulted or crashed), with
+    /// what each waits for.
+    fn live_roles(&self) -> Vec<(RoleId, String)> {
+        let mut live = Vec::new();
+        for coro in self.machine.coroutines_of(self.session) {
+            let Some(c) = self.machine.coroutine(coro) else {
+                continue;
+            };
+            if !c.status.is_terminal() && !self.crashed.contains(&c.role) {
+                live.push((c.role, self.status_text(&c.status)));
+            }
+        }
+        live
     }
 
     fn status_text(&self, status: &CoroStatus) -> String {
@@ -537,7 +544,12 @@ impl World {
         status: &str,
         machine_error: Option<String>,
     ) -> Outcome {
-        self.monitor.finish(tick);
+        let stuck = if status == "stuck" {
+            self.live_roles()
+        } else {
+            Vec::new()
+        };
+        self.monitor.finish(tick, &stuck);
         self.stats.in_flight_at_end = self.network.in_flight() as u64;
         let mut roles = Vec::new();
         let coros = self.machine.coroutines_of(self.session);
