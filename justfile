@@ -16,3 +16,7 @@ bench:
 # Format the workspace.
 fmt:
     cargo fmt --all
+
+# Run a simulation scenario, print its JSON report (docs/simulator.md); extra args go to sim-run.
+sim-run SCENARIO *ARGS:
+    cargo run -q --release -p telltale-simulator --bin sim-run -- {{SCENARIO}} {{ARGS}}

@@ -61,6 +61,13 @@ enum Command {
     /// Print the typed API `choreography!` generates for a protocol: the
     /// module, message types and each role's entry point and steps.
     Api(commands::api::ApiArgs),
+    /// Run a simulation scenario (TOML): the protocol on the machine under
+    /// a network model, scheduled faults and properties; prints a JSON
+    /// report.
+    ///
+    /// Exit codes as `sim-run`: 0 every property held, 2 a property failed
+    /// (or `--strict` and a scheduled fault never fired), 1 bad input.
+    Sim(commands::sim::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +85,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
         Command::Api(args) => commands::api::run(&args),
+        Command::Sim(args) => commands::sim::run(&args),
     };
     match result {
         Ok(code) => code,

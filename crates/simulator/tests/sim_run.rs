@@ -72,6 +72,9 @@ fn bad_input_exits_1_with_a_located_error() {
     let no_protocol = sim_run(&[scenario.to_str().unwrap()]);
     assert_eq!(no_protocol.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&no_protocol.stderr).contains("cannot read the protocol"));
+    let usage = sim_run(&[scenario.to_str().unwrap(), "--no-such-flag"]);
+    assert_eq!(usage.status.code(), Some(1));
+    assert_eq!(sim_run(&["--help"]).status.code(), Some(0));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -4,7 +4,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use telltale_simulator::cli::{run, SimArgs};
+use telltale_simulator::cli::{run, SimArgs, EXIT_BAD_INPUT};
 
 /// Runs a simulation scenario.
 #[derive(Parser)]
@@ -19,5 +19,17 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    run(&Cli::parse().args)
+    match Cli::try_parse() {
+        Ok(cli) => run(&cli.args),
+        Err(e) => {
+            // `--help` and `--version` print and succeed; bad usage is bad
+            // input (exit 1), as the simulator's exit codes say.
+            let _ = e.print();
+            if e.use_stderr() {
+                ExitCode::from(EXIT_BAD_INPUT)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
 }
