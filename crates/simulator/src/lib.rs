@@ -27,6 +27,7 @@ pub mod error;
 pub mod fault_schedule;
 pub mod monitor;
 pub mod network_model;
+pub mod observation;
 pub mod plan;
 pub mod probability;
 pub mod property;
@@ -39,10 +40,11 @@ pub mod sim_trace;
 pub mod world;
 
 pub use error::SimError;
+pub use observation::{Observation, ObservationLog};
 pub use plan::Plan;
 pub use report::Report;
 pub use scenario_error::{Location, ScenarioError};
-pub use world::{simulate, Outcome};
+pub use world::{simulate, simulate_with_host, Outcome};
 
 use std::path::Path;
 

@@ -2,6 +2,7 @@
 //! asked once per round, so each violation carries the tick, role and
 //! event that broke the property.
 
+use crate::observation::Observation;
 use crate::plan::PropertyPlan;
 use crate::property::Property;
 use crate::report::{PropertyReport, Violation};
@@ -42,6 +43,8 @@ pub struct PropertyMonitor {
     unreceived: BTreeMap<MessageKey, (u64, String)>,
     last_progress: BTreeMap<RoleId, u64>,
     progress_events: BTreeMap<RoleId, u64>,
+    /// The first honest observation of each key: (role, value).
+    first_seen: BTreeMap<String, (RoleId, String)>,
 }
 
 impl PropertyMonitor {
@@ -62,6 +65,7 @@ impl PropertyMonitor {
             unreceived: BTreeMap::new(),
             last_progress: BTreeMap::new(),
             progress_events: BTreeMap::new(),
+            first_seen: BTreeMap::new(),
         }
     }
 
@@ -127,8 +131,60 @@ impl PropertyMonitor {
         }
     }
 
+    /// A host observed `key = value` (see [`crate::observation`]).
+    pub fn observed(&mut self, o: &Observation) {
+        if !self.judged(o.role) {
+            return;
+        }
+        let first = self
+            .first_seen
+            .entry(o.key.clone())
+            .or_insert_with(|| (o.role, o.value.clone()))
+            .clone();
+        for i in 0..self.properties.len() {
+            let event = match &self.properties[i].property {
+                Property::Agreement(k) if *k == o.key && first.1 != o.value => format!(
+                    "observed {} = {}, but {} observed {}",
+                    o.key,
+                    o.value,
+                    self.name(first.0),
+                    first.1
+                ),
+                Property::Validity(k, allowed) if *k == o.key && !allowed.contains(&o.value) => {
+                    format!(
+                        "observed {} = {}, not one of [{}]",
+                        o.key,
+                        o.value,
+                        allowed.join(", ")
+                    )
+                }
+                Property::Never(k) if *k == o.key => format!("observed {} = {}", o.key, o.value),
+                _ => continue,
+            };
+            self.violate(i, o.tick, Some(o.role), event);
+        }
+    }
+
+    /// `eventually(key, within)` properties whose key nobody observed by
+    /// `tick` (once each; `ended`: the run is over, so it never will be).
+    fn unobserved(&mut self, tick: u64, ended: bool) {
+        for i in 0..self.properties.len() {
+            let Property::Eventually(k, within) = &self.properties[i].property else {
+                continue;
+            };
+            if self.broken.contains(&i) || self.first_seen.contains_key(k) {
+                continue;
+            }
+            if tick > *within || ended {
+                let event = format!("no honest role observed {k} within {within} ticks");
+                self.violate(i, tick.min(*within), None, event);
+            }
+        }
+    }
+
     /// The checks made once per round.
     pub fn round(&mut self, view: &RoundView<'_>) {
+        self.unobserved(view.tick, false);
         for i in self.each(|p| matches!(p, Property::BufferBound(_))) {
             let Property::BufferBound(bound) = self.properties[i].property else {
                 continue;
@@ -186,6 +242,7 @@ impl PropertyMonitor {
     /// when the run ended because nothing could ever step again (they
     /// will never progress, whatever the bound).
     pub fn finish(&mut self, tick: u64, stuck: &[(RoleId, String)]) {
+        self.unobserved(tick, true);
         for i in self.each(|p| matches!(p, Property::Liveness(_))) {
             for (role, why) in stuck {
                 if self.judged(*role) && !self.reported.contains(&(i, *role, *role)) {

@@ -16,17 +16,19 @@ pub enum Property {
     /// Every live role makes progress within this many ticks once faults
     /// stop.
     Liveness(u64),
+    /// Every honest role that observed the key observed the same value.
+    Agreement(String),
+    /// Every observed value of the key is one of these.
+    Validity(String, Vec<String>),
+    /// Some honest role observes the key by this tick.
+    Eventually(String, u64),
+    /// No honest role ever observes the key.
+    Never(String),
 }
 
 /// Properties the documentation names that this version does not check
 /// yet: refused with a clear error rather than silently passing.
-const NOT_YET: &[&str] = &[
-    "type_monotonicity",
-    "agreement",
-    "validity",
-    "eventually",
-    "never",
-];
+const NOT_YET: &[&str] = &["type_monotonicity"];
 
 /// Every property name, for suggestions.
 pub const NAMES: &[&str] = &[
@@ -35,6 +37,10 @@ pub const NAMES: &[&str] = &[
     "deadlock_free",
     "send_recv_liveness",
     "liveness",
+    "agreement",
+    "validity",
+    "eventually",
+    "never",
 ];
 
 impl Property {
@@ -63,6 +69,16 @@ impl Property {
             "send_recv_liveness" => none(Property::SendRecvLiveness),
             "buffer_bound" => Ok(Property::BufferBound(count(arg)?)),
             "liveness" => Ok(Property::Liveness(count(arg)?)),
+            "agreement" => Ok(Property::Agreement(key(name, arg)?)),
+            "never" => Ok(Property::Never(key(name, arg)?)),
+            "eventually" => {
+                let (k, ticks) = split_pair(name, arg, "eventually(finalized, 500)")?;
+                Ok(Property::Eventually(k, count(Some(ticks))?))
+            }
+            "validity" => {
+                let (k, list) = split_pair(name, arg, "validity(vote, [Approve, Reject])")?;
+                Ok(Property::Validity(k, allowed(list)?))
+            }
             _ if NOT_YET.contains(&name) => Err(format!(
                 "`{name}` is not supported by this version of the simulator"
             )),
@@ -75,6 +91,42 @@ impl Property {
             )),
         }
     }
+}
+
+/// The one key argument of `agreement(key)` and `never(key)`.
+fn key(name: &str, arg: Option<&str>) -> Result<String, String> {
+    match arg {
+        Some(k) if !k.is_empty() && !k.contains(',') => Ok(k.to_string()),
+        _ => Err(format!("`{name}` takes one key, e.g. `{name}(finalized)`")),
+    }
+}
+
+/// `key, rest` of a two-argument property.
+fn split_pair<'a>(
+    name: &str,
+    arg: Option<&'a str>,
+    example: &str,
+) -> Result<(String, &'a str), String> {
+    let usage = || format!("`{name}` takes a key and a second argument, e.g. `{example}`");
+    let (k, rest) = arg.and_then(|a| a.split_once(',')).ok_or_else(usage)?;
+    let k = k.trim();
+    if k.is_empty() {
+        return Err(usage());
+    }
+    Ok((k.to_string(), rest.trim()))
+}
+
+/// The `[a, b]` list of `validity`; values may be quoted.
+fn allowed(list: &str) -> Result<Vec<String>, String> {
+    let inner = list
+        .strip_prefix('[')
+        .and_then(|l| l.strip_suffix(']'))
+        .ok_or_else(|| format!("`{list}` is not a list: write `[a, b]`"))?;
+    Ok(inner
+        .split(',')
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .filter(|v| !v.is_empty())
+        .collect())
 }
 
 #[cfg(test)]
@@ -94,6 +146,25 @@ mod tests {
             Property::parse("send_recv_liveness"),
             Ok(Property::SendRecvLiveness)
         );
+        assert_eq!(
+            Property::parse("agreement(finalized)"),
+            Ok(Property::Agreement("finalized".into()))
+        );
+        assert_eq!(
+            Property::parse("never(fork)"),
+            Ok(Property::Never("fork".into()))
+        );
+        assert_eq!(
+            Property::parse("eventually(finalized, 500)"),
+            Ok(Property::Eventually("finalized".into(), 500))
+        );
+        assert_eq!(
+            Property::parse("validity(vote, [Approve, \"Reject\"])"),
+            Ok(Property::Validity(
+                "vote".into(),
+                vec!["Approve".into(), "Reject".into()]
+            ))
+        );
     }
 
     #[test]
@@ -110,9 +181,18 @@ mod tests {
         assert!(Property::parse("deadlock_fre")
             .unwrap_err()
             .contains("did you mean `deadlock_free`"));
-        assert!(Property::parse("agreement(x)")
+        assert!(Property::parse("type_monotonicity")
             .unwrap_err()
             .contains("not supported"));
+        assert!(Property::parse("agreement")
+            .unwrap_err()
+            .contains("one key"));
+        assert!(Property::parse("eventually(x)")
+            .unwrap_err()
+            .contains("second argument"));
+        assert!(Property::parse("validity(x, a)")
+            .unwrap_err()
+            .contains("not a list"));
         assert!(Property::parse("liveness(3")
             .unwrap_err()
             .contains("missing `)`"));

@@ -9,9 +9,11 @@ use crate::error::SimError;
 use crate::fault_schedule::{FaultSchedule, Seen};
 use crate::monitor::{PropertyMonitor, RoundView};
 use crate::network_model::{LinkParams, LinkRule, NetworkModel, Treatment};
+use crate::observation::ObservationLog;
 use crate::plan::{Action, EdgeFilter, Plan};
 use crate::report::{FaultReport, NetworkStats, Report, RoleReport};
-use crate::scenario::{MessageAuthKey, OutputFormat, ReplayModeKey};
+use crate::scenario::{HandlerKind, MessageAuthKey, OutputFormat, ReplayModeKey};
+use crate::scenario_error::ScenarioError;
 use crate::sim_handler::SimHandler;
 use crate::sim_trace::SimTrace;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,9 +23,9 @@ use telltale_types::Role;
 use telltale_vm::corruption::mangle;
 use telltale_vm::{
     BlockReason, CommunicationReplayMode, Config, CoroStatus, DefaultHandler, Delivery,
-    EffectScript, InFlight, MessageAuth, ObsEvent, ProtocolMachine, ProtocolMachineError,
-    SessionId, SessionRequest, StepResult, TopologyEvent, TraceRetention, TraceText,
-    DEFAULT_HANDLER_ID,
+    EffectHandler, EffectScript, InFlight, MessageAuth, ObsEvent, ProtocolMachine,
+    ProtocolMachineError, SessionId, SessionRequest, StepResult, TopologyEvent, TraceRetention,
+    TraceText, DEFAULT_HANDLER_ID,
 };
 
 /// A finished run: its report and its JSONL trace lines.
@@ -37,19 +39,64 @@ pub struct Outcome {
     pub format: OutputFormat,
 }
 
-/// Runs a checked scenario over a compiled protocol with `seed`.
+/// Runs a checked scenario over a compiled protocol with `seed`, effects
+/// answered by the machine's `DefaultHandler` (seeded from the world's
+/// generator; with the scenario's script when `[handler] kind =
+/// "scripted"`).
 pub fn simulate(plan: &Plan, image: CodeImage, seed: u64) -> Result<Outcome, SimError> {
-    let names: Vec<String> = (0..image.symbols.roles.len())
-        .map(|i| image.symbols.role_name(i as RoleId))
-        .collect();
+    let script = EffectScript::parse(&plan.script)?;
+    script.check(&image.effects)?;
+    let (machine, session, mut rng) = start(plan, image, seed)?;
+    let host = DefaultHandler::new(rng.next_u64()).with_effect_script(script);
+    let world = World::new(plan, machine, session, SimHandler::new(host), rng, None);
+    Ok(world.run(plan, seed))
+}
+
+/// Runs a checked scenario with the host's own handler, which may report
+/// observations to `observations` for the scenario's `agreement`,
+/// `validity`, `eventually` and `never` properties. The scenario's
+/// `[handler]` must be the default one (the host replaces it).
+pub fn simulate_with_host<H: EffectHandler>(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    host: H,
+    observations: &ObservationLog,
+) -> Result<Outcome, SimError> {
+    if plan.handler != HandlerKind::Default || !plan.script.is_empty() {
+        return Err(ScenarioError::BadValue {
+            at: plan.locate(0..0),
+            key: "handler".into(),
+            reason: "a scenario run with a host's own handler cannot choose a built-in one".into(),
+        }
+        .into());
+    }
+    let (machine, session, rng) = start(plan, image, seed)?;
+    let world = World::new(
+        plan,
+        machine,
+        session,
+        SimHandler::new(host),
+        rng,
+        Some(observations.clone()),
+    );
+    Ok(world.run(plan, seed))
+}
+
+/// Checks the scenario's roles against the protocol, loads the machine
+/// with the scenario's settings, opens the session and installs the
+/// network; returns the world's generator, seeded.
+fn start(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+) -> Result<(ProtocolMachine, SessionId, SeededRng), SimError> {
     let protocol_roles: Vec<String> = image
         .roles
         .iter()
         .map(|r| image.symbols.role_name(r.role))
         .collect();
     plan.check_roles(&protocol_roles)?;
-    let script = EffectScript::parse(&plan.script)?;
-    script.check(&image.effects)?;
     let config = Config {
         trace_retention: TraceRetention::KeepAll,
         message_auth: match plan.machine.message_auth {
@@ -74,16 +121,15 @@ pub fn simulate(plan: &Plan, image: CodeImage, seed: u64) -> Result<Outcome, Sim
         })?,
     };
     machine.install_network();
-    let mut rng = SeededRng::new(seed);
-    let host = DefaultHandler::new(rng.next_u64()).with_effect_script(script);
-    let world = World::new(plan, machine, session, names, SimHandler::new(host), rng);
-    Ok(world.run(plan, seed))
+    Ok((machine, session, SeededRng::new(seed)))
 }
 
 /// Everything that changes while the world runs.
-struct World {
+struct World<H> {
     machine: ProtocolMachine,
-    handler: SimHandler<DefaultHandler>,
+    handler: SimHandler<H>,
+    observations: Option<ObservationLog>,
+    observations_read: usize,
     session: SessionId,
     names: Vec<String>,
     rng: SeededRng,
@@ -101,15 +147,19 @@ struct World {
     events_read: usize,
 }
 
-impl World {
+impl<H: EffectHandler> World<H> {
     fn new(
         plan: &Plan,
         machine: ProtocolMachine,
         session: SessionId,
-        names: Vec<String>,
-        handler: SimHandler<DefaultHandler>,
+        handler: SimHandler<H>,
         rng: SeededRng,
-    ) -> World {
+        observations: Option<ObservationLog>,
+    ) -> World<H> {
+        let symbols = machine.symbols();
+        let names: Vec<String> = (0..symbols.roles.len())
+            .map(|i| symbols.role_name(i as RoleId))
+            .collect();
         let id = |name: &str| machine.symbols().role_id(name).unwrap_or(RoleId::MAX);
         let defaults = LinkParams::of(&plan.network);
         let rules = plan
@@ -138,6 +188,8 @@ impl World {
         World {
             machine,
             handler,
+            observations,
+            observations_read: 0,
             session,
             names,
             rng,
@@ -199,6 +251,7 @@ impl World {
                 }
             };
             self.read_events();
+            self.read_observations();
             self.take_sent(tick);
             let stuck = result == StepResult::Stuck;
             let quiescent = self.quiescent(tick);
@@ -469,6 +522,20 @@ impl World {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Feeds the observations hosts made this round to the monitor.
+    fn read_observations(&mut self) {
+        let Some(log) = &self.observations else {
+            return;
+        };
+        let new = log.since(self.observations_read);
+        self.observations_read += new.len();
+        for o in &new {
+            let detail = format!("{} observed {} = {}", self.name(o.role), o.key, o.value);
+            self.trace.push(o.tick, "observe", &detail);
+            self.monitor.observed(o);
         }
     }
 

@@ -101,7 +101,7 @@ fn a_malformed_or_unsupported_property_says_why() {
         "{HEAD}\n[properties]\ninvariants = [\"no_faults\", \"deadlock_fre\"]\n"
     ));
     let later = rendered(&format!(
-        "{HEAD}\n[properties]\ninvariants = [\"agreement(finalized)\"]\n"
+        "{HEAD}\n[properties]\ninvariants = [\"type_monotonicity\"]\n"
     ));
     insta::assert_snapshot!(format!("{typo}\n{later}"));
 }
