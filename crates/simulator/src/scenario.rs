@@ -1,5 +1,5 @@
 //! The scenario file (TOML) as it is written: every section and key of
-//! `docs/simulator.md`, unknown keys refused. [`crate::scenario_check`]
+//! `docs/simulator.md`, unknown keys refused. [`crate::plan`]
 //! then checks what serde cannot (one trigger condition, the fields each
 //! action needs, role names).
 
