@@ -487,9 +487,12 @@ impl<H: EffectHandler> World<H> {
             .cloned()
             .collect();
         self.events_read += events.len();
+        self.seen.steps = self.machine.scheduler_step_count();
+        if events.is_empty() {
+            return;
+        }
         let text = TraceText::of_machine(&self.machine);
         let lines: Vec<String> = events.iter().map(|e| text.line(e)).collect();
-        self.seen.steps = self.machine.scheduler_step_count();
         for (event, line) in events.iter().zip(lines) {
             let tick = self.machine.clock();
             self.trace.push(tick, "machine", &line);
