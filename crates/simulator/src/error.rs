@@ -23,6 +23,9 @@ pub enum SimError {
     /// The protocol cannot be loaded.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+    /// The harness's local types do not compile.
+    #[error("the protocol does not compile: {0}")]
+    Image(#[from] telltale_compiler::ImageError),
     /// The handler's effect script is malformed or names unknown effects.
     #[error("[handler] script: {0}")]
     Script(#[from] telltale_vm::EffectScriptError),

@@ -25,6 +25,7 @@
 pub mod cli;
 pub mod error;
 pub mod fault_schedule;
+pub mod harness;
 pub mod monitor;
 pub mod network_model;
 pub mod observation;
@@ -44,7 +45,7 @@ pub use observation::{Observation, ObservationLog};
 pub use plan::Plan;
 pub use report::Report;
 pub use scenario_error::{Location, ScenarioError};
-pub use world::{simulate, simulate_with_host, Outcome};
+pub use world::{simulate, simulate_replay, simulate_with_host, Outcome};
 
 use std::path::Path;
 

@@ -1,6 +1,8 @@
 //! The handler the world runs the machine with: the scenario's host
 //! handler, plus the world's topology events (crashes, timeouts) and its
-//! paused roles, whose sends wait while they are paused.
+//! paused roles, whose sends wait while they are paused. When the host is a
+//! replay of a recorded effect trace, the trace already holds those
+//! decisions, so the world's own are not added again.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -11,26 +13,39 @@ use telltale_vm::{
     TopologyEvent, TopologyInput,
 };
 
-/// The host handler `H` with the world's injections.
-pub struct SimHandler<H> {
-    host: H,
+/// The host's handler with the world's injections.
+pub struct SimHandler<'h> {
+    host: &'h dyn EffectHandler,
     pending: RefCell<Vec<TopologyEvent>>,
     paused: RefCell<BTreeSet<RoleId>>,
+    replaying: bool,
 }
 
-impl<H: EffectHandler> SimHandler<H> {
+impl<'h> SimHandler<'h> {
     /// Wraps a host handler.
-    pub fn new(host: H) -> SimHandler<H> {
+    pub fn new(host: &'h dyn EffectHandler) -> SimHandler<'h> {
         SimHandler {
             host,
             pending: RefCell::new(Vec::new()),
             paused: RefCell::new(BTreeSet::new()),
+            replaying: false,
+        }
+    }
+
+    /// Wraps a replay of a recorded run: the world's topology events and
+    /// paused sends are in the recording already.
+    pub fn replaying(host: &'h dyn EffectHandler) -> SimHandler<'h> {
+        SimHandler {
+            replaying: true,
+            ..SimHandler::new(host)
         }
     }
 
     /// Queues a topology event for the next round.
     pub fn inject(&self, event: TopologyEvent) {
-        self.pending.borrow_mut().push(event);
+        if !self.replaying {
+            self.pending.borrow_mut().push(event);
+        }
     }
 
     /// Sets the roles whose sends wait.
@@ -39,7 +54,7 @@ impl<H: EffectHandler> SimHandler<H> {
     }
 }
 
-impl<H: EffectHandler> EffectHandler for SimHandler<H> {
+impl EffectHandler for SimHandler<'_> {
     fn handler_identity(&self) -> &str {
         self.host.handler_identity()
     }
@@ -48,7 +63,7 @@ impl<H: EffectHandler> EffectHandler for SimHandler<H> {
         &self,
         input: &SendDecisionInput<'_>,
     ) -> Option<Result<SendDecision, String>> {
-        if self.paused.borrow().contains(&input.ctx.role) {
+        if !self.replaying && self.paused.borrow().contains(&input.ctx.role) {
             return Some(Ok(SendDecision::Block));
         }
         self.host.send_decision_fast_path(input)

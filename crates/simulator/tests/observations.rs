@@ -48,7 +48,7 @@ fn try_run(
         key,
         value,
     };
-    let outcome = simulate_with_host(&plan, image, plan.seed, host, &log)?;
+    let outcome = simulate_with_host(&plan, image, plan.seed, &host, Some(&log))?;
     assert!(!log.is_empty());
     assert!(outcome.trace.iter().any(|l| l.contains("\"observe\"")));
     Ok(outcome.report)

@@ -4,9 +4,9 @@
 use super::World;
 use crate::plan::Action;
 use telltale_compiler::RoleId;
-use telltale_vm::{EffectHandler, TopologyEvent};
+use telltale_vm::TopologyEvent;
 
-impl<H: EffectHandler> World<H> {
+impl World<'_> {
     pub(super) fn fire_faults(&mut self, tick: u64) {
         for i in self.schedule.due(tick, &self.seen, &mut self.rng) {
             let action = self.schedule.faults[i].plan.action.clone();

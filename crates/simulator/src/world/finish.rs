@@ -3,9 +3,8 @@
 use super::{Outcome, World};
 use crate::plan::Plan;
 use crate::report::{FaultReport, Report, RoleReport};
-use telltale_vm::EffectHandler;
 
-impl<H: EffectHandler> World<H> {
+impl World<'_> {
     pub(super) fn finish(
         mut self,
         plan: &Plan,
@@ -95,6 +94,7 @@ impl<H: EffectHandler> World<H> {
             },
             trace,
             format: plan.output,
+            effect_trace: self.machine.effect_trace(),
         }
     }
 }

@@ -29,9 +29,9 @@ use telltale_compiler::{CodeImage, RoleId};
 use telltale_types::random::SeededRng;
 use telltale_types::Role;
 use telltale_vm::{
-    CommunicationReplayMode, Config, DefaultHandler, EffectHandler, EffectScript, InFlight,
-    MessageAuth, ProtocolMachine, ProtocolMachineError, SessionId, SessionRequest, StepResult,
-    TraceRetention, DEFAULT_HANDLER_ID,
+    CommunicationReplayMode, Config, DefaultHandler, EffectHandler, EffectScript, EffectTraceEntry,
+    InFlight, MessageAuth, ProtocolMachine, ProtocolMachineError, SessionId, SessionRequest,
+    StepResult, TraceRetention, DEFAULT_HANDLER_ID,
 };
 
 /// A finished run: its report and its JSONL trace lines.
@@ -43,6 +43,9 @@ pub struct Outcome {
     pub trace: Vec<String>,
     /// How the scenario asks for the report to be printed.
     pub format: OutputFormat,
+    /// Every effect decision the machine recorded (what a replay of the
+    /// run consumes).
+    pub effect_trace: Vec<EffectTraceEntry>,
 }
 
 /// Runs a checked scenario over a compiled protocol with `seed`, effects
@@ -54,7 +57,7 @@ pub fn simulate(plan: &Plan, image: CodeImage, seed: u64) -> Result<Outcome, Sim
     script.check(&image.effects)?;
     let (machine, session, mut rng) = start(plan, image, seed)?;
     let host = DefaultHandler::new(rng.next_u64()).with_effect_script(script);
-    let world = World::new(plan, machine, session, SimHandler::new(host), rng, None);
+    let world = World::new(plan, machine, session, SimHandler::new(&host), rng, None);
     Ok(world.run(plan, seed))
 }
 
@@ -62,12 +65,41 @@ pub fn simulate(plan: &Plan, image: CodeImage, seed: u64) -> Result<Outcome, Sim
 /// observations to `observations` for the scenario's `agreement`,
 /// `validity`, `eventually` and `never` properties. The scenario's
 /// `[handler]` must be the default one (the host replaces it).
-pub fn simulate_with_host<H: EffectHandler>(
+pub fn simulate_with_host(
     plan: &Plan,
     image: CodeImage,
     seed: u64,
-    host: H,
-    observations: &ObservationLog,
+    host: &dyn EffectHandler,
+    observations: Option<&ObservationLog>,
+) -> Result<Outcome, SimError> {
+    run_with(plan, image, seed, SimHandler::new(host), observations)
+}
+
+/// Runs a checked scenario under a replay of a recorded effect trace
+/// (`ReplayEffectHandler`): the recording supplies every decision,
+/// topology events and paused sends included.
+pub fn simulate_replay(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    replay: &dyn EffectHandler,
+    observations: Option<&ObservationLog>,
+) -> Result<Outcome, SimError> {
+    run_with(
+        plan,
+        image,
+        seed,
+        SimHandler::replaying(replay),
+        observations,
+    )
+}
+
+fn run_with(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    handler: SimHandler<'_>,
+    observations: Option<&ObservationLog>,
 ) -> Result<Outcome, SimError> {
     if plan.handler != HandlerKind::Default || !plan.script.is_empty() {
         return Err(ScenarioError::BadValue {
@@ -78,14 +110,7 @@ pub fn simulate_with_host<H: EffectHandler>(
         .into());
     }
     let (machine, session, rng) = start(plan, image, seed)?;
-    let world = World::new(
-        plan,
-        machine,
-        session,
-        SimHandler::new(host),
-        rng,
-        Some(observations.clone()),
-    );
+    let world = World::new(plan, machine, session, handler, rng, observations.cloned());
     Ok(world.run(plan, seed))
 }
 
@@ -131,9 +156,9 @@ fn start(
 }
 
 /// Everything that changes while the world runs.
-struct World<H> {
+struct World<'h> {
     machine: ProtocolMachine,
-    handler: SimHandler<H>,
+    handler: SimHandler<'h>,
     observations: Option<ObservationLog>,
     observations_read: usize,
     session: SessionId,
@@ -153,15 +178,15 @@ struct World<H> {
     events_read: usize,
 }
 
-impl<H: EffectHandler> World<H> {
+impl<'h> World<'h> {
     fn new(
         plan: &Plan,
         machine: ProtocolMachine,
         session: SessionId,
-        handler: SimHandler<H>,
+        handler: SimHandler<'h>,
         rng: SeededRng,
         observations: Option<ObservationLog>,
-    ) -> World<H> {
+    ) -> World<'h> {
         let symbols = machine.symbols();
         let names: Vec<String> = (0..symbols.roles.len())
             .map(|i| symbols.role_name(i as RoleId))

@@ -4,9 +4,9 @@
 use super::World;
 use crate::monitor::RoundView;
 use telltale_compiler::RoleId;
-use telltale_vm::{BlockReason, CoroStatus, EffectHandler, ObsEvent, TraceText};
+use telltale_vm::{BlockReason, CoroStatus, ObsEvent, TraceText};
 
-impl<H: EffectHandler> World<H> {
+impl World<'_> {
     /// Reads the machine events of this round into the trace, the
     /// `on_event` record and the property monitor.
     pub(super) fn read_events(&mut self) {

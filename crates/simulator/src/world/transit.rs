@@ -6,9 +6,9 @@ use super::World;
 use crate::network_model::Treatment;
 use crate::plan::{Action, EdgeFilter};
 use telltale_vm::corruption::mangle;
-use telltale_vm::{Delivery, EffectHandler, InFlight};
+use telltale_vm::{Delivery, InFlight};
 
-impl<H: EffectHandler> World<H> {
+impl World<'_> {
     pub(super) fn deliver_due(&mut self, tick: u64) {
         for m in self.network.take_due(tick) {
             if self.crashed.contains(&m.to) {
