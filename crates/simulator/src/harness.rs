@@ -27,7 +27,7 @@
 use crate::error::SimError;
 use crate::observation::ObservationLog;
 use crate::plan::Plan;
-use crate::world::{simulate_replay, simulate_with_host, Outcome};
+use crate::world::{replay_coherence, simulate_replay, simulate_with_host, Outcome};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -177,15 +177,6 @@ impl fmt::Display for ContractFailures {
 
 impl std::error::Error for ContractFailures {}
 
-/// The machine's own lines of a trace (what replay must reproduce; the
-/// network's lines are the world's and are the same by construction).
-fn machine_lines(trace: &[String]) -> Vec<&String> {
-    trace
-        .iter()
-        .filter(|l| l.contains("\"kind\":\"machine\""))
-        .collect()
-}
-
 /// Checks the configured contracts and the host's validation.
 pub fn assert_contracts(
     result: &HarnessResult,
@@ -194,21 +185,12 @@ pub fn assert_contracts(
     let report = &result.outcome.report;
     let mut failures = Vec::new();
     if config.replay_coherence {
-        match &result.replay {
-            Err(e) => failures.push(format!("replay coherence: the replay failed: {e}")),
-            Ok(replayed) => {
-                let (a, b) = (
-                    machine_lines(&result.outcome.trace),
-                    machine_lines(replayed),
-                );
-                if let Some(i) = (0..a.len().max(b.len())).find(|i| a.get(*i) != b.get(*i)) {
-                    failures.push(format!(
-                        "replay coherence: the traces differ at machine event {i}: {} vs {}",
-                        a.get(i).map_or("(none)", |s| s.as_str()),
-                        b.get(i).map_or("(none)", |s| s.as_str())
-                    ));
-                }
-            }
+        let coherent = match &result.replay {
+            Err(e) => Err(format!("the replay failed: {e}")),
+            Ok(replayed) => replay_coherence(&result.outcome.trace, replayed),
+        };
+        if let Err(e) = coherent {
+            failures.push(format!("replay coherence: {e}"));
         }
     }
     let expected: Vec<&str> = if config.expected_roles.is_empty() {

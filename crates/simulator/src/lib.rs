@@ -45,7 +45,9 @@ pub use observation::{Observation, ObservationLog};
 pub use plan::Plan;
 pub use report::Report;
 pub use scenario_error::{Location, ScenarioError};
-pub use world::{simulate, simulate_replay, simulate_with_host, Outcome};
+pub use world::{
+    replay_builtin, replay_coherence, simulate, simulate_replay, simulate_with_host, Outcome,
+};
 
 use std::path::Path;
 
@@ -56,8 +58,9 @@ pub struct RunOptions {
     pub seed: Option<u64>,
 }
 
-/// Reads a scenario file, loads its protocol (relative to the file) and
-/// runs it.
+/// Reads a scenario file, loads its protocol (relative to the file), runs
+/// it, and checks that a replay of its recorded effect trace reproduces it
+/// (the `replay_coherence` contract of the report).
 pub fn run_scenario_file(path: &Path, options: &RunOptions) -> Result<Outcome, SimError> {
     let text = std::fs::read_to_string(path).map_err(|source| SimError::Read {
         path: path.to_path_buf(),
@@ -77,5 +80,16 @@ pub fn run_scenario_text(
     let base = path.parent().unwrap_or(Path::new(""));
     let image = protocol::load_protocol(&base.join(&plan.protocol), &plan.params)?;
     let seed = options.seed.unwrap_or(plan.seed);
-    simulate(&plan, image, seed)
+    let mut outcome = simulate(&plan, image.clone(), seed)?;
+    let coherent = world::replay_builtin(&plan, image, seed, &outcome.effect_trace)
+        .map_err(|e| format!("the replay failed: {e}"))
+        .and_then(|replayed| world::replay_coherence(&outcome.trace, &replayed));
+    let report = &mut outcome.report;
+    report.passed &= coherent.is_ok();
+    report.contracts.push(report::ContractReport {
+        contract: "replay_coherence".to_string(),
+        holds: coherent.is_ok(),
+        detail: coherent.err(),
+    });
+    Ok(outcome)
 }

@@ -33,7 +33,10 @@ pub struct Report {
     pub violations: Vec<Violation>,
     /// A machine error that ended the run early, if any.
     pub machine_error: Option<String>,
-    /// Whether every property held and the machine did not fail.
+    /// Contracts checked after the run (`sim-run`: replay coherence).
+    pub contracts: Vec<ContractReport>,
+    /// Whether every property and contract held and the machine did not
+    /// fail.
     pub passed: bool,
     /// SHA-256 of the JSONL trace.
     pub trace_digest: String,
@@ -120,4 +123,15 @@ pub struct Violation {
     pub role: Option<String>,
     /// What happened.
     pub event: String,
+}
+
+/// A contract checked after the run.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ContractReport {
+    /// Its name (`replay_coherence`).
+    pub contract: String,
+    /// Whether it held.
+    pub holds: bool,
+    /// Why not, when it did not.
+    pub detail: Option<String>,
 }

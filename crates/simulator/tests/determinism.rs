@@ -67,6 +67,9 @@ proptest! {
         let hex: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
         prop_assert_eq!(hex, a.report.trace_digest.clone());
         prop_assert_eq!(a.report.trace_events as usize, a.trace.len());
+        // And a replay of the recorded effect trace reproduces the run.
+        prop_assert_eq!(a.report.contracts.len(), 1);
+        prop_assert!(a.report.contracts[0].holds, "{:?}", a.report.contracts);
     }
 }
 

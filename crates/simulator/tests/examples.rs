@@ -47,6 +47,9 @@ fn every_example_scenario_ends_as_its_header_says() {
             "{:?}",
             outcome.report.warnings
         );
+        let contracts = &outcome.report.contracts;
+        assert_eq!(contracts[0].contract, "replay_coherence");
+        assert!(contracts[0].holds, "{}: {contracts:?}", path.display());
         let again = run_scenario_file(&path, &RunOptions::default()).unwrap();
         assert_eq!(again.trace, outcome.trace, "{}", path.display());
         assert_eq!(again.report, outcome.report, "{}", path.display());

@@ -87,6 +87,7 @@ impl World<'_> {
                 properties,
                 violations,
                 machine_error,
+                contracts: Vec::new(),
                 passed,
                 trace_digest,
                 trace_events,

@@ -25,9 +25,11 @@ use crate::scenario_error::ScenarioError;
 use crate::sim_handler::SimHandler;
 use crate::sim_trace::SimTrace;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
 use telltale_types::random::SeededRng;
 use telltale_types::Role;
+use telltale_vm::ReplayEffectHandler;
 use telltale_vm::{
     CommunicationReplayMode, Config, DefaultHandler, EffectHandler, EffectScript, EffectTraceEntry,
     InFlight, MessageAuth, ProtocolMachine, ProtocolMachineError, SessionId, SessionRequest,
@@ -92,6 +94,51 @@ pub fn simulate_replay(
         SimHandler::replaying(replay),
         observations,
     )
+}
+
+/// Runs a scenario of the built-in handler again under a replay of the
+/// effect trace a [`simulate`] run recorded (the built-in handler, fresh,
+/// serves what the trace does not cover); returns the replay's trace.
+pub fn replay_builtin(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    effect_trace: &[EffectTraceEntry],
+) -> Result<Vec<String>, SimError> {
+    let script = EffectScript::parse(&plan.script)?;
+    let (machine, session, mut rng) = start(plan, image, seed)?;
+    // The same draw as `simulate`, so the world's generator stays in step.
+    let fallback = DefaultHandler::new(rng.next_u64()).with_effect_script(script);
+    let replay = ReplayEffectHandler::with_fallback(Arc::from(effect_trace.to_vec()), &fallback);
+    let world = World::new(
+        plan,
+        machine,
+        session,
+        SimHandler::replaying(&replay),
+        rng,
+        None,
+    );
+    Ok(world.run(plan, seed).trace)
+}
+
+/// Whether a replay reproduced a run: the machine's events of both traces
+/// are equal (the network's lines are the world's, equal by construction).
+pub fn replay_coherence(run: &[String], replay: &[String]) -> Result<(), String> {
+    let machine = |t: &'_ [String]| -> Vec<String> {
+        t.iter()
+            .filter(|l| l.contains("\"kind\":\"machine\""))
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (machine(run), machine(replay));
+    match (0..a.len().max(b.len())).find(|i| a.get(*i) != b.get(*i)) {
+        None => Ok(()),
+        Some(i) => Err(format!(
+            "the traces differ at machine event {i}: {} vs {}",
+            a.get(i).map_or("(none)", String::as_str),
+            b.get(i).map_or("(none)", String::as_str)
+        )),
+    }
 }
 
 fn run_with(
