@@ -1,7 +1,7 @@
 //! The `sim-run` command line, shared by the `sim-run` binary and
 //! `tell sim`: arguments, the run, the report on stdout, and exit codes
-//! (0 every property held, 2 one failed or `--strict` found a fault that
-//! never fired, 1 bad input).
+//! (0 every property and contract held, 2 one failed or `--strict` found a
+//! fault that never fired, 1 bad input).
 
 use crate::report::Report;
 use crate::scenario::OutputFormat;
@@ -15,8 +15,8 @@ use std::time::Instant;
 pub const EXIT_PASSED: u8 = 0;
 /// Exit code: bad input (scenario, protocol, files).
 pub const EXIT_BAD_INPUT: u8 = 1;
-/// Exit code: a property failed, the machine failed, or `--strict` and a
-/// scheduled fault never fired.
+/// Exit code: a property or contract failed, the machine failed, or
+/// `--strict` and a scheduled fault never fired.
 pub const EXIT_FAILED: u8 = 2;
 
 /// Arguments of `sim-run` and `tell sim`.
