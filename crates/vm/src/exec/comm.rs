@@ -212,7 +212,9 @@ impl ProtocolMachine {
             session: ctx.session,
             seal,
         };
+        let mut capacity = 0;
         if via_network {
+            // The message leaves the sender; the host delivers it later.
             edge.next_send_seq += 1;
             self.send_to_network(InFlight {
                 session: ctx.session,
@@ -220,46 +222,26 @@ impl ProtocolMachine {
                 to: chan,
                 envelope,
             });
-            let c = self.coro_mut(slot);
-            c.monitor_state = next;
-            c.pc = target;
-            if let Some(payload) = traced {
-                self.push_admission_events(
-                    Admission::Accept,
-                    table.is_some(),
-                    MessageEvent {
-                        tick: ctx.tick,
-                        session: ctx.session,
-                        from: role,
-                        to: chan,
-                        label,
-                        seq,
-                        payload,
-                    },
-                    0,
-                );
-                self.note_output_hint(handler, ctx);
+        } else {
+            edge.buffer.commit(admission, envelope);
+            let delivered = admission != Admission::Drop;
+            let mut wake = None;
+            if delivered {
+                edge.next_send_seq += 1;
+                if edge.recv_waiting {
+                    edge.recv_waiting = false;
+                    wake = receiver;
+                }
             }
-            return Ok(Exec::Continue);
-        }
-        edge.buffer.commit(admission, envelope);
-        let delivered = admission != Admission::Drop;
-        let mut wake = None;
-        if delivered {
-            edge.next_send_seq += 1;
-            if edge.recv_waiting {
-                edge.recv_waiting = false;
-                wake = receiver;
+            capacity = edge.buffer.capacity() as u64;
+            if let Some(r) = wake {
+                self.wake_receivers.push(r);
             }
-        }
-        let capacity = edge.buffer.capacity() as u64;
-        if let Some(r) = wake {
-            self.wake_receivers.push(r);
-        }
-        if delivered {
-            if let Some(r) = receiver.and_then(|r| self.coroutines.get_mut(r as usize)) {
-                if let Some(rc) = r.as_mut() {
-                    rc.progress_tokens = rc.progress_tokens.saturating_add(1);
+            if delivered {
+                if let Some(r) = receiver.and_then(|r| self.coroutines.get_mut(r as usize)) {
+                    if let Some(rc) = r.as_mut() {
+                        rc.progress_tokens = rc.progress_tokens.saturating_add(1);
+                    }
                 }
             }
         }
