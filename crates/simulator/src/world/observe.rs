@@ -126,7 +126,15 @@ impl World<'_> {
             CoroStatus::Cancelled => "cancelled".into(),
             CoroStatus::Faulted(f) => format!("faulted: {f}"),
             CoroStatus::Blocked(reason) => match reason {
-                BlockReason::Recv { from } => format!("blocked: waiting for {}", self.name(*from)),
+                BlockReason::Recv { from } => {
+                    // A peer blocked on a crashed role is reported as such.
+                    let crashed = if self.crashed.contains(from) {
+                        " (crashed)"
+                    } else {
+                        ""
+                    };
+                    format!("blocked: waiting for {}{crashed}", self.name(*from))
+                }
                 BlockReason::Send { to } => format!("blocked: buffer to {} full", self.name(*to)),
                 BlockReason::Partitioned { to } => {
                     format!("blocked: link to {} partitioned", self.name(*to))
