@@ -169,6 +169,8 @@ fn liveness_fails_when_a_role_stops_for_good() {
         .violations
         .iter()
         .all(|v| v.role.as_deref() != Some("Node3")));
+    let node0 = r.roles.iter().find(|x| x.role == "Node0").unwrap();
+    assert_eq!(node0.status, "blocked: waiting for Node3 (crashed)");
 }
 
 #[test]
