@@ -15,12 +15,14 @@
 //! well-predicted branch and nothing else changes.
 
 use crate::buffer::{Admission, Envelope};
+use crate::effect::{EffectContext, EffectHandler};
 use crate::event::{MessageEvent, ObsEvent};
+use crate::exec::Exec;
 use crate::ids::SessionId;
 use crate::machine::ProtocolMachine;
 use crate::session::SessionStatus;
 use serde::{Deserialize, Serialize};
-use telltale_compiler::RoleId;
+use telltale_compiler::{Pc, RoleId, StateId, Value};
 
 /// A message between its send and its delivery, owned by the host's
 /// network model while in flight.
@@ -147,13 +149,74 @@ impl ProtocolMachine {
         }
     }
 
-    /// The send side of the extension point: the envelope goes to the
-    /// outbox (the sender has already numbered and sealed it).
+    /// The send side of the extension point, after the send was checked,
+    /// admitted, numbered and sealed: the envelope goes to the outbox and
+    /// the sender moves on, as a direct send would (a message the
+    /// receiver's buffer would drop is dropped here, as without a network).
     #[cold]
     #[inline(never)]
-    pub(crate) fn send_to_network(&mut self, message: InFlight) {
-        if let Some(outbox) = self.outbox.as_mut() {
-            outbox.push(message);
+    pub(crate) fn send_to_network(
+        &mut self,
+        handler: &dyn EffectHandler,
+        ctx: EffectContext,
+        sent: NetworkSend,
+    ) -> Exec {
+        let NetworkSend {
+            slot,
+            next,
+            target,
+            offered,
+            admission,
+            traced,
+            message,
+        } = sent;
+        let event = |payload| MessageEvent {
+            tick: ctx.tick,
+            session: message.session,
+            from: message.from,
+            to: message.to,
+            label: message.envelope.label,
+            seq: message.envelope.seq,
+            payload,
+        };
+        let traced = traced.map(event);
+        let dropped = admission == Admission::Drop;
+        if !dropped {
+            let session = self
+                .sessions
+                .slot(message.session)
+                .and_then(|s| self.sessions.by_slot_mut(s));
+            if let Some(edge) = session.and_then(|s| s.edge_mut(message.from, message.to)) {
+                edge.next_send_seq += 1;
+            }
+            if let Some(outbox) = self.outbox.as_mut() {
+                outbox.push(message);
+            }
         }
+        let c = self.coro_mut(slot);
+        c.monitor_state = next;
+        c.pc = target;
+        if let Some(event) = traced {
+            // Overwrites and growth happen at delivery, not here.
+            let admission = if dropped {
+                Admission::Drop
+            } else {
+                Admission::Accept
+            };
+            self.push_admission_events(admission, offered, event, 0);
+            self.note_output_hint(handler, ctx);
+        }
+        Exec::Continue
     }
+}
+
+/// What the send side of the extension point needs from `exec_send`.
+pub(crate) struct NetworkSend {
+    pub(crate) slot: u32,
+    pub(crate) next: StateId,
+    pub(crate) target: Pc,
+    pub(crate) offered: bool,
+    pub(crate) admission: Admission,
+    pub(crate) traced: Option<Value>,
+    pub(crate) message: InFlight,
 }

@@ -18,7 +18,7 @@ use crate::event::{MessageEvent, ObsEvent};
 use crate::exec::{capture_mode, register, register_mut, Exec, Trap};
 use crate::fault::Fault;
 use crate::machine::ProtocolMachine;
-use crate::network::InFlight;
+use crate::network::{InFlight, NetworkSend};
 use crate::payload::check_payload;
 use crate::replay_consumption::{self, ReceiveSite};
 use crate::replay_proof::ReplayProofEntry;
@@ -71,7 +71,6 @@ impl ProtocolMachine {
                 std::slice::from_ref(&single)
             }
         };
-        let via_network = self.outbox.is_some();
         let edge_index;
         let admission = {
             let session = self
@@ -90,25 +89,20 @@ impl ProtocolMachine {
                 edge.send_waiting = true;
                 return Ok(Exec::Blocked(BlockReason::Partitioned { to: chan }));
             }
-            if via_network {
-                // The buffer's admission rule applies at delivery.
-                Admission::Accept
-            } else {
-                match edge.buffer.admission(&self.config.buffer) {
-                    Admission::Block => {
-                        edge.send_waiting = true;
-                        return Ok(Exec::Blocked(BlockReason::Send { to: chan }));
-                    }
-                    Admission::Fail => {
-                        return Err(Fault::BufferFull {
-                            session: ctx.session,
-                            from: self.image.symbols.role_name(role),
-                            to: self.image.symbols.role_name(chan),
-                        }
-                        .into())
-                    }
-                    other => other,
+            match edge.buffer.admission(&self.config.buffer) {
+                Admission::Block => {
+                    edge.send_waiting = true;
+                    return Ok(Exec::Blocked(BlockReason::Send { to: chan }));
                 }
+                Admission::Fail => {
+                    return Err(Fault::BufferFull {
+                        session: ctx.session,
+                        from: self.image.symbols.role_name(role),
+                        to: self.image.symbols.role_name(chan),
+                    }
+                    .into())
+                }
+                other => other,
             }
         };
         let precomputed = match val {
@@ -205,43 +199,56 @@ impl ProtocolMachine {
         } else {
             None
         };
-        let envelope = Envelope {
-            label,
-            payload,
-            seq,
-            session: ctx.session,
-            seal,
-        };
-        let mut capacity = 0;
-        if via_network {
-            // The message leaves the sender; the host delivers it later.
-            edge.next_send_seq += 1;
-            self.send_to_network(InFlight {
+        if self.outbox.is_some() {
+            let sent = NetworkSend {
+                slot,
+                next,
+                target,
+                offered: table.is_some(),
+                admission,
+                traced,
+                message: InFlight {
+                    session: ctx.session,
+                    from: role,
+                    to: chan,
+                    envelope: Envelope {
+                        label,
+                        payload,
+                        seq,
+                        session: ctx.session,
+                        seal,
+                    },
+                },
+            };
+            return Ok(self.send_to_network(handler, ctx, sent));
+        }
+        edge.buffer.commit(
+            admission,
+            Envelope {
+                label,
+                payload,
+                seq,
                 session: ctx.session,
-                from: role,
-                to: chan,
-                envelope,
-            });
-        } else {
-            edge.buffer.commit(admission, envelope);
-            let delivered = admission != Admission::Drop;
-            let mut wake = None;
-            if delivered {
-                edge.next_send_seq += 1;
-                if edge.recv_waiting {
-                    edge.recv_waiting = false;
-                    wake = receiver;
-                }
+                seal,
+            },
+        );
+        let delivered = admission != Admission::Drop;
+        let mut wake = None;
+        if delivered {
+            edge.next_send_seq += 1;
+            if edge.recv_waiting {
+                edge.recv_waiting = false;
+                wake = receiver;
             }
-            capacity = edge.buffer.capacity() as u64;
-            if let Some(r) = wake {
-                self.wake_receivers.push(r);
-            }
-            if delivered {
-                if let Some(r) = receiver.and_then(|r| self.coroutines.get_mut(r as usize)) {
-                    if let Some(rc) = r.as_mut() {
-                        rc.progress_tokens = rc.progress_tokens.saturating_add(1);
-                    }
+        }
+        let capacity = edge.buffer.capacity() as u64;
+        if let Some(r) = wake {
+            self.wake_receivers.push(r);
+        }
+        if delivered {
+            if let Some(r) = receiver.and_then(|r| self.coroutines.get_mut(r as usize)) {
+                if let Some(rc) = r.as_mut() {
+                    rc.progress_tokens = rc.progress_tokens.saturating_add(1);
                 }
             }
         }
@@ -493,7 +500,7 @@ impl ProtocolMachine {
 
     /// The trace events of a send whose admission was not a plain accept.
     #[cold]
-    fn push_admission_events(
+    pub(crate) fn push_admission_events(
         &mut self,
         admission: Admission,
         offered: bool,
@@ -525,7 +532,7 @@ impl ProtocolMachine {
     /// Asks the handler for an output-condition hint after an event was
     /// recorded (the common `None` over `None` is not rewritten).
     #[inline(always)]
-    fn note_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
+    pub(crate) fn note_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
         if self.poll_hints {
             self.ask_output_hint(handler, ctx);
         }
