@@ -22,3 +22,7 @@ fmt:
 # flags go through, e.g. `just effect-scaffold FILE OUT --force`.
 effect-scaffold FILE OUT="work/effect_handler_scaffold" *FLAGS:
     cargo run --quiet -p telltale-effect-scaffold --bin effect-scaffold -- {{FILE}} --out {{OUT}} {{FLAGS}}
+
+# Run a simulation scenario, print its JSON report (docs/simulator.md); extra args go to sim-run.
+sim-run SCENARIO *ARGS:
+    cargo run -q --release -p telltale-simulator --bin sim-run -- {{SCENARIO}} {{ARGS}}

@@ -7,6 +7,11 @@
 //! | 1 | the input was read but is wrong: diagnostics, no projection, a failed run, `fmt --check` found unformatted files (`subtype`: `not-subtype`) |
 //! | 2 | bad usage, or an input that cannot be read: missing or unreadable file, not UTF-8, malformed JSON / DOT / notation / checkpoint |
 //! | 3 | `subtype` only: the verdict `unknown` |
+//!
+//! `sim` keeps `sim-run`'s codes (its command, `telltale_simulator::cli`,
+//! maps them): 0 every property held, 1 a scenario or protocol that cannot
+//! be read or is malformed, 2 a property failed (or `--strict` and a
+//! scheduled fault never fired).
 
 use crate::protocol_file::Reported;
 use std::path::{Path, PathBuf};

@@ -68,6 +68,13 @@ enum Command {
     /// host, smoke tests, a manifest and a README (exit 0, or 1 with
     /// nothing written).
     Scaffold(telltale_effect_scaffold::ScaffoldArgs),
+    /// Run a simulation scenario (TOML): the protocol on the machine under
+    /// a network model, scheduled faults and properties; prints a JSON
+    /// report.
+    ///
+    /// Exit codes as `sim-run`: 0 every property held, 2 a property failed
+    /// (or `--strict` and a scheduled fault never fired), 1 bad input.
+    Sim(commands::sim::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +94,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench::run(&args),
         Command::Api(args) => commands::api::run(&args),
         Command::Scaffold(args) => Ok(telltale_effect_scaffold::run_command(&args)),
+        Command::Sim(args) => commands::sim::run(&args),
     };
     match result {
         Ok(code) => code,

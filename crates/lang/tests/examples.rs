@@ -9,6 +9,7 @@ const EXPECTED: &[&str] = &[
     "auction.tell",
     "consensus.tell",
     "heartbeat.tell",
+    "lease.tell",
     "ledger_effects.tell",
     "map_reduce.tell",
     "parallel.tell",

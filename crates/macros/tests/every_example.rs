@@ -31,6 +31,10 @@ mod heartbeat {
     telltale_macros::choreography!(file = "../../examples/heartbeat.tell");
 }
 
+mod lease {
+    telltale_macros::choreography!(file = "../../examples/lease.tell");
+}
+
 mod ledger_effects {
     pub mod ledger {
         payload_types!(Digest, Entry, Receipt);
@@ -109,6 +113,7 @@ fn generated() -> Vec<Generated> {
         generated!(ledger_effects::transfer, "ledger_effects.tell"),
         generated!(map_reduce::map_reduce, "map_reduce.tell", "N" = 3),
         generated!(parallel::parallel, "parallel.tell"),
+        generated!(lease::lease, "lease.tell"),
         generated!(ping_pong::ping_pong, "ping_pong.tell"),
         generated!(request_response::fetch, "request_response.tell"),
         generated!(three_buyer::three_buyer, "three_buyer.tell"),

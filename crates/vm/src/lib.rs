@@ -58,6 +58,9 @@ pub mod knowledge;
 mod lifecycle;
 pub mod loader;
 pub mod machine;
+pub mod network;
+#[cfg(test)]
+mod network_tests;
 pub mod payload;
 pub mod render;
 pub mod replay;
@@ -115,6 +118,7 @@ pub use knowledge::{fact_key, FlowPolicy, FlowRule};
 pub use lifecycle::SessionRequest;
 pub use loader::{load_all_roles, load_image_all_roles};
 pub use machine::ProtocolMachine;
+pub use network::{Delivery, InFlight};
 pub use render::{render_event, TraceText};
 pub use replay::{
     run_record_replay_conformance, run_record_replay_conformance_with_hosts, ConformanceError,

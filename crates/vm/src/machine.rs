@@ -66,6 +66,10 @@ pub struct ProtocolMachine {
     pub(crate) poll_topology: bool,
     /// Whether the current handler is asked for output-condition hints.
     pub(crate) poll_hints: bool,
+    /// Sent messages waiting for the host's network model (`None`: sends
+    /// enqueue directly; see `network`).
+    #[serde(default)]
+    pub(crate) outbox: Option<Vec<crate::network::InFlight>>,
 }
 
 impl ProtocolMachine {
@@ -115,6 +119,7 @@ impl ProtocolMachine {
             last_output_hint: None,
             poll_topology: true,
             poll_hints: true,
+            outbox: None,
         };
         machine.build_derived_tables()?;
         Ok(machine)

@@ -13,4 +13,5 @@ pub mod run;
 pub mod run_checkpoint;
 pub mod run_sharded;
 pub mod serve;
+pub mod sim;
 pub mod subtype;

@@ -19,6 +19,7 @@ use crate::event::{MessageEvent, ObsEvent};
 use crate::exec::{capture_mode, register, register_mut, Exec, Trap};
 use crate::fault::Fault;
 use crate::machine::ProtocolMachine;
+use crate::network::{InFlight, NetworkSend};
 use crate::payload::check_payload;
 use crate::replay_consumption::{self, ReceiveSite};
 use crate::replay_proof::ReplayProofEntry;
@@ -199,6 +200,29 @@ impl ProtocolMachine {
         } else {
             None
         };
+        if self.outbox.is_some() {
+            let sent = NetworkSend {
+                slot,
+                next,
+                target,
+                offered: table.is_some(),
+                admission,
+                traced,
+                message: InFlight {
+                    session: ctx.session,
+                    from: role,
+                    to: chan,
+                    envelope: Envelope {
+                        label,
+                        payload,
+                        seq,
+                        session: ctx.session,
+                        seal,
+                    },
+                },
+            };
+            return Ok(self.send_to_network(handler, ctx, sent));
+        }
         edge.buffer.commit(
             admission,
             Envelope {
@@ -477,7 +501,7 @@ impl ProtocolMachine {
 
     /// The trace events of a send whose admission was not a plain accept.
     #[cold]
-    fn push_admission_events(
+    pub(crate) fn push_admission_events(
         &mut self,
         admission: Admission,
         offered: bool,
@@ -509,7 +533,7 @@ impl ProtocolMachine {
     /// Asks the handler for an output-condition hint after an event was
     /// recorded (the common `None` over `None` is not rewritten).
     #[inline(always)]
-    pub(super) fn note_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
+    pub(crate) fn note_output_hint(&mut self, handler: &dyn EffectHandler, ctx: EffectContext) {
         if self.poll_hints {
             self.ask_output_hint(handler, ctx);
         }

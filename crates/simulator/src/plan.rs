@@ -1,0 +1,507 @@
+//! A checked scenario: what the world runs. [`Plan::parse`] reads the
+//! TOML, refuses what serde cannot see (triggers with zero or two
+//! conditions, actions missing a key, empty windows, unsupported
+//! features), and [`Plan::check_roles`] refuses roles the protocol lacks.
+
+use crate::probability::Probability;
+use crate::property::Property;
+use crate::scenario::{
+    ActionKind, ActionSpec, BudgetSpec, HandlerKind, MachineSection, NetworkSection, OutputFormat,
+    Scenario, TriggerSpec,
+};
+use crate::scenario_error::{closest, Location, ScenarioError};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use toml::Spanned;
+
+/// A role named in the scenario, with where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleRef {
+    /// The name.
+    pub name: String,
+    /// Its byte range in the scenario text.
+    pub span: Range<usize>,
+}
+
+impl RoleRef {
+    fn of(s: &Spanned<String>) -> RoleRef {
+        RoleRef {
+            name: s.get_ref().clone(),
+            span: s.span(),
+        }
+    }
+}
+
+/// When a fault fires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// From the first tick on.
+    Immediate,
+    /// From this tick on.
+    AtTick(u64),
+    /// Once the machine has executed this many instructions.
+    AfterStep(u64),
+    /// Each tick with this probability.
+    Random(Probability),
+    /// From the tick after the first event of this kind (and role).
+    OnEvent {
+        /// `send`, `receive`, `drop`, `crash`, `pause`, `partition`, `heal`, `done`.
+        kind: String,
+        /// The role the event must concern, if given.
+        role: Option<RoleRef>,
+    },
+}
+
+/// The event kinds `on_event` may name.
+pub const EVENT_KINDS: &[&str] = &[
+    "send",
+    "receive",
+    "drop",
+    "crash",
+    "pause",
+    "partition",
+    "heal",
+    "done",
+];
+
+/// How often a fault may fire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Budget {
+    /// At most this many activations.
+    Total(u64),
+    /// At most `per_window` activations in each window of `window_ticks`
+    /// ticks (windows start at tick 0).
+    PerWindow {
+        /// Activations per window.
+        per_window: u64,
+        /// Window length.
+        window_ticks: u64,
+    },
+}
+
+/// The messages a message fault applies to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EdgeFilter {
+    /// Only messages from this role.
+    pub from: Option<RoleRef>,
+    /// Only messages to this role.
+    pub to: Option<RoleRef>,
+}
+
+/// A fault verb with its arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Lose the next matching message.
+    MessageDrop(EdgeFilter),
+    /// Hold the next matching message `ticks` longer.
+    MessageDelay(EdgeFilter, u64),
+    /// Deliver the next matching message twice.
+    MessageDuplicate(EdgeFilter),
+    /// Let the next matching message overtake its edge.
+    MessageReorder(EdgeFilter),
+    /// Damage the next matching message's payload.
+    MessageCorruption(EdgeFilter),
+    /// Stop a role's communication for a while.
+    NodePause {
+        /// The role.
+        role: RoleRef,
+        /// For how long.
+        duration_ticks: u64,
+    },
+    /// Crash-stop a role.
+    NodeCrash {
+        /// The role.
+        role: RoleRef,
+        /// Ticks after which the session times out, if given.
+        peer_timeout_ticks: Option<u64>,
+    },
+    /// Cut the links from `a` to `b` (and back unless `one_way`).
+    NetworkPartition {
+        /// One side.
+        a: Vec<RoleRef>,
+        /// The other side.
+        b: Vec<RoleRef>,
+        /// Only `a` to `b`.
+        one_way: bool,
+        /// Heal by itself after this many ticks, if given.
+        duration_ticks: Option<u64>,
+    },
+    /// Restore every cut link.
+    Heal,
+}
+
+impl Action {
+    /// The verb's name.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::MessageDrop(_) => ActionKind::MessageDrop,
+            Action::MessageDelay(..) => ActionKind::MessageDelay,
+            Action::MessageDuplicate(_) => ActionKind::MessageDuplicate,
+            Action::MessageReorder(_) => ActionKind::MessageReorder,
+            Action::MessageCorruption(_) => ActionKind::MessageCorruption,
+            Action::NodePause { .. } => ActionKind::NodePause,
+            Action::NodeCrash { .. } => ActionKind::NodeCrash,
+            Action::NetworkPartition { .. } => ActionKind::NetworkPartition,
+            Action::Heal => ActionKind::Heal,
+        }
+    }
+
+    /// The filter of a message fault.
+    pub fn edge_filter(&self) -> Option<&EdgeFilter> {
+        match self {
+            Action::MessageDrop(f)
+            | Action::MessageDelay(f, _)
+            | Action::MessageDuplicate(f)
+            | Action::MessageReorder(f)
+            | Action::MessageCorruption(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// One scheduled fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultPlan {
+    /// When.
+    pub trigger: Trigger,
+    /// What.
+    pub action: Action,
+    /// How often.
+    pub budget: Budget,
+}
+
+/// A property with where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyPlan {
+    /// The property.
+    pub property: Property,
+    /// As written (for reports).
+    pub text: String,
+}
+
+/// A checked scenario.
+#[derive(Debug)]
+pub struct Plan {
+    /// Name.
+    pub name: String,
+    /// Protocol path as written (relative to the scenario file).
+    pub protocol: String,
+    /// Role-family sizes.
+    pub params: BTreeMap<String, u64>,
+    /// The roles to run (all when `None`).
+    pub roles: Option<Vec<RoleRef>>,
+    /// Most rounds.
+    pub steps: u64,
+    /// Coroutines per round.
+    pub concurrency: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Machine settings.
+    pub machine: MachineSection,
+    /// Handler kind.
+    pub handler: HandlerKind,
+    /// Scripted outcomes as `Effect.op=Outcome,...` entries.
+    pub script: Vec<String>,
+    /// Network model.
+    pub network: NetworkSection,
+    /// Faults.
+    pub faults: Vec<FaultPlan>,
+    /// Properties.
+    pub properties: Vec<PropertyPlan>,
+    /// Roles properties judge (all when `None`).
+    pub honest: Option<Vec<RoleRef>>,
+    /// Report format.
+    pub output: OutputFormat,
+    file: String,
+    text: String,
+}
+
+impl Plan {
+    /// Reads and checks a scenario's text; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Plan, ScenarioError> {
+        let raw: Scenario =
+            toml::from_str(text).map_err(|e| ScenarioError::from_toml(file, text, &e))?;
+        let at = |span: Range<usize>| Location::of(file, text, span);
+        if let Some(interval) = &raw.checkpoint_interval {
+            return Err(ScenarioError::Unsupported {
+                at: at(interval.span()),
+                feature: "checkpoint_interval".into(),
+            });
+        }
+        if let Some(b) = raw.byzantine.first() {
+            return Err(ScenarioError::Unsupported {
+                at: at(b.span()),
+                feature: "[[byzantine]]".into(),
+            });
+        }
+        let concurrency = *raw.concurrency.get_ref();
+        if concurrency == 0 {
+            return Err(ScenarioError::BadValue {
+                at: at(raw.concurrency.span()),
+                key: "concurrency".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        for link in &raw.network.links {
+            if let Some(w) = link.active {
+                if w.to_tick <= w.from_tick {
+                    return Err(ScenarioError::BadValue {
+                        at: at(link.from.span()),
+                        key: "active".into(),
+                        reason: format!(
+                            "the window {}..{} holds no tick (to_tick must be above from_tick)",
+                            w.from_tick, w.to_tick
+                        ),
+                    });
+                }
+            }
+        }
+        if raw.handler.kind == HandlerKind::Default && !raw.handler.script.is_empty() {
+            return Err(ScenarioError::BadValue {
+                at: at(0..0),
+                key: "handler.script".into(),
+                reason: "a script needs `kind = \"scripted\"`".into(),
+            });
+        }
+        let script = raw
+            .handler
+            .script
+            .iter()
+            .map(|(op, outcomes)| format!("{op}={}", outcomes.join(",")))
+            .collect();
+        let mut faults = Vec::new();
+        for event in &raw.events {
+            faults.push(FaultPlan {
+                trigger: trigger(
+                    event.trigger.get_ref(),
+                    event.trigger.span(),
+                    at(event.trigger.span()),
+                )?,
+                action: action(event.action.get_ref(), at(event.action.span()))?,
+                budget: budget(event.budget.as_ref(), &at)?,
+            });
+        }
+        let mut properties = Vec::new();
+        for p in &raw.properties.invariants {
+            let property =
+                Property::parse(p.get_ref()).map_err(|reason| ScenarioError::Property {
+                    at: at(p.span()),
+                    text: p.get_ref().clone(),
+                    reason,
+                })?;
+            properties.push(PropertyPlan {
+                property,
+                text: p.get_ref().clone(),
+            });
+        }
+        Ok(Plan {
+            name: raw.name,
+            protocol: raw.protocol.get_ref().clone(),
+            params: raw.params,
+            roles: raw.roles.map(|r| r.iter().map(RoleRef::of).collect()),
+            steps: raw.steps,
+            concurrency: usize::try_from(concurrency).unwrap_or(usize::MAX),
+            seed: raw.seed,
+            machine: raw.machine,
+            handler: raw.handler.kind,
+            script,
+            network: raw.network,
+            faults,
+            properties,
+            honest: raw
+                .properties
+                .honest
+                .map(|r| r.iter().map(RoleRef::of).collect()),
+            output: raw.output.format,
+            file: file.to_string(),
+            text: text.to_string(),
+        })
+    }
+
+    /// Every role the scenario names, in the order written.
+    fn role_refs(&self) -> Vec<RoleRef> {
+        let mut out: Vec<RoleRef> = Vec::new();
+        out.extend(self.roles.iter().flatten().cloned());
+        for link in &self.network.links {
+            out.push(RoleRef::of(&link.from));
+            out.push(RoleRef::of(&link.to));
+        }
+        for f in &self.faults {
+            if let Trigger::OnEvent { role: Some(r), .. } = &f.trigger {
+                out.push(r.clone());
+            }
+            match &f.action {
+                Action::NodePause { role, .. } | Action::NodeCrash { role, .. } => {
+                    out.push(role.clone())
+                }
+                Action::NetworkPartition { a, b, .. } => {
+                    out.extend(a.iter().cloned());
+                    out.extend(b.iter().cloned());
+                }
+                other => {
+                    if let Some(filter) = other.edge_filter() {
+                        out.extend(filter.from.iter().cloned());
+                        out.extend(filter.to.iter().cloned());
+                    }
+                }
+            }
+        }
+        out.extend(self.honest.iter().flatten().cloned());
+        out
+    }
+
+    /// Refuses any role name the protocol (with roles `known`) lacks.
+    pub fn check_roles(&self, known: &[String]) -> Result<(), ScenarioError> {
+        for r in self.role_refs() {
+            if !known.contains(&r.name) {
+                return Err(ScenarioError::UnknownRole {
+                    at: self.locate(r.span.clone()),
+                    closest: closest(&r.name, known.iter().map(String::as_str)),
+                    role: r.name,
+                    roles: known.to_vec(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The location of a byte range of the scenario text.
+    pub fn locate(&self, span: Range<usize>) -> Location {
+        Location::of(&self.file, &self.text, span)
+    }
+}
+
+fn trigger(spec: &TriggerSpec, span: Range<usize>, at: Location) -> Result<Trigger, ScenarioError> {
+    let mut found = Vec::new();
+    let mut out = None;
+    if let Some(flag) = spec.immediate {
+        found.push("immediate".to_string());
+        if !flag {
+            return Err(ScenarioError::BadValue {
+                at,
+                key: "immediate".into(),
+                reason: "write `immediate = true` or leave the key out".into(),
+            });
+        }
+        out = Some(Trigger::Immediate);
+    }
+    if let Some(t) = spec.at_tick {
+        found.push("at_tick".to_string());
+        out = Some(Trigger::AtTick(t));
+    }
+    if let Some(s) = spec.after_step {
+        found.push("after_step".to_string());
+        out = Some(Trigger::AfterStep(s));
+    }
+    if let Some(p) = spec.random {
+        found.push("random".to_string());
+        out = Some(Trigger::Random(p));
+    }
+    if let Some(e) = &spec.on_event {
+        found.push("on_event".to_string());
+        let (kind, role) = match e.split_once(':') {
+            Some((k, r)) => (k, Some(r)),
+            None => (e.as_str(), None),
+        };
+        if !EVENT_KINDS.contains(&kind) {
+            return Err(ScenarioError::BadValue {
+                at,
+                key: "on_event".into(),
+                reason: format!(
+                    "no event kind `{kind}`{} (kinds: {}; optionally `kind:Role`)",
+                    closest(kind, EVENT_KINDS.iter().copied())
+                        .map(|c| format!("; did you mean `{c}`?"))
+                        .unwrap_or_default(),
+                    EVENT_KINDS.join(", ")
+                ),
+            });
+        }
+        out = Some(Trigger::OnEvent {
+            kind: kind.to_string(),
+            role: role.map(|r| RoleRef {
+                name: r.to_string(),
+                span: span.clone(),
+            }),
+        });
+    }
+    match (out, found.len()) {
+        (Some(t), 1) => Ok(t),
+        _ => Err(ScenarioError::Trigger { at, found }),
+    }
+}
+
+fn action(spec: &ActionSpec, at: Location) -> Result<Action, ScenarioError> {
+    let kind = spec.kind;
+    let need = |key: &str| ScenarioError::ActionKey {
+        at: at.clone(),
+        action: kind.name().to_string(),
+        key: key.to_string(),
+    };
+    let filter = || EdgeFilter {
+        from: spec.from.as_ref().map(RoleRef::of),
+        to: spec.to.as_ref().map(RoleRef::of),
+    };
+    let role = || {
+        spec.role
+            .as_ref()
+            .map(RoleRef::of)
+            .ok_or_else(|| need("role"))
+    };
+    let roles = |side: &Option<Vec<Spanned<String>>>, key: &str| match side {
+        Some(list) if !list.is_empty() => Ok(list.iter().map(RoleRef::of).collect::<Vec<_>>()),
+        _ => Err(need(key)),
+    };
+    Ok(match kind {
+        ActionKind::MessageDrop => Action::MessageDrop(filter()),
+        ActionKind::MessageDelay => {
+            Action::MessageDelay(filter(), spec.ticks.ok_or_else(|| need("ticks"))?)
+        }
+        ActionKind::MessageDuplicate => Action::MessageDuplicate(filter()),
+        ActionKind::MessageReorder => Action::MessageReorder(filter()),
+        ActionKind::MessageCorruption => Action::MessageCorruption(filter()),
+        ActionKind::NodePause => Action::NodePause {
+            role: role()?,
+            duration_ticks: spec.duration_ticks.ok_or_else(|| need("duration_ticks"))?,
+        },
+        ActionKind::NodeCrash => Action::NodeCrash {
+            role: role()?,
+            peer_timeout_ticks: spec.peer_timeout_ticks,
+        },
+        ActionKind::NetworkPartition => Action::NetworkPartition {
+            a: roles(&spec.a, "a")?,
+            b: roles(&spec.b, "b")?,
+            one_way: spec.one_way,
+            duration_ticks: spec.duration_ticks,
+        },
+        ActionKind::Heal => Action::Heal,
+    })
+}
+
+fn budget(
+    spec: Option<&Spanned<BudgetSpec>>,
+    at: &dyn Fn(Range<usize>) -> Location,
+) -> Result<Budget, ScenarioError> {
+    let Some(spec) = spec else {
+        return Ok(Budget::Total(1));
+    };
+    let bad = |reason: &str| ScenarioError::BadValue {
+        at: at(spec.span()),
+        key: "budget".into(),
+        reason: reason.into(),
+    };
+    let b = spec.get_ref();
+    match (b.total, b.per_window, b.window_ticks) {
+        (Some(0), None, None) => Err(bad("a total of 0 never fires; remove the event instead")),
+        (Some(total), None, None) => Ok(Budget::Total(total)),
+        (None, Some(per_window), Some(window_ticks)) if per_window > 0 && window_ticks > 0 => {
+            Ok(Budget::PerWindow {
+                per_window,
+                window_ticks,
+            })
+        }
+        (None, Some(_), Some(_)) => Err(bad("`per_window` and `window_ticks` must be at least 1")),
+        _ => Err(bad(
+            "write `{ total = K }` or `{ per_window = K, window_ticks = W }`",
+        )),
+    }
+}

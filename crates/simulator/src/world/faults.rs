@@ -1,0 +1,107 @@
+//! Firing the scheduled faults whose trigger holds, and ending pauses and
+//! timed partitions.
+
+use super::World;
+use crate::plan::Action;
+use telltale_compiler::RoleId;
+use telltale_vm::TopologyEvent;
+
+impl World<'_> {
+    pub(super) fn fire_faults(&mut self, tick: u64) {
+        for i in self.schedule.due(tick, &self.seen, &mut self.rng) {
+            let action = self.schedule.faults[i].plan.action.clone();
+            let kind = action.kind().name();
+            match action {
+                Action::NodePause {
+                    role,
+                    duration_ticks,
+                } => {
+                    let r = self.role_id(&role.name);
+                    self.paused.insert(r, tick + duration_ticks);
+                    self.note(&format!("pause:{}", role.name));
+                }
+                Action::NodeCrash {
+                    role,
+                    peer_timeout_ticks,
+                } => {
+                    let r = self.role_id(&role.name);
+                    self.crashed.insert(r);
+                    self.handler.inject(TopologyEvent::Crash {
+                        session: self.session,
+                        role: r,
+                    });
+                    if let Some(after) = peer_timeout_ticks {
+                        self.handler.inject(TopologyEvent::Timeout {
+                            session: self.session,
+                            after_ticks: after,
+                        });
+                        self.timeout_at = self.timeout_at.max(tick + after + 1);
+                    }
+                    self.note(&format!("crash:{}", role.name));
+                }
+                Action::NetworkPartition {
+                    a,
+                    b,
+                    one_way,
+                    duration_ticks,
+                } => {
+                    for x in &a {
+                        for y in &b {
+                            let (x, y) = (self.role_id(&x.name), self.role_id(&y.name));
+                            self.network.cut(x, y);
+                            if !one_way {
+                                self.network.cut(y, x);
+                            }
+                        }
+                    }
+                    self.heal_at = duration_ticks.map(|d| tick + d);
+                    self.note("partition");
+                }
+                Action::Heal => {
+                    self.network.heal();
+                    self.heal_at = None;
+                    self.note("heal");
+                }
+                _ => {
+                    // A message fault waits for its next matching message.
+                    self.schedule.faults[i].armed = true;
+                    self.trace
+                        .push(tick, "fault_armed", &format!("#{i} {kind}"));
+                    continue;
+                }
+            }
+            self.schedule.fire(i, tick);
+            self.quiet_since = tick;
+            self.trace.push(tick, "fault", &format!("#{i} {kind}"));
+        }
+    }
+
+    pub(super) fn note(&mut self, event: &str) {
+        self.seen.events.insert(event.to_string());
+        if let Some((kind, _)) = event.split_once(':') {
+            self.seen.events.insert(kind.to_string());
+        }
+    }
+
+    pub(super) fn expire(&mut self, tick: u64) {
+        let ended: Vec<RoleId> = self
+            .paused
+            .iter()
+            .filter(|(_, until)| **until <= tick)
+            .map(|(r, _)| *r)
+            .collect();
+        for r in ended {
+            self.paused.remove(&r);
+            self.quiet_since = tick;
+            let detail = format!("{} resumes", self.name(r));
+            self.trace.push(tick, "resume", &detail);
+        }
+        if self.heal_at.is_some_and(|t| t <= tick) {
+            self.network.heal();
+            self.heal_at = None;
+            self.quiet_since = tick;
+            self.note("heal");
+            self.trace.push(tick, "heal", "the partition heals");
+        }
+    }
+}

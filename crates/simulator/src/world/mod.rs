@@ -1,0 +1,363 @@
+//! The world: one protocol machine, the network model on its extension
+//! point, the fault schedule, the property monitor and the one seeded
+//! generator every random decision comes from. Each tick runs the round
+//! order of `docs/simulator.md`: fire due faults, deliver due messages,
+//! apply pauses, run one machine round, record its events, take the sent
+//! messages into the network, check properties. The round's parts are in
+//! `faults.rs` (firing and expiring), `transit.rs` (into and out of the
+//! network), `observe.rs` (events, observations, checks) and `finish.rs`
+//! (the report).
+
+mod faults;
+mod finish;
+mod observe;
+mod transit;
+
+use crate::error::SimError;
+use crate::fault_schedule::{FaultSchedule, Seen};
+use crate::monitor::PropertyMonitor;
+use crate::network_model::{LinkParams, LinkRule, NetworkModel};
+use crate::observation::ObservationLog;
+use crate::plan::Plan;
+use crate::report::{NetworkStats, Report};
+use crate::scenario::{HandlerKind, MessageAuthKey, OutputFormat, ReplayModeKey};
+use crate::scenario_error::ScenarioError;
+use crate::sim_handler::SimHandler;
+use crate::sim_trace::SimTrace;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use telltale_compiler::{CodeImage, RoleId};
+use telltale_types::random::SeededRng;
+use telltale_types::Role;
+use telltale_vm::{
+    CommunicationReplayMode, Config, DefaultHandler, EffectHandler, EffectScript, EffectTraceEntry,
+    InFlight, MessageAuth, ProtocolMachine, ProtocolMachineError, SessionId, SessionRequest,
+    StepResult, TraceRetention, DEFAULT_HANDLER_ID,
+};
+use telltale_vm::{ReplayEffectHandler, RunStatus};
+
+/// A finished run: its report and its JSONL trace lines.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The report (without wall time).
+    pub report: Report,
+    /// The trace, one JSON object per line.
+    pub trace: Vec<String>,
+    /// How the scenario asks for the report to be printed.
+    pub format: OutputFormat,
+    /// Every effect decision the machine recorded (what a replay of the
+    /// run consumes).
+    pub effect_trace: Vec<EffectTraceEntry>,
+}
+
+/// Runs a checked scenario over a compiled protocol with `seed`, effects
+/// answered by the machine's `DefaultHandler` (seeded from the world's
+/// generator; with the scenario's script when `[handler] kind =
+/// "scripted"`).
+pub fn simulate(plan: &Plan, image: CodeImage, seed: u64) -> Result<Outcome, SimError> {
+    let script = EffectScript::parse(&plan.script)?;
+    script.check(&image.effects)?;
+    let (machine, session, mut rng) = start(plan, image, seed)?;
+    let host = DefaultHandler::new(rng.next_u64()).with_effect_script(script);
+    let world = World::new(plan, machine, session, SimHandler::new(&host), rng, None);
+    Ok(world.run(plan, seed))
+}
+
+/// Runs a checked scenario with the host's own handler, which may report
+/// observations to `observations` for the scenario's `agreement`,
+/// `validity`, `eventually` and `never` properties. The scenario's
+/// `[handler]` must be the default one (the host replaces it).
+pub fn simulate_with_host(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    host: &dyn EffectHandler,
+    observations: Option<&ObservationLog>,
+) -> Result<Outcome, SimError> {
+    run_with(plan, image, seed, SimHandler::new(host), observations)
+}
+
+/// Runs a checked scenario under a replay of a recorded effect trace
+/// (`ReplayEffectHandler`): the recording supplies every decision,
+/// topology events and paused sends included.
+pub fn simulate_replay(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    replay: &dyn EffectHandler,
+    observations: Option<&ObservationLog>,
+) -> Result<Outcome, SimError> {
+    run_with(
+        plan,
+        image,
+        seed,
+        SimHandler::replaying(replay),
+        observations,
+    )
+}
+
+/// Runs a scenario of the built-in handler again under a replay of the
+/// effect trace a [`simulate`] run recorded (the built-in handler, fresh,
+/// serves what the trace does not cover); returns the replay's trace.
+pub fn replay_builtin(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    effect_trace: &[EffectTraceEntry],
+) -> Result<Vec<String>, SimError> {
+    let script = EffectScript::parse(&plan.script)?;
+    let (machine, session, mut rng) = start(plan, image, seed)?;
+    // The same draw as `simulate`, so the world's generator stays in step.
+    let fallback = DefaultHandler::new(rng.next_u64()).with_effect_script(script);
+    let replay = ReplayEffectHandler::with_fallback(Arc::from(effect_trace.to_vec()), &fallback);
+    let world = World::new(
+        plan,
+        machine,
+        session,
+        SimHandler::replaying(&replay),
+        rng,
+        None,
+    );
+    Ok(world.run(plan, seed).trace)
+}
+
+/// Whether a replay reproduced a run: the machine's events of both traces
+/// are equal (the network's lines are the world's, equal by construction).
+pub fn replay_coherence(run: &[String], replay: &[String]) -> Result<(), String> {
+    let machine = |t: &'_ [String]| -> Vec<String> {
+        t.iter()
+            .filter(|l| l.contains("\"kind\":\"machine\""))
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (machine(run), machine(replay));
+    match (0..a.len().max(b.len())).find(|i| a.get(*i) != b.get(*i)) {
+        None => Ok(()),
+        Some(i) => Err(format!(
+            "the traces differ at machine event {i}: {} vs {}",
+            a.get(i).map_or("(none)", String::as_str),
+            b.get(i).map_or("(none)", String::as_str)
+        )),
+    }
+}
+
+fn run_with(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    handler: SimHandler<'_>,
+    observations: Option<&ObservationLog>,
+) -> Result<Outcome, SimError> {
+    if plan.handler != HandlerKind::Default || !plan.script.is_empty() {
+        return Err(ScenarioError::BadValue {
+            at: plan.locate(0..0),
+            key: "handler".into(),
+            reason: "a scenario run with a host's own handler cannot choose a built-in one".into(),
+        }
+        .into());
+    }
+    let (machine, session, rng) = start(plan, image, seed)?;
+    let world = World::new(plan, machine, session, handler, rng, observations.cloned());
+    Ok(world.run(plan, seed))
+}
+
+/// Checks the scenario's roles against the protocol, loads the machine
+/// with the scenario's settings, opens the session and installs the
+/// network; returns the world's generator, seeded.
+fn start(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+) -> Result<(ProtocolMachine, SessionId, SeededRng), SimError> {
+    let protocol_roles: Vec<String> = image
+        .roles
+        .iter()
+        .map(|r| image.symbols.role_name(r.role))
+        .collect();
+    plan.check_roles(&protocol_roles)?;
+    let config = Config {
+        trace_retention: TraceRetention::KeepAll,
+        message_auth: match plan.machine.message_auth {
+            MessageAuthKey::None => MessageAuth::None,
+            MessageAuthKey::Ed25519 => MessageAuth::Ed25519,
+        },
+        auth_seed: seed,
+        communication_replay_mode: match plan.machine.replay_mode {
+            ReplayModeKey::Off => CommunicationReplayMode::Off,
+            ReplayModeKey::Sequence => CommunicationReplayMode::Sequence,
+            ReplayModeKey::Nullifier => CommunicationReplayMode::Nullifier,
+        },
+        ..Config::default()
+    };
+    let mut machine = ProtocolMachine::new(image, config)?;
+    let session = match &plan.roles {
+        None => machine.open_all_roles()?,
+        Some(roles) => machine.open_session(&SessionRequest {
+            roles: roles.iter().map(|r| Role::new(r.name.as_str())).collect(),
+            handlers: Vec::new(),
+            default_handler: Some(DEFAULT_HANDLER_ID.to_string()),
+        })?,
+    };
+    machine.install_network();
+    Ok((machine, session, SeededRng::new(seed)))
+}
+
+/// Everything that changes while the world runs.
+struct World<'h> {
+    machine: ProtocolMachine,
+    handler: SimHandler<'h>,
+    observations: Option<ObservationLog>,
+    observations_read: usize,
+    session: SessionId,
+    names: Vec<String>,
+    rng: SeededRng,
+    network: NetworkModel,
+    schedule: FaultSchedule,
+    monitor: PropertyMonitor,
+    trace: SimTrace,
+    stats: NetworkStats,
+    seen: Seen,
+    crashed: BTreeSet<RoleId>,
+    paused: BTreeMap<RoleId, u64>,
+    heal_at: Option<u64>,
+    timeout_at: u64,
+    quiet_since: u64,
+    events_read: usize,
+}
+
+impl<'h> World<'h> {
+    fn new(
+        plan: &Plan,
+        machine: ProtocolMachine,
+        session: SessionId,
+        handler: SimHandler<'h>,
+        rng: SeededRng,
+        observations: Option<ObservationLog>,
+    ) -> World<'h> {
+        let symbols = machine.symbols();
+        let names: Vec<String> = (0..symbols.roles.len())
+            .map(|i| symbols.role_name(i as RoleId))
+            .collect();
+        let id = |name: &str| machine.symbols().role_id(name).unwrap_or(RoleId::MAX);
+        let defaults = LinkParams::of(&plan.network);
+        let rules = plan
+            .network
+            .links
+            .iter()
+            .map(|l| LinkRule {
+                from: id(l.from.get_ref()),
+                to: id(l.to.get_ref()),
+                window: l.active,
+                params: LinkParams {
+                    latency: l.base_latency_ticks.unwrap_or(defaults.latency),
+                    variance: l.latency_variance.unwrap_or(defaults.variance),
+                    loss: l.loss_probability.unwrap_or(defaults.loss),
+                    duplicate: l.duplicate_probability.unwrap_or(defaults.duplicate),
+                    reorder: l.reorder_probability.unwrap_or(defaults.reorder),
+                    corruption: l.corruption_probability.unwrap_or(defaults.corruption),
+                },
+            })
+            .collect();
+        let honest = plan
+            .honest
+            .as_ref()
+            .map(|h| h.iter().map(|r| id(&r.name)).collect());
+        let monitor = PropertyMonitor::new(plan.properties.clone(), names.clone(), honest);
+        World {
+            machine,
+            handler,
+            observations,
+            observations_read: 0,
+            session,
+            names,
+            rng,
+            network: NetworkModel::new(defaults, rules),
+            schedule: FaultSchedule::new(plan.faults.clone()),
+            monitor,
+            trace: SimTrace::default(),
+            stats: NetworkStats::default(),
+            seen: Seen::default(),
+            crashed: BTreeSet::new(),
+            paused: BTreeMap::new(),
+            heal_at: None,
+            timeout_at: 0,
+            quiet_since: 0,
+            events_read: 0,
+        }
+    }
+
+    fn role_id(&self, name: &str) -> RoleId {
+        self.machine.symbols().role_id(name).unwrap_or(RoleId::MAX)
+    }
+
+    fn name(&self, role: RoleId) -> &str {
+        self.names
+            .get(usize::from(role))
+            .map_or("?", String::as_str)
+    }
+
+    fn describe(&self, m: &InFlight) -> String {
+        format!(
+            "{} -> {} : {} (seq {})",
+            self.name(m.from),
+            self.name(m.to),
+            self.machine.symbols().label_name(m.envelope.label),
+            m.envelope.seq
+        )
+    }
+
+    fn run(mut self, plan: &Plan, seed: u64) -> Outcome {
+        let mut status = "budget_exhausted";
+        let mut machine_error = None;
+        let mut tick = 0;
+        while tick < plan.steps {
+            tick += 1;
+            self.fire_faults(tick);
+            self.expire(tick);
+            self.deliver_due(tick);
+            self.handler
+                .set_paused(self.paused.keys().copied().collect());
+            // One round through `run_concurrent`, the loop `tell run` and
+            // the benchmarks use: a second caller of the machine's round
+            // (`step_round`) in the same binary changes how the compiler
+            // inlines it, and costs the bare machine about a fifth more
+            // instructions per message.
+            let result = match self
+                .machine
+                .run_concurrent(&self.handler, 1, plan.concurrency)
+            {
+                Ok(RunStatus::AllDone) => StepResult::AllDone,
+                Ok(RunStatus::Stuck) => StepResult::Stuck,
+                Ok(RunStatus::BudgetExhausted) => StepResult::Continue,
+                // A coroutine fault: the machine recorded it and goes on.
+                Err(ProtocolMachineError::Fault { .. }) => StepResult::Continue,
+                Err(e) => {
+                    machine_error = Some(e.to_string());
+                    self.trace.push(tick, "machine_error", &e.to_string());
+                    status = "machine_error";
+                    break;
+                }
+            };
+            self.read_events();
+            self.read_observations();
+            self.take_sent(tick);
+            let stuck = result == StepResult::Stuck;
+            let quiescent = self.quiescent(tick);
+            self.check_round(tick, stuck, quiescent);
+            if result == StepResult::AllDone || self.machine.all_done() {
+                status = "all_done";
+                break;
+            }
+            if stuck && quiescent {
+                status = "stuck";
+                break;
+            }
+        }
+        self.finish(plan, seed, tick, status, machine_error)
+    }
+
+    /// Nothing left that could wake a blocked coroutine.
+    fn quiescent(&self, tick: u64) -> bool {
+        self.network.in_flight() == 0 && self.paused.is_empty() && self.timeout_at <= tick
+    }
+}

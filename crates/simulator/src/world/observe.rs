@@ -1,0 +1,147 @@
+//! What each round did: the machine's events into the trace, the `on_event`
+//! record and the monitor; the hosts' observations; the per-round checks.
+
+use super::World;
+use crate::monitor::RoundView;
+use telltale_compiler::RoleId;
+use telltale_vm::{BlockReason, CoroStatus, ObsEvent, TraceText};
+
+impl World<'_> {
+    /// Reads the machine events of this round into the trace, the
+    /// `on_event` record and the property monitor.
+    pub(super) fn read_events(&mut self) {
+        let events: Vec<ObsEvent> = self
+            .machine
+            .trace_iter()
+            .skip(self.events_read)
+            .cloned()
+            .collect();
+        self.events_read += events.len();
+        self.seen.steps = self.machine.scheduler_step_count();
+        if events.is_empty() {
+            return;
+        }
+        let text = TraceText::of_machine(&self.machine);
+        let lines: Vec<String> = events.iter().map(|e| text.line(e)).collect();
+        for (event, line) in events.iter().zip(lines) {
+            let tick = self.machine.clock();
+            self.trace.push(tick, "machine", &line);
+            match event {
+                ObsEvent::Sent(m) | ObsEvent::Offered(m) => {
+                    self.note(&format!("send:{}", self.name(m.from)));
+                    self.monitor.sent(m, line);
+                }
+                ObsEvent::Received(m) | ObsEvent::Chose(m) => {
+                    self.note(&format!("receive:{}", self.name(m.to)));
+                    self.monitor.received(m);
+                }
+                ObsEvent::Halted { tick, coro } => {
+                    if let Some(c) = self.machine.coroutine(*coro) {
+                        self.note(&format!("done:{}", self.name(c.role)));
+                        self.monitor.stepped(c.role, *tick);
+                    }
+                }
+                ObsEvent::TimeoutBranch { tick, coro, .. } => {
+                    if let Some(c) = self.machine.coroutine(*coro) {
+                        self.monitor.stepped(c.role, *tick);
+                    }
+                }
+                ObsEvent::Faulted { tick, coro, fault } => {
+                    if let Some(c) = self.machine.coroutine(*coro) {
+                        if !self.crashed.contains(&c.role) {
+                            self.monitor.faulted(c.role, *tick, fault.to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Feeds the observations hosts made this round to the monitor.
+    pub(super) fn read_observations(&mut self) {
+        let Some(log) = &self.observations else {
+            return;
+        };
+        let new = log.since(self.observations_read);
+        self.observations_read += new.len();
+        for o in &new {
+            let detail = format!("{} observed {} = {}", self.name(o.role), o.key, o.value);
+            self.trace.push(o.tick, "observe", &detail);
+            self.monitor.observed(o);
+        }
+    }
+
+    pub(super) fn check_round(&mut self, tick: u64, stuck: bool, quiescent: bool) {
+        let mut queued = Vec::new();
+        if let Some(s) = self.machine.session(self.session) {
+            for &from in &s.roles {
+                for &to in &s.roles {
+                    let n = s.queued(from, to);
+                    if n > 0 {
+                        queued.push((from, to, n));
+                    }
+                }
+            }
+        }
+        let live = self.live_roles();
+        // Liveness counts from the end of the last fault: never during a
+        // partition or a pause.
+        let faults_quiet_since = if self.network.partitioned() || !self.paused.is_empty() {
+            tick
+        } else {
+            self.quiet_since
+                .max(self.schedule.last_fired().unwrap_or(0))
+        };
+        self.monitor.round(&RoundView {
+            tick,
+            queued: &queued,
+            stuck,
+            all_done: self.machine.all_done(),
+            quiescent,
+            live: &live,
+            faults_quiet_since,
+        });
+    }
+
+    /// The roles still running (not finished, faulted or crashed), with
+    /// what each waits for.
+    pub(super) fn live_roles(&self) -> Vec<(RoleId, String)> {
+        let mut live = Vec::new();
+        for coro in self.machine.coroutines_of(self.session) {
+            let Some(c) = self.machine.coroutine(coro) else {
+                continue;
+            };
+            if !c.status.is_terminal() && !self.crashed.contains(&c.role) {
+                live.push((c.role, self.status_text(&c.status)));
+            }
+        }
+        live
+    }
+
+    pub(super) fn status_text(&self, status: &CoroStatus) -> String {
+        match status {
+            CoroStatus::Ready => "ready".into(),
+            CoroStatus::Done => "done".into(),
+            CoroStatus::Cancelled => "cancelled".into(),
+            CoroStatus::Faulted(f) => format!("faulted: {f}"),
+            CoroStatus::Blocked(reason) => match reason {
+                BlockReason::Recv { from } => {
+                    // A peer blocked on a crashed role is reported as such.
+                    let crashed = if self.crashed.contains(from) {
+                        " (crashed)"
+                    } else {
+                        ""
+                    };
+                    format!("blocked: waiting for {}{crashed}", self.name(*from))
+                }
+                BlockReason::Send { to } => format!("blocked: buffer to {} full", self.name(*to)),
+                BlockReason::Partitioned { to } => {
+                    format!("blocked: link to {} partitioned", self.name(*to))
+                }
+                BlockReason::Guard { layer } => format!("blocked: guard {layer}"),
+                BlockReason::Effect { .. } => "blocked: waiting for its host".into(),
+            },
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Messages into the network (with their treatment: loss, corruption,
+//! duplication, reordering, delay) and out of it into the receivers'
+//! buffers.
+
+use super::World;
+use crate::network_model::Treatment;
+use crate::plan::{Action, EdgeFilter};
+use telltale_vm::corruption::mangle;
+use telltale_vm::{Delivery, InFlight};
+
+impl World<'_> {
+    pub(super) fn deliver_due(&mut self, tick: u64) {
+        for m in self.network.take_due(tick) {
+            if self.crashed.contains(&m.to) {
+                self.stats.discarded += 1;
+                let detail = format!("{} (receiver crashed)", self.describe(&m));
+                self.trace.push(tick, "discard", &detail);
+                continue;
+            }
+            if self.paused.contains_key(&m.to) || self.network.is_cut(m.from, m.to) {
+                self.stats.held += 1;
+                self.network.hold(m, tick + 1);
+                continue;
+            }
+            let detail = self.describe(&m);
+            match self.machine.deliver(m) {
+                Delivery::Queued | Delivery::Overwrote => {
+                    self.stats.delivered += 1;
+                    self.trace.push(tick, "deliver", &detail);
+                }
+                Delivery::Dropped => {
+                    self.stats.discarded += 1;
+                    self.trace.push(
+                        tick,
+                        "discard",
+                        &format!("{detail} (buffer full, policy drop)"),
+                    );
+                }
+                Delivery::Full(m) => {
+                    self.stats.held += 1;
+                    self.network.hold(m, tick + 1);
+                }
+                Delivery::Refused(_) => {
+                    self.stats.discarded += 1;
+                    self.trace
+                        .push(tick, "discard", &format!("{detail} (session finished)"));
+                }
+            }
+        }
+    }
+
+    /// The first armed message fault whose filter matches `m`.
+    pub(super) fn armed_fault(&self, m: &InFlight) -> Option<usize> {
+        let matches = |f: &EdgeFilter| {
+            f.from
+                .as_ref()
+                .map_or(true, |r| self.role_id(&r.name) == m.from)
+                && f.to
+                    .as_ref()
+                    .map_or(true, |r| self.role_id(&r.name) == m.to)
+        };
+        self.schedule
+            .faults
+            .iter()
+            .position(|f| f.armed && f.plan.action.edge_filter().is_some_and(matches))
+    }
+
+    pub(super) fn take_sent(&mut self, tick: u64) {
+        let mut sent = Vec::new();
+        self.machine.drain_outbox(&mut sent);
+        for mut m in sent {
+            self.stats.sent += 1;
+            let link = self.network.link(m.from, m.to, tick);
+            let mut treatment = self.network.draw(&link, &mut self.rng);
+            let mut cause = "network".to_string();
+            if let Some(i) = self.armed_fault(&m) {
+                let action = &self.schedule.faults[i].plan.action;
+                apply(action, &mut treatment);
+                cause = format!("fault #{i} {}", action.kind().name());
+                self.schedule.faults[i].armed = false;
+                self.schedule.fire(i, tick);
+                self.quiet_since = tick;
+            }
+            let detail = format!("{} [{cause}]", self.describe(&m));
+            if treatment.drop {
+                self.stats.lost += 1;
+                self.note(&format!("drop:{}", self.name(m.from)));
+                self.trace.push(tick, "lose", &detail);
+                continue;
+            }
+            if treatment.corrupt {
+                self.stats.corrupted += 1;
+                m.envelope.payload = mangle(&m.envelope.payload);
+                self.trace.push(tick, "corrupt", &detail);
+            }
+            if treatment.reorder {
+                self.stats.reordered += 1;
+                self.trace.push(tick, "reorder", &detail);
+            }
+            if treatment.extra_delay > 0 {
+                self.stats.delayed += 1;
+                self.trace.push(tick, "delay", &detail);
+            }
+            if treatment.duplicate {
+                self.stats.duplicated += 1;
+                self.trace.push(tick, "duplicate", &detail);
+                let copy = m.clone();
+                self.network
+                    .send(copy, tick, &link, &treatment, &mut self.rng);
+            }
+            self.network.send(m, tick, &link, &treatment, &mut self.rng);
+        }
+    }
+}
+
+/// Applies a message fault to a message's treatment.
+fn apply(action: &Action, treatment: &mut Treatment) {
+    match action {
+        Action::MessageDrop(_) => treatment.drop = true,
+        Action::MessageDelay(_, ticks) => treatment.extra_delay += ticks,
+        Action::MessageDuplicate(_) => treatment.duplicate = true,
+        Action::MessageReorder(_) => treatment.reorder = true,
+        Action::MessageCorruption(_) => treatment.corrupt = true,
+        _ => {}
+    }
+}
