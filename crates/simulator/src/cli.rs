@@ -5,7 +5,8 @@
 
 use crate::report::Report;
 use crate::scenario::OutputFormat;
-use crate::{run_scenario_file, RunOptions, SimError};
+use crate::sweep::{sweep, SeedRange, Shard, SweepSummary};
+use crate::{load_scenario, run_scenario_file, RunOptions, SimError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,27 +22,61 @@ pub const EXIT_FAILED: u8 = 2;
 
 /// Arguments of `sim-run` and `tell sim`.
 #[derive(clap::Args, Clone, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SimArgs {
+    /// `merge`: join the summaries of a sweep's shards.
+    #[command(subcommand)]
+    pub command: Option<SimCommand>,
     /// The scenario file (TOML).
-    pub scenario: PathBuf,
+    #[arg(required = true)]
+    pub scenario: Option<PathBuf>,
     /// Overrides the scenario's seed.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "seeds")]
     pub seed: Option<u64>,
+    /// Runs many seeds (`1..10000`, or `1..=10000`) in parallel and prints
+    /// their summary instead of one report.
+    #[arg(long, value_name = "A..B")]
+    pub seeds: Option<SeedRange>,
+    /// With `--seeds`: only every N-th seed, starting with the I-th
+    /// (`2/4`), so that machines can share a sweep (join with `merge`).
+    #[arg(long, value_name = "I/N", requires = "seeds")]
+    pub shard: Option<Shard>,
     /// Also write the report to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Write the JSONL trace to this file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "seeds")]
     pub trace: Option<PathBuf>,
     /// Fail (exit 2) when a scheduled fault never fired.
     #[arg(long)]
     pub strict: bool,
 }
 
+/// What `sim-run` can do besides running a scenario.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum SimCommand {
+    /// Joins the summaries of the shards of one sweep (`--seeds ... --shard
+    /// I/N --out shard-I.json`) into one summary.
+    Merge {
+        /// The shard summaries (JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also write the merged summary to this file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
 /// Runs the command: prints the report (or the error on stderr) and
 /// returns the exit code.
 pub fn run(args: &SimArgs) -> ExitCode {
-    match run_inner(args) {
+    let result = match (&args.command, &args.scenario, args.seeds) {
+        (Some(SimCommand::Merge { files, out }), _, _) => merge(files, out.as_deref()),
+        (None, Some(scenario), Some(seeds)) => run_sweep(args, scenario, seeds),
+        (None, Some(scenario), None) => run_inner(args, scenario),
+        (None, None, _) => Err(SimError::Usage("a scenario file is required".into())),
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
@@ -50,10 +85,10 @@ pub fn run(args: &SimArgs) -> ExitCode {
     }
 }
 
-fn run_inner(args: &SimArgs) -> Result<u8, SimError> {
+fn run_inner(args: &SimArgs, scenario: &Path) -> Result<u8, SimError> {
     let started = Instant::now();
     let options = RunOptions { seed: args.seed };
-    let outcome = run_scenario_file(&args.scenario, &options)?;
+    let outcome = run_scenario_file(scenario, &options)?;
     let mut report = outcome.report;
     report.wall_time_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     if let Some(path) = &args.trace {
@@ -71,6 +106,81 @@ fn run_inner(args: &SimArgs) -> Result<u8, SimError> {
     // A closed stdout (`| head`) is not an error of the run.
     let _ = writeln!(stdout, "{rendered}");
     Ok(exit_code(&report, args.strict))
+}
+
+/// Runs every seed of `seeds` (of the shard) and prints their summary.
+fn run_sweep(args: &SimArgs, scenario: &Path, seeds: SeedRange) -> Result<u8, SimError> {
+    let text = std::fs::read_to_string(scenario).map_err(|source| SimError::Read {
+        path: scenario.to_path_buf(),
+        source,
+    })?;
+    let (plan, image) = load_scenario(&text, scenario)?;
+    let shown = scenario.display().to_string();
+    let reproduce = |seed: u64| format!("sim-run {shown} --seed {seed}");
+    let summary = sweep(
+        &plan,
+        &image,
+        &seeds.seeds(args.shard),
+        args.shard,
+        &reproduce,
+    )?;
+    print_summary(&summary, args.out.as_deref())
+}
+
+/// Joins shard summaries and prints the result.
+fn merge(files: &[PathBuf], out: Option<&Path>) -> Result<u8, SimError> {
+    let mut parts = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(path).map_err(|source| SimError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let part: SweepSummary = serde_json::from_str(&text).map_err(|e| {
+            SimError::Usage(format!("`{}` is not a sweep summary: {e}", path.display()))
+        })?;
+        parts.push(part);
+    }
+    let merged = SweepSummary::merge(&parts).map_err(SimError::Usage)?;
+    print_summary(&merged, out)
+}
+
+/// Prints a summary (JSON on stdout, one readable line on stderr) and
+/// returns its exit code.
+fn print_summary(summary: &SweepSummary, out: Option<&Path>) -> Result<u8, SimError> {
+    let rendered = serde_json::to_string_pretty(summary)
+        .unwrap_or_else(|e| format!("{{\"error\":\"cannot render the summary: {e}\"}}"));
+    if let Some(path) = out {
+        write(path, &format!("{rendered}\n"))?;
+    }
+    let _ = writeln!(std::io::stdout().lock(), "{rendered}");
+    let failing: Vec<String> = summary
+        .failing
+        .iter()
+        .take(5)
+        .map(|f| f.seed.to_string())
+        .collect();
+    eprintln!(
+        "{} seeds: {} passed, {} failed{}; rounds {}..{} (median {})",
+        summary.seeds,
+        summary.passed,
+        summary.failed,
+        match summary.failing.first() {
+            Some(first) => format!(
+                " (seeds {}; rerun one with `{}`)",
+                failing.join(", "),
+                first.reproduce
+            ),
+            None => String::new(),
+        },
+        summary.rounds_min,
+        summary.rounds_max,
+        summary.rounds_median
+    );
+    Ok(if summary.all_passed() {
+        EXIT_PASSED
+    } else {
+        EXIT_FAILED
+    })
 }
 
 /// The exit code a report earns.

@@ -32,6 +32,9 @@ pub enum SimError {
     /// The machine refused the protocol or configuration.
     #[error("cannot start the protocol machine: {0}")]
     Machine(#[from] telltale_vm::ProtocolMachineError),
+    /// The command line asks for something that cannot be done.
+    #[error("{0}")]
+    Usage(String),
     /// An output file cannot be written.
     #[error("cannot write `{path}`: {source}")]
     Write {

@@ -38,6 +38,7 @@ pub mod scenario;
 pub mod scenario_error;
 pub mod sim_handler;
 pub mod sim_trace;
+pub mod sweep;
 pub mod world;
 
 pub use error::SimError;
@@ -50,6 +51,7 @@ pub use world::{
 };
 
 use std::path::Path;
+use telltale_compiler::CodeImage;
 
 /// Options of a run that the scenario does not fix.
 #[derive(Clone, Debug, Default)]
@@ -76,12 +78,25 @@ pub fn run_scenario_text(
     path: &Path,
     options: &RunOptions,
 ) -> Result<Outcome, SimError> {
+    let (plan, image) = load_scenario(text, path)?;
+    let seed = options.seed.unwrap_or(plan.seed);
+    run_plan(&plan, &image, seed)
+}
+
+/// A scenario's checked plan and its compiled protocol (read relative to
+/// the scenario's folder).
+pub fn load_scenario(text: &str, path: &Path) -> Result<(Plan, CodeImage), SimError> {
     let plan = Plan::parse(&path.display().to_string(), text)?;
     let base = path.parent().unwrap_or(Path::new(""));
     let image = protocol::load_protocol(&base.join(&plan.protocol), &plan.params)?;
-    let seed = options.seed.unwrap_or(plan.seed);
-    let mut outcome = simulate(&plan, image.clone(), seed)?;
-    let coherent = world::replay_builtin(&plan, image, seed, &outcome.effect_trace)
+    Ok((plan, image))
+}
+
+/// Runs a loaded scenario with `seed` and checks that a replay of its
+/// recorded effect trace reproduces it (the `replay_coherence` contract).
+pub fn run_plan(plan: &Plan, image: &CodeImage, seed: u64) -> Result<Outcome, SimError> {
+    let mut outcome = simulate(plan, image.clone(), seed)?;
+    let coherent = world::replay_builtin(plan, image.clone(), seed, &outcome.effect_trace)
         .map_err(|e| format!("the replay failed: {e}"))
         .and_then(|replayed| world::replay_coherence(&outcome.trace, &replayed));
     let report = &mut outcome.report;
