@@ -3,9 +3,9 @@
 
 use crate::auth::AuthFailure;
 use crate::config::EffectTraceCaptureMode;
+use crate::effect::error::classify_effect_error_owned;
+use crate::effect::trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::effect::{EffectContext, SendDecision};
-use crate::effect_error::classify_effect_error_owned;
-use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::exec::Trap;
 use crate::fault::{Fault, LifecycleError};
 use crate::trace::TraceLog;

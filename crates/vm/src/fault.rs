@@ -1,7 +1,7 @@
 //! Faults of coroutines and errors of the machine.
 
 use crate::config::ConfigError;
-use crate::effect_error::EffectError;
+use crate::effect::error::EffectError;
 use crate::ids::{CoroId, SessionId};
 use serde::{Deserialize, Serialize};
 use telltale_compiler::ImageError;
@@ -160,7 +160,7 @@ pub enum Fault {
         /// The message's sequence number.
         seq: u64,
         /// Why it was refused.
-        reason: crate::replay_consumption::ReplayRejection,
+        reason: crate::replay::consumption::ReplayRejection,
     },
     /// A timeout fired while the coroutine was blocked on a receive whose
     /// choice has no `timeout` branch.

@@ -9,9 +9,9 @@
 //! each; then reschedule, block, finish or fault them, recording the events.
 
 use crate::coroutine::CoroStatus;
+use crate::effect::error::classify_effect_error_owned;
+use crate::effect::trace::{EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::effect::{EffectContext, EffectHandler, TopologyInput};
-use crate::effect_error::classify_effect_error_owned;
-use crate::effect_trace::{EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::event::ObsEvent;
 use crate::exec::{Exec, Trap};
 use crate::fault::{Fault, ProtocolMachineError};

@@ -41,11 +41,7 @@ pub mod config;
 pub mod coro_ext;
 pub mod coroutine;
 pub mod corruption;
-pub mod default_handler;
 pub mod effect;
-pub mod effect_error;
-pub mod effect_script;
-pub mod effect_trace;
 pub mod event;
 mod exec;
 pub mod fault;
@@ -64,21 +60,10 @@ mod network_tests;
 pub mod payload;
 pub mod render;
 pub mod replay;
-pub mod replay_consumption;
-#[cfg(any(test, feature = "test-hooks"))]
-mod replay_hooks;
-pub mod replay_proof;
-#[cfg(test)]
-mod replay_tests;
 pub mod scheduler;
 pub mod session;
 mod spawn;
 pub mod threaded;
-pub mod threaded_checkpoint;
-#[cfg(test)]
-mod threaded_checkpoint_tests;
-#[cfg(test)]
-mod threaded_tests;
 mod timeout;
 pub mod topology;
 #[cfg(test)]
@@ -94,19 +79,19 @@ pub use config::{
 };
 pub use coro_ext::{CoroExt, SpeculationScope};
 pub use coroutine::{BlockReason, CoroStatus, CoroutineView};
-pub use default_handler::{
+pub use effect::default_handler::{
     fabricate_outcome, ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS,
 };
+pub use effect::error::{
+    classify_effect_error, classify_effect_error_owned, EffectError, EffectErrorCategory,
+};
+pub use effect::script::{EffectScript, EffectScriptError};
+pub use effect::trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 pub use effect::{
     AcquireDecision, AcquireInput, ChooseInput, EffectCall, EffectContext, EffectHandler,
     InvokeInput, JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput,
     SendDecision, SendDecisionInput, TopologyInput, DEFAULT_HANDLER_ID,
 };
-pub use effect_error::{
-    classify_effect_error, classify_effect_error_owned, EffectError, EffectErrorCategory,
-};
-pub use effect_script::{EffectScript, EffectScriptError};
-pub use effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 pub use event::{MessageEvent, ObsEvent};
 pub use exec::speculation::MAX_SPECULATION_DEPTH;
 pub use fault::{Fault, LifecycleError, ProtocolMachineError};
@@ -120,23 +105,23 @@ pub use loader::{load_all_roles, load_image_all_roles};
 pub use machine::ProtocolMachine;
 pub use network::{Delivery, InFlight};
 pub use render::{render_event, TraceText};
+pub use replay::consumption::{ReplayRejection, StepKind};
+pub use replay::proof::{
+    verify_replay_proof, verify_replay_proof_from_genesis, ReplayFragment, ReplayProofEntry,
+    ReplayProofError,
+};
 pub use replay::{
     run_record_replay_conformance, run_record_replay_conformance_with_hosts, ConformanceError,
     ConformanceReport, RecordingEffectHandler, ReplayEffectHandler,
-};
-pub use replay_consumption::{ReplayRejection, StepKind};
-pub use replay_proof::{
-    verify_replay_proof, verify_replay_proof_from_genesis, ReplayFragment, ReplayProofEntry,
-    ReplayProofError,
 };
 pub use scheduler::SchedulerPolicy;
 pub use session::{ClosedSessionSummary, SessionStatus};
 pub use telltale_compiler::{
     CodeImage, LabelId, MonitorTable, RoleId, RoleLocalType, StateId, Value,
 };
-pub use threaded::{ThreadedError, ThreadedRunner, DEFAULT_WAVE_ROUNDS};
-pub use threaded_checkpoint::{
+pub use threaded::checkpoint::{
     RunnerCheckpoint, RUNNER_CHECKPOINT_FORMAT_VERSION, RUNNER_CHECKPOINT_MAGIC,
 };
+pub use threaded::{ThreadedError, ThreadedRunner, DEFAULT_WAVE_ROUNDS};
 pub use topology::TopologyEvent;
 pub use trace::TraceRetention;

@@ -150,7 +150,7 @@ impl ProtocolMachine {
         }
         if self.config.communication_replay_mode != crate::config::CommunicationReplayMode::Off {
             if let Some(s) = self.sessions.by_slot_mut(session_slot) {
-                s.replay = Some(Box::new(crate::replay_consumption::SessionReplay::new(
+                s.replay = Some(Box::new(crate::replay::consumption::SessionReplay::new(
                     width * width,
                 )));
             }

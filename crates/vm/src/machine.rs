@@ -2,8 +2,8 @@
 
 use crate::config::Config;
 use crate::coroutine::{Coroutine, CoroutineView};
+use crate::effect::trace::EffectTraceEntry;
 use crate::effect::{OutputConditionHint, DEFAULT_HANDLER_ID};
-use crate::effect_trace::EffectTraceEntry;
 use crate::event::ObsEvent;
 use crate::fault::ProtocolMachineError;
 use crate::ids::{CoroId, IdMap, SessionId, Tick};
@@ -57,7 +57,7 @@ pub struct ProtocolMachine {
     pub(crate) effects: TraceLog<EffectTraceEntry>,
     /// Replay-proof log (strict replay modes only), retained like the
     /// effect trace.
-    pub(crate) replay_proofs: TraceLog<crate::replay_proof::ReplayProofEntry>,
+    pub(crate) replay_proofs: TraceLog<crate::replay::proof::ReplayProofEntry>,
     pub(crate) handler_symbols: Vec<String>,
     pub(crate) timeouts: BTreeSet<(Tick, SessionId)>,
     pub(crate) handler_identity: Option<String>,

@@ -54,7 +54,7 @@ pub struct Session {
     pub(crate) auth: Option<Box<crate::auth::SessionAuth>>,
     /// Consumed identities and accumulator roots when a strict replay mode
     /// is on (dropped when the session finishes).
-    pub(crate) replay: Option<Box<crate::replay_consumption::SessionReplay>>,
+    pub(crate) replay: Option<Box<crate::replay::consumption::SessionReplay>>,
 }
 
 /// Marker for "no coroutine" in a session's role table.

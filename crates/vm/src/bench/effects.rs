@@ -21,8 +21,8 @@ use super::{
     bench_config, int, report, BenchReport, CountingHandler, Stopwatch, WARMUP_MESSAGES,
     WARMUP_TIME,
 };
+use crate::effect::error::{EffectError, EffectErrorCategory};
 use crate::effect::{EffectCall, EffectHandler, InvokeInput, SendDecision, SendDecisionInput};
-use crate::effect_error::{EffectError, EffectErrorCategory};
 use crate::fault::ProtocolMachineError;
 use crate::host::{encode_result, variant_parts, HostFailure, HostValue};
 use crate::kernel::RunStatus;

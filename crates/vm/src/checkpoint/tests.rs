@@ -4,8 +4,8 @@
 
 use crate::checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_FORMAT_VERSION};
 use crate::config::{CommunicationReplayMode, Config, MessageAuth};
-use crate::default_handler::DefaultHandler;
-use crate::effect_trace::EffectTraceEntry;
+use crate::effect::default_handler::DefaultHandler;
+use crate::effect::trace::EffectTraceEntry;
 use crate::event::ObsEvent;
 use crate::kernel::RunStatus;
 use crate::machine::ProtocolMachine;
@@ -350,7 +350,7 @@ fn inconsistent_states_are_refused() {
         }),
         ("replay tables", |m| {
             m.sessions.slots[0].as_mut().unwrap().replay =
-                Some(Box::new(crate::replay_consumption::SessionReplay::new(1)))
+                Some(Box::new(crate::replay::consumption::SessionReplay::new(1)))
         }),
         ("image", |m| m.image.roles.clear()),
         ("finished list", |m| m.sessions.finished.push(0)),

@@ -11,18 +11,18 @@ use crate::comm_cold::{
 };
 use crate::config::CommunicationReplayMode;
 use crate::coroutine::BlockReason;
+use crate::effect::trace::{EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::effect::{
     EffectContext, EffectHandler, OutputHintInput, RecvInput, SendDecision, SendDecisionInput,
 };
-use crate::effect_trace::{EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::event::{MessageEvent, ObsEvent};
 use crate::exec::{capture_mode, register, register_mut, Exec, Trap};
 use crate::fault::Fault;
 use crate::machine::ProtocolMachine;
 use crate::network::{InFlight, NetworkSend};
 use crate::payload::check_payload;
-use crate::replay_consumption::{self, ReceiveSite};
-use crate::replay_proof::ReplayProofEntry;
+use crate::replay::consumption::{self as replay_consumption, ReceiveSite};
+use crate::replay::proof::ReplayProofEntry;
 use crate::session::SessionStatus;
 use telltale_compiler::{LabelId, Reg, RoleId, StateKind, TableId, Value, OUTCOME_REGISTER};
 

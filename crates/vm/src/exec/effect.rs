@@ -12,11 +12,11 @@
 
 use crate::config::EffectTraceCaptureMode;
 use crate::coroutine::BlockReason;
-use crate::effect::{EffectCall, EffectHandler, InvokeInput};
-use crate::effect_error::{
+use crate::effect::error::{
     classify_effect_error, classify_effect_error_owned, EffectError, EffectErrorCategory,
 };
-use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
+use crate::effect::trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
+use crate::effect::{EffectCall, EffectHandler, InvokeInput};
 use crate::event::ObsEvent;
 use crate::exec::{register, register_mut, Exec, Trap};
 use crate::fault::Fault;

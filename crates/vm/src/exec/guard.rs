@@ -22,8 +22,8 @@
 use crate::comm_cold::handler_fault;
 use crate::config::EffectTraceCaptureMode;
 use crate::coroutine::BlockReason;
+use crate::effect::trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::effect::{AcquireDecision, AcquireInput, EffectContext, EffectHandler, ReleaseInput};
-use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::event::ObsEvent;
 use crate::exec::{register, register_mut, Exec, Trap};
 use crate::fault::Fault;

@@ -1,8 +1,8 @@
 //! Tests of `Acquire`/`Release`, and record/replay of the extended hooks.
 
 use crate::coroutine::BlockReason;
+use crate::effect::trace::EffectKind;
 use crate::effect::{AcquireDecision, AcquireInput, EffectHandler, JoinInput, ReleaseInput};
-use crate::effect_trace::EffectKind;
 use crate::event::ObsEvent;
 use crate::exec::test_support::{config, fault_of, machine_with, reg, run, send_and_halt};
 use crate::fault::Fault;
@@ -217,7 +217,7 @@ fn handler_errors_are_typed_faults() {
         let last = m.effect_trace().pop().unwrap();
         assert!(matches!(
             last.outcome,
-            crate::effect_trace::EffectOutcome::Error(_)
+            crate::effect::trace::EffectOutcome::Error(_)
         ));
     }
 }

@@ -1,7 +1,7 @@
 //! Tests of `Tag`/`Check` and the flow policy.
 
 use crate::config::Config;
-use crate::default_handler::DefaultHandler;
+use crate::effect::default_handler::DefaultHandler;
 use crate::event::ObsEvent;
 use crate::exec::test_support::{fault_of, machine_with, reg, send_and_halt};
 use crate::fault::Fault;

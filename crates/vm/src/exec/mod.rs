@@ -22,8 +22,8 @@ mod transfer_tests;
 
 use crate::config::EffectTraceCaptureMode;
 use crate::coroutine::BlockReason;
+use crate::effect::trace::EffectTraceEntry;
 use crate::effect::EffectHandler;
-use crate::effect_trace::EffectTraceEntry;
 use crate::fault::{Fault, LifecycleError};
 use crate::ids::HandlerId;
 use crate::machine::ProtocolMachine;

@@ -23,8 +23,8 @@
 
 use crate::comm_cold::handler_fault;
 use crate::coro_ext::SpeculationScope;
+use crate::effect::trace::{EffectInputSummary, EffectKind, EffectOutcome};
 use crate::effect::{EffectHandler, JoinInput};
-use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome};
 use crate::event::ObsEvent;
 use crate::exec::{Exec, Trap};
 use crate::fault::Fault;

@@ -1,6 +1,6 @@
 //! Tests of `Fork`/`Join`/`Abort`.
 
-use crate::default_handler::DefaultHandler;
+use crate::effect::default_handler::DefaultHandler;
 use crate::effect::{EffectHandler, JoinInput};
 use crate::event::ObsEvent;
 use crate::exec::speculation::MAX_SPECULATION_DEPTH;

@@ -1,6 +1,6 @@
 //! Tests of `Transfer`.
 
-use crate::default_handler::DefaultHandler;
+use crate::effect::default_handler::DefaultHandler;
 use crate::event::ObsEvent;
 use crate::exec::test_support::{config, fault_of, machine_with, received, reg};
 use crate::fault::Fault;

@@ -1,6 +1,6 @@
 //! A host's answer when an operation has no outcome (yet).
 
-use crate::effect_error::{EffectError, EffectErrorCategory};
+use crate::effect::error::{EffectError, EffectErrorCategory};
 
 /// Why a host operation produced no outcome: the call waits, gave up, or
 /// failed. Turned into the `step` error the machine understands.
@@ -38,7 +38,7 @@ impl HostFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::effect_error::classify_effect_error;
+    use crate::effect::error::classify_effect_error;
 
     #[test]
     fn failures_become_the_step_errors_the_machine_reads() {

@@ -2,8 +2,8 @@
 //! simulation wants the host to say, including the answers that are not
 //! outcomes (a timeout, a block, a late result).
 
+use crate::effect::error::{EffectError, EffectErrorCategory};
 use crate::effect::InvokeInput;
-use crate::effect_error::{EffectError, EffectErrorCategory};
 use crate::ids::{CoroId, SessionId, Tick};
 use std::collections::{BTreeMap, VecDeque};
 use telltale_compiler::Value;

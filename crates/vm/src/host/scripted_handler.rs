@@ -2,7 +2,7 @@
 //! everything else to the built-in [`DefaultHandler`].
 
 use super::script::{AnswerScript, ScriptedAnswer};
-use crate::default_handler::DefaultHandler;
+use crate::effect::default_handler::DefaultHandler;
 use crate::effect::{
     EffectHandler, InvokeInput, OutputConditionHint, OutputHintInput, RecvInput, SendDecision,
     SendDecisionInput,

@@ -167,7 +167,7 @@ fn answer(
                 .join(", "),
         })?;
     let payload = match &scripted.payload {
-        None => crate::default_handler::fabricate(&decl.payload, bits),
+        None => crate::effect::default_handler::fabricate(&decl.payload, bits),
         Some(text) => {
             payload_from_text(text, &decl.payload).ok_or_else(|| EffectScriptError::BadPayload {
                 operation: qualified(op),

@@ -12,8 +12,8 @@
 //! declares ([`fabricate_outcome`]), or a scripted one
 //! ([`DefaultHandler::with_effect_script`]).
 
+use crate::effect::script::EffectScript;
 use crate::effect::{EffectHandler, InvokeInput, SendDecision, SendDecisionInput};
-use crate::effect_script::EffectScript;
 use crate::ids::SessionId;
 use crate::payload::check_payload;
 use crate::PayloadValidationMode;

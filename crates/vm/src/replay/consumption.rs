@@ -275,7 +275,7 @@ pub(crate) fn check(
     Ok(ReplayCommit {
         nullifier,
         pre_root,
-        post_root: crate::replay_proof::accumulate(&pre_root, &nullifier),
+        post_root: crate::replay::proof::accumulate(&pre_root, &nullifier),
     })
 }
 
@@ -285,9 +285,9 @@ pub(crate) fn check(
 #[inline(never)]
 pub(crate) fn record(
     replay: Option<&mut SessionReplay>,
-    log: &mut crate::trace::TraceLog<crate::replay_proof::ReplayProofEntry>,
+    log: &mut crate::trace::TraceLog<crate::replay::proof::ReplayProofEntry>,
     edge_index: usize,
-    entry: crate::replay_proof::ReplayProofEntry,
+    entry: crate::replay::proof::ReplayProofEntry,
     latest_value: bool,
 ) {
     if let Some(r) = replay {

@@ -4,10 +4,15 @@
 //! commit of each step; the handler owns host decisions (payloads, branch
 //! labels) and host effects. Callbacks return `Result<_, String>`; the
 //! machine classifies failures with
-//! [`classify_effect_error`](crate::effect_error::classify_effect_error) and
+//! [`classify_effect_error`](crate::effect::error::classify_effect_error) and
 //! faults only the affected coroutine. A failing callback must leave no
 //! partial host state: the machine commits nothing of a step whose callback
 //! failed.
+
+pub mod default_handler;
+pub mod error;
+pub mod script;
+pub mod trace;
 
 use crate::ids::{CoroId, SessionId, Tick};
 use crate::topology::TopologyEvent;

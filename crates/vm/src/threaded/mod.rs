@@ -21,6 +21,12 @@
 //! one-thread run with ticks stripped (see [`ObsEvent::untimed`]), provided the
 //! handler's answers for a session depend only on that session's own calls.
 
+pub mod checkpoint;
+#[cfg(test)]
+mod checkpoint_tests;
+#[cfg(test)]
+mod tests;
+
 use crate::config::Config;
 use crate::effect::EffectHandler;
 use crate::event::ObsEvent;

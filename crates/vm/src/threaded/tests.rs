@@ -3,7 +3,7 @@
 
 use crate::bench::{request_response_image, ring_image};
 use crate::config::Config;
-use crate::default_handler::DefaultHandler;
+use crate::effect::default_handler::DefaultHandler;
 use crate::effect::{EffectHandler, SendDecision, SendDecisionInput, TopologyInput};
 use crate::event::ObsEvent;
 use crate::fault::ProtocolMachineError;

@@ -6,7 +6,7 @@
 //! nullifiers it has consumed, starting at 32 zero bytes:
 //! `root' = SHA-256(ACCUMULATOR_TAG || root || nullifier)`.
 
-use crate::effect_trace::EffectTraceEntry;
+use crate::effect::trace::EffectTraceEntry;
 use crate::ids::{SessionId, Tick};
 use crate::machine::ProtocolMachine;
 use serde::{Deserialize, Serialize};

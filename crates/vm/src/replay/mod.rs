@@ -1,12 +1,19 @@
 //! Record and replay of effect outcomes, and the record/replay conformance
 //! check hosts run in their own tests.
 
+pub mod consumption;
+#[cfg(any(test, feature = "test-hooks"))]
+pub(crate) mod hooks;
+pub mod proof;
+#[cfg(test)]
+mod tests;
+
+use crate::effect::trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::effect::{
     AcquireDecision, AcquireInput, ChooseInput, EffectContext, EffectHandler, InvokeInput,
     JoinInput, OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision,
     SendDecisionInput, TopologyInput,
 };
-use crate::effect_trace::{EffectInputSummary, EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::event::ObsEvent;
 use crate::fault::ProtocolMachineError;
 use crate::ids::Tick;

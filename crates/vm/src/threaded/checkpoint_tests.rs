@@ -6,11 +6,11 @@
 use crate::bench::{request_response_image, ring_image};
 use crate::checkpoint::CheckpointError;
 use crate::config::Config;
-use crate::default_handler::{ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS};
+use crate::effect::default_handler::{ChoiceVisits, DefaultHandler, DEFAULT_FREE_ITERATIONS};
 use crate::kernel::RunStatus;
 use crate::scheduler::SchedulerPolicy;
+use crate::threaded::checkpoint::RunnerCheckpoint;
 use crate::threaded::{ThreadedError, ThreadedRunner};
-use crate::threaded_checkpoint::RunnerCheckpoint;
 use telltale_compiler::CodeImage;
 
 const SESSIONS: usize = 50;
