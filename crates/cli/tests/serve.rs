@@ -263,39 +263,27 @@ fn roles_with_keys_run_authenticated_and_a_missing_or_wrong_key_is_refused() {
     std::fs::write(&roster_path, roster).unwrap();
     let protocol = workspace_root().join("examples/ping_pong.tell");
 
+    // Each refused start exits 2 before connecting, saying what is missing.
+    let refused = |roster: &Path, extra: &[&str], says: &str| {
+        let mut child = spawn_role(&protocol, "Pinger", roster, &dir, extra);
+        assert_eq!(
+            wait_with_deadline(&mut child, Duration::from_secs(30)),
+            Some(2)
+        );
+        let err = read(&dir, "Pinger.err");
+        assert!(err.contains(says), "{err}");
+    };
     // A roster without keys runs only when plaintext is asked for.
-    let mut plaintext = spawn_role(&protocol, "Pinger", &plain, &dir, &["--timeout", "5"]);
-    assert_eq!(
-        wait_with_deadline(&mut plaintext, Duration::from_secs(30)),
-        Some(2)
-    );
-    assert!(
-        read(&dir, "Pinger.err").contains("--insecure"),
-        "{}",
-        read(&dir, "Pinger.err")
-    );
-
+    refused(&plain, &["--timeout", "5"], "--insecure");
     // Without its key, a role of a keyed roster does not start.
-    let mut keyless = spawn_role(&protocol, "Pinger", &roster_path, &dir, &["--timeout", "5"]);
-    assert_eq!(
-        wait_with_deadline(&mut keyless, Duration::from_secs(30)),
-        Some(2)
-    );
-    assert!(
-        read(&dir, "Pinger.err").contains("--key"),
-        "{}",
-        read(&dir, "Pinger.err")
-    );
-
+    refused(&roster_path, &["--timeout", "5"], "--key");
     // With another role's key, neither.
     let wrong = dir.join("Ponger.key");
-    let wrong = wrong.to_str().unwrap();
-    let mut mismatched = spawn_role(&protocol, "Pinger", &roster_path, &dir, &["--key", wrong]);
-    assert_eq!(
-        wait_with_deadline(&mut mismatched, Duration::from_secs(30)),
-        Some(2)
+    refused(
+        &roster_path,
+        &["--key", wrong.to_str().unwrap()],
+        "not the one the roster pins",
     );
-    assert!(read(&dir, "Pinger.err").contains("not the one the roster pins"));
 
     // With their own keys, both run to the end.
     let mut children: Vec<Child> = roles
