@@ -65,3 +65,33 @@ fn bad_scripts_are_refused_before_the_run() {
         assert!(stdout(&out).is_empty(), "{script}");
     }
 }
+
+#[test]
+fn a_host_scripted_to_wait_retries_and_one_that_gives_up_faults_without_a_timeout_branch() {
+    let waited = tell(&[
+        "run",
+        "examples/ledger_effects.tell",
+        "--effect",
+        "Ledger.append=Blocked,Ok",
+    ]);
+    assert_eq!(waited.status.code(), Some(0), "{}", stderr(&waited));
+    let trace = stdout(&waited);
+    assert!(trace.contains("Bank waits for its host"), "{trace}");
+    assert!(
+        trace.contains("Bank checks Ledger.append(entry) -> Ok"),
+        "{trace}"
+    );
+
+    let gave_up = tell(&[
+        "run",
+        "examples/ledger_effects.tell",
+        "--effect",
+        "Ledger.append=Timeout",
+    ]);
+    assert_eq!(gave_up.status.code(), Some(1));
+    assert!(
+        stderr(&gave_up).contains("Ledger.append timed out"),
+        "{}",
+        stderr(&gave_up)
+    );
+}

@@ -196,7 +196,7 @@ impl EffectHandler for DefaultHandler {
                 *count - 1
             };
             if let Some(scripted) = self.script.outcome(call.operation, index, bits) {
-                return scripted.map_err(|e| e.to_string());
+                return scripted.map_err(|e| e.to_string())?;
             }
         }
         Ok(fabricate_outcome(call.operation, bits))

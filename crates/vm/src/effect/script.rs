@@ -6,8 +6,13 @@
 //! constructor the operation declares, with an optional payload in
 //! parentheses: a number, `true`/`false`, text, or (for a named sort such as
 //! a declared error type) a name, carried as a string. A constructor given
-//! without a payload gets a seeded one of its sort.
+//! without a payload gets a seeded one of its sort. Three more answers fit
+//! any operation (unless it declares a constructor of that name): `Timeout`
+//! and `Cancelled` (the host gave up: the `case`'s `Timeout` branch, or a
+//! fault) and `Blocked` (not yet: the call is retried next round, with the
+//! next entry).
 
+use crate::effect::error::{EffectError, EffectErrorCategory};
 use std::collections::BTreeMap;
 use telltale_compiler::Value;
 use telltale_types::effects::outcome;
@@ -66,6 +71,14 @@ struct ScriptedOutcome {
     payload: Option<String>,
 }
 
+/// What a scripted entry answers a call with, as `step` returns it: an
+/// outcome value, or the error string of a host that gave up or is not
+/// ready (`EffectError::tagged` / `EffectError::blocked`).
+pub type ScriptedStep = Result<Value, String>;
+
+/// The answers every operation may be scripted with besides its outcomes.
+const HOST_ANSWERS: [&str; 3] = ["Timeout", "Cancelled", "Blocked"];
+
 /// Scripted outcomes per operation (`Effect.operation`), consumed call by
 /// call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -122,20 +135,20 @@ impl EffectScript {
                         .join(", "),
                 })?;
             for scripted in outcomes {
-                answer(op, scripted, 0)?;
+                let _answer = answer(op, scripted, 0)?;
             }
         }
         Ok(())
     }
 
-    /// The `index`-th scripted outcome of `operation`, if the script
+    /// The `index`-th scripted answer of `operation`, if the script
     /// reaches that far; `bits` seeds a payload not given.
     pub fn outcome(
         &self,
         operation: &EffectOperation,
         index: usize,
         bits: u64,
-    ) -> Option<Result<Value, EffectScriptError>> {
+    ) -> Option<Result<ScriptedStep, EffectScriptError>> {
         let scripted = self.scripts.get(&qualified(operation))?.get(index)?;
         Some(answer(operation, scripted, bits))
     }
@@ -151,7 +164,30 @@ fn answer(
     op: &EffectOperation,
     scripted: &ScriptedOutcome,
     bits: u64,
-) -> Result<Value, EffectScriptError> {
+) -> Result<ScriptedStep, EffectScriptError> {
+    let declared = op
+        .outcomes
+        .iter()
+        .any(|d| d.constructor == scripted.constructor);
+    if !declared && scripted.payload.is_none() {
+        let name = qualified(op);
+        match scripted.constructor.as_str() {
+            "Timeout" => {
+                return Ok(Err(EffectError::tagged(
+                    EffectErrorCategory::Timeout,
+                    &format!("{name} timed out (scripted)"),
+                )))
+            }
+            "Cancelled" => {
+                return Ok(Err(EffectError::tagged(
+                    EffectErrorCategory::Timeout,
+                    &format!("{name} was cancelled (scripted)"),
+                )))
+            }
+            "Blocked" => return Ok(Err(EffectError::blocked(&format!("{name} (scripted)")))),
+            _ => {}
+        }
+    }
     let decl = op
         .outcomes
         .iter()
@@ -163,6 +199,7 @@ fn answer(
                 .outcomes
                 .iter()
                 .map(|d| d.constructor.as_str())
+                .chain(HOST_ANSWERS)
                 .collect::<Vec<_>>()
                 .join(", "),
         })?;
@@ -177,7 +214,7 @@ fn answer(
             })?
         }
     };
-    Ok(outcome(&decl.constructor, payload))
+    Ok(Ok(outcome(&decl.constructor, payload)))
 }
 
 /// Splits `a,B(c,d),e` at commas outside parentheses.
@@ -278,12 +315,32 @@ mod tests {
         let effects = ledger();
         script.check(&effects).unwrap();
         let at = |i| script.outcome(&effects.operations[0], i, 7);
-        assert_eq!(at(0), Some(Ok(outcome("Ok", Value::Nat(3)))));
-        assert_eq!(at(1), Some(Ok(outcome("Err", Value::string("Full")))));
+        assert_eq!(at(0), Some(Ok(Ok(outcome("Ok", Value::Nat(3))))));
+        assert_eq!(at(1), Some(Ok(Ok(outcome("Err", Value::string("Full"))))));
         assert!(
-            matches!(at(2), Some(Ok(v)) if telltale_types::effects::outcome_parts(&v).unwrap().0 == "Ok")
+            matches!(at(2), Some(Ok(Ok(v))) if telltale_types::effects::outcome_parts(&v).unwrap().0 == "Ok")
         );
         assert_eq!(at(3), None);
+    }
+
+    #[test]
+    fn a_host_may_be_scripted_to_give_up_or_to_make_the_call_wait() {
+        let script = EffectScript::parse(&["Ledger.append=Timeout,Blocked,Cancelled"]).unwrap();
+        let effects = ledger();
+        script.check(&effects).unwrap();
+        let at = |i| {
+            script
+                .outcome(&effects.operations[0], i, 7)
+                .unwrap()
+                .unwrap()
+        };
+        let timeout = at(0).unwrap_err();
+        assert_eq!(
+            crate::effect::error::classify_effect_error(&timeout),
+            EffectErrorCategory::Timeout
+        );
+        assert!(EffectError::is_blocked(&at(1).unwrap_err()));
+        assert!(at(2).unwrap_err().contains("cancelled"));
     }
 
     #[test]
@@ -300,7 +357,12 @@ mod tests {
         assert!(refuse("Ledger.append=Ok(3").contains("unclosed"));
         assert!(refuse("Ledger.append=Ok,,Err").contains("empty outcome"));
         assert!(refuse("Ledger.head=Ok").contains("performs no `Ledger.head`"));
-        assert!(refuse("Ledger.append=Just").contains("cannot return `Just`"));
+        let just = refuse("Ledger.append=Just");
+        assert!(
+            just.contains("cannot return `Just`") && just.contains("Timeout"),
+            "{just}"
+        );
+        assert!(refuse("Ledger.append=Timeout(3)").contains("cannot return `Timeout`"));
         assert!(refuse("Ledger.append=Ok(three)").contains("is not a nat"));
     }
 }
