@@ -32,6 +32,73 @@ impl RoleRef {
     }
 }
 
+/// A byzantine role and its strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ByzantinePlan {
+    /// The role.
+    pub role: RoleRef,
+    /// What it does.
+    pub strategy: Strategy,
+}
+
+/// How a byzantine role lies. Each acts through the role's handler, so
+/// every message still fits its local type: only the other roles' host
+/// logic can defend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strategy {
+    /// Different payloads to different peers at the same step.
+    Equivocate,
+    /// A random payload of the label's sort in every message.
+    RandomPayload,
+    /// Any branch its type allows at each choice, with a random payload.
+    RandomChoice,
+    /// Stops sending (its messages never leave); it still receives.
+    Silent,
+}
+
+/// Why a strategy name was refused.
+enum StrategyError {
+    /// A strategy of the spec this version does not have.
+    NotYet(String),
+    /// Not a strategy.
+    Unknown(String),
+}
+
+impl Strategy {
+    /// Every strategy, as written in a scenario.
+    pub const NAMES: [&'static str; 4] =
+        ["equivocate", "random_payload", "random_choice", "silent"];
+
+    fn parse(name: &str) -> Result<Strategy, StrategyError> {
+        Ok(match name {
+            "equivocate" => Strategy::Equivocate,
+            "random_payload" => Strategy::RandomPayload,
+            "random_choice" => Strategy::RandomChoice,
+            "silent" => Strategy::Silent,
+            "forge" | "replay" => return Err(StrategyError::NotYet(name.to_string())),
+            other => {
+                let hint = closest(other, Strategy::NAMES)
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                return Err(StrategyError::Unknown(format!(
+                    "`{other}` is not a strategy (strategies: {}){hint}",
+                    Strategy::NAMES.join(", ")
+                )));
+            }
+        })
+    }
+
+    /// The name a scenario writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Equivocate => "equivocate",
+            Strategy::RandomPayload => "random_payload",
+            Strategy::RandomChoice => "random_choice",
+            Strategy::Silent => "silent",
+        }
+    }
+}
+
 /// When a fault fires.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Trigger {
@@ -208,8 +275,10 @@ pub struct Plan {
     pub faults: Vec<FaultPlan>,
     /// Properties.
     pub properties: Vec<PropertyPlan>,
-    /// Roles properties judge (all when `None`).
+    /// Roles properties judge (when `None`: every role not byzantine).
     pub honest: Option<Vec<RoleRef>>,
+    /// Byzantine roles and their strategies.
+    pub byzantine: Vec<ByzantinePlan>,
     /// Report format.
     pub output: OutputFormat,
     file: String,
@@ -228,11 +297,29 @@ impl Plan {
                 feature: "checkpoint_interval".into(),
             });
         }
-        if let Some(b) = raw.byzantine.first() {
-            return Err(ScenarioError::Unsupported {
-                at: at(b.span()),
-                feature: "[[byzantine]]".into(),
-            });
+        let mut byzantine: Vec<ByzantinePlan> = Vec::new();
+        for b in &raw.byzantine {
+            let role = RoleRef::of(&b.role);
+            if byzantine.iter().any(|x| x.role.name == role.name) {
+                return Err(ScenarioError::BadValue {
+                    at: at(b.role.span()),
+                    key: "role".into(),
+                    reason: format!("`{}` is already byzantine", role.name),
+                });
+            }
+            let strategy =
+                Strategy::parse(b.strategy.get_ref()).map_err(|reason| match reason {
+                    StrategyError::NotYet(name) => ScenarioError::Unsupported {
+                        at: at(b.strategy.span()),
+                        feature: format!("strategy = \"{name}\""),
+                    },
+                    StrategyError::Unknown(reason) => ScenarioError::BadValue {
+                        at: at(b.strategy.span()),
+                        key: "strategy".into(),
+                        reason,
+                    },
+                })?;
+            byzantine.push(ByzantinePlan { role, strategy });
         }
         let concurrency = *raw.concurrency.get_ref();
         if concurrency == 0 {
@@ -312,6 +399,7 @@ impl Plan {
                 .properties
                 .honest
                 .map(|r| r.iter().map(RoleRef::of).collect()),
+            byzantine,
             output: raw.output.format,
             file: file.to_string(),
             text: text.to_string(),
@@ -347,6 +435,7 @@ impl Plan {
             }
         }
         out.extend(self.honest.iter().flatten().cloned());
+        out.extend(self.byzantine.iter().map(|b| b.role.clone()));
         out
     }
 

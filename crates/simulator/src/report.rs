@@ -25,6 +25,9 @@ pub struct Report {
     pub network: NetworkStats,
     /// Every scheduled fault, whether and when it fired.
     pub faults: Vec<FaultReport>,
+    /// Each byzantine role, its strategy and how many of its messages
+    /// lied (for `silent`: see `network.withheld`).
+    pub byzantine: Vec<ByzantineReport>,
     /// Warnings (a scheduled fault that never fired, ...).
     pub warnings: Vec<String>,
     /// Each property and whether it held.
@@ -45,6 +48,17 @@ pub struct Report {
     /// Wall-clock time of the run (set by `sim-run`; never in the digest).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wall_time_ms: Option<u64>,
+}
+
+/// A byzantine role at the end of the run.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ByzantineReport {
+    /// The role.
+    pub role: String,
+    /// Its strategy.
+    pub strategy: String,
+    /// Messages it sent that differ from what its honest handler decided.
+    pub lies: u64,
 }
 
 /// One role at the end of the run.
@@ -78,6 +92,8 @@ pub struct NetworkStats {
     pub corrupted: u64,
     /// Messages that overtook their edge.
     pub reordered: u64,
+    /// Messages a silent byzantine role sent that never left it.
+    pub withheld: u64,
     /// Messages a `message_delay` held longer.
     pub delayed: u64,
     /// Times a message was held back (partition, paused receiver, full

@@ -45,9 +45,9 @@ pub struct Scenario {
     /// Scheduled faults.
     #[serde(default)]
     pub events: Vec<EventSpec>,
-    /// Byzantine roles: not supported by this version (refused).
+    /// Byzantine roles and their strategies.
     #[serde(default)]
-    pub byzantine: Vec<Spanned<toml::Table>>,
+    pub byzantine: Vec<ByzantineSpec>,
     /// Properties checked each round.
     #[serde(default)]
     pub properties: PropertiesSection,
@@ -332,4 +332,14 @@ pub enum OutputFormat {
     Json,
     /// The report as one line of JSON.
     Jsonl,
+}
+
+/// `[[byzantine]]`: a role that lies, and how.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByzantineSpec {
+    /// The role.
+    pub role: Spanned<String>,
+    /// `equivocate`, `random_payload`, `random_choice` or `silent`.
+    pub strategy: Spanned<String>,
 }

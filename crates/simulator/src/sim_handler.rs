@@ -2,11 +2,16 @@
 //! handler, plus the world's topology events (crashes, timeouts) and its
 //! paused roles, whose sends wait while they are paused. When the host is a
 //! replay of a recorded effect trace, the trace already holds those
-//! decisions, so the world's own are not added again.
+//! decisions, so the world's own are not added again. Byzantine roles'
+//! send decisions are altered here, with the world's generator, so every
+//! message still fits the role's local type (see `plan::Strategy`).
 
+use crate::plan::Strategy;
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use telltale_compiler::{LabelId, RoleId, Value};
+use telltale_types::random::SeededRng;
+use telltale_vm::effect::default_handler::fabricate;
 use telltale_vm::{
     AcquireDecision, AcquireInput, ChooseInput, EffectHandler, InvokeInput, JoinInput,
     OutputConditionHint, OutputHintInput, RecvInput, ReleaseInput, SendDecision, SendDecisionInput,
@@ -19,6 +24,10 @@ pub struct SimHandler<'h> {
     pending: RefCell<Vec<TopologyEvent>>,
     paused: RefCell<BTreeSet<RoleId>>,
     replaying: bool,
+    /// Byzantine roles, their strategies and how often each lied.
+    byzantine: BTreeMap<RoleId, (Strategy, std::cell::Cell<u64>)>,
+    /// The draws of byzantine decisions.
+    rng: RefCell<SeededRng>,
 }
 
 impl<'h> SimHandler<'h> {
@@ -29,7 +38,105 @@ impl<'h> SimHandler<'h> {
             pending: RefCell::new(Vec::new()),
             paused: RefCell::new(BTreeSet::new()),
             replaying: false,
+            byzantine: BTreeMap::new(),
+            rng: RefCell::new(SeededRng::new(0)),
         }
+    }
+
+    /// Makes `roles` byzantine, their decisions drawn from `seed` (a replay
+    /// takes them from its recording instead).
+    pub fn set_byzantine(&mut self, roles: BTreeMap<RoleId, Strategy>, seed: u64) {
+        if self.replaying {
+            return;
+        }
+        self.byzantine = roles
+            .into_iter()
+            .map(|(r, s)| (r, (s, std::cell::Cell::new(0))))
+            .collect();
+        self.rng = RefCell::new(SeededRng::new(seed));
+    }
+
+    /// How often each byzantine role lied, in role order.
+    pub fn byzantine_actions(&self) -> Vec<(RoleId, Strategy, u64)> {
+        self.byzantine
+            .iter()
+            .map(|(r, (s, n))| (*r, *s, n.get()))
+            .collect()
+    }
+
+    /// The strategy of a role that is byzantine and does not stay silent.
+    fn lying(&self, role: RoleId) -> Option<&(Strategy, std::cell::Cell<u64>)> {
+        self.byzantine
+            .get(&role)
+            .filter(|(s, _)| *s != Strategy::Silent)
+    }
+
+    /// Whether `role` is byzantine and silent: its messages never leave.
+    pub fn is_silent(&self, role: RoleId) -> bool {
+        matches!(self.byzantine.get(&role), Some((Strategy::Silent, _)))
+    }
+
+    /// A byzantine role's version of an honest decision.
+    fn lie(
+        &self,
+        input: &SendDecisionInput<'_>,
+        strategy: Strategy,
+        honest: SendDecision,
+    ) -> SendDecision {
+        let SendDecision::Deliver { label, payload } = honest else {
+            return honest;
+        };
+        let mut rng = self.rng.borrow_mut();
+        let random_payload = |label: LabelId, bits: u64| {
+            input
+                .symbols
+                .label(label)
+                .map(|l| fabricate(&l.sort, bits))
+                .unwrap_or(Value::Unit)
+        };
+        match strategy {
+            Strategy::RandomPayload => {
+                let bits = rng.next_u64();
+                SendDecision::Deliver {
+                    label,
+                    payload: random_payload(label, bits),
+                }
+            }
+            // Peers with an odd role id hear another story than the others.
+            Strategy::Equivocate if input.partner % 2 == 1 => {
+                let bits = rng.next_u64();
+                SendDecision::Deliver {
+                    label,
+                    payload: random_payload(label, bits),
+                }
+            }
+            Strategy::RandomChoice if input.choices.len() > 1 => {
+                let pick = input.choices[(rng.next_u64() % input.choices.len() as u64) as usize];
+                let bits = rng.next_u64();
+                SendDecision::Deliver {
+                    label: pick,
+                    payload: random_payload(pick, bits),
+                }
+            }
+            _ => SendDecision::Deliver { label, payload },
+        }
+    }
+
+    /// The decision for a send of a byzantine role (counting the lies).
+    fn decide(
+        &self,
+        input: &SendDecisionInput<'_>,
+        honest: Result<SendDecision, String>,
+    ) -> Result<SendDecision, String> {
+        let Some((strategy, count)) = self.lying(input.ctx.role) else {
+            return honest;
+        };
+        let honest = honest?;
+        let decided = self.lie(input, *strategy, honest.clone());
+        if decided != honest {
+            count.set(count.get() + 1);
+        }
+        Ok(decided)
     }
 
     /// Wraps a replay of a recorded run: the world's topology events and
@@ -66,11 +173,12 @@ impl EffectHandler for SimHandler<'_> {
         if !self.replaying && self.paused.borrow().contains(&input.ctx.role) {
             return Some(Ok(SendDecision::Block));
         }
-        self.host.send_decision_fast_path(input)
+        let fast = self.host.send_decision_fast_path(input)?;
+        Some(self.decide(input, fast))
     }
 
     fn send_decision(&self, input: &SendDecisionInput<'_>) -> Result<SendDecision, String> {
-        self.host.send_decision(input)
+        self.decide(input, self.host.send_decision(input))
     }
 
     fn handle_send(&self, input: &SendDecisionInput<'_>, label: LabelId) -> Result<Value, String> {

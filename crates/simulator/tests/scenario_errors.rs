@@ -109,10 +109,19 @@ fn a_malformed_or_unsupported_property_says_why() {
 #[test]
 fn unsupported_sections_are_refused_not_ignored() {
     let byzantine = rendered(&format!(
-        "{HEAD}\n[[byzantine]]\nrole = \"A\"\nstrategy = \"silent\"\n"
+        "{HEAD}\n[[byzantine]]\nrole = \"A\"\nstrategy = \"forge\"\n"
     ));
     let checkpoints = rendered(&format!("{HEAD}checkpoint_interval = 10\n"));
     insta::assert_snapshot!(format!("{byzantine}\n{checkpoints}"));
+}
+
+#[test]
+fn a_misspelt_byzantine_strategy_names_the_closest_one() {
+    let message = rendered(&format!(
+        "{HEAD}\n[[byzantine]]\nrole = \"A\"\nstrategy = \"equivocat\"\n"
+    ));
+    assert!(message.contains("did you mean `equivocate`"), "{message}");
+    assert!(message.contains("random_choice"), "{message}");
 }
 
 #[test]

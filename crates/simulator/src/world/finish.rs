@@ -2,7 +2,7 @@
 
 use super::{Outcome, World};
 use crate::plan::Plan;
-use crate::report::{FaultReport, Report, RoleReport};
+use crate::report::{ByzantineReport, FaultReport, Report, RoleReport};
 
 impl World<'_> {
     pub(super) fn finish(
@@ -70,6 +70,20 @@ impl World<'_> {
             self.trace.push(v.tick, "violation", &detail);
         }
         let passed = violations.is_empty() && machine_error.is_none();
+        let byzantine = self
+            .handler
+            .byzantine_actions()
+            .into_iter()
+            .map(|(role, strategy, lies)| ByzantineReport {
+                role: self
+                    .names
+                    .get(usize::from(role))
+                    .cloned()
+                    .unwrap_or_default(),
+                strategy: strategy.name().to_string(),
+                lies,
+            })
+            .collect();
         let trace_events = self.trace.len() as u64;
         let (trace, trace_digest) = self.trace.finish();
         Outcome {
@@ -83,6 +97,7 @@ impl World<'_> {
                 roles,
                 network: self.stats,
                 faults,
+                byzantine,
                 warnings,
                 properties,
                 violations,

@@ -230,8 +230,8 @@ impl<'h> World<'h> {
         plan: &Plan,
         machine: ProtocolMachine,
         session: SessionId,
-        handler: SimHandler<'h>,
-        rng: SeededRng,
+        mut handler: SimHandler<'h>,
+        mut rng: SeededRng,
         observations: Option<ObservationLog>,
     ) -> World<'h> {
         let symbols = machine.symbols();
@@ -258,10 +258,29 @@ impl<'h> World<'h> {
                 },
             })
             .collect();
-        let honest = plan
-            .honest
-            .as_ref()
-            .map(|h| h.iter().map(|r| id(&r.name)).collect());
+        if !plan.byzantine.is_empty() {
+            // Drawn in replays too (which take the lies from their
+            // recording), so the world's generator stays in step.
+            let seed = rng.next_u64();
+            let roles = plan
+                .byzantine
+                .iter()
+                .map(|b| (id(&b.role.name), b.strategy))
+                .collect();
+            handler.set_byzantine(roles, seed);
+        }
+        // Properties judge the honest roles: as named, else all but the
+        // byzantine ones.
+        let honest = match &plan.honest {
+            Some(h) => Some(h.iter().map(|r| id(&r.name)).collect()),
+            None if !plan.byzantine.is_empty() => Some(
+                (0..names.len())
+                    .filter_map(|i| RoleId::try_from(i).ok())
+                    .filter(|r| !plan.byzantine.iter().any(|b| id(&b.role.name) == *r))
+                    .collect(),
+            ),
+            None => None,
+        };
         let monitor = PropertyMonitor::new(plan.properties.clone(), names.clone(), honest);
         World {
             machine,

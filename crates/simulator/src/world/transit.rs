@@ -70,6 +70,12 @@ impl World<'_> {
         self.machine.drain_outbox(&mut sent);
         for mut m in sent {
             self.stats.sent += 1;
+            if self.handler.is_silent(m.from) {
+                self.stats.withheld += 1;
+                let detail = format!("{} [byzantine: silent]", self.describe(&m));
+                self.trace.push(tick, "withhold", &detail);
+                continue;
+            }
             let link = self.network.link(m.from, m.to, tick);
             let mut treatment = self.network.draw(&link, &mut self.rng);
             let mut cause = "network".to_string();

@@ -1,0 +1,81 @@
+//! Byzantine roles that act through their handler: every message still
+//! fits the role's local type (no fault of an honest role follows from
+//! it), the report counts the lies, a silent role's messages never leave
+//! it, and runs stay deterministic.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use telltale_simulator::{run_scenario_text, RunOptions};
+
+fn scenario(role: &str, strategy: &str) -> String {
+    format!(
+        "name = \"byzantine_{strategy}\"\nprotocol = \"../three_buyer.tell\"\nsteps = 500\nseed = 3\n\n\
+         [[byzantine]]\nrole = \"{role}\"\nstrategy = \"{strategy}\"\n\n\
+         [properties]\ninvariants = [\"no_faults\", \"deadlock_free\"]\n"
+    )
+}
+
+fn run(role: &str, strategy: &str, seed: u64) -> telltale_simulator::Outcome {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/byzantine.toml");
+    run_scenario_text(
+        &scenario(role, strategy),
+        &path,
+        &RunOptions { seed: Some(seed) },
+    )
+    .unwrap()
+}
+
+#[test]
+fn lying_through_the_handler_fits_the_types_and_is_counted() {
+    for (role, strategy) in [
+        ("Alice", "random_payload"),
+        ("Seller", "equivocate"),
+        ("Bob", "random_choice"),
+    ] {
+        let mut lies = 0;
+        for seed in 0..8 {
+            let outcome = run(role, strategy, seed);
+            let report = &outcome.report;
+            assert!(
+                report.violations.is_empty(),
+                "{strategy} seed {seed}: {:?}",
+                report.violations
+            );
+            assert_eq!(report.byzantine.len(), 1);
+            assert_eq!(
+                (
+                    report.byzantine[0].role.as_str(),
+                    report.byzantine[0].strategy.as_str()
+                ),
+                (role, strategy)
+            );
+            lies += report.byzantine[0].lies;
+            // The replay of the recording reproduces the lies.
+            assert!(
+                report.contracts.iter().all(|c| c.holds),
+                "{strategy}: {:?}",
+                report.contracts
+            );
+        }
+        assert!(lies > 0, "{strategy} never lied in 8 seeds");
+    }
+}
+
+#[test]
+fn a_silent_role_withholds_its_messages_and_the_others_wait() {
+    let outcome = run("Alice", "silent", 1);
+    let report = &outcome.report;
+    assert!(report.network.withheld > 0, "{report:?}");
+    assert!(outcome.trace.iter().any(|l| l.contains("\"withhold\"")));
+    assert!(!report.passed, "the honest roles wait for Alice forever");
+}
+
+#[test]
+fn byzantine_runs_are_deterministic() {
+    let a = run("Bob", "random_choice", 5);
+    let b = run("Bob", "random_choice", 5);
+    assert_eq!(a.trace, b.trace);
+    assert_eq!(a.report.trace_digest, b.report.trace_digest);
+}
