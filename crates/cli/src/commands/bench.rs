@@ -101,6 +101,9 @@ pub enum Workload {
     /// The same stream on a secure (encrypted, authenticated) channel,
     /// against the same raw plaintext stream.
     TcpStreamSecure,
+    /// Machine steps per second under the simulator's network model and a
+    /// fault schedule, against the bare machine (`--messages` rounds).
+    Sim,
 }
 
 /// Runs the command. Build with `--release` for meaningful numbers.
@@ -131,6 +134,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
             serde_json::to_string(&transport_bench::tcp_pingpong(args.messages)?)?
         }
         Workload::TcpStream => serde_json::to_string(&transport_bench::tcp_stream(args.messages)?)?,
+        Workload::Sim => serde_json::to_string(&telltale_simulator::bench::sim(args.messages)?)?,
         Workload::TcpStreamSecure => {
             serde_json::to_string(&transport_bench::tcp_stream_secure(args.messages)?)?
         }
