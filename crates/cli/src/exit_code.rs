@@ -12,6 +12,9 @@
 //! maps them): 0 every property held, 1 a scenario or protocol that cannot
 //! be read or is malformed, 2 a property failed (or `--strict` and a
 //! scheduled fault never fired).
+//!
+//! `tell explore` has its own table (`commands/explore.rs`): 0 holds, 1 bad
+//! input or usage, 2 a counterexample, 3 incomplete.
 
 use crate::protocol_file::Reported;
 use std::path::{Path, PathBuf};

@@ -58,6 +58,12 @@ enum Command {
     /// A built-in deterministic handler fabricates payloads from each label's
     /// sort and picks branches by a seeded rule that lets every loop end.
     Run(commands::run::RunArgs),
+    /// Explore every run of a protocol within bounds and check it for
+    /// faults, deadlocks and orphan messages.
+    ///
+    /// Exits 0 when every check holds, 2 with a (shortest, breadth-first)
+    /// counterexample, 3 when a bound stopped the search first, 1 on bad input.
+    Explore(commands::explore::ExploreArgs),
     /// Measure protocol-machine throughput; prints one JSON line.
     Bench(commands::bench::BenchArgs),
     /// Print the typed API `choreography!` generates for a protocol: the
@@ -79,7 +85,10 @@ enum Command {
 
 fn main() -> ExitCode {
     install_panic_hook();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => exit_on_usage_error(&err),
+    };
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Project(args) => commands::project::run(&args),
@@ -91,6 +100,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&args),
         Command::Compile(args) => commands::compile::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Explore(args) => commands::explore::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
         Command::Api(args) => commands::api::run(&args),
         Command::Scaffold(args) => Ok(telltale_effect_scaffold::run_command(&args)),
@@ -100,6 +110,18 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => ExitCode::from(exit_code::report(&err)),
     }
+}
+
+/// Prints a usage error (or `--help`, `--version`) and exits: 2 as for
+/// every bad usage, except `tell explore`, whose 2 means a counterexample
+/// and whose bad input is 1.
+fn exit_on_usage_error(err: &clap::Error) -> ! {
+    let explore = std::env::args().nth(1).as_deref() == Some("explore");
+    if explore && err.use_stderr() {
+        let _ = err.print();
+        std::process::exit(i32::from(commands::explore::BAD_INPUT));
+    }
+    err.exit()
 }
 
 /// Whether a panic is `println!` failing because standard output was

@@ -165,6 +165,11 @@ impl BoundedBuffer {
         }
     }
 
+    /// The queued messages, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Envelope> {
+        self.queue.iter()
+    }
+
     /// The oldest message, without removing it.
     #[inline]
     pub fn peek(&self) -> Option<&Envelope> {

@@ -168,7 +168,7 @@ impl ProtocolMachine {
         None
     }
 
-    fn commit_outcome(
+    pub(crate) fn commit_outcome(
         &mut self,
         slot: u32,
         outcome: Result<Exec, Trap>,

@@ -44,6 +44,7 @@ pub mod corruption;
 pub mod effect;
 pub mod event;
 mod exec;
+pub mod explore;
 pub mod fault;
 mod guard_orphans;
 pub mod host;

@@ -12,6 +12,7 @@ use crate::session::{Session, SessionStore};
 use crate::trace::TraceLog;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use telltale_compiler::{CodeImage, MonitorTable, RoleId, StateKind, Symbols};
 
 /// Marker for "this role has no program" in the role-to-entry table.
@@ -23,19 +24,23 @@ pub(crate) const NO_ENTRY: u16 = u16::MAX;
 /// tables derived from the image and configuration, which restore rebuilds
 /// with the code `load` uses. Decode a machine only through
 /// [`ProtocolMachine::restore`]: one deserialised directly lacks those
-/// tables and has not been checked.
-#[derive(Serialize, Deserialize)]
+/// tables and has not been checked. A clone is an independent machine in the
+/// same state (the explorer keeps states this way).
+#[derive(Clone, Serialize, Deserialize)]
 pub struct ProtocolMachine {
     pub(crate) config: Config,
-    pub(crate) image: CodeImage,
+    /// Shared by clones: the image and the tables derived from it never
+    /// change after load, so a clone (an explored state) only counts a
+    /// reference.
+    pub(crate) image: Arc<CodeImage>,
     #[serde(skip)]
-    pub(crate) monitors: Vec<MonitorTable>,
+    pub(crate) monitors: Arc<[MonitorTable]>,
     #[serde(skip)]
     pub(crate) entry_of_role: Vec<u16>,
     #[serde(skip)]
     pub(crate) role_priority: Vec<u8>,
     #[serde(skip)]
-    pub(crate) entry_edges: Vec<Vec<(StateKind, RoleId)>>,
+    pub(crate) entry_edges: Arc<[Vec<(StateKind, RoleId)>]>,
     pub(crate) sessions: SessionStore,
     pub(crate) coroutines: Vec<Option<Coroutine>>,
     pub(crate) coro_free: Vec<u32>,
@@ -97,11 +102,11 @@ impl ProtocolMachine {
             effects: TraceLog::new(config.effect_trace_retention),
             replay_proofs: TraceLog::new(config.effect_trace_retention),
             config,
-            image,
-            monitors: Vec::new(),
+            image: Arc::new(image),
+            monitors: Arc::from(Vec::new()),
             entry_of_role: Vec::new(),
             role_priority: Vec::new(),
-            entry_edges: Vec::new(),
+            entry_edges: Arc::from(Vec::new()),
             sessions: SessionStore::default(),
             coroutines: Vec::new(),
             coro_free: Vec::new(),
@@ -150,10 +155,10 @@ impl ProtocolMachine {
                 }
             }
         }
-        self.monitors = monitors;
+        self.monitors = Arc::from(monitors);
         self.entry_of_role = entry_of_role;
         self.role_priority = role_priority;
-        self.entry_edges = entry_edges;
+        self.entry_edges = Arc::from(entry_edges);
         Ok(())
     }
 

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod check;
 pub mod compile;
 pub mod explain;
+pub mod explore;
 pub mod fmt;
 pub mod graph;
 pub mod keygen;

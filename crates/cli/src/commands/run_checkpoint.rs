@@ -6,7 +6,7 @@
 //! with the built-in handler's state as host state, so a resumed run makes
 //! the same branch choices as the uninterrupted one. A sharded run (`--threads`
 //! or `--sessions` above 1) writes runner checkpoints instead
-//! (`telltale_vm::threaded_checkpoint`, `round-<r>.ttrc`) with every shard's
+//! (`telltale_vm::threaded::checkpoint`, `round-<r>.ttrc`) with every shard's
 //! handler state.
 
 use anyhow::{anyhow, bail, Context, Result};

@@ -352,7 +352,9 @@ fn inconsistent_states_are_refused() {
             m.sessions.slots[0].as_mut().unwrap().replay =
                 Some(Box::new(crate::replay::consumption::SessionReplay::new(1)))
         }),
-        ("image", |m| m.image.roles.clear()),
+        ("image", |m| {
+            std::sync::Arc::make_mut(&mut m.image).roles.clear()
+        }),
         ("finished list", |m| m.sessions.finished.push(0)),
         ("duplicate coroutine", |m| {
             let c = m.coroutines[0].clone();

@@ -1,0 +1,273 @@
+//! `tell explore FILE`: every run of a protocol within bounds, with the
+//! built-in open-choice host; a shortest counterexample when a check fails.
+//!
+//! Exit codes (docs/cli.md, "tell explore"): 0 every check holds, 1 bad
+//! input, 2 a counterexample was found, 3 a bound stopped the search (or
+//! the buffer bound was reached) before the result was complete.
+
+use crate::commands::compile::build_image;
+use crate::commands::run::at_least_one;
+use crate::protocol_file::ProtocolChoice;
+use anyhow::Result;
+use clap::Args;
+use serde_json::json;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use telltale_explorer::counterexample::{mermaid, trace_lines};
+use telltale_explorer::{Action, Checker, OpenChoiceHost, ProtocolModel, Report, Verdict};
+
+/// Arguments of `tell explore`.
+#[derive(Args)]
+pub struct ExploreArgs {
+    /// The protocol file.
+    pub file: PathBuf,
+    /// Breadth-first search (the default): the counterexample is a shortest one.
+    #[arg(long, conflicts_with = "dfs")]
+    pub bfs: bool,
+    /// Depth-first search: less memory, any counterexample.
+    #[arg(long)]
+    pub dfs: bool,
+    /// Worker threads (default: the available cores).
+    #[arg(long, value_parser = at_least_one)]
+    pub threads: Option<usize>,
+    /// States deeper than D steps are not expanded.
+    #[arg(long, value_name = "D")]
+    pub max_depth: Option<usize>,
+    /// Stop after S unique states.
+    #[arg(long, value_name = "S", value_parser = at_least_one)]
+    pub max_states: Option<usize>,
+    /// At most K messages queued per directed edge (a full sender waits).
+    #[arg(long, value_name = "K", default_value_t = 2, value_parser = at_least_one)]
+    pub buffer_bound: usize,
+    /// Also check progress: from every reachable state the protocol can
+    /// still finish (breadth-first, one thread, no reduction; a failure is a
+    /// lasso).
+    #[arg(long, conflicts_with = "dfs")]
+    pub progress: bool,
+    /// Explore every interleaving (no partial-order reduction).
+    #[arg(long)]
+    pub no_por: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Which protocol, and its role-family sizes.
+    #[command(flatten)]
+    pub choice: ProtocolChoice,
+}
+
+/// Exit code 1: the input cannot be explored (or the usage is wrong).
+pub const BAD_INPUT: u8 = 1;
+/// Exit code 2: a check failed.
+const COUNTEREXAMPLE: u8 = 2;
+/// Exit code 3: the search was not complete.
+const INCOMPLETE: u8 = 3;
+
+/// Runs the command (every error is bad input, exit 1).
+pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
+    let model = match build_image(&args.file, &args.choice).and_then(|image| {
+        Ok(ProtocolModel::new(
+            image,
+            OpenChoiceHost,
+            args.buffer_bound,
+        )?)
+    }) {
+        Ok(model) => model,
+        Err(err) => {
+            crate::exit_code::report(&err);
+            return Ok(ExitCode::from(BAD_INPUT));
+        }
+    };
+    let mut checker = Checker::new(&model).partial_order_reduction(!args.no_por);
+    if let Some(threads) = args.threads {
+        checker = checker.threads(threads);
+    }
+    if let Some(depth) = args.max_depth {
+        checker = checker.max_depth(depth);
+    }
+    if let Some(states) = args.max_states {
+        checker = checker.max_states(states);
+    }
+    let terminal = std::io::stderr().is_terminal();
+    let progress = |p: &telltale_explorer::Progress| {
+        let secs = p.elapsed.as_secs_f64().max(1e-9);
+        eprint!(
+            "\r{} unique states, {} transitions, {:.0} states/s, depth {}, queue {}   ",
+            p.unique_states,
+            p.transitions,
+            p.unique_states as f64 / secs,
+            p.depth,
+            p.queue
+        );
+    };
+    if terminal && !args.json {
+        checker = checker.on_progress(&progress);
+    }
+    let report = if args.progress {
+        checker.bfs_with_progress()
+    } else if args.dfs {
+        checker.dfs()
+    } else {
+        checker.bfs()
+    };
+    if terminal && !args.json {
+        eprintln!();
+    }
+    let bound_reached = report.fullest_buffer >= args.buffer_bound;
+    let code = match report.verdict {
+        Verdict::Violated => COUNTEREXAMPLE,
+        Verdict::Incomplete => INCOMPLETE,
+        Verdict::Holds if bound_reached => INCOMPLETE,
+        Verdict::Holds => 0,
+    };
+    let trace = match &report.counterexample {
+        Some(cex) => {
+            let state = model.replay(&cex.actions)?;
+            let mut lines = trace_lines(&state.machine);
+            if let Some(start) = cex.loop_start {
+                let stem = model.replay(&cex.actions[..start])?;
+                let at = stem.machine.trace_iter().count().min(lines.len());
+                lines.insert(
+                    at,
+                    "-- the cycle starts here and repeats forever --".to_string(),
+                );
+            }
+            Some((lines, mermaid(&state.machine)))
+        }
+        None => None,
+    };
+    if args.json {
+        print_json(args, &model, &report, bound_reached, trace.as_ref());
+    } else {
+        print_text(args, &model, &report, bound_reached, trace.as_ref());
+    }
+    Ok(ExitCode::from(code))
+}
+
+fn search_name(args: &ExploreArgs) -> &'static str {
+    if args.progress {
+        "bfs+progress"
+    } else if args.dfs {
+        "dfs"
+    } else {
+        "bfs"
+    }
+}
+
+fn print_text(
+    args: &ExploreArgs,
+    model: &ProtocolModel<OpenChoiceHost>,
+    report: &Report<Action>,
+    bound_reached: bool,
+    trace: Option<&(Vec<String>, String)>,
+) {
+    println!(
+        "{} unique states, {} transitions, max depth {}, {:.3} s ({}, partial-order reduction {})",
+        report.unique_states,
+        report.transitions,
+        report.max_depth,
+        report.elapsed.as_secs_f64(),
+        search_name(args),
+        por_text(args, model, report),
+    );
+    if bound_reached {
+        println!(
+            "buffer bound {k} reached: the result holds for k = {k} only; try --buffer-bound {next}",
+            k = args.buffer_bound,
+            next = args.buffer_bound + 1
+        );
+    } else {
+        println!(
+            "buffer bound {} never reached (fullest buffer {}): the result holds for every larger bound",
+            args.buffer_bound, report.fullest_buffer
+        );
+    }
+    match report.verdict {
+        Verdict::Holds if bound_reached => {
+            println!("verdict: no violation up to the buffer bound")
+        }
+        Verdict::Holds => println!(
+            "verdict: every check holds (no_faults, deadlock, orphan_messages{})",
+            if args.progress { ", progress" } else { "" }
+        ),
+        Verdict::Incomplete => println!(
+            "verdict: incomplete: the {} bound stopped the search; no violation in the part explored",
+            if report.state_bound_hit { "state" } else { "depth" }
+        ),
+        Verdict::Violated => {
+            if let (Some(cex), Some((lines, diagram))) = (&report.counterexample, trace) {
+                match cex.loop_start {
+                    Some(start) => println!(
+                        "verdict: violated: {}: after {start} steps, a cycle of {} steps repeats without finishing",
+                        cex.property,
+                        cex.actions.len() - start
+                    ),
+                    None => println!(
+                        "verdict: violated: {} after {} steps",
+                        cex.property,
+                        cex.actions.len()
+                    ),
+                }
+                println!("counterexample:");
+                for line in lines {
+                    println!("  {line}");
+                }
+                println!("```mermaid\n{diagram}```");
+            }
+        }
+    }
+}
+
+fn por_text(
+    args: &ExploreArgs,
+    model: &ProtocolModel<OpenChoiceHost>,
+    report: &Report<Action>,
+) -> String {
+    if args.no_por || args.progress {
+        "off".to_string()
+    } else if !model.is_reducible() {
+        "not applicable to this protocol".to_string()
+    } else {
+        format!("on, {} states reduced", report.reduced_states)
+    }
+}
+
+fn print_json(
+    args: &ExploreArgs,
+    model: &ProtocolModel<OpenChoiceHost>,
+    report: &Report<Action>,
+    bound_reached: bool,
+    trace: Option<&(Vec<String>, String)>,
+) {
+    let verdict = match report.verdict {
+        Verdict::Holds if bound_reached => "bound_reached",
+        Verdict::Holds => "holds",
+        Verdict::Violated => "violated",
+        Verdict::Incomplete => "incomplete",
+    };
+    let counterexample = report.counterexample.as_ref().map(|cex| {
+        json!({
+            "property": cex.property,
+            "steps": cex.actions.len(),
+            "loop_start": cex.loop_start,
+            "trace": trace.map(|(lines, _)| lines.clone()),
+            "mermaid": trace.map(|(_, diagram)| diagram.clone()),
+        })
+    });
+    let out = json!({
+        "verdict": verdict,
+        "unique_states": report.unique_states,
+        "transitions": report.transitions,
+        "max_depth": report.max_depth,
+        "seconds": report.elapsed.as_secs_f64(),
+        "search": search_name(args),
+        "por": !args.no_por && !args.progress && model.is_reducible(),
+        "reduced_states": report.reduced_states,
+        "buffer_bound": args.buffer_bound,
+        "fullest_buffer": report.fullest_buffer,
+        "depth_bound_hit": report.depth_bound_hit,
+        "state_bound_hit": report.state_bound_hit,
+        "counterexample": counterexample,
+    });
+    println!("{out}");
+}

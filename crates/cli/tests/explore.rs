@@ -1,0 +1,157 @@
+//! `tell explore`: verdicts, bounds and exit codes end to end.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use support::{stderr, stdout, tell};
+
+/// `tell explore args` as parsed JSON, with its exit code.
+fn explore_json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec!["explore", "--json"];
+    all.extend_from_slice(args);
+    let out = tell(&all);
+    let json = serde_json::from_str(stdout(&out).trim())
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    (out.status.code(), json)
+}
+
+#[test]
+fn two_phase_commit_holds_for_two_to_four_participants() {
+    for n in ["N=2", "N=3", "N=4"] {
+        let out = tell(&["explore", "examples/two_phase_commit.tell", "--param", n]);
+        assert_eq!(out.status.code(), Some(0), "{n}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("verdict: every check holds"), "{text}");
+        assert!(text.contains("never reached (fullest buffer 1)"), "{text}");
+    }
+}
+
+#[test]
+fn json_counts_do_not_depend_on_threads_and_reduction_saves_states() {
+    let file = "examples/two_phase_commit.tell";
+    let (code, one) = explore_json(&[file, "--param", "N=3", "--no-por", "--threads", "1"]);
+    assert_eq!(code, Some(0));
+    let (_, two) = explore_json(&[file, "--param", "N=3", "--no-por", "--threads", "2"]);
+    assert_eq!(one["verdict"], "holds");
+    assert_eq!(one["unique_states"], two["unique_states"]);
+    assert_eq!(one["transitions"], two["transitions"]);
+    assert_eq!(one["unique_states"], 349);
+    let (_, reduced) = explore_json(&[file, "--param", "N=3"]);
+    assert_eq!(reduced["por"], true);
+    assert_eq!(reduced["verdict"], "holds");
+    assert!(reduced["unique_states"].as_u64() < one["unique_states"].as_u64());
+    let (_, dfs) = explore_json(&[file, "--param", "N=3", "--dfs", "--no-por"]);
+    assert_eq!(dfs["unique_states"], 349);
+    assert_eq!(dfs["counterexample"], serde_json::Value::Null);
+}
+
+#[test]
+fn bounds_that_cut_the_search_exit_3() {
+    let (code, json) = explore_json(&[
+        "examples/two_phase_commit.tell",
+        "--param",
+        "N=2",
+        "--max-depth",
+        "3",
+    ]);
+    assert_eq!(code, Some(3));
+    assert_eq!(json["verdict"], "incomplete");
+    assert_eq!(json["depth_bound_hit"], true);
+}
+
+#[test]
+fn a_reached_buffer_bound_exits_3_and_suggests_a_larger_one() {
+    let path = std::env::temp_dir().join(format!("tell-explore-burst-{}.tell", std::process::id()));
+    std::fs::write(
+        &path,
+        "protocol Burst =\n  roles A, B\n  A -> B : One\n  A -> B : Two\n  A -> B : Three\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let out = tell(&["explore", file, "--buffer-bound", "2"]);
+    // Three messages fill a bound of 3: only a bound never reached is
+    // k-exhaustive.
+    let full = tell(&["explore", file, "--buffer-bound", "3"]);
+    let roomy = tell(&["explore", file, "--buffer-bound", "4"]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("try --buffer-bound 3"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(full.status.code(), Some(3), "{}", stdout(&full));
+    assert_eq!(roomy.status.code(), Some(0), "{}", stdout(&roomy));
+}
+
+#[test]
+fn bad_input_exits_1() {
+    let out = tell(&["explore", "no/such/file.tell"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no/such/file.tell"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tell(&[
+        "explore",
+        "examples/two_phase_commit.tell",
+        "--buffer-bound",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("must be at least 1"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tell(&[
+        "explore",
+        "examples/two_phase_commit.tell",
+        "--bfs",
+        "--dfs",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = tell(&["explore", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_ring_that_never_ends_fails_progress_with_a_lasso() {
+    let (code, json) = explore_json(&["examples/token_ring.tell"]);
+    assert_eq!(code, Some(0), "no deadlock: {json}");
+    let out = tell(&["explore", "examples/token_ring.tell", "--progress"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("verdict: violated: progress: after 0 steps, a cycle of 8 steps"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-- the cycle starts here and repeats forever --"),
+        "{text}"
+    );
+    let out = tell(&[
+        "explore",
+        "examples/two_phase_commit.tell",
+        "--param",
+        "N=3",
+        "--progress",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("orphan_messages, progress)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The printed lasso of the token ring, after the timing line (which
+/// varies): the bound line, the verdict, the trace and the diagram.
+#[test]
+fn the_lasso_of_a_ring_reads_well() {
+    let out = tell(&["explore", "examples/token_ring.tell", "--progress"]);
+    let text = stdout(&out);
+    let rest: Vec<&str> = text.lines().skip(1).collect();
+    insta::assert_snapshot!(rest.join("\n"));
+}

@@ -1,0 +1,128 @@
+//! Depth-first search: the visited set and one path of frames.
+
+use super::report::{Counterexample, Report};
+use super::{broken_property, Checker};
+use crate::model::Model;
+use std::collections::HashSet;
+use std::time::Instant;
+
+/// A state on the current path, with the actions still to try from it.
+struct Frame<S, A> {
+    state: S,
+    actions: Vec<A>,
+    order: Vec<usize>,
+    next: usize,
+    /// The index of the action that led here from the frame below.
+    taken: Option<usize>,
+}
+
+pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
+    let started = Instant::now();
+    let model = checker.model;
+    let properties = model.properties();
+    let mut report = Report::new();
+    let mut visited: HashSet<u64> = HashSet::new();
+    'starts: for state in model.init_states() {
+        let fp = model.fingerprint(&state);
+        if !visited.insert(fp) {
+            continue;
+        }
+        report.unique_states += 1;
+        report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(&state));
+        if let Some(property) = broken_property(&properties, model, &state) {
+            report.counterexample = Some(Counterexample {
+                property,
+                actions: Vec::new(),
+                loop_start: None,
+            });
+            break;
+        }
+        let mut stack = vec![frame(checker, &visited, state, None)];
+        report.reduced_states += usize::from(stack[0].order.len() < stack[0].actions.len());
+        while let Some(top) = stack.last_mut() {
+            let Some(&index) = top.order.get(top.next) else {
+                stack.pop();
+                continue;
+            };
+            top.next += 1;
+            let next = model.next_state(&top.state, &top.actions[index]);
+            report.transitions += 1;
+            let fp = model.fingerprint(&next);
+            if visited.contains(&fp) {
+                continue;
+            }
+            if checker.max_states.is_some_and(|max| visited.len() >= max) {
+                report.state_bound_hit = true;
+                break 'starts;
+            }
+            visited.insert(fp);
+            report.unique_states += 1;
+            if let Some(progress) = checker
+                .progress
+                .filter(|_| report.unique_states % 65_536 == 0)
+            {
+                progress(&report.progress(stack.len(), stack.len(), started));
+            }
+            report.max_depth = report.max_depth.max(stack.len());
+            report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(&next));
+            if let Some(property) = broken_property(&properties, model, &next) {
+                let mut actions: Vec<M::Action> = stack
+                    .windows(2)
+                    .filter_map(|w| w[1].taken.map(|i| w[0].actions[i].clone()))
+                    .collect();
+                if let Some(top) = stack.last() {
+                    actions.push(top.actions[index].clone());
+                }
+                report.counterexample = Some(Counterexample {
+                    property,
+                    actions,
+                    loop_start: None,
+                });
+                break 'starts;
+            }
+            if checker.max_depth.is_some_and(|max| stack.len() >= max) {
+                let mut actions = Vec::new();
+                model.actions(&next, &mut actions);
+                report.depth_bound_hit |= !actions.is_empty();
+                continue;
+            }
+            let f = frame(checker, &visited, next, Some(index));
+            report.reduced_states += usize::from(f.order.len() < f.actions.len());
+            stack.push(f);
+        }
+    }
+    report.finish(started)
+}
+
+/// A frame for `state`: its actions, and the order to try them in (the
+/// persistent subset when reduction is on and none of its successors is
+/// visited yet: the cycle proviso, as in breadth-first search).
+fn frame<M: Model>(
+    checker: &Checker<'_, M>,
+    visited: &HashSet<u64>,
+    state: M::State,
+    taken: Option<usize>,
+) -> Frame<M::State, M::Action> {
+    let model = checker.model;
+    let mut actions = Vec::new();
+    model.actions(&state, &mut actions);
+    let mut order: Vec<usize> = (0..actions.len()).collect();
+    if checker.reduce {
+        if let Some(subset) = model.persistent_subset(&state, &actions) {
+            let fresh = subset.iter().all(|&i| {
+                let next = model.next_state(&state, &actions[i]);
+                !visited.contains(&model.fingerprint(&next))
+            });
+            if fresh && subset.len() < actions.len() {
+                order = subset;
+            }
+        }
+    }
+    Frame {
+        state,
+        actions,
+        order,
+        next: 0,
+        taken,
+    }
+}

@@ -1,0 +1,113 @@
+//! Checkers as builders: `Checker::new(&model).threads(2).max_depth(50).bfs()`.
+
+mod bfs;
+mod dfs;
+mod progress;
+mod report;
+
+pub use report::{Counterexample, Progress, Report, Verdict};
+
+use crate::model::Model;
+
+/// Search options for a [`Model`]; [`Checker::bfs`] or [`Checker::dfs`]
+/// runs the search.
+pub struct Checker<'m, M> {
+    model: &'m M,
+    threads: usize,
+    max_depth: Option<usize>,
+    max_states: Option<usize>,
+    reduce: bool,
+    progress: Option<&'m (dyn Fn(&Progress) + Sync)>,
+    record_terminals: bool,
+}
+
+impl<'m, M: Model> Checker<'m, M> {
+    /// Options for exploring `model`: all available cores, no depth or
+    /// state bound, partial-order reduction on.
+    pub fn new(model: &'m M) -> Self {
+        Checker {
+            model,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_depth: None,
+            max_states: None,
+            reduce: true,
+            progress: None,
+            record_terminals: false,
+        }
+    }
+
+    /// Worker threads (at least 1).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// States deeper than `depth` steps from the start are not expanded.
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = Some(depth);
+        self
+    }
+
+    /// The search stops once `states` unique states are known.
+    pub fn max_states(mut self, states: usize) -> Self {
+        self.max_states = Some(states);
+        self
+    }
+
+    /// Whether to explore only the model's persistent subsets
+    /// ([`Model::persistent_subset`]) where the cycle proviso allows.
+    pub fn partial_order_reduction(mut self, on: bool) -> Self {
+        self.reduce = on;
+        self
+    }
+
+    /// Calls `report` as the search goes (after each breadth-first level,
+    /// every 65,536 states depth-first), for a progress line.
+    pub fn on_progress(mut self, report: &'m (dyn Fn(&Progress) + Sync)) -> Self {
+        self.progress = Some(report);
+        self
+    }
+
+    /// Keeps the fingerprints of the terminal states found (states with no
+    /// enabled action) in [`Report::terminal_states`] (breadth-first only),
+    /// e.g. to compare searches with and without reduction.
+    pub fn record_terminal_states(mut self) -> Self {
+        self.record_terminals = true;
+        self
+    }
+
+    /// Breadth-first search: the counterexample found is a shortest one
+    /// (the first in action order among the shortest), whatever the
+    /// thread count.
+    pub fn bfs(self) -> Report<M::Action> {
+        bfs::run(&self)
+    }
+
+    /// Breadth-first search that also checks progress: from every
+    /// reachable state a final state ([`Model::is_final`]) is reachable.
+    /// It keeps the whole graph, runs on one thread and never reduces
+    /// (persistent sets need not preserve reachability of final states
+    /// from every state). A failure is a lasso: see
+    /// [`Counterexample::loop_start`].
+    pub fn bfs_with_progress(self) -> Report<M::Action> {
+        progress::run(&self)
+    }
+
+    /// Depth-first search: memory for the visited set and one path.
+    /// Single-threaded in this version.
+    pub fn dfs(self) -> Report<M::Action> {
+        dfs::run(&self)
+    }
+}
+
+/// The first property of `model` that `state` breaks.
+fn broken_property<M: Model>(
+    properties: &[crate::model::Property<M>],
+    model: &M,
+    state: &M::State,
+) -> Option<&'static str> {
+    properties
+        .iter()
+        .find(|p| !(p.holds)(model, state))
+        .map(|p| p.name)
+}

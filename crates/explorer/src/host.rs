@@ -1,0 +1,118 @@
+//! Hosts the explorer can branch over: the host's state is part of the
+//! explored state, and each choice it leaves open is an alternative the
+//! explorer tries.
+
+use telltale_compiler::LabelId;
+use telltale_vm::effect::default_handler::fabricate;
+use telltale_vm::explore::EnabledStep;
+use telltale_vm::{
+    EffectHandler, InvokeInput, ProtocolMachine, ProtocolMachineError, SendDecision,
+    SendDecisionInput, Value,
+};
+
+/// A host handler the explorer can run: cloneable (a state keeps its own
+/// copy), encodable (its state is fingerprinted with the machine's) and
+/// explicit about the choices it leaves open at each step.
+pub trait ExplorableHost: Clone + Send + Sync {
+    /// How many alternatives the host leaves open for `step` (at least 1).
+    fn alternatives(&self, step: &EnabledStep) -> usize;
+
+    /// Executes `step` on `machine` taking alternative `alternative`
+    /// (below [`ExplorableHost::alternatives`]), updating the host's state.
+    fn execute(
+        &mut self,
+        machine: &mut ProtocolMachine,
+        step: &EnabledStep,
+        alternative: usize,
+    ) -> Result<(), ProtocolMachineError>;
+
+    /// Appends the host's state to a fingerprint's bytes, canonically
+    /// (nothing for a stateless host).
+    fn encode(&self, out: &mut Vec<u8>);
+
+    /// Whether the host keeps state that steps read or write: steps that
+    /// call a stateful host are never treated as independent.
+    fn is_stateless(&self) -> bool;
+}
+
+/// The host of `tell explore` without host code: every label an `Offer`
+/// allows is an alternative, payloads are a fixed value of their sort (or
+/// the one the program computed), effect calls answer the operation's first
+/// declared outcome. It keeps no state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct OpenChoiceHost;
+
+impl ExplorableHost for OpenChoiceHost {
+    fn alternatives(&self, step: &EnabledStep) -> usize {
+        step.open_labels.len().max(1)
+    }
+
+    fn execute(
+        &mut self,
+        machine: &mut ProtocolMachine,
+        step: &EnabledStep,
+        alternative: usize,
+    ) -> Result<(), ProtocolMachineError> {
+        let handler = ForcedChoice {
+            label: step.open_labels.get(alternative).copied(),
+        };
+        machine.execute_step(step.slot, &handler)
+    }
+
+    fn encode(&self, _out: &mut Vec<u8>) {}
+
+    fn is_stateless(&self) -> bool {
+        true
+    }
+}
+
+/// The effect handler of one [`OpenChoiceHost`] step: sends `label` at an
+/// open `Offer`, and otherwise behaves the same in every state (no seeds,
+/// no clock), so a step's result depends only on the explored state.
+#[derive(Debug)]
+struct ForcedChoice {
+    label: Option<LabelId>,
+}
+
+impl EffectHandler for ForcedChoice {
+    fn handler_identity(&self) -> &str {
+        "telltale.explorer.open-choice"
+    }
+
+    fn polls_topology(&self) -> bool {
+        false
+    }
+
+    fn gives_output_hints(&self) -> bool {
+        false
+    }
+
+    fn send_decision(&self, input: &SendDecisionInput<'_>) -> Result<SendDecision, String> {
+        let label = match self.label {
+            Some(label) if input.choices.contains(&label) => label,
+            _ => *input
+                .choices
+                .first()
+                .ok_or_else(|| "explorer host: no label to choose from".to_string())?,
+        };
+        let payload = match input.payload {
+            Some(p) => p.clone(),
+            None => {
+                let sort = input
+                    .symbols
+                    .label(label)
+                    .map(|l| &l.sort)
+                    .ok_or_else(|| format!("explorer host: unknown label id {label}"))?;
+                fabricate(sort, 0)
+            }
+        };
+        Ok(SendDecision::Deliver { label, payload })
+    }
+
+    fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
+        Ok(match input.call {
+            Some(call) => telltale_vm::fabricate_outcome(call.operation, 0),
+            None => Value::Unit,
+        })
+    }
+}

@@ -1,0 +1,22 @@
+//! Exhaustive exploration of Telltale protocols.
+//!
+//! A [`Model`] is a transition system with safety properties; a
+//! [`Checker`] visits every state reachable within its bounds, breadth-
+//! or depth-first, keeping 64-bit fingerprints of visited states. The
+//! model of a protocol ([`ProtocolModel`]) is the protocol machine itself,
+//! driven one coroutine step at a time through `telltale_vm::explore`,
+//! with an [`ExplorableHost`] whose open choices are branched over. The
+//! user guide is docs/explorer.md.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod checker;
+pub mod counterexample;
+pub mod host;
+pub mod model;
+pub mod protocol;
+
+pub use checker::{Checker, Counterexample, Progress, Report, Verdict};
+pub use host::{ExplorableHost, OpenChoiceHost};
+pub use model::{Model, Property};
+pub use protocol::{Action, ProtocolModel, ProtocolModelError, ProtocolState};

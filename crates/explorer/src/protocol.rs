@@ -1,0 +1,266 @@
+//! The protocol machine and its host as a [`Model`]: a state is a machine
+//! state with the host's state; an action is one coroutine's next step with
+//! one of the alternatives the host leaves open.
+
+use crate::host::ExplorableHost;
+use crate::model::{Model, Property};
+use std::cell::RefCell;
+use std::sync::Arc;
+use telltale_compiler::{CodeImage, Instr};
+use telltale_vm::explore::{EnabledStep, StateEncoder};
+use telltale_vm::{
+    load_image_all_roles, BackpressurePolicy, BufferConfig, BufferMode, Config,
+    EffectTraceCaptureMode, ProtocolMachine, ProtocolMachineError, TraceRetention,
+};
+
+/// A choice the world makes in a protocol state. Later slices add the
+/// network's choices (deliver, drop, duplicate), crashes and byzantine
+/// values as further variants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// A coroutine executes its next instruction, the host taking its
+    /// `alternative`-th open choice (an `Offer`'s label, in table order).
+    Step {
+        /// The step.
+        step: EnabledStep,
+        /// The host's alternative.
+        alternative: usize,
+    },
+}
+
+/// An explored state: the machine, the host, and a machine error that is
+/// not a coroutine's fault (the host broke its contract), if one happened.
+#[derive(Clone)]
+pub struct ProtocolState<H> {
+    /// The machine.
+    pub machine: ProtocolMachine,
+    /// The host's state.
+    pub host: H,
+    /// A machine error other than a coroutine fault.
+    pub error: Option<Arc<str>>,
+}
+
+/// Why a protocol cannot be explored.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolModelError {
+    /// The per-edge buffer bound must hold at least one message.
+    #[error("the buffer bound must be at least 1")]
+    ZeroBufferBound,
+    /// The machine refused the image.
+    #[error("the protocol machine cannot load this protocol: {0}")]
+    Load(#[from] ProtocolMachineError),
+}
+
+/// Every role of one protocol in one machine, with host `H`, its buffers
+/// bounded to `k` messages per edge.
+pub struct ProtocolModel<H> {
+    initial: ProtocolState<H>,
+    /// Whether every instruction of every program is a step that touches
+    /// only its coroutine and one edge (see [`reducible`]).
+    reducible: bool,
+    buffer_bound: usize,
+    image: CodeImage,
+    host: H,
+}
+
+thread_local! {
+    static ENCODER: RefCell<StateEncoder> = RefCell::new(StateEncoder::new());
+}
+
+/// The machine configuration of exploration: FIFO buffers of `k` that
+/// block a full sender, no traces unless `traced` (a replayed
+/// counterexample keeps them).
+fn explore_config(k: usize, traced: bool) -> Config {
+    let retention = if traced {
+        TraceRetention::KeepAll
+    } else {
+        TraceRetention::Off
+    };
+    Config {
+        buffer: BufferConfig {
+            mode: BufferMode::Fifo,
+            capacity: k,
+            policy: BackpressurePolicy::Block,
+        },
+        trace_retention: retention,
+        effect_trace_retention: retention,
+        effect_trace_capture_mode: if traced {
+            EffectTraceCaptureMode::Full
+        } else {
+            EffectTraceCaptureMode::Off
+        },
+        ..Config::default()
+    }
+}
+
+impl<H: ExplorableHost> ProtocolModel<H> {
+    /// Every role of `image` in one session, run by `host`, with at most
+    /// `buffer_bound` messages queued per edge.
+    pub fn new(image: CodeImage, host: H, buffer_bound: usize) -> Result<Self, ProtocolModelError> {
+        if buffer_bound == 0 {
+            return Err(ProtocolModelError::ZeroBufferBound);
+        }
+        let machine = load_image_all_roles(image.clone(), explore_config(buffer_bound, false))?;
+        let reducible = host.is_stateless() && reducible(&image);
+        Ok(ProtocolModel {
+            reducible,
+            initial: ProtocolState {
+                machine,
+                host: host.clone(),
+                error: None,
+            },
+            buffer_bound,
+            image,
+            host,
+        })
+    }
+
+    /// Whether partial-order reduction applies to this protocol and host
+    /// (docs/explorer.md, "Partial-order reduction").
+    pub fn is_reducible(&self) -> bool {
+        self.reducible
+    }
+
+    /// The per-edge buffer bound k.
+    pub fn buffer_bound(&self) -> usize {
+        self.buffer_bound
+    }
+
+    /// Runs `actions` from the initial state on a machine that keeps its
+    /// traces: the counterexample as a run a person can read. Stops early
+    /// at an action that is not enabled (none is, for a path the checker
+    /// found).
+    pub fn replay(&self, actions: &[Action]) -> Result<ProtocolState<H>, ProtocolModelError> {
+        let machine =
+            load_image_all_roles(self.image.clone(), explore_config(self.buffer_bound, true))?;
+        let mut state = ProtocolState {
+            machine,
+            host: self.host.clone(),
+            error: None,
+        };
+        for action in actions {
+            state = self.next_state(&state, action);
+        }
+        Ok(state)
+    }
+}
+
+impl<H: ExplorableHost> Model for ProtocolModel<H> {
+    type State = ProtocolState<H>;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<Self::State> {
+        vec![self.initial.clone()]
+    }
+
+    fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
+        if state.error.is_some() {
+            return;
+        }
+        for step in state.machine.enabled_steps() {
+            let n = state.host.alternatives(&step).max(1);
+            for alternative in 0..n {
+                actions.push(Action::Step {
+                    step: step.clone(),
+                    alternative,
+                });
+            }
+        }
+    }
+
+    fn next_state(&self, state: &Self::State, action: &Self::Action) -> Self::State {
+        let mut next = state.clone();
+        match action {
+            Action::Step { step, alternative } => {
+                match next.host.execute(&mut next.machine, step, *alternative) {
+                    Ok(()) | Err(ProtocolMachineError::Fault { .. }) => {}
+                    Err(other) => next.error = Some(Arc::from(other.to_string())),
+                }
+            }
+        }
+        next
+    }
+
+    fn fingerprint(&self, state: &Self::State) -> u64 {
+        let mut extra = Vec::new();
+        state.host.encode(&mut extra);
+        if let Some(error) = &state.error {
+            extra.push(1);
+            extra.extend_from_slice(error.as_bytes());
+        }
+        ENCODER.with(|e| e.borrow_mut().fingerprint_with(&state.machine, &extra))
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property::always("no_faults", |_, s: &ProtocolState<H>| {
+                s.error.is_none() && s.machine.faulted_coroutines().is_empty()
+            }),
+            Property::always("deadlock", |_, s: &ProtocolState<H>| {
+                s.machine.is_final() || !s.machine.enabled_steps().is_empty()
+            }),
+            Property::always("orphan_messages", |_, s: &ProtocolState<H>| {
+                !s.machine.is_final() || s.machine.queued_messages().0 == 0
+            }),
+        ]
+    }
+
+    fn is_final(&self, state: &Self::State) -> bool {
+        state.machine.is_final()
+    }
+
+    fn fullest_buffer(&self, state: &Self::State) -> usize {
+        state.machine.queued_messages().1
+    }
+
+    /// The steps of the first coroutine (in slot order) that can move:
+    /// persistent, because steps of different coroutines commute and
+    /// never disable each other when every step is local (each directed
+    /// edge has one sender and one receiver, buffers are FIFO and block
+    /// a full sender, the host keeps no state). See docs/explorer.md.
+    fn persistent_subset(
+        &self,
+        _state: &Self::State,
+        actions: &[Self::Action],
+    ) -> Option<Vec<usize>> {
+        if !self.reducible {
+            return None;
+        }
+        let Action::Step { step: first, .. } = actions.first()?;
+        let subset: Vec<usize> = actions
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| matches!(a, Action::Step { step, .. } if step.slot == first.slot))
+            .map(|(i, _)| i)
+            .collect();
+        let all_local = subset
+            .iter()
+            .all(|&i| matches!(&actions[i], Action::Step { step, .. } if step.local));
+        all_local.then_some(subset)
+    }
+}
+
+/// Whether every instruction of `image` is one that touches only its own
+/// coroutine and at most one edge as its sole sender or sole receiver:
+/// communication, register moves, jumps, yields and halts. Sessions opened
+/// or closed, effects, guards, speculation, transfers and spawns make a
+/// protocol irreducible (every state is fully expanded).
+pub fn reducible(image: &CodeImage) -> bool {
+    image.roles.iter().all(|role| {
+        role.program.code.iter().all(|instr| {
+            matches!(
+                instr,
+                Instr::Send { .. }
+                    | Instr::Offer { .. }
+                    | Instr::Receive { .. }
+                    | Instr::Choose { .. }
+                    | Instr::Set { .. }
+                    | Instr::Move { .. }
+                    | Instr::Jump { .. }
+                    | Instr::Yield
+                    | Instr::Halt
+            )
+        })
+    })
+}

@@ -1,0 +1,248 @@
+//! End to end: protocols from text, explored exhaustively.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use telltale_compiler::CodeImage;
+use telltale_explorer::{Checker, Model, OpenChoiceHost, ProtocolModel, Verdict};
+use telltale_lang::{load, lower_all, LowerOptions, SourceFile};
+use telltale_theory::projection::project_all;
+
+/// The one protocol of `source`, compiled with family size `n`.
+fn image(source: &str, n: u64) -> CodeImage {
+    let file = SourceFile::new("test.tell", source.to_string());
+    let (module, diagnostics) = load(&file);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let protocol = lower_all(&module, &LowerOptions::with_params([("N", n)]))
+        .unwrap()
+        .remove(0);
+    let locals: Vec<_> = project_all(&protocol.global).unwrap().into_iter().collect();
+    CodeImage::build_with_effects(Some(&protocol.global), &locals, &protocol.effects).unwrap()
+}
+
+fn two_phase_commit(n: u64) -> ProtocolModel<OpenChoiceHost> {
+    let source = include_str!("../../../examples/two_phase_commit.tell");
+    ProtocolModel::new(image(source, n), OpenChoiceHost, 2).unwrap()
+}
+
+fn explore_2pc(n: u64) {
+    let model = two_phase_commit(n);
+    for reduce in [false, true] {
+        for report in [
+            Checker::new(&model).partial_order_reduction(reduce).bfs(),
+            Checker::new(&model).partial_order_reduction(reduce).dfs(),
+        ] {
+            assert_eq!(
+                report.verdict,
+                Verdict::Holds,
+                "N={n} por={reduce}: {report:?}"
+            );
+            assert!(report.unique_states > 1);
+        }
+    }
+}
+
+#[test]
+fn two_phase_commit_has_no_deadlock_for_2_participants() {
+    explore_2pc(2);
+}
+
+#[test]
+fn two_phase_commit_has_no_deadlock_for_3_participants() {
+    explore_2pc(3);
+}
+
+#[test]
+fn two_phase_commit_has_no_deadlock_for_4_participants() {
+    explore_2pc(4);
+}
+
+#[test]
+fn reduction_visits_fewer_states_on_two_phase_commit() {
+    let model = two_phase_commit(3);
+    assert!(model.is_reducible());
+    let full = Checker::new(&model).partial_order_reduction(false).bfs();
+    let reduced = Checker::new(&model).partial_order_reduction(true).bfs();
+    assert!(
+        reduced.unique_states < full.unique_states,
+        "{} vs {}",
+        reduced.unique_states,
+        full.unique_states
+    );
+}
+
+#[test]
+fn thread_count_does_not_change_the_result() {
+    let model = two_phase_commit(3);
+    let one = Checker::new(&model)
+        .threads(1)
+        .partial_order_reduction(false)
+        .bfs();
+    let two = Checker::new(&model)
+        .threads(2)
+        .partial_order_reduction(false)
+        .bfs();
+    assert_eq!(
+        (one.unique_states, one.transitions, one.max_depth),
+        (two.unique_states, two.transitions, two.max_depth)
+    );
+}
+
+/// A message passed along a chain of three roles.
+const CHAIN: &str = "protocol Crossed =
+  roles A, B, C
+  A -> C : Go
+  C -> B : Go
+  B -> A : Reply
+";
+
+#[test]
+fn a_deadlock_free_chain_holds() {
+    let model = ProtocolModel::new(image(CHAIN, 1), OpenChoiceHost, 1).unwrap();
+    let report = Checker::new(&model).bfs();
+    assert_eq!(report.verdict, Verdict::Holds);
+}
+
+#[test]
+fn a_filled_buffer_is_reported_against_the_bound() {
+    let source = "protocol Burst =
+  roles A, B
+  A -> B : One
+  A -> B : Two
+  A -> B : Three
+";
+    let model = ProtocolModel::new(image(source, 1), OpenChoiceHost, 2).unwrap();
+    let report = Checker::new(&model).bfs();
+    assert_eq!(report.verdict, Verdict::Holds);
+    assert_eq!(report.fullest_buffer, 2, "the bound k = 2 was reached");
+    let roomy = ProtocolModel::new(image(source, 1), OpenChoiceHost, 4).unwrap();
+    assert_eq!(Checker::new(&roomy).bfs().fullest_buffer, 3);
+}
+
+#[test]
+fn bounds_make_the_search_incomplete() {
+    let model = two_phase_commit(2);
+    let report = Checker::new(&model).max_depth(3).bfs();
+    assert_eq!(report.verdict, Verdict::Incomplete);
+    assert!(report.depth_bound_hit);
+    let report = Checker::new(&model).max_states(5).dfs();
+    assert_eq!(report.verdict, Verdict::Incomplete);
+    assert!(report.state_bound_hit);
+}
+
+#[test]
+fn fingerprints_are_stable() {
+    let model = two_phase_commit(2);
+    let init = model.init_states().remove(0);
+    assert_eq!(model.fingerprint(&init), model.fingerprint(&init.clone()));
+    let mut actions = Vec::new();
+    model.actions(&init, &mut actions);
+    let next = model.next_state(&init, &actions[0]);
+    assert_ne!(model.fingerprint(&init), model.fingerprint(&next));
+}
+
+/// A and B each wait to receive before they send (local types that are
+/// not dual): the shortest counterexample is the initial state itself.
+#[test]
+fn crossed_receives_deadlock() {
+    use telltale_types::{Label, LocalType, Role};
+    let locals = vec![
+        (
+            Role::new("A"),
+            LocalType::recv(
+                "B",
+                Label::unit("y"),
+                LocalType::send("B", Label::unit("x"), LocalType::End),
+            ),
+        ),
+        (
+            Role::new("B"),
+            LocalType::recv(
+                "A",
+                Label::unit("x"),
+                LocalType::send("A", Label::unit("y"), LocalType::End),
+            ),
+        ),
+    ];
+    let image =
+        CodeImage::build_with_effects(None, &locals, &telltale_types::EffectTable::default())
+            .unwrap();
+    let model = ProtocolModel::new(image, OpenChoiceHost, 1).unwrap();
+    let report = Checker::new(&model).bfs();
+    assert_eq!(report.verdict, Verdict::Violated);
+    let cex = report.counterexample.unwrap();
+    assert_eq!(cex.property, "deadlock");
+    assert!(cex.actions.is_empty());
+}
+
+/// B receives `x` then waits for a second message A never sends after its
+/// first: a deadlock two steps deep, found at the shortest depth.
+#[test]
+fn a_missing_message_deadlocks_after_the_shortest_path() {
+    use telltale_types::{Label, LocalType, Role};
+    let locals = vec![
+        (
+            Role::new("A"),
+            LocalType::send("B", Label::unit("x"), LocalType::End),
+        ),
+        (
+            Role::new("B"),
+            LocalType::recv(
+                "A",
+                Label::unit("x"),
+                LocalType::recv("A", Label::unit("z"), LocalType::End),
+            ),
+        ),
+    ];
+    let image =
+        CodeImage::build_with_effects(None, &locals, &telltale_types::EffectTable::default())
+            .unwrap();
+    let model = ProtocolModel::new(image, OpenChoiceHost, 1).unwrap();
+    let report = Checker::new(&model).partial_order_reduction(false).bfs();
+    let cex = report.counterexample.expect("a deadlock");
+    assert_eq!(cex.property, "deadlock");
+    let replayed = model.replay(&cex.actions).unwrap();
+    let lines = telltale_explorer::counterexample::trace_lines(&replayed.machine);
+    assert!(lines.iter().any(|l| l.ends_with("A -> B : x")), "{lines:?}");
+    let diagram = telltale_explorer::counterexample::mermaid(&replayed.machine);
+    assert!(diagram.contains("A->>B: x"), "{diagram}");
+}
+
+#[test]
+fn two_phase_commit_makes_progress() {
+    let model = two_phase_commit(3);
+    let report = Checker::new(&model).bfs_with_progress();
+    assert_eq!(report.verdict, Verdict::Holds, "{report:?}");
+    let plain = Checker::new(&model).partial_order_reduction(false).bfs();
+    assert_eq!(report.unique_states, plain.unique_states);
+}
+
+/// A loop that can never end: every state breaks progress, shown as a
+/// lasso whose cycle repeats the round.
+#[test]
+fn a_loop_without_exit_breaks_progress_with_a_lasso() {
+    let source = "protocol Spin =
+  roles A, B
+  loop forever
+    A -> B : Ping
+    B -> A : Pong
+";
+    let model = ProtocolModel::new(image(source, 1), OpenChoiceHost, 1).unwrap();
+    assert_eq!(
+        Checker::new(&model).bfs().verdict,
+        Verdict::Holds,
+        "no deadlock"
+    );
+    let report = Checker::new(&model).bfs_with_progress();
+    assert_eq!(report.verdict, Verdict::Violated);
+    let cex = report.counterexample.unwrap();
+    assert_eq!(cex.property, "progress");
+    let start = cex.loop_start.expect("a lasso");
+    assert!(start < cex.actions.len(), "{start} {}", cex.actions.len());
+    let replayed = model.replay(&cex.actions).unwrap();
+    let looped = model.replay(&cex.actions[..start]).unwrap();
+    assert_eq!(
+        model.fingerprint(&replayed),
+        model.fingerprint(&looped),
+        "the cycle closes"
+    );
+}

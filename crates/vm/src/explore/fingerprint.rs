@@ -1,0 +1,172 @@
+//! The canonical encoding of exactly the machine state that determines the
+//! future, and its stable 64-bit fingerprint.
+//!
+//! Encoded, in a fixed order: every resident coroutine in slot order (id,
+//! session, role, program entry, pc, monitor state, whether it still runs
+//! or how it ended, registers, guard/speculation state), every resident
+//! session in slot order (id, status, epoch, each edge's partition flag and
+//! queued messages: label, payload and sending session), the counters
+//! that name future coroutines and sessions, the free-slot lists, orphaned
+//! guards and finished sessions awaiting reaping. Not encoded: the clock, step
+//! counts, traces, the ready queue and wake lists, `Ready` versus `Blocked`
+//! (the explorer decides enabledness from pcs and buffers), sequence
+//! numbers and authentication material (exploration runs without message
+//! authentication or replay checks), progress tokens and priorities (they
+//! only order the scheduler, which exploration replaces), and pending
+//! timeouts (set only by topology events, which exploration does not poll).
+//! Messages held by a network extension (the outbox) are encoded after the
+//! sessions, in send order, when one is installed.
+
+use crate::coroutine::CoroStatus;
+use crate::machine::ProtocolMachine;
+use serde::Serialize;
+
+/// Writes the canonical encoding of machine states into a reusable buffer
+/// and hashes it: one per worker thread, so encoding allocates only when a
+/// state is larger than any before.
+#[derive(Debug, Default)]
+pub struct StateEncoder {
+    bytes: Vec<u8>,
+}
+
+impl StateEncoder {
+    /// An empty encoder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The canonical encoding of `machine`'s future-determining state
+    /// (valid until the next call).
+    pub fn encode(&mut self, machine: &ProtocolMachine) -> &[u8] {
+        self.bytes.clear();
+        encode_machine(machine, &mut self.bytes);
+        &self.bytes
+    }
+
+    /// The 64-bit fingerprint of `machine`'s state: XXH3 (fixed seed) of
+    /// its canonical encoding, the same across runs, builds and threads.
+    pub fn fingerprint(&mut self, machine: &ProtocolMachine) -> u64 {
+        self.encode(machine);
+        xxhash_rust::xxh3::xxh3_64(&self.bytes)
+    }
+
+    /// The fingerprint of `machine` followed by `extra` bytes (a host's
+    /// state, a fault budget), so they are hashed as one state.
+    pub fn fingerprint_with(&mut self, machine: &ProtocolMachine, extra: &[u8]) -> u64 {
+        self.encode(machine);
+        self.bytes.extend_from_slice(extra);
+        xxhash_rust::xxh3::xxh3_64(&self.bytes)
+    }
+}
+
+fn put_u64(out: &mut Vec<u8>, n: u64) {
+    // LEB128-style varint: short and unambiguous.
+    let mut n = n;
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn put_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Values are depth-bounded by every reader, and postcard writes into
+    // a Vec cannot fail; an error would only drop bytes, never panic, so
+    // mark it with a byte that no successful encoding starts with there.
+    let start = out.len();
+    if postcard::to_io(value, &mut *out).is_err() {
+        out.truncate(start);
+        out.push(0xff);
+    }
+}
+
+fn encode_machine(m: &ProtocolMachine, out: &mut Vec<u8>) {
+    put_u64(out, u64::from(m.next_coro));
+    put_u64(out, m.sessions.next_id);
+    put_u64(out, m.live as u64);
+    // Free-slot lists decide where the next coroutine or session goes;
+    // finished sessions are what the next reap removes.
+    for list in [&m.orphaned_guards, &m.coro_free, &m.sessions.free] {
+        put_u64(out, list.len() as u64);
+        for slot in list.iter() {
+            put_u64(out, u64::from(*slot));
+        }
+    }
+    put_u64(out, m.sessions.finished.len() as u64);
+    for id in &m.sessions.finished {
+        put_u64(out, *id);
+    }
+    put_u64(out, m.coroutines.len() as u64);
+    for c in &m.coroutines {
+        let Some(c) = c else {
+            out.push(0);
+            continue;
+        };
+        out.push(1);
+        put_u64(out, u64::from(c.id));
+        put_u64(out, c.session);
+        put_u64(out, u64::from(c.role));
+        put_u64(out, u64::from(c.entry));
+        put_u64(out, u64::from(c.pc));
+        put_u64(out, u64::from(c.monitor_state));
+        match &c.status {
+            CoroStatus::Ready | CoroStatus::Blocked(_) => out.push(0),
+            CoroStatus::Done => out.push(1),
+            CoroStatus::Cancelled => out.push(2),
+            CoroStatus::Faulted(fault) => {
+                out.push(3);
+                put_serde(out, fault.as_ref());
+            }
+        }
+        put_u64(out, c.registers.len() as u64);
+        for r in c.registers.iter() {
+            put_serde(out, r);
+        }
+        match &c.ext {
+            None => out.push(0),
+            Some(ext) => {
+                out.push(1);
+                put_serde(out, ext.as_ref());
+            }
+        }
+    }
+    put_u64(out, m.sessions.slots.len() as u64);
+    for s in &m.sessions.slots {
+        let Some(s) = s else {
+            out.push(0);
+            continue;
+        };
+        out.push(1);
+        put_u64(out, s.id);
+        put_serde(out, &s.status);
+        put_u64(out, s.epoch);
+        put_u64(out, s.edges.len() as u64);
+        for e in &s.edges {
+            out.push(u8::from(e.partitioned));
+            put_u64(out, e.buffer.len() as u64);
+            for env in e.buffer.iter() {
+                put_u64(out, u64::from(env.label));
+                put_u64(out, env.session);
+                put_serde(out, &env.payload);
+            }
+        }
+    }
+    match &m.outbox {
+        None => out.push(0),
+        Some(held) => {
+            out.push(1);
+            put_u64(out, held.len() as u64);
+            for msg in held {
+                put_u64(out, msg.session);
+                put_u64(out, u64::from(msg.from));
+                put_u64(out, u64::from(msg.to));
+                put_u64(out, u64::from(msg.envelope.label));
+                put_serde(out, &msg.envelope.payload);
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The exploration hooks on small machines.
+
+use crate::explore::StateEncoder;
+use crate::{load_all_roles, Config, DefaultHandler, ProtocolMachine};
+use telltale_types::{Label, LocalType, Role};
+
+/// A sends `x` to B and C sends `y` to D: two independent pairs.
+fn two_pairs() -> ProtocolMachine {
+    let locals = vec![
+        (
+            Role::new("A"),
+            LocalType::send("B", Label::unit("x"), LocalType::End),
+        ),
+        (
+            Role::new("B"),
+            LocalType::recv("A", Label::unit("x"), LocalType::End),
+        ),
+        (
+            Role::new("C"),
+            LocalType::send("D", Label::unit("y"), LocalType::End),
+        ),
+        (
+            Role::new("D"),
+            LocalType::recv("C", Label::unit("y"), LocalType::End),
+        ),
+    ];
+    load_all_roles(None, &locals, Config::default()).unwrap()
+}
+
+fn fingerprint(m: &ProtocolMachine) -> u64 {
+    StateEncoder::new().fingerprint(m)
+}
+
+#[test]
+fn only_steps_that_can_move_are_enabled() {
+    let m = two_pairs();
+    let enabled: Vec<String> = m
+        .enabled_steps()
+        .iter()
+        .map(|s| m.symbols().role_name(s.role))
+        .collect();
+    assert_eq!(enabled, ["A", "C"], "receivers wait for a message");
+    assert!(m
+        .enabled_steps()
+        .iter()
+        .all(|s| s.local && s.edge.is_some()));
+}
+
+#[test]
+fn independent_steps_commute_to_the_same_fingerprint() {
+    let handler = DefaultHandler::new(0);
+    let start = two_pairs();
+    let steps = start.enabled_steps();
+    let (a, c) = (steps[0].slot, steps[1].slot);
+    let mut ac = start.clone();
+    ac.execute_step(a, &handler).unwrap();
+    ac.execute_step(c, &handler).unwrap();
+    let mut ca = start.clone();
+    ca.execute_step(c, &handler).unwrap();
+    ca.execute_step(a, &handler).unwrap();
+    assert_eq!(fingerprint(&ac), fingerprint(&ca));
+    assert_ne!(fingerprint(&ac), fingerprint(&start));
+    assert_eq!(ac.queued_messages(), (2, 1));
+}
+
+#[test]
+fn stepping_to_the_end_reaches_a_final_state_and_leaves_the_original_alone() {
+    let handler = DefaultHandler::new(0);
+    let start = two_pairs();
+    let before = fingerprint(&start);
+    let mut m = start.clone();
+    while let Some(step) = m.enabled_steps().first().cloned() {
+        m.execute_step(step.slot, &handler).unwrap();
+    }
+    assert!(m.is_final());
+    assert_eq!(m.queued_messages(), (0, 0));
+    assert!(m.faulted_coroutines().is_empty());
+    assert_eq!(fingerprint(&start), before, "a clone is independent");
+    assert!(!start.is_final());
+}
+
+#[test]
+fn clocks_and_traces_are_not_part_of_the_fingerprint() {
+    let handler = DefaultHandler::new(0);
+    let mut m = two_pairs();
+    let a = m.enabled_steps()[0].slot;
+    m.execute_step(a, &handler).unwrap();
+    m.execute_step(a, &handler).unwrap();
+    assert!(m.coroutine(0).unwrap().status.is_terminal(), "A is done");
+    let before = fingerprint(&m);
+    let clock = m.clock();
+    let events = m.trace().len();
+    // Stepping a finished coroutine only advances the clock.
+    m.execute_step(a, &handler).unwrap();
+    assert!(m.clock() > clock);
+    assert_eq!(fingerprint(&m), before);
+    let mut other = two_pairs();
+    let a = other.enabled_steps()[0].slot;
+    other.execute_step(a, &handler).unwrap();
+    other.execute_step(a, &handler).unwrap();
+    assert_eq!(fingerprint(&other), before, "same state, fewer ticks");
+    assert!(events > 0);
+}
+
+#[test]
+fn an_open_offer_lists_its_labels() {
+    let locals = vec![
+        (
+            Role::new("A"),
+            LocalType::select(
+                "B",
+                [
+                    (Label::unit("yes"), LocalType::End),
+                    (Label::unit("no"), LocalType::End),
+                ],
+            ),
+        ),
+        (
+            Role::new("B"),
+            LocalType::branch(
+                "A",
+                [
+                    (Label::unit("yes"), LocalType::End),
+                    (Label::unit("no"), LocalType::End),
+                ],
+            ),
+        ),
+    ];
+    let m = load_all_roles(None, &locals, Config::default()).unwrap();
+    let steps = m.enabled_steps();
+    assert_eq!(steps.len(), 1);
+    let names: Vec<&str> = steps[0]
+        .open_labels
+        .iter()
+        .map(|l| m.symbols().label(*l).unwrap().name())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"yes") && names.contains(&"no"), "{names:?}");
+}
