@@ -40,6 +40,7 @@ pub mod scenario_error;
 pub mod sim_handler;
 pub mod sim_trace;
 pub mod sweep;
+pub mod type_walk;
 pub mod world;
 
 pub use error::SimError;

@@ -6,6 +6,7 @@ use crate::observation::Observation;
 use crate::plan::PropertyPlan;
 use crate::property::Property;
 use crate::report::{PropertyReport, Violation};
+use crate::type_walk::{RoleAction, TypeWalker};
 use std::collections::{BTreeMap, BTreeSet};
 use telltale_compiler::RoleId;
 use telltale_vm::{MessageEvent, SessionId};
@@ -45,6 +46,11 @@ pub struct PropertyMonitor {
     progress_events: BTreeMap<RoleId, u64>,
     /// The first honest observation of each key: (role, value).
     first_seen: BTreeMap<String, (RoleId, String)>,
+    /// Every role's position in its local type (`type_monotonicity` only).
+    walker: Option<TypeWalker>,
+    /// Roles already reported by `type_monotonicity` (once each: after a
+    /// wrong step the walker no longer knows where the role stands).
+    off_type: BTreeSet<RoleId>,
 }
 
 impl PropertyMonitor {
@@ -66,6 +72,42 @@ impl PropertyMonitor {
             last_progress: BTreeMap::new(),
             progress_events: BTreeMap::new(),
             first_seen: BTreeMap::new(),
+            walker: None,
+            off_type: BTreeSet::new(),
+        }
+    }
+
+    /// Whether the monitor wants every role action (`type_monotonicity`).
+    pub fn wants_actions(&self) -> bool {
+        self.walker.is_some()
+    }
+
+    /// Starts `type_monotonicity`'s walk if the scenario states it.
+    pub fn walk_types(&mut self, walker: impl FnOnce() -> TypeWalker) {
+        if self
+            .properties
+            .iter()
+            .any(|p| p.property == Property::TypeMonotonicity)
+        {
+            self.walker = Some(walker());
+        }
+    }
+
+    /// A role took an action: it must be one its local type allows now.
+    pub fn acted(&mut self, role: RoleId, tick: u64, action: RoleAction<'_>) {
+        let Some(walker) = self.walker.as_mut() else {
+            return;
+        };
+        if self.off_type.contains(&role) {
+            return;
+        }
+        if let Err(event) = walker.step(role, action) {
+            self.off_type.insert(role);
+            if self.judged(role) {
+                for i in self.each(|p| *p == Property::TypeMonotonicity) {
+                    self.violate(i, tick, Some(role), event.clone());
+                }
+            }
         }
     }
 

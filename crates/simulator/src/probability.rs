@@ -77,10 +77,38 @@ impl fmt::Display for Probability {
     }
 }
 
+/// Reads a probability from a decimal string or a TOML number. A float
+/// is read through its shortest exact decimal text (Rust's formatting is
+/// the same on every machine), so `0.05` and `"0.05"` are one value.
+struct ProbabilityVisitor;
+
+impl serde::de::Visitor<'_> for ProbabilityVisitor {
+    type Value = Probability;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a probability between 0 and 1, e.g. \"0.05\" or 0.05")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Probability, E> {
+        Probability::parse(text).map_err(E::custom)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Probability, E> {
+        Probability::parse(&format!("{v}")).map_err(E::custom)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Probability, E> {
+        Probability::parse(&v.to_string()).map_err(E::custom)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Probability, E> {
+        Probability::parse(&v.to_string()).map_err(E::custom)
+    }
+}
+
 impl<'de> Deserialize<'de> for Probability {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Probability::parse(&text).map_err(serde::de::Error::custom)
+        d.deserialize_any(ProbabilityVisitor)
     }
 }
 
@@ -107,6 +135,22 @@ mod tests {
         for bad in ["", ".5", "1.", "1.5", "-0.1", "0.1234567891", "abc", "0,5"] {
             assert!(Probability::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn toml_numbers_read_like_their_decimal_text() {
+        #[derive(Deserialize)]
+        struct P {
+            p: Probability,
+        }
+        let read = |t: &str| toml::from_str::<P>(t).map(|p| p.p.parts_per_billion());
+        assert_eq!(read("p = 0.05").unwrap(), 50_000_000);
+        assert_eq!(read("p = \"0.05\"").unwrap(), 50_000_000);
+        assert_eq!(read("p = 1").unwrap(), ONE);
+        assert_eq!(read("p = 0").unwrap(), 0);
+        assert!(read("p = 1.5").is_err());
+        assert!(read("p = -1").is_err());
+        assert!(read("p = 1e-12").is_err());
     }
 
     proptest! {

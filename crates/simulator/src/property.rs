@@ -13,6 +13,9 @@ pub enum Property {
     DeadlockFree,
     /// Every message sent is received by the end of the run.
     SendRecvLiveness,
+    /// Every role only moves forward along its projected local type
+    /// (checked from the types, independently of the machine's monitor).
+    TypeMonotonicity,
     /// Every live role makes progress within this many ticks once faults
     /// stop.
     Liveness(u64),
@@ -26,16 +29,13 @@ pub enum Property {
     Never(String),
 }
 
-/// Properties the documentation names that this version does not check
-/// yet: refused with a clear error rather than silently passing.
-const NOT_YET: &[&str] = &["type_monotonicity"];
-
 /// Every property name, for suggestions.
 pub const NAMES: &[&str] = &[
     "no_faults",
     "buffer_bound",
     "deadlock_free",
     "send_recv_liveness",
+    "type_monotonicity",
     "liveness",
     "agreement",
     "validity",
@@ -67,6 +67,7 @@ impl Property {
             "no_faults" => none(Property::NoFaults),
             "deadlock_free" => none(Property::DeadlockFree),
             "send_recv_liveness" => none(Property::SendRecvLiveness),
+            "type_monotonicity" => none(Property::TypeMonotonicity),
             "buffer_bound" => Ok(Property::BufferBound(count(arg)?)),
             "liveness" => Ok(Property::Liveness(count(arg)?)),
             "agreement" => Ok(Property::Agreement(key(name, arg)?)),
@@ -79,9 +80,6 @@ impl Property {
                 let (k, list) = split_pair(name, arg, "validity(vote, [Approve, Reject])")?;
                 Ok(Property::Validity(k, allowed(list)?))
             }
-            _ if NOT_YET.contains(&name) => Err(format!(
-                "`{name}` is not supported by this version of the simulator"
-            )),
             _ => Err(format!(
                 "no property `{name}`{} (properties: {})",
                 crate::scenario_error::closest(name, NAMES.iter().copied())
@@ -181,9 +179,10 @@ mod tests {
         assert!(Property::parse("deadlock_fre")
             .unwrap_err()
             .contains("did you mean `deadlock_free`"));
-        assert!(Property::parse("type_monotonicity")
-            .unwrap_err()
-            .contains("not supported"));
+        assert_eq!(
+            Property::parse("type_monotonicity"),
+            Ok(Property::TypeMonotonicity)
+        );
         assert!(Property::parse("agreement")
             .unwrap_err()
             .contains("one key"));

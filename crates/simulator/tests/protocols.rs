@@ -123,3 +123,38 @@ fn protocol_problems_are_typed_errors() {
         "{json}"
     );
 }
+
+#[test]
+fn every_bundled_protocol_walks_forward_along_its_types_under_delay_and_reordering() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut protocols: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tell"))
+        .collect();
+    protocols.sort();
+    assert!(protocols.len() >= 8);
+    for path in protocols {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = format!(
+            "name = \"walk\"\nprotocol = \"../{name}\"\nparams = {{ N = 3 }}\nsteps = 400\n\
+             [network]\nbase_latency_ticks = 2\nlatency_variance = \"0.5\"\nreorder_probability = 0.3\n\
+             [properties]\ninvariants = [\"type_monotonicity\"]\n"
+        );
+        for seed in 0..5 {
+            let out = run_scenario_text(&text, &examples(), &RunOptions { seed: Some(seed) })
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let walk = out
+                .report
+                .properties
+                .iter()
+                .find(|p| p.property == "type_monotonicity")
+                .unwrap();
+            assert!(
+                walk.holds,
+                "{name} seed {seed}: {:#?}",
+                out.report.violations
+            );
+        }
+    }
+}

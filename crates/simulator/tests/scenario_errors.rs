@@ -96,14 +96,14 @@ fn budgets_and_windows_must_hold_something() {
 }
 
 #[test]
-fn a_malformed_or_unsupported_property_says_why() {
+fn a_malformed_property_says_why() {
     let typo = rendered(&format!(
         "{HEAD}\n[properties]\ninvariants = [\"no_faults\", \"deadlock_fre\"]\n"
     ));
-    let later = rendered(&format!(
-        "{HEAD}\n[properties]\ninvariants = [\"type_monotonicity\"]\n"
+    let argument = rendered(&format!(
+        "{HEAD}\n[properties]\ninvariants = [\"type_monotonicity(3)\"]\n"
     ));
-    insta::assert_snapshot!(format!("{typo}\n{later}"));
+    insta::assert_snapshot!(format!("{typo}\n{argument}"));
 }
 
 #[test]

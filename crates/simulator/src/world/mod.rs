@@ -24,6 +24,7 @@ use crate::scenario::{HandlerKind, MessageAuthKey, OutputFormat, ReplayModeKey};
 use crate::scenario_error::ScenarioError;
 use crate::sim_handler::SimHandler;
 use crate::sim_trace::SimTrace;
+use crate::type_walk::TypeWalker;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
@@ -281,7 +282,8 @@ impl<'h> World<'h> {
             ),
             None => None,
         };
-        let monitor = PropertyMonitor::new(plan.properties.clone(), names.clone(), honest);
+        let mut monitor = PropertyMonitor::new(plan.properties.clone(), names.clone(), honest);
+        monitor.walk_types(|| TypeWalker::new(machine.image()));
         World {
             machine,
             handler,

@@ -3,6 +3,7 @@
 
 use super::World;
 use crate::monitor::RoundView;
+use crate::type_walk::RoleAction;
 use telltale_compiler::RoleId;
 use telltale_vm::{BlockReason, CoroStatus, ObsEvent, TraceText};
 
@@ -26,6 +27,9 @@ impl World<'_> {
         for (event, line) in events.iter().zip(lines) {
             let tick = self.machine.clock();
             self.trace.push(tick, "machine", &line);
+            if self.monitor.wants_actions() {
+                self.walk(event, tick);
+            }
             match event {
                 ObsEvent::Sent(m) | ObsEvent::Offered(m) => {
                     self.note(&format!("send:{}", self.name(m.from)));
@@ -56,6 +60,42 @@ impl World<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// Hands a role's action to `type_monotonicity`'s walk of its type.
+    fn walk(&mut self, event: &ObsEvent, tick: u64) {
+        let symbols = self.machine.symbols();
+        let (role, partner, label, send) = match event {
+            ObsEvent::Sent(m) | ObsEvent::Offered(m) => (m.from, m.to, m.label, true),
+            ObsEvent::Received(m) | ObsEvent::Chose(m) => (m.to, m.from, m.label, false),
+            ObsEvent::TimeoutBranch {
+                coro, from, label, ..
+            } => match self.machine.coroutine(*coro) {
+                Some(c) => (c.role, *from, *label, false),
+                None => return,
+            },
+            ObsEvent::Halted { coro, .. } => {
+                if let Some(c) = self.machine.coroutine(*coro) {
+                    self.monitor.acted(c.role, tick, RoleAction::End);
+                }
+                return;
+            }
+            _ => return,
+        };
+        let partner = symbols.role_name(partner);
+        let label = symbols.label_name(label);
+        let action = if send {
+            RoleAction::Send {
+                partner: &partner,
+                label: &label,
+            }
+        } else {
+            RoleAction::Recv {
+                partner: &partner,
+                label: &label,
+            }
+        };
+        self.monitor.acted(role, tick, action);
     }
 
     /// Feeds the observations hosts made this round to the monitor.
