@@ -173,6 +173,13 @@ impl PropertyMonitor {
         }
     }
 
+    /// A receiver consumed a message a byzantine role injected.
+    pub fn injection_accepted(&mut self, role: RoleId, tick: u64, event: String) {
+        for i in self.each(|p| *p == Property::InjectionsRejected) {
+            self.violate(i, tick, Some(role), event.clone());
+        }
+    }
+
     /// A host observed `key = value` (see [`crate::observation`]).
     pub fn observed(&mut self, o: &Observation) {
         if !self.judged(o.role) {

@@ -41,9 +41,10 @@ pub struct ByzantinePlan {
     pub strategy: Strategy,
 }
 
-/// How a byzantine role lies. Each acts through the role's handler, so
-/// every message still fits its local type: only the other roles' host
-/// logic can defend.
+/// How a byzantine role lies. The first four act through the role's
+/// handler, so every message still fits its local type: only the other
+/// roles' host logic can defend. `Forge` and `Replay` inject messages
+/// into the network that the machine must reject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Strategy {
     /// Different payloads to different peers at the same step.
@@ -54,36 +55,46 @@ pub enum Strategy {
     RandomChoice,
     /// Stops sending (its messages never leave); it still receives.
     Silent,
-}
-
-/// Why a strategy name was refused.
-enum StrategyError {
-    /// A strategy of the spec this version does not have.
-    NotYet(String),
-    /// Not a strategy.
-    Unknown(String),
+    /// Beside its honest messages, injects messages with a label changed
+    /// or a sender claimed that is not its own.
+    Forge,
+    /// Beside its honest messages, sends one of its earlier messages
+    /// again.
+    Replay,
 }
 
 impl Strategy {
     /// Every strategy, as written in a scenario.
-    pub const NAMES: [&'static str; 4] =
-        ["equivocate", "random_payload", "random_choice", "silent"];
+    pub const NAMES: [&'static str; 6] = [
+        "equivocate",
+        "random_payload",
+        "random_choice",
+        "silent",
+        "forge",
+        "replay",
+    ];
 
-    fn parse(name: &str) -> Result<Strategy, StrategyError> {
+    /// Whether the strategy injects messages the machine must reject.
+    pub fn injects(self) -> bool {
+        matches!(self, Strategy::Forge | Strategy::Replay)
+    }
+
+    fn parse(name: &str) -> Result<Strategy, String> {
         Ok(match name {
             "equivocate" => Strategy::Equivocate,
             "random_payload" => Strategy::RandomPayload,
             "random_choice" => Strategy::RandomChoice,
             "silent" => Strategy::Silent,
-            "forge" | "replay" => return Err(StrategyError::NotYet(name.to_string())),
+            "forge" => Strategy::Forge,
+            "replay" => Strategy::Replay,
             other => {
                 let hint = closest(other, Strategy::NAMES)
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();
-                return Err(StrategyError::Unknown(format!(
+                return Err(format!(
                     "`{other}` is not a strategy (strategies: {}){hint}",
                     Strategy::NAMES.join(", ")
-                )));
+                ));
             }
         })
     }
@@ -95,6 +106,8 @@ impl Strategy {
             Strategy::RandomPayload => "random_payload",
             Strategy::RandomChoice => "random_choice",
             Strategy::Silent => "silent",
+            Strategy::Forge => "forge",
+            Strategy::Replay => "replay",
         }
     }
 }
@@ -307,18 +320,13 @@ impl Plan {
                     reason: format!("`{}` is already byzantine", role.name),
                 });
             }
-            let strategy =
-                Strategy::parse(b.strategy.get_ref()).map_err(|reason| match reason {
-                    StrategyError::NotYet(name) => ScenarioError::Unsupported {
-                        at: at(b.strategy.span()),
-                        feature: format!("strategy = \"{name}\""),
-                    },
-                    StrategyError::Unknown(reason) => ScenarioError::BadValue {
-                        at: at(b.strategy.span()),
-                        key: "strategy".into(),
-                        reason,
-                    },
-                })?;
+            let strategy = Strategy::parse(b.strategy.get_ref()).map_err(|reason| {
+                ScenarioError::BadValue {
+                    at: at(b.strategy.span()),
+                    key: "strategy".into(),
+                    reason,
+                }
+            })?;
             byzantine.push(ByzantinePlan { role, strategy });
         }
         let concurrency = *raw.concurrency.get_ref();
@@ -379,6 +387,18 @@ impl Plan {
             properties.push(PropertyPlan {
                 property,
                 text: p.get_ref().clone(),
+            });
+        }
+        // Injected messages must be rejected: checked whenever a role
+        // injects, stated or not.
+        if byzantine.iter().any(|b| b.strategy.injects())
+            && !properties
+                .iter()
+                .any(|p| p.property == Property::InjectionsRejected)
+        {
+            properties.push(PropertyPlan {
+                property: Property::InjectionsRejected,
+                text: "injections_rejected".into(),
             });
         }
         Ok(Plan {

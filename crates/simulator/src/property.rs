@@ -19,6 +19,10 @@ pub enum Property {
     /// Every live role makes progress within this many ticks once faults
     /// stop.
     Liveness(u64),
+    /// Every message a `forge` or `replay` role injects is rejected by the
+    /// machine (signature, replay or monitor check); added on its own
+    /// when a role injects.
+    InjectionsRejected,
     /// Every honest role that observed the key observed the same value.
     Agreement(String),
     /// Every observed value of the key is one of these.
@@ -36,6 +40,7 @@ pub const NAMES: &[&str] = &[
     "deadlock_free",
     "send_recv_liveness",
     "type_monotonicity",
+    "injections_rejected",
     "liveness",
     "agreement",
     "validity",
@@ -68,6 +73,7 @@ impl Property {
             "deadlock_free" => none(Property::DeadlockFree),
             "send_recv_liveness" => none(Property::SendRecvLiveness),
             "type_monotonicity" => none(Property::TypeMonotonicity),
+            "injections_rejected" => none(Property::InjectionsRejected),
             "buffer_bound" => Ok(Property::BufferBound(count(arg)?)),
             "liveness" => Ok(Property::Liveness(count(arg)?)),
             "agreement" => Ok(Property::Agreement(key(name, arg)?)),

@@ -59,6 +59,24 @@ pub struct ByzantineReport {
     pub strategy: String,
     /// Messages it sent that differ from what its honest handler decided.
     pub lies: u64,
+    /// For `forge` and `replay`: the messages it injected and their fate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub injections: Option<InjectionReport>,
+}
+
+/// What became of the messages a `forge` or `replay` role injected.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct InjectionReport {
+    /// Messages injected into the network.
+    pub injected: u64,
+    /// Refused by their receivers (signature, hash chain, replay or
+    /// monitor check).
+    pub rejected: u64,
+    /// Consumed as if genuine: each one is an `injections_rejected`
+    /// violation.
+    pub accepted: u64,
+    /// Never read (lost to a finished session, or still queued at the end).
+    pub unread: u64,
 }
 
 /// One role at the end of the run.

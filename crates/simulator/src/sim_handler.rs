@@ -68,7 +68,7 @@ impl<'h> SimHandler<'h> {
     fn lying(&self, role: RoleId) -> Option<&(Strategy, std::cell::Cell<u64>)> {
         self.byzantine
             .get(&role)
-            .filter(|(s, _)| *s != Strategy::Silent)
+            .filter(|(s, _)| *s != Strategy::Silent && !s.injects())
     }
 
     /// Whether `role` is byzantine and silent: its messages never leave.

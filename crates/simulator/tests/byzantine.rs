@@ -79,3 +79,86 @@ fn byzantine_runs_are_deterministic() {
     assert_eq!(a.trace, b.trace);
     assert_eq!(a.report.trace_digest, b.report.trace_digest);
 }
+
+/// A run with an injecting role under the given machine defences: the
+/// seller of three-buyer forges, the pinger of the ping-pong rally
+/// replays (its earlier pings fit what the ponger expects next).
+fn injecting(strategy: &str, machine: &str, seed: u64) -> telltale_simulator::Outcome {
+    let (protocol, role) = match strategy {
+        "replay" => ("ping_pong.tell", "Pinger"),
+        _ => ("three_buyer.tell", "Seller"),
+    };
+    let text = format!(
+        "name = \"byzantine_{strategy}\"\nprotocol = \"../{protocol}\"\nsteps = 500\n\n\
+         [machine]\n{machine}\n\n\
+         [[byzantine]]\nrole = \"{role}\"\nstrategy = \"{strategy}\"\n\n\
+         [properties]\ninvariants = [\"no_faults\"]\n"
+    );
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/byzantine.toml");
+    run_scenario_text(&text, &path, &RunOptions { seed: Some(seed) }).unwrap()
+}
+
+/// Injected, rejected and accepted messages over `seeds`, and whether
+/// every run's `injections_rejected` held.
+fn injections(strategy: &str, machine: &str) -> (u64, u64, u64, bool) {
+    let (mut injected, mut rejected, mut accepted, mut held) = (0, 0, 0, true);
+    for seed in 0..12 {
+        let outcome = injecting(strategy, machine, seed);
+        let report = &outcome.report;
+        let counts = report.byzantine[0].injections.expect("injection counts");
+        assert_eq!(
+            counts.injected,
+            counts.rejected + counts.accepted + counts.unread
+        );
+        injected += counts.injected;
+        rejected += counts.rejected;
+        accepted += counts.accepted;
+        let property = report
+            .properties
+            .iter()
+            .find(|p| p.property == "injections_rejected")
+            .expect("added on its own");
+        held &= property.holds;
+        assert_eq!(property.holds, counts.accepted == 0, "seed {seed}");
+        // A rejection is the defence working, not a fault of the receiver.
+        assert!(
+            report.violations.iter().all(|v| v.property != "no_faults"),
+            "seed {seed}: {:?}",
+            report.violations
+        );
+    }
+    (injected, rejected, accepted, held)
+}
+
+#[test]
+fn signatures_reject_every_forged_message() {
+    let (injected, rejected, accepted, held) = injections("forge", "message_auth = \"ed25519\"");
+    assert!(injected > 0 && rejected > 0, "{injected} {rejected}");
+    assert_eq!(accepted, 0);
+    assert!(held);
+}
+
+#[test]
+fn sequence_checks_reject_every_replayed_message() {
+    let (injected, rejected, accepted, held) = injections("replay", "replay_mode = \"sequence\"");
+    assert!(injected > 0 && rejected > 0, "{injected} {rejected}");
+    assert_eq!(accepted, 0);
+    assert!(held);
+}
+
+#[test]
+fn without_replay_checks_a_replayed_message_is_accepted_and_reported() {
+    let (injected, _, accepted, held) = injections("replay", "replay_mode = \"off\"");
+    assert!(injected > 0);
+    assert!(accepted > 0, "a replay got through and was counted");
+    assert!(!held);
+}
+
+#[test]
+fn injecting_runs_are_deterministic() {
+    let a = injecting("forge", "message_auth = \"ed25519\"", 4);
+    let b = injecting("forge", "message_auth = \"ed25519\"", 4);
+    assert_eq!(a.trace, b.trace);
+    assert!(a.trace.iter().any(|l| l.contains("\"inject\"")));
+}

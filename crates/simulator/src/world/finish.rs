@@ -70,11 +70,13 @@ impl World<'_> {
             self.trace.push(v.tick, "violation", &detail);
         }
         let passed = violations.is_empty() && machine_error.is_none();
+        let injections = self.injector.counts();
         let byzantine = self
             .handler
             .byzantine_actions()
             .into_iter()
             .map(|(role, strategy, lies)| ByzantineReport {
+                injections: injections.get(&role).copied(),
                 role: self
                     .names
                     .get(usize::from(role))

@@ -10,6 +10,7 @@
 
 mod faults;
 mod finish;
+mod inject;
 mod observe;
 mod transit;
 
@@ -25,6 +26,7 @@ use crate::scenario_error::ScenarioError;
 use crate::sim_handler::SimHandler;
 use crate::sim_trace::SimTrace;
 use crate::type_walk::TypeWalker;
+use inject::Injector;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
@@ -224,6 +226,7 @@ struct World<'h> {
     timeout_at: u64,
     quiet_since: u64,
     events_read: usize,
+    injector: Injector,
 }
 
 impl<'h> World<'h> {
@@ -282,6 +285,11 @@ impl<'h> World<'h> {
             ),
             None => None,
         };
+        let injector = Injector::new(
+            plan.byzantine
+                .iter()
+                .map(|b| (id(&b.role.name), b.strategy)),
+        );
         let mut monitor = PropertyMonitor::new(plan.properties.clone(), names.clone(), honest);
         monitor.walk_types(|| TypeWalker::new(machine.image()));
         World {
@@ -304,6 +312,7 @@ impl<'h> World<'h> {
             timeout_at: 0,
             quiet_since: 0,
             events_read: 0,
+            injector,
         }
     }
 

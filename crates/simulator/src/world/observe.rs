@@ -32,10 +32,21 @@ impl World<'_> {
             }
             match event {
                 ObsEvent::Sent(m) | ObsEvent::Offered(m) => {
+                    if self.injector.active() {
+                        self.injector.sent(m);
+                    }
                     self.note(&format!("send:{}", self.name(m.from)));
                     self.monitor.sent(m, line);
                 }
                 ObsEvent::Received(m) | ObsEvent::Chose(m) => {
+                    if let Some(by) = self.injector.received(m) {
+                        let event = format!(
+                            "{} accepted a message {} injected ({line})",
+                            self.name(m.to),
+                            self.name(by)
+                        );
+                        self.monitor.injection_accepted(m.to, tick, event);
+                    }
                     self.note(&format!("receive:{}", self.name(m.to)));
                     self.monitor.received(m);
                 }
@@ -52,7 +63,10 @@ impl World<'_> {
                 }
                 ObsEvent::Faulted { tick, coro, fault } => {
                     if let Some(c) = self.machine.coroutine(*coro) {
-                        if !self.crashed.contains(&c.role) {
+                        let name = self.name(c.role).to_string();
+                        if self.injector.refused(c.role, &name, fault, &self.names) {
+                            self.trace.push(*tick, "reject", &fault.to_string());
+                        } else if !self.crashed.contains(&c.role) {
                             self.monitor.faulted(c.role, *tick, fault.to_string());
                         }
                     }

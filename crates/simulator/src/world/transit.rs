@@ -76,6 +76,9 @@ impl World<'_> {
                 self.trace.push(tick, "withhold", &detail);
                 continue;
             }
+            if self.injector.active() {
+                self.inject_after(&m, tick);
+            }
             let link = self.network.link(m.from, m.to, tick);
             let mut treatment = self.network.draw(&link, &mut self.rng);
             let mut cause = "network".to_string();
