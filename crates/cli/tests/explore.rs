@@ -155,3 +155,18 @@ fn the_lasso_of_a_ring_reads_well() {
     let rest: Vec<&str> = text.lines().skip(1).collect();
     insta::assert_snapshot!(rest.join("\n"));
 }
+
+#[test]
+fn one_lost_message_deadlocks_two_phase_commit() {
+    let (code, report) = explore_json(&[
+        "examples/two_phase_commit.tell",
+        "--param",
+        "N=2",
+        "--drops",
+        "1",
+    ]);
+    assert_eq!(code, Some(2));
+    assert_eq!(report["drop_budget"], 1);
+    assert_eq!(report["por"], false);
+    assert_eq!(report["counterexample"]["property"], "deadlock");
+}

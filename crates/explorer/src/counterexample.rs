@@ -11,8 +11,8 @@ pub fn trace_lines(machine: &ProtocolMachine) -> Vec<String> {
 }
 
 /// The messages and endings of a replayed counterexample as a Mermaid
-/// sequence diagram: an arrow per message sent (with its label), a note
-/// per coroutine that halted or faulted.
+/// sequence diagram: an arrow per message sent (with its label), a
+/// crossed arrow per message lost, a note per coroutine that faulted.
 pub fn mermaid(machine: &ProtocolMachine) -> String {
     let symbols = machine.symbols();
     let mut roles: Vec<String> = machine
@@ -37,6 +37,15 @@ pub fn mermaid(machine: &ProtocolMachine) -> String {
                 let label = symbols.label(m.label).map_or("?", |l| l.name());
                 out.push_str(&format!(
                     "    {}->>{}: {}\n",
+                    mermaid_name(&symbols.role_name(m.from)),
+                    mermaid_name(&symbols.role_name(m.to)),
+                    label
+                ));
+            }
+            ObsEvent::Lost(m) => {
+                let label = symbols.label(m.label).map_or("?", |l| l.name());
+                out.push_str(&format!(
+                    "    {}-x{}: {} (lost)\n",
                     mermaid_name(&symbols.role_name(m.from)),
                     mermaid_name(&symbols.role_name(m.to)),
                     label

@@ -6,11 +6,11 @@ use crate::host::ExplorableHost;
 use crate::model::{Model, Property};
 use std::cell::RefCell;
 use std::sync::Arc;
-use telltale_compiler::{CodeImage, Instr};
+use telltale_compiler::{CodeImage, Instr, RoleId};
 use telltale_vm::explore::{EnabledStep, StateEncoder};
 use telltale_vm::{
     load_image_all_roles, BackpressurePolicy, BufferConfig, BufferMode, Config,
-    EffectTraceCaptureMode, ProtocolMachine, ProtocolMachineError, TraceRetention,
+    EffectTraceCaptureMode, ProtocolMachine, ProtocolMachineError, SessionId, TraceRetention,
 };
 
 /// A choice the world makes in a protocol state. Later slices add the
@@ -27,6 +27,16 @@ pub enum Action {
         /// The host's alternative.
         alternative: usize,
     },
+    /// The oldest message queued on an edge is lost in transit (within
+    /// the model's drop budget).
+    Drop {
+        /// The session.
+        session: SessionId,
+        /// The sending role.
+        from: RoleId,
+        /// The receiving role.
+        to: RoleId,
+    },
 }
 
 /// An explored state: the machine, the host, and a machine error that is
@@ -39,6 +49,8 @@ pub struct ProtocolState<H> {
     pub host: H,
     /// A machine error other than a coroutine fault.
     pub error: Option<Arc<str>>,
+    /// Messages lost so far (at most the model's drop budget).
+    pub drops: u32,
 }
 
 /// Why a protocol cannot be explored.
@@ -60,6 +72,8 @@ pub struct ProtocolModel<H> {
     /// only its coroutine and one edge (see [`reducible`]).
     reducible: bool,
     buffer_bound: usize,
+    /// Messages the world may lose along one run.
+    drop_budget: u32,
     image: CodeImage,
     host: H,
 }
@@ -109,11 +123,27 @@ impl<H: ExplorableHost> ProtocolModel<H> {
                 machine,
                 host: host.clone(),
                 error: None,
+                drops: 0,
             },
             buffer_bound,
+            drop_budget: 0,
             image,
             host,
         })
+    }
+
+    /// Lets the world lose up to `budget` messages along each run (any
+    /// queued message, oldest first on its edge). Partial-order reduction
+    /// is off while a budget is set: a loss competes with the receive it
+    /// prevents.
+    pub fn with_drop_budget(mut self, budget: u32) -> Self {
+        self.drop_budget = budget;
+        self
+    }
+
+    /// Messages the world may lose along one run.
+    pub fn drop_budget(&self) -> u32 {
+        self.drop_budget
     }
 
     /// Whether partial-order reduction applies to this protocol and host
@@ -138,6 +168,7 @@ impl<H: ExplorableHost> ProtocolModel<H> {
             machine,
             host: self.host.clone(),
             error: None,
+            drops: 0,
         };
         for action in actions {
             state = self.next_state(&state, action);
@@ -167,6 +198,11 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
                 });
             }
         }
+        if state.drops < self.drop_budget {
+            for (session, from, to) in state.machine.edges_with_messages() {
+                actions.push(Action::Drop { session, from, to });
+            }
+        }
     }
 
     fn next_state(&self, state: &Self::State, action: &Self::Action) -> Self::State {
@@ -178,6 +214,11 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
                     Err(other) => next.error = Some(Arc::from(other.to_string())),
                 }
             }
+            Action::Drop { session, from, to } => {
+                if next.machine.lose_oldest_message(*session, *from, *to) {
+                    next.drops += 1;
+                }
+            }
         }
         next
     }
@@ -185,6 +226,9 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     fn fingerprint(&self, state: &Self::State) -> u64 {
         let mut extra = Vec::new();
         state.host.encode(&mut extra);
+        if self.drop_budget > 0 {
+            extra.extend_from_slice(&state.drops.to_le_bytes());
+        }
         if let Some(error) = &state.error {
             extra.push(1);
             extra.extend_from_slice(error.as_bytes());
@@ -224,10 +268,12 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
         _state: &Self::State,
         actions: &[Self::Action],
     ) -> Option<Vec<usize>> {
-        if !self.reducible {
+        if !self.reducible || self.drop_budget > 0 {
             return None;
         }
-        let Action::Step { step: first, .. } = actions.first()?;
+        let Action::Step { step: first, .. } = actions.first()? else {
+            return None;
+        };
         let subset: Vec<usize> = actions
             .iter()
             .enumerate()

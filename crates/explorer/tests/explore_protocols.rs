@@ -246,3 +246,31 @@ fn a_loop_without_exit_breaks_progress_with_a_lasso() {
         "the cycle closes"
     );
 }
+
+#[test]
+fn one_lost_vote_deadlocks_two_phase_commit_and_the_shortest_run_shows_it() {
+    use telltale_explorer::counterexample::{mermaid, trace_lines};
+    use telltale_explorer::Action;
+    let model = two_phase_commit(2).with_drop_budget(1);
+    let report = Checker::new(&model).bfs();
+    assert_eq!(report.verdict, Verdict::Violated);
+    let cex = report.counterexample.expect("a counterexample");
+    assert_eq!(cex.property, "deadlock");
+    let drops = cex
+        .actions
+        .iter()
+        .filter(|a| matches!(a, Action::Drop { .. }))
+        .count();
+    assert_eq!(drops, 1, "{:?}", cex.actions);
+    let state = model.replay(&cex.actions).unwrap();
+    let lines = trace_lines(&state.machine);
+    assert!(
+        lines.iter().any(|l| l.contains("lost in transit")),
+        "{lines:#?}"
+    );
+    assert!(mermaid(&state.machine).contains("-x"));
+    // Without the budget the same model holds, and a budget of zero is no
+    // budget at all.
+    let clean = Checker::new(&two_phase_commit(2).with_drop_budget(0)).bfs();
+    assert_eq!(clean.verdict, Verdict::Holds);
+}

@@ -49,6 +49,9 @@ pub enum ObsEvent {
     Chose(MessageEvent),
     /// A message was dropped by the `Drop` policy.
     Dropped(MessageEvent),
+    /// A queued message was lost in transit: a fault the world injected
+    /// (the explorer's drop budget), not a buffer policy.
+    Lost(MessageEvent),
     /// An unread message was overwritten (latest-value mode).
     Overwritten(MessageEvent),
     /// A buffer grew under the `Resize` policy.
@@ -291,6 +294,7 @@ macro_rules! tick_field {
             | ObsEvent::Received(m)
             | ObsEvent::Chose(m)
             | ObsEvent::Dropped(m)
+            | ObsEvent::Lost(m)
             | ObsEvent::Overwritten(m) => $($r)+ m.tick,
             ObsEvent::Opened { tick, .. }
             | ObsEvent::BufferResized { tick, .. }
@@ -343,6 +347,7 @@ impl ObsEvent {
             | ObsEvent::Received(m)
             | ObsEvent::Chose(m)
             | ObsEvent::Dropped(m)
+            | ObsEvent::Lost(m)
             | ObsEvent::Overwritten(m) => Some(m.session),
             ObsEvent::Opened { session, .. }
             | ObsEvent::BufferResized { session, .. }

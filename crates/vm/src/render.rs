@@ -127,6 +127,12 @@ impl<'a> TraceText<'a> {
                 to(m),
                 self.message(m)
             ),
+            ObsEvent::Lost(m) => format!(
+                "{} -> {} : {} lost in transit",
+                from(m),
+                to(m),
+                self.message(m)
+            ),
             ObsEvent::Overwritten(m) => format!(
                 "{} -> {} : {} overwritten unread",
                 from(m),

@@ -40,6 +40,10 @@ pub struct ExploreArgs {
     /// At most K messages queued per directed edge (a full sender waits).
     #[arg(long, value_name = "K", default_value_t = 2, value_parser = at_least_one)]
     pub buffer_bound: usize,
+    /// Let the world lose up to K messages along each run (any queued
+    /// message; turns partial-order reduction off).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub drops: u32,
     /// Also check progress: from every reachable state the protocol can
     /// still finish (breadth-first, one thread, no reduction; a failure is a
     /// lasso).
@@ -66,11 +70,10 @@ const INCOMPLETE: u8 = 3;
 /// Runs the command (every error is bad input, exit 1).
 pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
     let model = match build_image(&args.file, &args.choice).and_then(|image| {
-        Ok(ProtocolModel::new(
-            image,
-            OpenChoiceHost,
-            args.buffer_bound,
-        )?)
+        Ok(
+            ProtocolModel::new(image, OpenChoiceHost, args.buffer_bound)?
+                .with_drop_budget(args.drops),
+        )
     }) {
         Ok(model) => model,
         Err(err) => {
@@ -187,8 +190,12 @@ fn print_text(
             println!("verdict: no violation up to the buffer bound")
         }
         Verdict::Holds => println!(
-            "verdict: every check holds (no_faults, deadlock, orphan_messages{})",
-            if args.progress { ", progress" } else { "" }
+            "verdict: every check holds (no_faults, deadlock, orphan_messages{}){}",
+            if args.progress { ", progress" } else { "" },
+            match model.drop_budget() {
+                0 => String::new(),
+                k => format!(" with up to {k} lost message(s) per run"),
+            }
         ),
         Verdict::Incomplete => println!(
             "verdict: incomplete: the {} bound stopped the search; no violation in the part explored",
@@ -225,6 +232,8 @@ fn por_text(
 ) -> String {
     if args.no_por || args.progress {
         "off".to_string()
+    } else if model.drop_budget() > 0 {
+        "off under a drop budget".to_string()
     } else if !model.is_reducible() {
         "not applicable to this protocol".to_string()
     } else {
@@ -261,7 +270,8 @@ fn print_json(
         "max_depth": report.max_depth,
         "seconds": report.elapsed.as_secs_f64(),
         "search": search_name(args),
-        "por": !args.no_por && !args.progress && model.is_reducible(),
+        "por": !args.no_por && !args.progress && model.is_reducible() && model.drop_budget() == 0,
+        "drop_budget": model.drop_budget(),
         "reduced_states": report.reduced_states,
         "buffer_bound": args.buffer_bound,
         "fullest_buffer": report.fullest_buffer,

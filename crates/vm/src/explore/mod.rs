@@ -16,6 +16,7 @@ mod tests;
 use crate::buffer::Admission;
 use crate::coroutine::CoroStatus;
 use crate::effect::EffectHandler;
+use crate::event::{MessageEvent, ObsEvent};
 use crate::fault::ProtocolMachineError;
 use crate::ids::{CoroId, SessionId};
 use crate::machine::ProtocolMachine;
@@ -217,5 +218,56 @@ impl ProtocolMachine {
             }
         }
         (total, fullest)
+    }
+
+    /// The directed edges holding at least one queued message, as
+    /// `(session, from, to)` in session-slot and edge order: where the
+    /// explorer may lose a message.
+    pub fn edges_with_messages(&self) -> Vec<(SessionId, RoleId, RoleId)> {
+        let mut edges = Vec::new();
+        for s in self.sessions.slots.iter().flatten() {
+            let width = s.width.max(1);
+            for (i, e) in s.edges.iter().enumerate() {
+                if !e.buffer.is_empty() {
+                    let (from, to) = (i / width, i % width);
+                    if let (Ok(from), Ok(to)) = (RoleId::try_from(from), RoleId::try_from(to)) {
+                        edges.push((s.id, from, to));
+                    }
+                }
+            }
+        }
+        edges
+    }
+
+    /// Loses the oldest message queued from `from` to `to` in `session` (a
+    /// fault the explorer injects: the message was lost in transit),
+    /// recorded as `Lost` when traces are kept. False if there is none.
+    pub fn lose_oldest_message(&mut self, session: SessionId, from: RoleId, to: RoleId) -> bool {
+        let tick = self.clock;
+        let Some(s) = self
+            .sessions
+            .slot(session)
+            .and_then(|slot| self.sessions.by_slot_mut(slot))
+        else {
+            return false;
+        };
+        let Some(index) = s.checked_edge_index(from, to) else {
+            return false;
+        };
+        let Some(envelope) = s.edges[index].buffer.pop() else {
+            return false;
+        };
+        if self.obs.is_recording() {
+            self.obs.push(ObsEvent::Lost(MessageEvent {
+                tick,
+                session,
+                from,
+                to,
+                label: envelope.label,
+                seq: envelope.seq,
+                payload: envelope.payload,
+            }));
+        }
+        true
     }
 }
