@@ -309,3 +309,74 @@ fn roles_with_keys_run_authenticated_and_a_missing_or_wrong_key_is_refused() {
         );
     }
 }
+
+#[test]
+fn three_buyers_run_as_three_machine_role_processes() {
+    let dir = scratch_dir("three-buyer-machine");
+    let roles = ["Alice", "Bob", "Seller"];
+    let roster = write_roster(&dir, &roles);
+    let protocol = workspace_root().join("examples/three_buyer.tell");
+    let options = ["--timeout", "20", "--insecure", "--engine", "machine"];
+    let mut children: Vec<Child> = roles
+        .iter()
+        .map(|role| spawn_role(&protocol, role, &roster, &dir, &options))
+        .collect();
+    for (role, child) in roles.iter().zip(&mut children) {
+        let code = wait_with_deadline(child, Duration::from_secs(60));
+        assert_eq!(
+            code,
+            Some(0),
+            "{role} failed:\n{}",
+            read(&dir, &format!("{role}.err"))
+        );
+        let out = read(&dir, &format!("{role}.out"));
+        assert!(
+            out.contains(&format!("{role} finished on the protocol machine")),
+            "{out}"
+        );
+    }
+    // The machine's trace lines: Alice's sends to the seller are the
+    // seller's receives from Alice.
+    let alice = read(&dir, "Alice.out");
+    let seller = read(&dir, "Seller.out");
+    let sent = alice
+        .lines()
+        .filter(|l| l.contains("Alice -> Seller"))
+        .count();
+    let received = seller
+        .lines()
+        .filter(|l| l.contains("Seller receives") && l.contains("from Alice"))
+        .count();
+    assert!(sent > 0, "{alice}");
+    assert_eq!(sent, received, "{alice}\n{seller}");
+}
+
+#[test]
+fn a_killed_machine_role_is_reported_as_a_disconnect() {
+    let dir = scratch_dir("kill-machine");
+    let protocol = dir.join("forever.tell");
+    std::fs::write(
+        &protocol,
+        "protocol Forever =\n  roles Ticker, Tocker\n  loop forever\n    Ticker -> Tocker : Tick\n    Tocker -> Ticker : Tock\n",
+    )
+    .unwrap();
+    let roster = write_roster(&dir, &["Ticker", "Tocker"]);
+    let options = ["--timeout", "10", "--insecure", "--engine", "machine"];
+    let mut ticker = spawn_role(&protocol, "Ticker", &roster, &dir, &options);
+    let mut tocker = spawn_role(&protocol, "Tocker", &roster, &dir, &options);
+    let start = Instant::now();
+    while read(&dir, "Ticker.out").lines().count() < 20 && start.elapsed() < Duration::from_secs(30)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    tocker.kill().unwrap();
+    let _ = tocker.wait();
+    let code = wait_with_deadline(&mut ticker, Duration::from_secs(15));
+    let err = read(&dir, "Ticker.err");
+    assert_eq!(code, Some(1), "the survivor must fail, not hang:\n{err}");
+    assert!(
+        err.contains("Tocker"),
+        "the error names the lost peer: {err}"
+    );
+    assert!(err.to_lowercase().contains("disconnect"), "{err}");
+}

@@ -20,6 +20,7 @@ pub mod frame;
 pub mod handshake;
 pub mod hex;
 pub mod key_file;
+pub mod machine_role;
 pub mod roster;
 pub mod secure;
 pub mod sequence;
@@ -31,6 +32,9 @@ pub use error::TransportError;
 pub use frame::Frame;
 pub use key_file::{
     generate_key, public_key_hex, read_key_file, write_key_file, KeyFileError, LoadedKey,
+};
+pub use machine_role::{
+    serve_machine_role, serve_machine_role_traced, MachineRoleError, MachineRoleSummary,
 };
 pub use roster::{Roster, RosterEntry};
 pub use sequence::{EdgeSequence, SequenceError};

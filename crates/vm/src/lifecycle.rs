@@ -105,6 +105,27 @@ impl ProtocolMachine {
         Ok(self.open_with_ids(ids, &entries, &bound, None)?)
     }
 
+    /// Opens a session of every role of the image in which only `role`
+    /// runs here: the other roles run in other processes. Their messages
+    /// enter through [`ProtocolMachine::deliver`], and this role's leave
+    /// through the outbox (install the network first). Every edge is bound
+    /// to the default handler.
+    pub fn open_hosting(&mut self, role: &str) -> Result<SessionId, ProtocolMachineError> {
+        let hosted = self
+            .image
+            .symbols
+            .role_id(role)
+            .filter(|id| self.entry_of_role[usize::from(*id)] != NO_ENTRY)
+            .ok_or_else(|| LifecycleError::UnknownRole {
+                role: role.to_string(),
+            })?;
+        let ids: Vec<RoleId> = self.image.roles.iter().map(|r| r.role).collect();
+        let entries: Vec<u16> = (0..self.image.roles.len() as u16).collect();
+        let width = self.image.symbols.roles.len();
+        let bound = vec![Some(0); width * width];
+        Ok(self.open_members(ids, &entries, &bound, None, Some(hosted))?)
+    }
+
     /// Opens a session of image roles `ids`, role `ids[i]` running image
     /// entry `entries[i]`, with per-edge handler bindings `bound`.
     pub(crate) fn open_with_ids(
@@ -113,6 +134,19 @@ impl ProtocolMachine {
         entries: &[u16],
         bound: &[Option<HandlerId>],
         opener: Option<u32>,
+    ) -> Result<SessionId, LifecycleError> {
+        self.open_members(ids, entries, bound, opener, None)
+    }
+
+    /// [`ProtocolMachine::open_with_ids`], starting a coroutine only for
+    /// `hosted` when it is given (the other members run elsewhere).
+    fn open_members(
+        &mut self,
+        ids: Vec<RoleId>,
+        entries: &[u16],
+        bound: &[Option<HandlerId>],
+        opener: Option<u32>,
+        hosted: Option<RoleId>,
     ) -> Result<SessionId, LifecycleError> {
         let width = self.image.symbols.roles.len();
         let symbols = &self.image.symbols;
@@ -156,6 +190,9 @@ impl ProtocolMachine {
             }
         }
         for (&role, &entry) in ids.iter().zip(entries) {
+            if hosted.is_some_and(|h| h != role) {
+                continue;
+            }
             let program = &self.image.roles[usize::from(entry)].program;
             let mut registers = vec![Value::Unit; usize::from(program.register_count)];
             if let Some(r) = registers.get_mut(ENDPOINT_REGISTER_INDEX) {

@@ -1,7 +1,9 @@
 //! `tell serve FILE --role R --roster roster.toml`: one role of a protocol
 //! as a process over TCP.
 
+use crate::commands::compile::build_image;
 use crate::commands::run::MAX_FREE_ITERATIONS;
+use crate::exit_code::Rejected;
 use crate::input::read_file;
 use crate::protocol_file::ProtocolChoice;
 use crate::serve_decider::SeededDecider;
@@ -13,8 +15,9 @@ use std::time::Duration;
 use telltale_choreography::{program_from_local, InterpretConfig};
 use telltale_compiler::DEFAULT_FREE_ITERATIONS;
 use telltale_theory::projection::project;
-use telltale_transport::{read_key_file, serve, Roster, TcpConfig};
+use telltale_transport::{read_key_file, serve, serve_machine_role_traced, Roster, TcpConfig};
 use telltale_types::Role;
+use telltale_vm::{Config, DefaultHandler, EffectScript};
 
 /// Arguments of `tell serve`.
 #[derive(Args)]
@@ -47,12 +50,30 @@ pub struct ServeArgs {
     /// Seconds allowed for connecting and for each send or receive.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
-    /// Stop with an error after this many communications.
+    /// Stop with an error after this many communications (interpreter
+    /// engine only).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_steps: Option<u64>,
+    /// What runs the role: the async interpreter of its local type, or
+    /// the protocol machine (compiled program, monitor, effect calls).
+    #[arg(long, value_enum, default_value_t = Engine::Interpreter)]
+    pub engine: Engine,
+    /// Script the built-in handler's effect outcomes, as in `tell run`
+    /// (machine engine only): `--effect 'Ledger.append=Ok,Err(Full)'`.
+    #[arg(long = "effect", value_name = "OP=OUTCOMES")]
+    pub effects: Vec<String>,
     /// Which protocol, and its role-family sizes.
     #[command(flatten)]
     pub choice: ProtocolChoice,
+}
+
+/// What runs a served role.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    /// The async interpreter of the role's local type.
+    Interpreter,
+    /// The protocol machine, with the built-in effect handler.
+    Machine,
 }
 
 /// Runs the command: exit 0 when the role finishes its protocol, 1 when the
@@ -96,6 +117,12 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     config.connect_deadline = timeout;
     config.send_timeout = timeout;
     config.recv_timeout = timeout;
+    if args.engine == Engine::Machine {
+        return serve_on_machine(args, config, address, &role);
+    }
+    if !args.effects.is_empty() {
+        anyhow::bail!("--effect needs --engine machine (the interpreter makes no effect calls)");
+    }
     let mut decider = SeededDecider::new(&local, args.seed, args.free_iterations)
         .context("the role's local type does not compile")?;
     let limits = InterpretConfig {
@@ -116,6 +143,65 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     match outcome {
         Ok(summary) => {
             println!("{role} finished after {} communications", summary.steps);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            eprintln!("error: role {role} failed: {err:#}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `tell serve --engine machine`: the role's compiled program on the
+/// protocol machine, with the built-in handler (seeded, `--effect` scripts).
+fn serve_on_machine(
+    args: &ServeArgs,
+    config: TcpConfig,
+    address: std::net::SocketAddr,
+    role: &Role,
+) -> Result<ExitCode> {
+    if args.max_steps.is_some() {
+        anyhow::bail!("--max-steps applies to the interpreter engine only");
+    }
+    let image = build_image(&args.file, &args.choice)?;
+    let script = EffectScript::parse(&args.effects).map_err(Rejected::new)?;
+    script.check(&image.effects).map_err(Rejected::new)?;
+    let handler = DefaultHandler::with_free_iterations(args.seed, args.free_iterations)
+        .with_effect_script(script);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
+        let mut print = |line: &str| println!("{line}");
+        serve_machine_role_traced(
+            listener,
+            config,
+            image,
+            role.as_str(),
+            &handler,
+            Config::default(),
+            &mut print,
+        )
+        .await
+        .map_err(|e| anyhow!("{e}"))
+    });
+    match outcome {
+        Ok(summary) => {
+            println!(
+                "{role} finished on the protocol machine after {} steps ({} messages sent, {} received{})",
+                summary.steps,
+                summary.sent,
+                summary.received,
+                if summary.timed_out {
+                    "; took a timeout branch after a peer went away"
+                } else {
+                    ""
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(err) => {
