@@ -80,6 +80,14 @@ impl FaultSchedule {
         }
     }
 
+    /// Whether a fault waits for an event (`on_event`): the world records
+    /// events only then.
+    pub fn watches_events(&self) -> bool {
+        self.faults
+            .iter()
+            .any(|f| matches!(f.plan.trigger, crate::plan::Trigger::OnEvent { .. }))
+    }
+
     /// The last tick any fault activated at.
     pub fn last_fired(&self) -> Option<u64> {
         self.faults
@@ -98,9 +106,12 @@ fn within_budget(budget: &Budget, fired: &[u64], tick: u64) -> bool {
             window_ticks,
         } => {
             let window = tick / window_ticks;
+            // Activations are recorded in tick order: count back from the
+            // newest (constant work per round however long the run).
             let in_window = fired
                 .iter()
-                .filter(|t| **t / window_ticks == window)
+                .rev()
+                .take_while(|t| **t / window_ticks == window)
                 .count();
             (in_window as u64) < per_window
         }

@@ -46,6 +46,9 @@ pub struct PropertyMonitor {
     progress_events: BTreeMap<RoleId, u64>,
     /// The first honest observation of each key: (role, value).
     first_seen: BTreeMap<String, (RoleId, String)>,
+    /// Whether sent messages are remembered until received
+    /// (`send_recv_liveness` only).
+    tracks_receipt: bool,
     /// Every role's position in its local type (`type_monotonicity` only).
     walker: Option<TypeWalker>,
     /// Roles already reported by `type_monotonicity` (once each: after a
@@ -61,6 +64,9 @@ impl PropertyMonitor {
         names: Vec<String>,
         honest: Option<BTreeSet<RoleId>>,
     ) -> PropertyMonitor {
+        let tracks_receipt = properties
+            .iter()
+            .any(|p| p.property == Property::SendRecvLiveness);
         PropertyMonitor {
             properties,
             names,
@@ -72,9 +78,28 @@ impl PropertyMonitor {
             last_progress: BTreeMap::new(),
             progress_events: BTreeMap::new(),
             first_seen: BTreeMap::new(),
+            tracks_receipt,
             walker: None,
             off_type: BTreeSet::new(),
         }
+    }
+
+    /// Whether this round's checks read the live roles (liveness, or a
+    /// deadlock check when the world is `stuck` and quiescent): they are
+    /// only gathered then.
+    pub fn wants_live(&self, stuck: bool) -> bool {
+        self.properties.iter().any(|p| match p.property {
+            Property::Liveness(_) => true,
+            Property::DeadlockFree => stuck,
+            _ => false,
+        })
+    }
+
+    /// Whether this round's checks read the buffers (`buffer_bound`).
+    pub fn wants_queues(&self) -> bool {
+        self.properties
+            .iter()
+            .any(|p| matches!(p.property, Property::BufferBound(_)))
     }
 
     /// Whether the monitor wants every role action (`type_monotonicity`).
@@ -148,14 +173,18 @@ impl PropertyMonitor {
     /// A message was sent.
     pub fn sent(&mut self, m: &MessageEvent, text: String) {
         self.progress(m.from, m.tick);
-        self.unreceived
-            .insert((m.session, m.from, m.to, m.seq), (m.tick, text));
+        if self.tracks_receipt {
+            self.unreceived
+                .insert((m.session, m.from, m.to, m.seq), (m.tick, text));
+        }
     }
 
     /// A message was received.
     pub fn received(&mut self, m: &MessageEvent) {
         self.progress(m.to, m.tick);
-        self.unreceived.remove(&(m.session, m.from, m.to, m.seq));
+        if self.tracks_receipt {
+            self.unreceived.remove(&(m.session, m.from, m.to, m.seq));
+        }
     }
 
     /// A role finished, or took a timeout branch.

@@ -165,6 +165,10 @@ impl NetworkModel {
 
     /// Takes the messages due at or before `tick`, in delivery order.
     pub fn take_due(&mut self, tick: u64) -> Vec<InFlight> {
+        match self.in_flight.first_key_value() {
+            Some((&(due, _, _), _)) if due <= tick => {}
+            _ => return Vec::new(),
+        }
         let later = self.in_flight.split_off(&(tick + 1, 0, 0));
         std::mem::replace(&mut self.in_flight, later)
             .into_values()

@@ -18,7 +18,7 @@ impl World<'_> {
                 } => {
                     let r = self.role_id(&role.name);
                     self.paused.insert(r, tick + duration_ticks);
-                    self.note(&format!("pause:{}", role.name));
+                    self.note("pause", Some(r));
                 }
                 Action::NodeCrash {
                     role,
@@ -37,7 +37,7 @@ impl World<'_> {
                         });
                         self.timeout_at = self.timeout_at.max(tick + after + 1);
                     }
-                    self.note(&format!("crash:{}", role.name));
+                    self.note("crash", Some(r));
                 }
                 Action::NetworkPartition {
                     a,
@@ -55,12 +55,12 @@ impl World<'_> {
                         }
                     }
                     self.heal_at = duration_ticks.map(|d| tick + d);
-                    self.note("partition");
+                    self.note("partition", None);
                 }
                 Action::Heal => {
                     self.network.heal();
                     self.heal_at = None;
-                    self.note("heal");
+                    self.note("heal", None);
                 }
                 _ => {
                     // A message fault waits for its next matching message.
@@ -76,9 +76,19 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn note(&mut self, event: &str) {
-        self.seen.events.insert(event.to_string());
-        if let Some((kind, _)) = event.split_once(':') {
+    /// Records that an event of `kind` (concerning `role`, if any)
+    /// happened, for `on_event` triggers; nothing when none waits.
+    pub(super) fn note(&mut self, kind: &str, role: Option<RoleId>) {
+        if !self.schedule.watches_events() {
+            return;
+        }
+        if let Some(role) = role {
+            let event = format!("{kind}:{}", self.name(role));
+            if !self.seen.events.contains(&event) {
+                self.seen.events.insert(event);
+            }
+        }
+        if !self.seen.events.contains(kind) {
             self.seen.events.insert(kind.to_string());
         }
     }
@@ -100,7 +110,7 @@ impl World<'_> {
             self.network.heal();
             self.heal_at = None;
             self.quiet_since = tick;
-            self.note("heal");
+            self.note("heal", None);
             self.trace.push(tick, "heal", "the partition heals");
         }
     }

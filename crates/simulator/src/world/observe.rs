@@ -35,7 +35,7 @@ impl World<'_> {
                     if self.injector.active() {
                         self.injector.sent(m);
                     }
-                    self.note(&format!("send:{}", self.name(m.from)));
+                    self.note("send", Some(m.from));
                     self.monitor.sent(m, line);
                 }
                 ObsEvent::Received(m) | ObsEvent::Chose(m) => {
@@ -47,12 +47,12 @@ impl World<'_> {
                         );
                         self.monitor.injection_accepted(m.to, tick, event);
                     }
-                    self.note(&format!("receive:{}", self.name(m.to)));
+                    self.note("receive", Some(m.to));
                     self.monitor.received(m);
                 }
                 ObsEvent::Halted { tick, coro } => {
                     if let Some(c) = self.machine.coroutine(*coro) {
-                        self.note(&format!("done:{}", self.name(c.role)));
+                        self.note("done", Some(c.role));
                         self.monitor.stepped(c.role, *tick);
                     }
                 }
@@ -128,17 +128,23 @@ impl World<'_> {
 
     pub(super) fn check_round(&mut self, tick: u64, stuck: bool, quiescent: bool) {
         let mut queued = Vec::new();
-        if let Some(s) = self.machine.session(self.session) {
-            for &from in &s.roles {
-                for &to in &s.roles {
-                    let n = s.queued(from, to);
-                    if n > 0 {
-                        queued.push((from, to, n));
+        if self.monitor.wants_queues() {
+            if let Some(s) = self.machine.session(self.session) {
+                for &from in &s.roles {
+                    for &to in &s.roles {
+                        let n = s.queued(from, to);
+                        if n > 0 {
+                            queued.push((from, to, n));
+                        }
                     }
                 }
             }
         }
-        let live = self.live_roles();
+        let live = if self.monitor.wants_live(stuck && quiescent) {
+            self.live_roles()
+        } else {
+            Vec::new()
+        };
         // Liveness counts from the end of the last fault: never during a
         // partition or a pause.
         let faults_quiet_since = if self.network.partitioned() || !self.paused.is_empty() {

@@ -93,7 +93,7 @@ impl World<'_> {
             let detail = format!("{} [{cause}]", self.describe(&m));
             if treatment.drop {
                 self.stats.lost += 1;
-                self.note(&format!("drop:{}", self.name(m.from)));
+                self.note("drop", Some(m.from));
                 self.trace.push(tick, "lose", &detail);
                 continue;
             }
