@@ -6,8 +6,8 @@ use telltale_compiler::LabelId;
 use telltale_vm::effect::default_handler::fabricate;
 use telltale_vm::explore::EnabledStep;
 use telltale_vm::{
-    EffectHandler, InvokeInput, ProtocolMachine, ProtocolMachineError, SendDecision,
-    SendDecisionInput, Value,
+    EffectError, EffectErrorCategory, EffectHandler, InvokeInput, ProtocolMachine,
+    ProtocolMachineError, SendDecision, SendDecisionInput, Value,
 };
 
 /// A host handler the explorer can run: cloneable (a state keeps its own
@@ -36,15 +36,21 @@ pub trait ExplorableHost: Clone + Send + Sync {
 }
 
 /// The host of `tell explore` without host code: every label an `Offer`
-/// allows is an alternative, payloads are a fixed value of their sort (or
-/// the one the program computed), effect calls answer the operation's first
-/// declared outcome. It keeps no state.
+/// allows is an alternative, and so is every outcome constructor an effect
+/// call's operation declares (with a fixed payload of its sort), plus
+/// giving up (a `timeout` error) where the call's `case` has a `Timeout`
+/// branch; payloads are a fixed value of their sort (or the one the program
+/// computed). It keeps no state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct OpenChoiceHost;
 
 impl ExplorableHost for OpenChoiceHost {
     fn alternatives(&self, step: &EnabledStep) -> usize {
-        step.open_labels.len().max(1)
+        match step.effect {
+            Some(effect) => effect.outcomes + usize::from(effect.handles_timeout),
+            None => step.open_labels.len(),
+        }
+        .max(1)
     }
 
     fn execute(
@@ -55,6 +61,7 @@ impl ExplorableHost for OpenChoiceHost {
     ) -> Result<(), ProtocolMachineError> {
         let handler = ForcedChoice {
             label: step.open_labels.get(alternative).copied(),
+            outcome: alternative,
         };
         machine.execute_step(step.slot, &handler)
     }
@@ -72,6 +79,9 @@ impl ExplorableHost for OpenChoiceHost {
 #[derive(Debug)]
 struct ForcedChoice {
     label: Option<LabelId>,
+    /// For an effect call: the declared outcome to answer, or, one past
+    /// the last, a `timeout` error.
+    outcome: usize,
 }
 
 impl EffectHandler for ForcedChoice {
@@ -110,9 +120,19 @@ impl EffectHandler for ForcedChoice {
     }
 
     fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
-        Ok(match input.call {
-            Some(call) => telltale_vm::fabricate_outcome(call.operation, 0),
-            None => Value::Unit,
-        })
+        let Some(call) = input.call else {
+            return Ok(Value::Unit);
+        };
+        if self.outcome >= call.operation.outcomes.len() && call.site.handles_timeout() {
+            return Err(EffectError::tagged(
+                EffectErrorCategory::Timeout,
+                "the host gave up (explored alternative)",
+            ));
+        }
+        // `fabricate_outcome` picks constructor `bits % count`.
+        Ok(telltale_vm::fabricate_outcome(
+            call.operation,
+            self.outcome as u64,
+        ))
     }
 }

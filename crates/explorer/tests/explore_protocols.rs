@@ -274,3 +274,28 @@ fn one_lost_vote_deadlocks_two_phase_commit_and_the_shortest_run_shows_it() {
     let clean = Checker::new(&two_phase_commit(2).with_drop_budget(0)).bfs();
     assert_eq!(clean.verdict, Verdict::Holds);
 }
+
+#[test]
+fn every_declared_effect_outcome_is_an_alternative() {
+    let source = include_str!("../../../examples/ledger_effects.tell");
+    let model = ProtocolModel::new(image(source, 1), OpenChoiceHost, 3).unwrap();
+    let report = Checker::new(&model).record_terminal_states().bfs();
+    assert_eq!(report.verdict, Verdict::Holds, "{report:?}");
+    // Ok or Err from `append`, then Just or Nothing from `head`: four
+    // different ends (the client saw a different pair of messages).
+    assert_eq!(report.terminal_states.len(), 4, "{report:?}");
+}
+
+#[test]
+fn a_host_that_gives_up_is_an_alternative_where_the_case_handles_it() {
+    let source = "effect Store\n  save : Int -> Result Unit Int\n\n\
+                  protocol Save uses Store =\n  roles Client, Server\n  Client -> Server : Put of Int\n\
+                  \x20 let saved = check Store.save(put)\n  case saved of\n\
+                  \x20   | Ok(slot) => Server -> Client : Saved of Int\n\
+                  \x20   | Err(e) => Server -> Client : Refused\n\
+                  \x20   | Timeout => Server -> Client : Late\n";
+    let model = ProtocolModel::new(image(source, 1), OpenChoiceHost, 2).unwrap();
+    let report = Checker::new(&model).record_terminal_states().bfs();
+    assert_eq!(report.verdict, Verdict::Holds, "{report:?}");
+    assert_eq!(report.terminal_states.len(), 3, "Saved, Refused and Late");
+}

@@ -57,10 +57,26 @@ pub struct EnabledStep {
     /// For an `Offer` the host decides: the labels it may pick, in table
     /// order (empty otherwise, including offers steered by an effect outcome).
     pub open_labels: Vec<LabelId>,
+    /// For an effect call (`Invoke` of a declared operation): the
+    /// operation's id in the image's effect table, how many outcome
+    /// constructors it declares, and whether its `case` has a `Timeout`
+    /// branch (the host may give up).
+    pub effect: Option<EffectStep>,
     /// Whether the step touches only the coroutine itself and the one edge
     /// in `edge` (no sessions opened or closed, no host guards, effects,
     /// spawns or transfers): what static independence may assume.
     pub local: bool,
+}
+
+/// The effect call an enabled step makes: what a host may answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EffectStep {
+    /// The operation's id (its index in the image's effect table).
+    pub operation: u16,
+    /// Outcome constructors the operation declares.
+    pub outcomes: usize,
+    /// Whether the call site's `case` has a `Timeout` branch.
+    pub handles_timeout: bool,
 }
 
 impl ProtocolMachine {
@@ -128,6 +144,24 @@ impl ProtocolMachine {
         edge: Option<EdgeUse>,
         open_labels: Vec<LabelId>,
     ) -> EnabledStep {
+        let effect = match instr {
+            Instr::Invoke { action, .. } => {
+                let program = &self.image.roles[usize::from(c.entry)].program;
+                let effects = &self.image.effects;
+                program
+                    .invocations
+                    .get(usize::from(action))
+                    .and_then(|inv| effects.sites.get(usize::from(inv.site)))
+                    .and_then(|site| {
+                        effects.operation_of(site).map(|op| EffectStep {
+                            operation: site.operation,
+                            outcomes: op.outcomes.len(),
+                            handles_timeout: site.handles_timeout(),
+                        })
+                    })
+            }
+            _ => None,
+        };
         let local = c.ext.is_none()
             && matches!(
                 instr,
@@ -149,6 +183,7 @@ impl ProtocolMachine {
             instr,
             edge,
             open_labels,
+            effect,
             local,
         }
     }
