@@ -38,9 +38,15 @@ pub fn timeline(report: &Report, max: usize) -> String {
         "<svg id=\"properties\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" \
          height=\"{height}\" viewBox=\"0 0 {width} {height}\">"
     );
-    // The tick axis: ten steps.
-    for i in 0..=10u64 {
-        let tick = span * i / 10;
+    // The tick axis: round steps, about ten of them.
+    let step = [
+        1u64, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000,
+    ]
+    .into_iter()
+    .find(|s| s * 10 >= span)
+    .unwrap_or(span / 10 + 1);
+    let mut tick = 0;
+    while tick <= span {
         let _ = write!(
             svg,
             "<line class=\"grid\" x1=\"{0}\" y1=\"20\" x2=\"{0}\" y2=\"{1}\"/>\
@@ -48,6 +54,7 @@ pub fn timeline(report: &Report, max: usize) -> String {
             x(tick),
             height - 6
         );
+        tick += step;
     }
     svg.push('\n');
     if rows.is_empty() {

@@ -14,6 +14,7 @@
 use super::escape::{clip, escape};
 use super::marks::{glyph, style, Shape};
 use crate::report::timeline::{EffectCall, Fate, MessageRecord, Timeline};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// One thing the diagram draws.
@@ -174,6 +175,7 @@ pub fn diagram(t: &Timeline, rounds: u64, max_events: usize) -> Diagram {
             height - 10
         );
     }
+    let mut crowd: BTreeMap<(Option<usize>, u64), u64> = BTreeMap::new();
     for item in shown {
         match item {
             Item::Arrow { m, recv } => arrow(&mut svg, t, m, *recv, &g),
@@ -185,11 +187,15 @@ pub fn diagram(t: &Timeline, rounds: u64, max_events: usize) -> Diagram {
                 toward,
                 detail,
             } => {
+                // Marks on one lane at one tick stand side by side.
+                let n = crowd.entry((*role, *tick)).or_insert(0);
                 let at = Place {
                     tick: *tick,
                     role: *role,
                     toward: *toward,
+                    shift: *n * 15,
                 };
+                *n += 1;
                 mark(&mut svg, kind, &at, detail, &g, width);
             }
             Item::Effect(e) => effect(&mut svg, t, e, &g),
@@ -321,6 +327,8 @@ struct Place {
     tick: u64,
     role: Option<usize>,
     toward: Option<usize>,
+    /// Pixels to the right, past the marks already drawn there.
+    shift: u64,
 }
 
 fn mark(svg: &mut String, kind: &str, at: &Place, detail: &str, g: &Geometry, width: u64) {
@@ -350,13 +358,14 @@ fn mark(svg: &mut String, kind: &str, at: &Place, detail: &str, g: &Geometry, wi
                 glyph(s.shape, x, y, c)
             )
         }
-        (Some(r), _) if s.shape != Shape::Band => glyph(s.shape, lane_x(r), y, c),
+        (Some(r), _) if s.shape != Shape::Band => glyph(s.shape, lane_x(r) + at.shift, y, c),
         _ => format!(
             "<line x1=\"{LEFT}\" y1=\"{y}\" x2=\"{width}\" y2=\"{y}\" stroke=\"{c}\" \
              stroke-width=\"2\" stroke-dasharray=\"8 4\"/><text x=\"{}\" y=\"{}\" \
-             fill=\"{c}\" class=\"band-label\">{kind}</text>",
+             fill=\"{c}\" class=\"band-label\">{}</text>",
             LEFT + 4,
-            y.saturating_sub(3)
+            y.saturating_sub(3),
+            escape(&clip(detail, 80))
         ),
     };
     svg.push_str(&shape);
