@@ -13,7 +13,7 @@
 
 use super::escape::{clip, escape};
 use super::marks::{glyph, style, Shape};
-use crate::report::timeline::{EffectCall, Fate, MessageRecord, Timeline};
+use crate::report::timeline::{EffectCall, Fate, MarkKind, MessageRecord, Timeline};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -175,6 +175,7 @@ pub fn diagram(t: &Timeline, rounds: u64, max_events: usize) -> Diagram {
             height - 10
         );
     }
+    spans(&mut svg, t, last, &g, width);
     let mut crowd: BTreeMap<(Option<usize>, u64), u64> = BTreeMap::new();
     for item in shown {
         match item {
@@ -319,6 +320,39 @@ fn pending(svg: &mut String, t: &Timeline, m: &MessageRecord, g: &Geometry, heig
             m.sent
         ))
     );
+}
+
+/// What lasts: a pause (to its resume), a crash (to the end) and a
+/// partition (to its heal), as pale bands behind the arrows, for the part
+/// of the run that is drawn (decoration: not events, not counted).
+fn spans(svg: &mut String, t: &Timeline, last: u64, g: &Geometry, width: u64) {
+    let end_of = |from: u64, role: Option<usize>, kind: MarkKind| {
+        t.marks
+            .iter()
+            .find(|m| m.kind == kind && m.role == role && m.tick >= from)
+            .map_or(last + 1, |m| m.tick.min(last + 1))
+    };
+    for m in t.marks.iter().filter(|m| m.tick <= last) {
+        let (y1, role) = (g.y(m.tick), m.role);
+        let (class, x, w, end, colour) = match (m.kind, role) {
+            (MarkKind::Pause, Some(r)) => {
+                let end = end_of(m.tick, role, MarkKind::Resume);
+                ("pause-span", lane_x(r) - 6, 12, end, "#17becf")
+            }
+            (MarkKind::Crash, Some(r)) => ("crash-span", lane_x(r) - 4, 8, last + 1, "#111111"),
+            (MarkKind::Partition, None) => {
+                let end = end_of(m.tick, None, MarkKind::Heal);
+                ("partition-span", LEFT, width - LEFT, end, "#e377c2")
+            }
+            _ => continue,
+        };
+        let h = g.y(end).saturating_sub(y1);
+        let _ = writeln!(
+            svg,
+            "<rect class=\"span {class}\" x=\"{x}\" y=\"{y1}\" width=\"{w}\" height=\"{h}\" \
+             fill=\"{colour}\" fill-opacity=\"0.15\"/>"
+        );
+    }
 }
 
 /// Where a mark goes: its tick, its lane (none: across all lanes) and,

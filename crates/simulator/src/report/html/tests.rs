@@ -161,6 +161,9 @@ fn every_message_and_mark_is_drawn_once_with_its_class() {
     }
     assert_eq!(count(&page, "<g class=\"effect\""), 1);
     assert_eq!(count(&page, "<g class=\"violation\""), 2);
+    // The partition (to its heal) and the crash (to the end) as bands.
+    assert_eq!(count(&page, "<rect class=\"span partition-span\""), 1);
+    assert_eq!(count(&page, "<rect class=\"span crash-span\""), 1);
     assert!(page.contains("data-events-total=\"14\" data-events-drawn=\"14\""));
     assert!(page.contains("All 14 events drawn."));
     assert!(!page.contains("class=\"cap-note\""));
