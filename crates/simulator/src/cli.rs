@@ -137,9 +137,12 @@ fn run_sweep(args: &SimArgs, scenario: &Path, seeds: SeedRange) -> Result<u8, Si
         // The smallest failing seed's page (the summary lists them
         // smallest first), else the first seed's: run again, recorded.
         let chosen = summary.failing.first().map(|f| f.seed);
-        if let Some(seed) = chosen.or_else(|| seeds.first().copied()) {
-            let outcome = run_plan_with(&plan, &image, seed, true)?;
-            write_html(path, &outcome, &text, args.html_max_events)?;
+        match chosen.or_else(|| seeds.first().copied()) {
+            Some(seed) => {
+                let outcome = run_plan_with(&plan, &image, seed, true)?;
+                write_html(path, &outcome, &text, args.html_max_events)?;
+            }
+            None => eprintln!("warning: no seed ran in this shard: no HTML page written"),
         }
     }
     print_summary(&summary, args.out.as_deref())

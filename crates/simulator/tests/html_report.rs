@@ -114,6 +114,29 @@ fn marks_follow_the_faults_of_the_examples() {
     assert!(ping.contains(&MarkKind::Rejected), "{ping:?}");
     let dup = kinds("token_ring_loss_duplication.toml");
     assert_eq!(dup, [MarkKind::Rejected]);
+    // Each refusal names the message refused: the corrupted one, and the
+    // duplicate copy delivered after its original.
+    for (name, duplicate) in [
+        ("ping_pong_corruption.toml", false),
+        ("token_ring_loss_duplication.toml", true),
+    ] {
+        let (_, with, _) = recorded(&dir.join(name), None);
+        let t = with.timeline.unwrap();
+        let refused: Vec<_> = t.messages.iter().filter(|m| m.rejected.is_some()).collect();
+        assert_eq!(refused.len(), 1, "{name}");
+        let rejection = t
+            .marks
+            .iter()
+            .find(|m| m.kind == MarkKind::Rejected)
+            .unwrap();
+        assert_eq!(refused[0].rejected, Some(rejection.tick), "{name}");
+        let m = refused[0];
+        assert_eq!(
+            (m.duplicate, m.corrupted),
+            (duplicate, !duplicate),
+            "{name}"
+        );
+    }
 }
 
 #[test]

@@ -64,6 +64,9 @@ pub struct MessageRecord {
     pub reordered: bool,
     /// A `message_delay` fault held it longer.
     pub delayed: bool,
+    /// The tick its receiver refused it (signature, hash chain, sequence
+    /// or replay check), if it did.
+    pub rejected: Option<u64>,
 }
 
 /// What became of a message.
@@ -201,6 +204,7 @@ impl Timeline {
             corrupted: h.corrupted,
             reordered: h.reordered,
             delayed: h.delayed,
+            rejected: None,
         };
         if h.lost {
             self.messages.push(record(false, Fate::Lost { tick }));
@@ -227,6 +231,7 @@ impl Timeline {
             corrupted: false,
             reordered: false,
             delayed: false,
+            rejected: None,
         });
     }
 
@@ -258,15 +263,41 @@ impl Timeline {
     /// A coroutine of `role` faulted: a rejected message when a receive
     /// check refused it, else a fault (crashes are marked when injected).
     pub fn faulted(&mut self, tick: u64, role: RoleId, fault: &Fault) {
-        let kind = match fault {
+        let refused = match fault {
             Fault::Crashed { .. } => return,
-            Fault::SequenceMismatch { .. }
-            | Fault::SignatureInvalid { .. }
-            | Fault::AuthChainBroken { .. }
-            | Fault::ReplayDetected { .. } => MarkKind::Rejected,
-            _ => MarkKind::Fault,
+            Fault::SequenceMismatch {
+                from, to, actual, ..
+            } => Some((from, to, *actual)),
+            Fault::SignatureInvalid { from, to, seq, .. }
+            | Fault::AuthChainBroken { from, to, seq, .. }
+            | Fault::ReplayDetected { from, to, seq, .. } => Some((from, to, *seq)),
+            _ => None,
+        };
+        let kind = match refused {
+            Some((from, to, seq)) => {
+                self.refused(tick, from, to, seq);
+                MarkKind::Rejected
+            }
+            None => MarkKind::Fault,
         };
         self.mark(tick, kind, Some(role), fault.to_string());
+    }
+
+    /// Notes on the message `from -> to` numbered `seq` (the last one
+    /// delivered and not yet refused) that its receiver refused it.
+    fn refused(&mut self, tick: u64, from: &str, to: &str, seq: u64) {
+        let index = |name: &str| self.roles.iter().position(|r| r == name);
+        let (Some(from), Some(to)) = (index(from), index(to)) else {
+            return;
+        };
+        let refused = self.messages.iter_mut().rev().find(|m| {
+            (m.from, m.to, m.seq) == (from, to, seq)
+                && m.rejected.is_none()
+                && matches!(m.fate, Fate::Delivered { tick: t } if t <= tick)
+        });
+        if let Some(m) = refused {
+            m.rejected = Some(tick);
+        }
     }
 
     /// `role` performed effect site `site` of `effects` and its host
@@ -378,5 +409,17 @@ mod tests {
         assert_eq!(t.marks.len(), 1);
         assert_eq!(t.marks[0].kind, MarkKind::Rejected);
         assert_eq!(t.marks[0].role, Some(1));
+        // The refused message is the one delivered with that number.
+        let mut t = Timeline::new(vec!["A".into(), "B".into()]);
+        let dup = Handling {
+            duplicated: true,
+            ..plain()
+        };
+        t.sent(1, (0, 1, 1), "Ping", dup);
+        t.arrived((0, 1, 1), Fate::Delivered { tick: 2 });
+        t.arrived((0, 1, 1), Fate::Delivered { tick: 3 });
+        t.faulted(4, 1, &mismatch);
+        let rejected: Vec<Option<u64>> = t.messages.iter().map(|m| m.rejected).collect();
+        assert_eq!(rejected, [None, Some(4)]);
     }
 }

@@ -173,7 +173,7 @@ pub fn legend() -> String {
          message, from its send tick to its delivery tick</li>\n\
          <li><svg width=\"34\" height=\"14\"><line x1=\"2\" y1=\"7\" x2=\"30\" y2=\"7\" \
          stroke=\"#ff7f0e\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/></svg> \
-         duplicate copy; purple: corrupted; blue dotted: reordered or delayed</li>\n\
+         duplicate copy; purple: corrupted; blue dotted: reordered or delayed; brown dotted: refused by its receiver</li>\n\
          <li><svg width=\"34\" height=\"14\"><rect x=\"2\" y=\"1\" width=\"30\" height=\"12\" \
          rx=\"3\" fill=\"#fff7d6\" stroke=\"#c9a227\"/></svg> effect call and its outcome</li>\n",
     );

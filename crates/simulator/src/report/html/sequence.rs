@@ -255,6 +255,7 @@ fn arrow(svg: &mut String, t: &Timeline, m: &MessageRecord, recv: u64, g: &Geome
         (m.corrupted, " corrupted"),
         (m.reordered, " reordered"),
         (m.delayed, " delayed"),
+        (m.rejected.is_some(), " rejected"),
     ] {
         if on {
             class.push_str(name);
@@ -275,8 +276,11 @@ fn arrow(svg: &mut String, t: &Timeline, m: &MessageRecord, recv: u64, g: &Geome
         (m.delayed, "delayed by a fault"),
     ] {
         if on {
-            notes.push(note);
+            notes.push(note.to_string());
         }
+    }
+    if let Some(tick) = m.rejected {
+        notes.push(format!("rejected by the receiver at t={tick}"));
     }
     let notes = if notes.is_empty() {
         String::new()
