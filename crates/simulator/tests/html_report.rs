@@ -186,3 +186,30 @@ fn sim_run_writes_the_same_page_twice_and_a_sweep_its_first_failing_seed() {
     assert!(page.contains(&format!("(seed {first_failing})")));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn effect_calls_are_notes_on_their_performers_lane() {
+    let anchor =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/effects.toml");
+    let text = "name = \"ledger\"\nprotocol = \"../ledger_effects.tell\"\n\n[handler]\n\
+                kind = \"scripted\"\nscript = { \"Ledger.append\" = [\"Err(Full)\"] }\n\n\
+                [properties]\ninvariants = [\"no_faults\"]\n";
+    let (plan, image) = load_scenario(text, &anchor).unwrap();
+    let run = run_plan_with(&plan, &image, 0, true).unwrap();
+    let t = run.timeline.as_ref().unwrap();
+    let calls: Vec<(&str, &str, &str)> = t
+        .effects
+        .iter()
+        .map(|e| (t.role_name(e.role), e.op.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("Bank", "Ledger.append(entry)", "Err(\"Full\")"),
+            ("Bank", "Ledger.head()", "Just")
+        ]
+    );
+    let page = render(&run.report, t, text, &HtmlOptions::default());
+    assert_eq!(count(&page, "<g class=\"effect\" data-role=\"Bank\""), 2);
+    assert!(page.contains("Ledger.append(entry) → Err(&quot;Full&quot;)"));
+}
