@@ -5,6 +5,8 @@
 //! many colours, the legend's among them), and
 //! the DOM must hold exactly one message arrow per delivered message and
 //! one fault mark per fault of the same run, counted from its timeline.
+//! Opened at `#focus=Node3`, the script dims exactly the arrows Node3
+//! neither sent nor received; a capped page draws exactly its first events.
 //!
 //! Without a `chromium` on the PATH (or at `/usr/bin/chromium`) the test
 //! says loudly that it skipped and passes, unless `TELLTALE_BROWSER_TESTS=1`
@@ -56,9 +58,9 @@ fn browser_or_skip() -> Option<PathBuf> {
     None
 }
 
-/// Runs headless Chromium on `page` with `extra` arguments, its standard
-/// output into `out`; kills it after two minutes.
-fn headless(browser: &Path, dir: &Path, page: &Path, extra: &[String], out: &Path) {
+/// Runs headless Chromium on the page at `url` with `extra` arguments, its
+/// standard output into `out`; kills it after two minutes.
+fn headless(browser: &Path, dir: &Path, url: &str, extra: &[String], out: &Path) {
     let profile = dir.join(format!("profile-{}", extra.len()));
     let _ = std::fs::remove_dir_all(&profile);
     let mut child = Command::new(browser)
@@ -77,7 +79,7 @@ fn headless(browser: &Path, dir: &Path, page: &Path, extra: &[String], out: &Pat
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)
-        .arg(format!("file://{}", page.display()))
+        .arg(url)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(out).unwrap())
         .stderr(Stdio::null())
@@ -221,10 +223,11 @@ fn the_report_renders_in_chromium_with_every_arrow_and_mark() {
 
     let shot = dir.join("shot.png");
     let log = dir.join("screenshot.log");
+    let url = format!("file://{}", page.display());
     headless(
         &browser,
         &dir,
-        &page,
+        &url,
         &[format!("--screenshot={}", shot.display())],
         &log,
     );
@@ -235,7 +238,7 @@ fn the_report_renders_in_chromium_with_every_arrow_and_mark() {
         "--dump-dom".to_string(),
         "--virtual-time-budget=2000".to_string(),
     ];
-    headless(&browser, &dir, &page, &dump, &dom_file);
+    headless(&browser, &dir, &url, &dump, &dom_file);
     let dom = std::fs::read_to_string(&dom_file).unwrap();
     assert!(
         dom.contains("<body data-script=\"ready\">"),
@@ -243,6 +246,33 @@ fn the_report_renders_in_chromium_with_every_arrow_and_mark() {
         &dom[..dom.len().min(400)]
     );
     assert_eq!(counted(&dom), (arrows, marks));
+
+    // The script's focus (`#focus=ROLE`, as a click on the role's name)
+    // dims exactly the arrows the role neither sent nor received.
+    let t = outcome.timeline.as_ref().unwrap();
+    let role = "Node3";
+    let others = t
+        .messages
+        .iter()
+        .filter(|m| matches!(m.fate, Fate::Delivered { .. }))
+        .filter(|m| t.role_name(m.from) != role && t.role_name(m.to) != role)
+        .count();
+    assert!(others > 0 && others < arrows);
+    let focused = dir.join("focused.html");
+    headless(
+        &browser,
+        &dir,
+        &format!("{url}#focus={role}"),
+        &dump,
+        &focused,
+    );
+    let dom = std::fs::read_to_string(&focused).unwrap();
+    let dimmed = groups(&dom)
+        .iter()
+        .filter(|g| g.get("class").is_some_and(|c| c.starts_with("msg")))
+        .filter(|g| g.get("style").is_some_and(|s| s.contains("opacity: 0.15")))
+        .count();
+    assert_eq!(dimmed, others);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -272,13 +302,8 @@ fn a_capped_report_draws_the_first_events_in_chromium() {
         .unwrap();
     assert_eq!(status.code(), Some(2));
     let dom_file = dir.join("dom.html");
-    headless(
-        &browser,
-        &dir,
-        &page,
-        &["--dump-dom".to_string()],
-        &dom_file,
-    );
+    let url = format!("file://{}", page.display());
+    headless(&browser, &dir, &url, &["--dump-dom".to_string()], &dom_file);
     let dom = std::fs::read_to_string(&dom_file).unwrap();
     let (arrows, marks) = counted(&dom);
     assert_eq!(arrows + marks.values().sum::<usize>(), 20, "{marks:?}");

@@ -37,6 +37,32 @@
     event.preventDefault();
     apply(Number(slider.value) * (event.deltaY < 0 ? 1.1 : 1 / 1.1));
   }, { passive: false });
+  // A click on a role's name dims the messages it neither sent nor
+  // received; a second click on it ends the focus. `#focus=ROLE` in the
+  // address focuses on ROLE when the page opens.
+  var names = svg.querySelectorAll(".role-name");
+  var focus = null;
+  function setFocus(role) {
+    focus = role;
+    var arrows = svg.querySelectorAll("g.msg, g.pending");
+    Array.prototype.forEach.call(arrows, function (g) {
+      var mine = g.getAttribute("data-from") === role || g.getAttribute("data-to") === role;
+      g.style.opacity = role === null || mine ? "" : "0.15";
+    });
+    Array.prototype.forEach.call(names, function (other) {
+      other.style.textDecoration = other.getAttribute("data-role") === role ? "underline" : "";
+    });
+  }
+  Array.prototype.forEach.call(names, function (label) {
+    label.addEventListener("click", function () {
+      var role = label.getAttribute("data-role");
+      setFocus(focus === role ? null : role);
+    });
+  });
+  var asked = /^#focus=(.+)$/.exec(window.location.hash);
+  if (asked) {
+    setFocus(decodeURIComponent(asked[1]));
+  }
   apply(100);
   document.body.setAttribute("data-script", "ready");
 })();

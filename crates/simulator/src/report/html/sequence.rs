@@ -168,8 +168,10 @@ pub fn diagram(t: &Timeline, rounds: u64, max_events: usize) -> Diagram {
         let x = lane_x(i);
         let _ = writeln!(
             svg,
-            "<text class=\"role-name\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
+            "<text class=\"role-name\" data-role=\"{}\" x=\"{x}\" y=\"{}\" \
+             text-anchor=\"middle\">{}</text>\
              <line class=\"lane\" x1=\"{x}\" y1=\"{TOP}\" x2=\"{x}\" y2=\"{}\"/>",
+            escape(name),
             TOP - 22,
             escape(&clip(name, 22)),
             height - 10
