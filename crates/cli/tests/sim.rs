@@ -56,3 +56,32 @@ fn tell_sim_refuses_a_malformed_scenario_with_exit_1() {
         "{err}"
     );
 }
+
+#[test]
+fn tell_sim_html_writes_the_page_the_library_renders() {
+    let dir = std::env::temp_dir().join(format!("tell-sim-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("run.html");
+    let scenario = "examples/scenarios/lease_crash.toml";
+    let out = tell(&["sim", scenario, "--html", page.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Simulation report: lease_crash (seed 0)"));
+    let path = workspace_root().join(scenario);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (plan, image) = telltale_simulator::load_scenario(&text, &path).unwrap();
+    let run = telltale_simulator::run_plan_with(&plan, &image, plan.seed, true).unwrap();
+    let direct = telltale_simulator::report::html::render(
+        &run.report,
+        run.timeline.as_ref().unwrap(),
+        &text,
+        &telltale_simulator::report::html::HtmlOptions::default(),
+    );
+    assert_eq!(html, direct);
+    assert!(html.contains("<g class=\"fault-mark\" data-kind=\"crash\""));
+    // The flag that sets the cap needs the page.
+    let out = tell(&["sim", scenario, "--html-max-events", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+}

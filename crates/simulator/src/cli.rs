@@ -3,10 +3,12 @@
 //! (0 every property and contract held, 2 one failed or `--strict` found a
 //! fault that never fired, 1 bad input).
 
+use crate::report::html::{self, HtmlOptions, DEFAULT_MAX_EVENTS};
+use crate::report::timeline::Timeline;
 use crate::report::Report;
 use crate::scenario::OutputFormat;
 use crate::sweep::{sweep, SeedRange, Shard, SweepSummary};
-use crate::{load_scenario, run_scenario_file, RunOptions, SimError};
+use crate::{load_scenario, run_plan_with, Outcome, SimError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -47,6 +49,16 @@ pub struct SimArgs {
     /// Write the JSONL trace to this file.
     #[arg(long, value_name = "FILE", conflicts_with = "seeds")]
     pub trace: Option<PathBuf>,
+    /// Write the run as a self-contained HTML page (sequence diagram,
+    /// property timeline, per-role statistics, the scenario). With
+    /// `--seeds`: the page of the smallest failing seed, or of the first
+    /// seed when every seed passed.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// The most events the HTML page draws (the rest of a longer run is
+    /// left out, and the page says so).
+    #[arg(long, value_name = "N", requires = "html", default_value_t = DEFAULT_MAX_EVENTS)]
+    pub html_max_events: usize,
     /// Fail (exit 2) when a scheduled fault never fired.
     #[arg(long)]
     pub strict: bool,
@@ -87,8 +99,13 @@ pub fn run(args: &SimArgs) -> ExitCode {
 
 fn run_inner(args: &SimArgs, scenario: &Path) -> Result<u8, SimError> {
     let started = Instant::now();
-    let options = RunOptions { seed: args.seed };
-    let outcome = run_scenario_file(scenario, &options)?;
+    let text = read(scenario)?;
+    let (plan, image) = load_scenario(&text, scenario)?;
+    let seed = args.seed.unwrap_or(plan.seed);
+    let outcome = run_plan_with(&plan, &image, seed, args.html.is_some())?;
+    if let Some(path) = &args.html {
+        write_html(path, &outcome, &text, args.html_max_events)?;
+    }
     let mut report = outcome.report;
     report.wall_time_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     if let Some(path) = &args.trace {
@@ -110,21 +127,46 @@ fn run_inner(args: &SimArgs, scenario: &Path) -> Result<u8, SimError> {
 
 /// Runs every seed of `seeds` (of the shard) and prints their summary.
 fn run_sweep(args: &SimArgs, scenario: &Path, seeds: SeedRange) -> Result<u8, SimError> {
-    let text = std::fs::read_to_string(scenario).map_err(|source| SimError::Read {
-        path: scenario.to_path_buf(),
-        source,
-    })?;
+    let text = read(scenario)?;
     let (plan, image) = load_scenario(&text, scenario)?;
     let shown = scenario.display().to_string();
     let reproduce = |seed: u64| format!("sim-run {shown} --seed {seed}");
-    let summary = sweep(
-        &plan,
-        &image,
-        &seeds.seeds(args.shard),
-        args.shard,
-        &reproduce,
-    )?;
+    let seeds = seeds.seeds(args.shard);
+    let summary = sweep(&plan, &image, &seeds, args.shard, &reproduce)?;
+    if let Some(path) = &args.html {
+        // The smallest failing seed's page (the summary lists them
+        // smallest first), else the first seed's: run again, recorded.
+        let chosen = summary.failing.first().map(|f| f.seed);
+        match chosen.or_else(|| seeds.first().copied()) {
+            Some(seed) => {
+                let outcome = run_plan_with(&plan, &image, seed, true)?;
+                write_html(path, &outcome, &text, args.html_max_events)?;
+            }
+            None => eprintln!("warning: no seed ran in this shard: no HTML page written"),
+        }
+    }
     print_summary(&summary, args.out.as_deref())
+}
+
+/// Writes the HTML page of a recorded run.
+fn write_html(
+    path: &Path,
+    outcome: &Outcome,
+    scenario_text: &str,
+    max_events: usize,
+) -> Result<(), SimError> {
+    let unrecorded = Timeline::default();
+    let timeline = outcome.timeline.as_ref().unwrap_or(&unrecorded);
+    let options = HtmlOptions { max_events };
+    let page = html::render(&outcome.report, timeline, scenario_text, &options);
+    write(path, &page)
+}
+
+fn read(path: &Path) -> Result<String, SimError> {
+    std::fs::read_to_string(path).map_err(|source| SimError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Joins shard summaries and prints the result.

@@ -49,7 +49,8 @@ pub use plan::Plan;
 pub use report::Report;
 pub use scenario_error::{Location, ScenarioError};
 pub use world::{
-    replay_builtin, replay_coherence, simulate, simulate_replay, simulate_with_host, Outcome,
+    replay_builtin, replay_coherence, simulate, simulate_recorded, simulate_replay,
+    simulate_with_host, Outcome,
 };
 
 use std::path::Path;
@@ -97,7 +98,22 @@ pub fn load_scenario(text: &str, path: &Path) -> Result<(Plan, CodeImage), SimEr
 /// Runs a loaded scenario with `seed` and checks that a replay of its
 /// recorded effect trace reproduces it (the `replay_coherence` contract).
 pub fn run_plan(plan: &Plan, image: &CodeImage, seed: u64) -> Result<Outcome, SimError> {
-    let mut outcome = simulate(plan, image.clone(), seed)?;
+    run_plan_with(plan, image, seed, false)
+}
+
+/// [`run_plan`], recording the run's timeline too when `timeline` is set
+/// (for the HTML report).
+pub fn run_plan_with(
+    plan: &Plan,
+    image: &CodeImage,
+    seed: u64,
+    timeline: bool,
+) -> Result<Outcome, SimError> {
+    let mut outcome = if timeline {
+        simulate_recorded(plan, image.clone(), seed)?
+    } else {
+        simulate(plan, image.clone(), seed)?
+    };
     let coherent = world::replay_builtin(plan, image.clone(), seed, &outcome.effect_trace)
         .map_err(|e| format!("the replay failed: {e}"))
         .and_then(|replayed| world::replay_coherence(&outcome.trace, &replayed));

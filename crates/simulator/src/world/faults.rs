@@ -3,6 +3,7 @@
 
 use super::World;
 use crate::plan::Action;
+use crate::report::timeline::MarkKind;
 use telltale_compiler::RoleId;
 use telltale_vm::TopologyEvent;
 
@@ -19,6 +20,8 @@ impl World<'_> {
                     let r = self.role_id(&role.name);
                     self.paused.insert(r, tick + duration_ticks);
                     self.note("pause", Some(r));
+                    let detail = format!("{} paused for {duration_ticks} ticks", role.name);
+                    self.mark(tick, MarkKind::Pause, Some(r), detail);
                 }
                 Action::NodeCrash {
                     role,
@@ -38,6 +41,12 @@ impl World<'_> {
                         self.timeout_at = self.timeout_at.max(tick + after + 1);
                     }
                     self.note("crash", Some(r));
+                    self.mark(
+                        tick,
+                        MarkKind::Crash,
+                        Some(r),
+                        format!("{} crashes", role.name),
+                    );
                 }
                 Action::NetworkPartition {
                     a,
@@ -56,11 +65,24 @@ impl World<'_> {
                     }
                     self.heal_at = duration_ticks.map(|d| tick + d);
                     self.note("partition", None);
+                    if self.timeline.is_some() {
+                        let names = |side: &[crate::plan::RoleRef]| {
+                            side.iter()
+                                .map(|r| r.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        };
+                        let arrow = if one_way { "->" } else { "<->" };
+                        let detail =
+                            format!("partition {{{}}} {arrow} {{{}}}", names(&a), names(&b));
+                        self.mark(tick, MarkKind::Partition, None, detail);
+                    }
                 }
                 Action::Heal => {
                     self.network.heal();
                     self.heal_at = None;
                     self.note("heal", None);
+                    self.mark(tick, MarkKind::Heal, None, "heal".to_string());
                 }
                 _ => {
                     // A message fault waits for its next matching message.
@@ -93,6 +115,13 @@ impl World<'_> {
         }
     }
 
+    /// Records a mark when a timeline is kept.
+    pub(super) fn mark(&mut self, tick: u64, kind: MarkKind, role: Option<RoleId>, detail: String) {
+        if let Some(timeline) = &mut self.timeline {
+            timeline.mark(tick, kind, role, detail);
+        }
+    }
+
     pub(super) fn expire(&mut self, tick: u64) {
         let ended: Vec<RoleId> = self
             .paused
@@ -105,6 +134,7 @@ impl World<'_> {
             self.quiet_since = tick;
             let detail = format!("{} resumes", self.name(r));
             self.trace.push(tick, "resume", &detail);
+            self.mark(tick, MarkKind::Resume, Some(r), detail);
         }
         if self.heal_at.is_some_and(|t| t <= tick) {
             self.network.heal();
@@ -112,6 +142,12 @@ impl World<'_> {
             self.quiet_since = tick;
             self.note("heal", None);
             self.trace.push(tick, "heal", "the partition heals");
+            self.mark(
+                tick,
+                MarkKind::Heal,
+                None,
+                "the partition heals".to_string(),
+            );
         }
     }
 }

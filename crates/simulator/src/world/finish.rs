@@ -113,6 +113,7 @@ impl World<'_> {
             trace,
             format: plan.output,
             effect_trace: self.machine.effect_trace(),
+            timeline: self.timeline,
         }
     }
 }

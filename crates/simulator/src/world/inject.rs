@@ -188,6 +188,11 @@ impl World<'_> {
             self.name(m.from)
         );
         self.trace.push(tick, "inject", &detail);
+        if let Some(timeline) = self.timeline.as_mut() {
+            let label = self.machine.symbols().label_name(injected.envelope.label);
+            let edge = (injected.from, injected.to, injected.envelope.seq);
+            timeline.injected(tick, edge, &label, &how);
+        }
         self.injector.injections.push(Injection {
             by: m.from,
             session: injected.session,

@@ -20,6 +20,7 @@ use crate::monitor::PropertyMonitor;
 use crate::network_model::{LinkParams, LinkRule, NetworkModel};
 use crate::observation::ObservationLog;
 use crate::plan::Plan;
+use crate::report::timeline::Timeline;
 use crate::report::{NetworkStats, Report};
 use crate::scenario::{HandlerKind, MessageAuthKey, OutputFormat, ReplayModeKey};
 use crate::scenario_error::ScenarioError;
@@ -51,6 +52,9 @@ pub struct Outcome {
     /// Every effect decision the machine recorded (what a replay of the
     /// run consumes).
     pub effect_trace: Vec<EffectTraceEntry>,
+    /// The run as structured events for the HTML report, when recorded
+    /// ([`simulate_recorded`]).
+    pub timeline: Option<Timeline>,
 }
 
 /// Runs a checked scenario over a compiled protocol with `seed`, effects
@@ -58,11 +62,30 @@ pub struct Outcome {
 /// generator; with the scenario's script when `[handler] kind =
 /// "scripted"`).
 pub fn simulate(plan: &Plan, image: CodeImage, seed: u64) -> Result<Outcome, SimError> {
+    simulate_builtin(plan, image, seed, false)
+}
+
+/// Runs as [`simulate`] and also records the run's [`Timeline`] (the
+/// messages, marks and effect calls the HTML report draws); the trace and
+/// report are the same as without it.
+pub fn simulate_recorded(plan: &Plan, image: CodeImage, seed: u64) -> Result<Outcome, SimError> {
+    simulate_builtin(plan, image, seed, true)
+}
+
+fn simulate_builtin(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    record: bool,
+) -> Result<Outcome, SimError> {
     let script = EffectScript::parse(&plan.script)?;
     script.check(&image.effects)?;
     let (machine, session, mut rng) = start(plan, image, seed)?;
     let host = DefaultHandler::new(rng.next_u64()).with_effect_script(script);
-    let world = World::new(plan, machine, session, SimHandler::new(&host), rng, None);
+    let mut world = World::new(plan, machine, session, SimHandler::new(&host), rng, None);
+    if record {
+        world.timeline = Some(Timeline::new(world.names.clone()));
+    }
     Ok(world.run(plan, seed))
 }
 
@@ -227,6 +250,8 @@ struct World<'h> {
     quiet_since: u64,
     events_read: usize,
     injector: Injector,
+    /// Recorded only when the HTML report is asked for.
+    timeline: Option<Timeline>,
 }
 
 impl<'h> World<'h> {
@@ -313,6 +338,7 @@ impl<'h> World<'h> {
             quiet_since: 0,
             events_read: 0,
             injector,
+            timeline: None,
         }
     }
 

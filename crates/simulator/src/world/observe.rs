@@ -3,6 +3,7 @@
 
 use super::World;
 use crate::monitor::RoundView;
+use crate::report::timeline::MarkKind;
 use crate::type_walk::RoleAction;
 use telltale_compiler::RoleId;
 use telltale_vm::{BlockReason, CoroStatus, ObsEvent, TraceText};
@@ -73,6 +74,50 @@ impl World<'_> {
                 }
                 _ => {}
             }
+            if self.timeline.is_some() {
+                self.record_event(event, tick);
+            }
+        }
+    }
+
+    /// Puts a machine event the HTML report draws into the timeline (at
+    /// the tick its trace line has).
+    fn record_event(&mut self, event: &ObsEvent, tick: u64) {
+        let role = |coro| self.machine.coroutine(coro).map(|c| c.role);
+        let Some(timeline) = self.timeline.as_mut() else {
+            return;
+        };
+        match event {
+            ObsEvent::Faulted { coro, fault, .. } => {
+                if let Some(r) = role(*coro) {
+                    timeline.faulted(tick, r, fault);
+                }
+            }
+            ObsEvent::TimeoutBranch {
+                coro, from, label, ..
+            } => {
+                if let Some(r) = role(*coro) {
+                    let detail = format!(
+                        "{} timed out waiting for {}: takes {}",
+                        self.names.get(usize::from(r)).map_or("?", String::as_str),
+                        self.names
+                            .get(usize::from(*from))
+                            .map_or("?", String::as_str),
+                        self.machine.symbols().label_name(*label)
+                    );
+                    timeline.mark(tick, MarkKind::Timeout, Some(r), detail);
+                }
+            }
+            ObsEvent::Invoked {
+                coro,
+                effect: Some((site, outcome)),
+                ..
+            } => {
+                if let Some(r) = role(*coro) {
+                    timeline.effect(tick, r, &self.machine.image().effects, *site, outcome);
+                }
+            }
+            _ => {}
         }
     }
 

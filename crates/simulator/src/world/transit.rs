@@ -5,16 +5,20 @@
 use super::World;
 use crate::network_model::Treatment;
 use crate::plan::{Action, EdgeFilter};
+use crate::report::timeline::{Fate, Handling};
+use telltale_compiler::RoleId;
 use telltale_vm::corruption::mangle;
 use telltale_vm::{Delivery, InFlight};
 
 impl World<'_> {
     pub(super) fn deliver_due(&mut self, tick: u64) {
         for m in self.network.take_due(tick) {
+            let edge = (m.from, m.to, m.envelope.seq);
             if self.crashed.contains(&m.to) {
                 self.stats.discarded += 1;
                 let detail = format!("{} (receiver crashed)", self.describe(&m));
                 self.trace.push(tick, "discard", &detail);
+                self.arrived(edge, tick, Some("receiver crashed"));
                 continue;
             }
             if self.paused.contains_key(&m.to) || self.network.is_cut(m.from, m.to) {
@@ -27,6 +31,7 @@ impl World<'_> {
                 Delivery::Queued | Delivery::Overwrote => {
                     self.stats.delivered += 1;
                     self.trace.push(tick, "deliver", &detail);
+                    self.arrived(edge, tick, None);
                 }
                 Delivery::Dropped => {
                     self.stats.discarded += 1;
@@ -35,6 +40,7 @@ impl World<'_> {
                         "discard",
                         &format!("{detail} (buffer full, policy drop)"),
                     );
+                    self.arrived(edge, tick, Some("buffer full, policy drop"));
                 }
                 Delivery::Full(m) => {
                     self.stats.held += 1;
@@ -44,8 +50,24 @@ impl World<'_> {
                     self.stats.discarded += 1;
                     self.trace
                         .push(tick, "discard", &format!("{detail} (session finished)"));
+                    self.arrived(edge, tick, Some("session finished"));
                 }
             }
+        }
+    }
+
+    /// Records (when a timeline is kept) that a message left the network:
+    /// delivered, or discarded for `discarded`.
+    fn arrived(&mut self, edge: (RoleId, RoleId, u64), tick: u64, discarded: Option<&str>) {
+        if let Some(timeline) = &mut self.timeline {
+            let fate = match discarded {
+                None => Fate::Delivered { tick },
+                Some(reason) => Fate::Discarded {
+                    tick,
+                    reason: reason.to_string(),
+                },
+            };
+            timeline.arrived(edge, fate);
         }
     }
 
@@ -74,6 +96,10 @@ impl World<'_> {
                 self.stats.withheld += 1;
                 let detail = format!("{} [byzantine: silent]", self.describe(&m));
                 self.trace.push(tick, "withhold", &detail);
+                if let Some(timeline) = &mut self.timeline {
+                    let label = self.machine.symbols().label_name(m.envelope.label);
+                    timeline.withheld(tick, (m.from, m.to, m.envelope.seq), &label);
+                }
                 continue;
             }
             if self.injector.active() {
@@ -91,6 +117,19 @@ impl World<'_> {
                 self.quiet_since = tick;
             }
             let detail = format!("{} [{cause}]", self.describe(&m));
+            if let Some(timeline) = &mut self.timeline {
+                let label = self.machine.symbols().label_name(m.envelope.label);
+                // A lost message is only lost (as the counts have it).
+                let kept = !treatment.drop;
+                let handling = Handling {
+                    lost: treatment.drop,
+                    duplicated: kept && treatment.duplicate,
+                    corrupted: kept && treatment.corrupt,
+                    reordered: kept && treatment.reorder,
+                    delayed: kept && treatment.extra_delay > 0,
+                };
+                timeline.sent(tick, (m.from, m.to, m.envelope.seq), &label, handling);
+            }
             if treatment.drop {
                 self.stats.lost += 1;
                 self.note("drop", Some(m.from));

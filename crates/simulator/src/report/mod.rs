@@ -1,5 +1,10 @@
 //! The run report: what `sim-run` prints as JSON. Everything in it but
-//! `wall_time_ms` is a function of the scenario and seed.
+//! `wall_time_ms` is a function of the scenario and seed. The run's
+//! structured events for the HTML page are in `timeline.rs`, the page
+//! itself in `html/`.
+
+pub mod html;
+pub mod timeline;
 
 use serde::Serialize;
 
