@@ -25,9 +25,10 @@
 //! ```
 
 use crate::error::SimError;
+use crate::host_predicate::HostPredicate;
 use crate::observation::ObservationLog;
 use crate::plan::Plan;
-use crate::world::{replay_coherence, simulate_replay, simulate_with_host, Outcome};
+use crate::world::{replay_coherence, simulate_replay, simulate_with_host_checked, Outcome};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -48,6 +49,12 @@ pub trait HostAdapter {
     /// Puts the host in its initial state before each run (the harness
     /// runs twice: once, then under the recorded effect trace).
     fn prepare(&self, _initial_states: &BTreeMap<String, Value>) {}
+
+    /// Properties in Rust the world checks after every round, beside the
+    /// scenario's (see [`crate::host_predicate`]).
+    fn predicates(&self) -> Vec<HostPredicate> {
+        Vec::new()
+    }
 
     /// The host's own checks of a finished run.
     fn validate(&self, _result: &HarnessResult) -> Result<(), String> {
@@ -117,7 +124,15 @@ impl<'a> SimulationHarness<'a> {
         self.adapter.prepare(&spec.initial_states);
         let host = self.adapter.effect_handler();
         let observations = self.adapter.observations();
-        let outcome = simulate_with_host(plan, image.clone(), plan.seed, host, observations)?;
+        let predicates = self.adapter.predicates();
+        let outcome = simulate_with_host_checked(
+            plan,
+            image.clone(),
+            plan.seed,
+            host,
+            observations,
+            &predicates,
+        )?;
         self.adapter.prepare(&spec.initial_states);
         let recorded: Arc<[_]> = Arc::from(outcome.effect_trace.clone());
         let replay = ReplayEffectHandler::with_fallback(recorded, host);

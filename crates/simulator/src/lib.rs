@@ -27,6 +27,7 @@ pub mod cli;
 pub mod error;
 pub mod fault_schedule;
 pub mod harness;
+pub mod host_predicate;
 pub mod monitor;
 pub mod network_model;
 pub mod observation;
@@ -50,7 +51,7 @@ pub use report::Report;
 pub use scenario_error::{Location, ScenarioError};
 pub use world::{
     replay_builtin, replay_coherence, simulate, simulate_recorded, simulate_replay,
-    simulate_with_host, Outcome,
+    simulate_with_host, simulate_with_host_checked, Outcome,
 };
 
 use std::path::Path;

@@ -202,6 +202,33 @@ impl PropertyMonitor {
         }
     }
 
+    /// States the host's Rust predicates beside the scenario's properties.
+    pub fn add_host_predicates<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        for name in names {
+            self.properties.push(PropertyPlan {
+                property: Property::Host(name.to_string()),
+                text: name.to_string(),
+            });
+        }
+    }
+
+    /// Whether the host predicate `name` still holds (it is checked until
+    /// its first violation).
+    pub fn host_holds(&self, name: &str) -> bool {
+        self.properties.iter().enumerate().any(|(i, p)| {
+            p.property == Property::Host(name.to_string()) && !self.broken.contains(&i)
+        })
+    }
+
+    /// A host predicate broke.
+    pub fn host_violated(&mut self, name: &str, tick: u64, role: Option<RoleId>, event: String) {
+        for i in self.each(|p| *p == Property::Host(name.to_string())) {
+            if !self.broken.contains(&i) {
+                self.violate(i, tick, role, event.clone());
+            }
+        }
+    }
+
     /// A receiver consumed a message a byzantine role injected.
     pub fn injection_accepted(&mut self, role: RoleId, tick: u64, event: String) {
         for i in self.each(|p| *p == Property::InjectionsRejected) {

@@ -23,6 +23,10 @@ pub enum Property {
     /// machine (signature, replay or monitor check); added on its own
     /// when a role injects.
     InjectionsRejected,
+    /// A predicate a host project added in Rust
+    /// ([`crate::host_predicate::HostPredicate`]); never read from a
+    /// scenario.
+    Host(String),
     /// Every honest role that observed the key observed the same value.
     Agreement(String),
     /// Every observed value of the key is one of these.

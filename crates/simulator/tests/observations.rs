@@ -148,3 +148,68 @@ fn a_host_run_refuses_a_built_in_handler_choice() {
     let e = try_run("seen", same, "[handler]\nkind = \"scripted\"\n").unwrap_err();
     assert!(e.to_string().contains("host's own handler"), "{e}");
 }
+
+#[test]
+fn host_predicates_in_rust_are_checked_each_round_and_reported_once() {
+    use telltale_simulator::host_predicate::{HostPredicate, PredicateViolation};
+    use telltale_simulator::simulate_with_host_checked;
+    let plan = Plan::parse(
+        "obs.toml",
+        "name = \"obs\"\nprotocol = \"three_buyer.tell\"\nseed = 3\n",
+    )
+    .unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let image = load_protocol(&examples.join("three_buyer.tell"), &plan.params).unwrap();
+    let run = |predicates: &[HostPredicate]| {
+        let log = ObservationLog::new();
+        let host = Observer {
+            sends: DefaultHandler::new(5),
+            log: log.clone(),
+            key: "heard",
+            value: label,
+        };
+        simulate_with_host_checked(&plan, image.clone(), 3, &host, Some(&log), predicates)
+            .unwrap()
+            .report
+    };
+    let predicates = [
+        // Holds: every observation names a label.
+        HostPredicate::new("labels_only", |view| {
+            match view.observations.iter().find(|o| o.value.is_empty()) {
+                Some(o) => Err(PredicateViolation::by(o.role, "empty")),
+                None => Ok(()),
+            }
+        }),
+        // Breaks at the second receive, and is reported once.
+        HostPredicate::new("at_most_one_receive", |view| {
+            match view.observations.get(1) {
+                Some(o) => Err(PredicateViolation::by(
+                    o.role,
+                    format!("{} heard {}", view.roles[usize::from(o.role)], o.value),
+                )),
+                None => Ok(()),
+            }
+        }),
+    ];
+    let report = run(&predicates);
+    let holds = |name: &str| {
+        report
+            .properties
+            .iter()
+            .find(|p| p.property == name)
+            .unwrap()
+            .holds
+    };
+    assert!(holds("labels_only"));
+    assert!(!holds("at_most_one_receive"));
+    assert_eq!(report.violations.len(), 1, "{:?}", report.violations);
+    let v = &report.violations[0];
+    assert_eq!(v.property, "at_most_one_receive");
+    assert!(
+        v.role.is_some() && v.tick > 0 && v.event.contains("heard"),
+        "{v:?}"
+    );
+    assert!(!report.passed);
+    // Without predicates the same run passes.
+    assert!(run(&[]).passed);
+}

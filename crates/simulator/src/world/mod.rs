@@ -16,6 +16,7 @@ mod transit;
 
 use crate::error::SimError;
 use crate::fault_schedule::{FaultSchedule, Seen};
+use crate::host_predicate::HostPredicate;
 use crate::monitor::PropertyMonitor;
 use crate::network_model::{LinkParams, LinkRule, NetworkModel};
 use crate::observation::ObservationLog;
@@ -100,7 +101,28 @@ pub fn simulate_with_host(
     host: &dyn EffectHandler,
     observations: Option<&ObservationLog>,
 ) -> Result<Outcome, SimError> {
-    run_with(plan, image, seed, SimHandler::new(host), observations)
+    run_with(plan, image, seed, SimHandler::new(host), observations, &[])
+}
+
+/// Runs as [`simulate_with_host`], and checks the host's own Rust
+/// `predicates` over the observations after every round; the report lists
+/// them with the scenario's properties.
+pub fn simulate_with_host_checked(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    host: &dyn EffectHandler,
+    observations: Option<&ObservationLog>,
+    predicates: &[HostPredicate],
+) -> Result<Outcome, SimError> {
+    run_with(
+        plan,
+        image,
+        seed,
+        SimHandler::new(host),
+        observations,
+        predicates,
+    )
 }
 
 /// Runs a checked scenario under a replay of a recorded effect trace
@@ -119,6 +141,7 @@ pub fn simulate_replay(
         seed,
         SimHandler::replaying(replay),
         observations,
+        &[],
     )
 }
 
@@ -173,6 +196,7 @@ fn run_with(
     seed: u64,
     handler: SimHandler<'_>,
     observations: Option<&ObservationLog>,
+    predicates: &[HostPredicate],
 ) -> Result<Outcome, SimError> {
     if plan.handler != HandlerKind::Default || !plan.script.is_empty() {
         return Err(ScenarioError::BadValue {
@@ -183,7 +207,8 @@ fn run_with(
         .into());
     }
     let (machine, session, rng) = start(plan, image, seed)?;
-    let world = World::new(plan, machine, session, handler, rng, observations.cloned());
+    let mut world = World::new(plan, machine, session, handler, rng, observations.cloned());
+    world.watch(predicates);
     Ok(world.run(plan, seed))
 }
 
@@ -234,6 +259,10 @@ struct World<'h> {
     handler: SimHandler<'h>,
     observations: Option<ObservationLog>,
     observations_read: usize,
+    /// The host's Rust predicates, and every observation so far (kept
+    /// only when there are predicates).
+    predicates: &'h [HostPredicate],
+    observed: Vec<crate::observation::Observation>,
     session: SessionId,
     names: Vec<String>,
     rng: SeededRng,
@@ -322,6 +351,8 @@ impl<'h> World<'h> {
             handler,
             observations,
             observations_read: 0,
+            predicates: &[],
+            observed: Vec::new(),
             session,
             names,
             rng,
@@ -396,6 +427,9 @@ impl<'h> World<'h> {
             };
             self.read_events();
             self.read_observations();
+            if !self.predicates.is_empty() {
+                self.check_predicates(tick);
+            }
             self.take_sent(tick);
             let stuck = result == StepResult::Stuck;
             let quiescent = self.quiescent(tick);

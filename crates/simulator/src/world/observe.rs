@@ -2,13 +2,14 @@
 //! record and the monitor; the hosts' observations; the per-round checks.
 
 use super::World;
+use crate::host_predicate::{HostPredicate, PredicateView};
 use crate::monitor::RoundView;
 use crate::report::timeline::MarkKind;
 use crate::type_walk::RoleAction;
 use telltale_compiler::RoleId;
 use telltale_vm::{BlockReason, CoroStatus, ObsEvent, TraceText};
 
-impl World<'_> {
+impl<'h> World<'h> {
     /// Reads the machine events of this round into the trace, the
     /// `on_event` record and the property monitor.
     pub(super) fn read_events(&mut self) {
@@ -168,6 +169,33 @@ impl World<'_> {
             let detail = format!("{} observed {} = {}", self.name(o.role), o.key, o.value);
             self.trace.push(o.tick, "observe", &detail);
             self.monitor.observed(o);
+        }
+        if !self.predicates.is_empty() {
+            self.observed.extend(new);
+        }
+    }
+
+    /// States the host's Rust predicates (checked after every round).
+    pub(super) fn watch(&mut self, predicates: &'h [HostPredicate]) {
+        self.predicates = predicates;
+        self.monitor
+            .add_host_predicates(predicates.iter().map(HostPredicate::name));
+    }
+
+    /// Checks the host's predicates that still hold.
+    pub(super) fn check_predicates(&mut self, tick: u64) {
+        for p in self.predicates {
+            if !self.monitor.host_holds(p.name()) {
+                continue;
+            }
+            let view = PredicateView {
+                tick,
+                observations: &self.observed,
+                roles: &self.names,
+            };
+            if let Err(v) = p.check(&view) {
+                self.monitor.host_violated(p.name(), tick, v.role, v.event);
+            }
         }
     }
 
