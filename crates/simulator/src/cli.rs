@@ -3,10 +3,11 @@
 //! (0 every property and contract held, 2 one failed or `--strict` found a
 //! fault that never fired, 1 bad input).
 
+use crate::host_registry::HostRegistry;
 use crate::report::Report;
 use crate::scenario::OutputFormat;
-use crate::sweep::{sweep, SeedRange, Shard, SweepSummary};
-use crate::{load_scenario, run_scenario_file, RunOptions, SimError};
+use crate::sweep::{sweep_with_hosts, SeedRange, Shard, SweepSummary};
+use crate::{load_scenario, SimError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -70,10 +71,16 @@ pub enum SimCommand {
 /// Runs the command: prints the report (or the error on stderr) and
 /// returns the exit code.
 pub fn run(args: &SimArgs) -> ExitCode {
+    run_with_hosts(args, &HostRegistry::new())
+}
+
+/// Runs the command with the bundled hosts of `hosts` (what `tell sim`
+/// passes), for scenarios whose `[handler] kind = "host"`.
+pub fn run_with_hosts(args: &SimArgs, hosts: &HostRegistry) -> ExitCode {
     let result = match (&args.command, &args.scenario, args.seeds) {
         (Some(SimCommand::Merge { files, out }), _, _) => merge(files, out.as_deref()),
-        (None, Some(scenario), Some(seeds)) => run_sweep(args, scenario, seeds),
-        (None, Some(scenario), None) => run_inner(args, scenario),
+        (None, Some(scenario), Some(seeds)) => run_sweep(args, scenario, seeds, hosts),
+        (None, Some(scenario), None) => run_inner(args, scenario, hosts),
         (None, None, _) => Err(SimError::Usage("a scenario file is required".into())),
     };
     match result {
@@ -85,10 +92,14 @@ pub fn run(args: &SimArgs) -> ExitCode {
     }
 }
 
-fn run_inner(args: &SimArgs, scenario: &Path) -> Result<u8, SimError> {
+fn run_inner(args: &SimArgs, scenario: &Path, hosts: &HostRegistry) -> Result<u8, SimError> {
     let started = Instant::now();
-    let options = RunOptions { seed: args.seed };
-    let outcome = run_scenario_file(scenario, &options)?;
+    let text = std::fs::read_to_string(scenario).map_err(|source| SimError::Read {
+        path: scenario.to_path_buf(),
+        source,
+    })?;
+    let (plan, image) = load_scenario(&text, scenario)?;
+    let outcome = hosts.run_plan(&plan, &image, args.seed.unwrap_or(plan.seed))?;
     let mut report = outcome.report;
     report.wall_time_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     if let Some(path) = &args.trace {
@@ -109,7 +120,12 @@ fn run_inner(args: &SimArgs, scenario: &Path) -> Result<u8, SimError> {
 }
 
 /// Runs every seed of `seeds` (of the shard) and prints their summary.
-fn run_sweep(args: &SimArgs, scenario: &Path, seeds: SeedRange) -> Result<u8, SimError> {
+fn run_sweep(
+    args: &SimArgs,
+    scenario: &Path,
+    seeds: SeedRange,
+    hosts: &HostRegistry,
+) -> Result<u8, SimError> {
     let text = std::fs::read_to_string(scenario).map_err(|source| SimError::Read {
         path: scenario.to_path_buf(),
         source,
@@ -117,7 +133,8 @@ fn run_sweep(args: &SimArgs, scenario: &Path, seeds: SeedRange) -> Result<u8, Si
     let (plan, image) = load_scenario(&text, scenario)?;
     let shown = scenario.display().to_string();
     let reproduce = |seed: u64| format!("sim-run {shown} --seed {seed}");
-    let summary = sweep(
+    let summary = sweep_with_hosts(
+        hosts,
         &plan,
         &image,
         &seeds.seeds(args.shard),

@@ -24,9 +24,11 @@
 
 pub mod bench;
 pub mod cli;
+pub mod equivocator;
 pub mod error;
 pub mod fault_schedule;
 pub mod harness;
+pub mod host_registry;
 pub mod monitor;
 pub mod network_model;
 pub mod observation;
@@ -43,12 +45,14 @@ pub mod sweep;
 pub mod world;
 
 pub use error::SimError;
+pub use host_registry::{BundledHost, HostFactory, HostRegistry, HostRequest};
 pub use observation::{Observation, ObservationLog};
 pub use plan::Plan;
 pub use report::Report;
 pub use scenario_error::{Location, ScenarioError};
 pub use world::{
-    replay_builtin, replay_coherence, simulate, simulate_replay, simulate_with_host, Outcome,
+    replay_builtin, replay_coherence, simulate, simulate_replay, simulate_with_equivocator,
+    simulate_with_host, Outcome,
 };
 
 use std::path::Path;
@@ -95,7 +99,12 @@ pub fn load_scenario(text: &str, path: &Path) -> Result<(Plan, CodeImage), SimEr
 
 /// Runs a loaded scenario with `seed` and checks that a replay of its
 /// recorded effect trace reproduces it (the `replay_coherence` contract).
+/// A scenario that names a bundled host needs a registry that has it
+/// ([`HostRegistry::run_plan`]); here it is refused.
 pub fn run_plan(plan: &Plan, image: &CodeImage, seed: u64) -> Result<Outcome, SimError> {
+    if plan.host.is_some() {
+        return HostRegistry::new().run_plan(plan, image, seed);
+    }
     let mut outcome = simulate(plan, image.clone(), seed)?;
     let coherent = world::replay_builtin(plan, image.clone(), seed, &outcome.effect_trace)
         .map_err(|e| format!("the replay failed: {e}"))

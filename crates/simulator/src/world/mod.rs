@@ -77,6 +77,20 @@ pub fn simulate_with_host(
     run_with(plan, image, seed, SimHandler::new(host), observations)
 }
 
+/// Runs a checked scenario with a bundled host: its handler, its
+/// observations, and its other stories for `equivocate` roles.
+pub fn simulate_with_equivocator(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    host: &dyn EffectHandler,
+    equivocator: Option<&dyn crate::equivocator::Equivocator>,
+    observations: Option<&ObservationLog>,
+) -> Result<Outcome, SimError> {
+    let handler = SimHandler::new(host).with_equivocator(equivocator);
+    run_with(plan, image, seed, handler, observations)
+}
+
 /// Runs a checked scenario under a replay of a recorded effect trace
 /// (`ReplayEffectHandler`): the recording supplies every decision,
 /// topology events and paused sends included.
@@ -148,7 +162,7 @@ fn run_with(
     handler: SimHandler<'_>,
     observations: Option<&ObservationLog>,
 ) -> Result<Outcome, SimError> {
-    if plan.handler != HandlerKind::Default || !plan.script.is_empty() {
+    if plan.handler == HandlerKind::Scripted || !plan.script.is_empty() {
         return Err(ScenarioError::BadValue {
             at: plan.locate(0..0),
             key: "handler".into(),
