@@ -49,9 +49,7 @@ impl HostValue for ProveError {
             "NothingCollected" => Ok(ProveError::NothingCollected),
             "NotLeader" => Ok(ProveError::NotLeader),
             "Unsynced" => Ok(ProveError::Unsynced),
-            other => Err(format!(
-                "`{other}` is not a variant of ProveError (NothingCollected, NotLeader, Unsynced)"
-            )),
+            other => Err(format!("`{other}` is not a variant of ProveError (NothingCollected, NotLeader, Unsynced)")),
         }
     }
 }
@@ -80,9 +78,7 @@ impl HostValue for SyncError {
         let (variant, _) = telltale_vm::host::variant_parts(value)?;
         match variant {
             "Unreachable" => Ok(SyncError::Unreachable),
-            other => Err(format!(
-                "`{other}` is not a variant of SyncError (Unreachable)"
-            )),
+            other => Err(format!("`{other}` is not a variant of SyncError (Unreachable)")),
         }
     }
 }
@@ -111,9 +107,7 @@ impl HostValue for VoteError {
         let (variant, _) = telltale_vm::host::variant_parts(value)?;
         match variant {
             "InvalidProof" => Ok(VoteError::InvalidProof),
-            other => Err(format!(
-                "`{other}` is not a variant of VoteError (InvalidProof)"
-            )),
+            other => Err(format!("`{other}` is not a variant of VoteError (InvalidProof)")),
         }
     }
 }
@@ -142,9 +136,7 @@ impl HostValue for FinalizeError {
         let (variant, _) = telltale_vm::host::variant_parts(value)?;
         match variant {
             "NoQuorum" => Ok(FinalizeError::NoQuorum),
-            other => Err(format!(
-                "`{other}` is not a variant of FinalizeError (NoQuorum)"
-            )),
+            other => Err(format!("`{other}` is not a variant of FinalizeError (NoQuorum)")),
         }
     }
 }
@@ -185,9 +177,7 @@ impl SynchronizerRequest {
     /// Reads a call of `operation` with `argument`, as the machine makes it.
     pub fn decode(operation: &str, argument: &Value) -> Result<Self, String> {
         match operation {
-            "synchronize" => Ok(SynchronizerRequest::Synchronize(HostValue::from_value(
-                argument,
-            )?)),
+            "synchronize" => Ok(SynchronizerRequest::Synchronize(HostValue::from_value(argument)?)),
             other => Err(format!("`Synchronizer` has no operation `{other}`")),
         }
     }
@@ -196,9 +186,7 @@ impl SynchronizerRequest {
     pub fn perform<H: SynchronizerHost + ?Sized>(self, host: &mut H) -> Result<Value, HostFailure> {
         host.ready(&self)?;
         Ok(match self {
-            SynchronizerRequest::Synchronize(state_hash) => {
-                encode_synchronizer_synchronize(&host.synchronize(state_hash))
-            }
+            SynchronizerRequest::Synchronize(state_hash) => encode_synchronizer_synchronize(&host.synchronize(state_hash)),
         })
     }
 }
@@ -312,9 +300,7 @@ impl LeaderRequest {
     pub fn perform<H: LeaderHost + ?Sized>(self, host: &mut H) -> Result<Value, HostFailure> {
         host.ready(&self)?;
         Ok(match self {
-            LeaderRequest::NextLeaders(state_hash) => {
-                encode_leader_next_leaders(&host.next_leaders(state_hash))
-            }
+            LeaderRequest::NextLeaders(state_hash) => encode_leader_next_leaders(&host.next_leaders(state_hash)),
             LeaderRequest::Prove(collected) => encode_leader_prove(&host.prove(collected)),
         })
     }
@@ -382,9 +368,7 @@ impl VotingRequest {
     /// Reads a call of `operation` with `argument`, as the machine makes it.
     pub fn decode(operation: &str, argument: &Value) -> Result<Self, String> {
         match operation {
-            "decide_and_vote" => Ok(VotingRequest::DecideAndVote(HostValue::from_value(
-                argument,
-            )?)),
+            "decide_and_vote" => Ok(VotingRequest::DecideAndVote(HostValue::from_value(argument)?)),
             "is_quorum" => Ok(VotingRequest::IsQuorum(HostValue::from_value(argument)?)),
             "finalize" => Ok(VotingRequest::Finalize(HostValue::from_value(argument)?)),
             other => Err(format!("`Voting` has no operation `{other}`")),
@@ -395,9 +379,7 @@ impl VotingRequest {
     pub fn perform<H: VotingHost + ?Sized>(self, host: &mut H) -> Result<Value, HostFailure> {
         host.ready(&self)?;
         Ok(match self {
-            VotingRequest::DecideAndVote(proposal) => {
-                encode_voting_decide_and_vote(&host.decide_and_vote(proposal))
-            }
+            VotingRequest::DecideAndVote(proposal) => encode_voting_decide_and_vote(&host.decide_and_vote(proposal)),
             VotingRequest::IsQuorum(votes) => encode_voting_is_quorum(&host.is_quorum(votes)),
             VotingRequest::Finalize(votes) => encode_voting_finalize(&host.finalize(votes)),
         })
@@ -469,11 +451,7 @@ impl<H: Host, F: EffectHandler> HostAdapter<H, F> {
             "Voting" => VotingRequest::decode(operation, call.argument)
                 .map_err(contract)?
                 .perform(&mut *host),
-            other => {
-                return Err(contract(format!(
-                    "`{other}` is not an effect of consensus.tell"
-                )))
-            }
+            other => return Err(contract(format!("`{other}` is not an effect of consensus.tell"))),
         };
         answer.map_err(HostFailure::into_step_error)
     }
@@ -545,10 +523,9 @@ impl<H: Host, F: EffectHandler> EffectHandler for HostAdapter<H, F> {
 
 /// The protocols of `consensus.tell` compiled for the machine: name and code image
 /// (JSON, in `images/`).
-pub const PROTOCOLS: &[(&str, &str)] = &[(
-    "ConsensusRound",
-    include_str!("../images/ConsensusRound.json"),
-)];
+pub const PROTOCOLS: &[(&str, &str)] = &[
+    ("ConsensusRound", include_str!("../images/ConsensusRound.json")),
+];
 
 /// The code image of protocol `name`, ready to load on the machine.
 pub fn protocol_image(name: &str) -> Result<CodeImage, String> {

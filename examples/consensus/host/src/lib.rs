@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 #[allow(missing_docs, unused_variables, clippy::all)]
+#[rustfmt::skip]
 pub mod generated_effects;
 pub mod handler;
 pub mod host_types;
