@@ -18,6 +18,17 @@ fn expected_exit(text: &str) -> i32 {
 }
 
 #[test]
+fn the_round_checks_for_4_7_and_16_provers_and_is_formatted() {
+    let file = "examples/consensus/consensus.tell";
+    for (n, leader) in [("N=4", "L=0"), ("N=7", "L=3"), ("N=16", "L=15")] {
+        let out = tell(&["check", file, "--param", n, "--param", leader]);
+        assert!(out.status.success(), "{n}: {}", stderr(&out));
+    }
+    let out = tell(&["fmt", "--check", file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
 fn every_consensus_scenario_exits_as_its_header_says() {
     let dir = workspace_root().join("examples/consensus/scenarios");
     let mut scenarios: Vec<_> = std::fs::read_dir(&dir)
