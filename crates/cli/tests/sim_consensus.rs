@@ -85,6 +85,10 @@ fn the_two_f_quorum_bug_is_found_with_a_seed_that_reproduces_it() {
             .contains("agreement(finalized.0)"),
         "{summary}"
     );
+    assert_eq!(
+        first["reproduce"],
+        format!("tell sim {scenario} --seed {}", first["seed"])
+    );
     let seed = first["seed"].as_u64().unwrap().to_string();
     let again = tell(&["sim", scenario, "--seed", &seed]);
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));

@@ -132,7 +132,13 @@ fn run_sweep(
     })?;
     let (plan, image) = load_scenario(&text, scenario)?;
     let shown = scenario.display().to_string();
-    let reproduce = |seed: u64| format!("sim-run {shown} --seed {seed}");
+    // A bundled host runs under `tell sim` only.
+    let command = if plan.host.is_some() {
+        "tell sim"
+    } else {
+        "sim-run"
+    };
+    let reproduce = |seed: u64| format!("{command} {shown} --seed {seed}");
     let summary = sweep_with_hosts(
         hosts,
         &plan,
