@@ -26,6 +26,9 @@ fn the_generated_files_are_current() {
     ] {
         let fresh = &scaffold.file(path).unwrap().contents;
         let committed = std::fs::read_to_string(root.join(path)).unwrap();
-        assert!(committed == *fresh, "{path} is stale: generate again (see this file's header)");
+        assert!(
+            committed == *fresh,
+            "{path} is stale: generate again (see this file's header)"
+        );
     }
 }
