@@ -109,3 +109,21 @@ fn a_recorded_round_replays_to_the_same_trace_and_state() {
         assert_eq!(a[&k].evidence, b[&k].evidence, "prover {k}");
     }
 }
+
+#[test]
+fn a_session_whose_leader_the_rule_does_not_name_fails_the_round() {
+    // The rule names Provers0 for round 0, but this session is led by
+    // Provers1: its host refuses to prove, and everyone hears `NoProposal`.
+    let host = ConsensusHost::new(RoundConfig::new(4, 0).unwrap());
+    let mut machine = load_image_all_roles(image(4, 1), Config::default()).unwrap();
+    assert_eq!(machine.run(&host, MAX_ROUNDS), Ok(RunStatus::AllDone));
+    let failed: Vec<_> = host
+        .log()
+        .since(0)
+        .into_iter()
+        .filter(|o| o.key == "failed.0")
+        .map(|o| o.value)
+        .collect();
+    assert_eq!(failed, vec!["\"NoProposal\""; 3]);
+    assert!(host.into_provers().values().all(|p| p.finalized.is_none()));
+}
