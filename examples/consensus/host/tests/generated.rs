@@ -1,8 +1,5 @@
-//! The committed generated files are what `tell scaffold` writes today:
-//! regenerate with
-//! `tell scaffold examples/consensus/consensus.tell --out examples/consensus/host --no-simulator --param N=4 --param L=0 --telltale . --force`
-//! (then delete the generated `tests/vm_smoke.rs`: it drives the protocol
-//! with payloads this host's types refuse, which `tests/rounds.rs` replaces).
+//! The committed generated files are what `tell scaffold` writes today;
+//! the README of this crate says how to generate them again.
 
 #![allow(clippy::unwrap_used)]
 
