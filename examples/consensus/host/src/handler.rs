@@ -12,7 +12,7 @@ use crate::generated_effects::*;
 use crate::host_types::*;
 use crate::prover::{header_checks, proposal_checks, vote_checks, Prover, ProverView};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use telltale_simulator::ObservationLog;
 use telltale_vm::host::{variant_parts, HostFailure, HostValue};
 use telltale_vm::{
@@ -25,6 +25,8 @@ pub struct ConsensusHost {
     config: RoundConfig,
     provers: RefCell<BTreeMap<u64, Prover>>,
     log: ObservationLog,
+    /// Byzantine provers that collude with an equivocating leader.
+    colluders: BTreeSet<u64>,
 }
 
 /// The index of `Provers<k>`.
@@ -54,7 +56,23 @@ impl ConsensusHost {
             config,
             provers: RefCell::new(provers),
             log: ObservationLog::new(),
+            colluders: BTreeSet::new(),
         }
+    }
+
+    /// Makes `colluders` (byzantine, not the leader) collude with an
+    /// equivocating leader whose key they share: each backs the leader's
+    /// first story towards the peers that heard it, and (through the
+    /// `Equivocator`) the second story towards the others.
+    pub fn with_colluders(mut self, colluders: BTreeSet<u64>) -> ConsensusHost {
+        self.colluders = colluders;
+        self.colluders.remove(&self.config.leader);
+        self
+    }
+
+    /// Whether prover `k` colludes with the leader.
+    pub fn colludes(&self, k: u64) -> bool {
+        self.colluders.contains(&k)
     }
 
     /// The round's settings.
@@ -136,6 +154,13 @@ impl ConsensusHost {
                 }
                 Ok(value.clone())
             }
+            "Vote" if self.colludes(k) => self.with(k, |v| {
+                // The leader's first story, whichever one this prover heard.
+                let first = v.prover.proposal.as_ref().map(crate::bundle::first_story);
+                let vote = crate::prover::make_vote(v.config.round, k, first.map(|p| p.header));
+                v.prover.vote = Some(vote);
+                vote.to_value()
+            }),
             "Vote" => self.with(k, |v| {
                 if v.prover.vote.is_none() {
                     let vote = match v.prover.proposal.clone() {
