@@ -23,6 +23,7 @@ fmt:
 effect-scaffold FILE OUT="work/effect_handler_scaffold" *FLAGS:
     cargo run --quiet -p telltale-effect-scaffold --bin effect-scaffold -- {{FILE}} --out {{OUT}} {{FLAGS}}
 
-# Run a simulation scenario, print its JSON report (docs/simulator.md); extra args go to sim-run.
+# Run a simulation scenario, print its JSON report (docs/simulator.md); extra args go to
+# `tell sim`, which is `sim-run` plus the bundled Rust hosts (`[handler] kind = "host"`).
 sim-run SCENARIO *ARGS:
-    cargo run -q --release -p telltale-simulator --bin sim-run -- {{SCENARIO}} {{ARGS}}
+    cargo run -q --release -p telltale-cli --bin tell -- sim {{SCENARIO}} {{ARGS}}

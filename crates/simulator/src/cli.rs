@@ -3,12 +3,13 @@
 //! (0 every property and contract held, 2 one failed or `--strict` found a
 //! fault that never fired, 1 bad input).
 
+use crate::host_registry::HostRegistry;
 use crate::report::html::{self, HtmlOptions, DEFAULT_MAX_EVENTS};
 use crate::report::timeline::Timeline;
 use crate::report::Report;
 use crate::scenario::OutputFormat;
-use crate::sweep::{sweep, SeedRange, Shard, SweepSummary};
-use crate::{load_scenario, run_plan_with, Outcome, SimError};
+use crate::sweep::{sweep_with_hosts, SeedRange, Shard, SweepSummary};
+use crate::{load_scenario, Outcome, SimError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -82,10 +83,16 @@ pub enum SimCommand {
 /// Runs the command: prints the report (or the error on stderr) and
 /// returns the exit code.
 pub fn run(args: &SimArgs) -> ExitCode {
+    run_with_hosts(args, &HostRegistry::new())
+}
+
+/// Runs the command with the bundled hosts of `hosts` (what `tell sim`
+/// passes), for scenarios whose `[handler] kind = "host"`.
+pub fn run_with_hosts(args: &SimArgs, hosts: &HostRegistry) -> ExitCode {
     let result = match (&args.command, &args.scenario, args.seeds) {
         (Some(SimCommand::Merge { files, out }), _, _) => merge(files, out.as_deref()),
-        (None, Some(scenario), Some(seeds)) => run_sweep(args, scenario, seeds),
-        (None, Some(scenario), None) => run_inner(args, scenario),
+        (None, Some(scenario), Some(seeds)) => run_sweep(args, scenario, seeds, hosts),
+        (None, Some(scenario), None) => run_inner(args, scenario, hosts),
         (None, None, _) => Err(SimError::Usage("a scenario file is required".into())),
     };
     match result {
@@ -97,12 +104,12 @@ pub fn run(args: &SimArgs) -> ExitCode {
     }
 }
 
-fn run_inner(args: &SimArgs, scenario: &Path) -> Result<u8, SimError> {
+fn run_inner(args: &SimArgs, scenario: &Path, hosts: &HostRegistry) -> Result<u8, SimError> {
     let started = Instant::now();
     let text = read(scenario)?;
     let (plan, image) = load_scenario(&text, scenario)?;
     let seed = args.seed.unwrap_or(plan.seed);
-    let outcome = run_plan_with(&plan, &image, seed, args.html.is_some())?;
+    let outcome = hosts.run_plan_with(&plan, &image, seed, args.html.is_some())?;
     if let Some(path) = &args.html {
         write_html(path, &outcome, &text, args.html_max_events)?;
     }
@@ -126,20 +133,31 @@ fn run_inner(args: &SimArgs, scenario: &Path) -> Result<u8, SimError> {
 }
 
 /// Runs every seed of `seeds` (of the shard) and prints their summary.
-fn run_sweep(args: &SimArgs, scenario: &Path, seeds: SeedRange) -> Result<u8, SimError> {
+fn run_sweep(
+    args: &SimArgs,
+    scenario: &Path,
+    seeds: SeedRange,
+    hosts: &HostRegistry,
+) -> Result<u8, SimError> {
     let text = read(scenario)?;
     let (plan, image) = load_scenario(&text, scenario)?;
     let shown = scenario.display().to_string();
-    let reproduce = |seed: u64| format!("sim-run {shown} --seed {seed}");
+    // A bundled host runs under `tell sim` only.
+    let command = if plan.host.is_some() {
+        "tell sim"
+    } else {
+        "sim-run"
+    };
+    let reproduce = |seed: u64| format!("{command} {shown} --seed {seed}");
     let seeds = seeds.seeds(args.shard);
-    let summary = sweep(&plan, &image, &seeds, args.shard, &reproduce)?;
+    let summary = sweep_with_hosts(hosts, &plan, &image, &seeds, args.shard, &reproduce)?;
     if let Some(path) = &args.html {
         // The smallest failing seed's page (the summary lists them
         // smallest first), else the first seed's: run again, recorded.
         let chosen = summary.failing.first().map(|f| f.seed);
         match chosen.or_else(|| seeds.first().copied()) {
             Some(seed) => {
-                let outcome = run_plan_with(&plan, &image, seed, true)?;
+                let outcome = hosts.run_plan_with(&plan, &image, seed, true)?;
                 write_html(path, &outcome, &text, args.html_max_events)?;
             }
             None => eprintln!("warning: no seed ran in this shard: no HTML page written"),

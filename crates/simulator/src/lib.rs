@@ -24,10 +24,12 @@
 
 pub mod bench;
 pub mod cli;
+pub mod equivocator;
 pub mod error;
 pub mod fault_schedule;
 pub mod harness;
 pub mod host_predicate;
+pub mod host_registry;
 pub mod monitor;
 pub mod network_model;
 pub mod observation;
@@ -45,13 +47,14 @@ pub mod type_walk;
 pub mod world;
 
 pub use error::SimError;
+pub use host_registry::{BundledHost, HostFactory, HostRegistry, HostRequest};
 pub use observation::{Observation, ObservationLog};
 pub use plan::Plan;
 pub use report::Report;
 pub use scenario_error::{Location, ScenarioError};
 pub use world::{
     replay_builtin, replay_coherence, simulate, simulate_recorded, simulate_replay,
-    simulate_with_host, simulate_with_host_checked, Outcome,
+    simulate_with_equivocator, simulate_with_host, simulate_with_host_checked, Outcome,
 };
 
 use std::path::Path;
@@ -98,6 +101,8 @@ pub fn load_scenario(text: &str, path: &Path) -> Result<(Plan, CodeImage), SimEr
 
 /// Runs a loaded scenario with `seed` and checks that a replay of its
 /// recorded effect trace reproduces it (the `replay_coherence` contract).
+/// A scenario that names a bundled host needs a registry that has it
+/// ([`HostRegistry::run_plan`]); here it is refused.
 pub fn run_plan(plan: &Plan, image: &CodeImage, seed: u64) -> Result<Outcome, SimError> {
     run_plan_with(plan, image, seed, false)
 }
@@ -110,6 +115,9 @@ pub fn run_plan_with(
     seed: u64,
     timeline: bool,
 ) -> Result<Outcome, SimError> {
+    if plan.host.is_some() {
+        return HostRegistry::new().run_plan_with(plan, image, seed, timeline);
+    }
     let mut outcome = if timeline {
         simulate_recorded(plan, image.clone(), seed)?
     } else {

@@ -259,6 +259,15 @@ pub struct PropertyPlan {
     pub text: String,
 }
 
+/// The bundled host a scenario asks for (`[handler] kind = "host"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostChoice {
+    /// Its registered name.
+    pub name: String,
+    /// Its settings, as written.
+    pub options: BTreeMap<String, String>,
+}
+
 /// A checked scenario.
 #[derive(Debug)]
 pub struct Plan {
@@ -282,6 +291,8 @@ pub struct Plan {
     pub handler: HandlerKind,
     /// Scripted outcomes as `Effect.op=Outcome,...` entries.
     pub script: Vec<String>,
+    /// The bundled host (`[handler] kind = "host"`): its name and options.
+    pub host: Option<HostChoice>,
     /// Network model.
     pub network: NetworkSection,
     /// Faults.
@@ -358,6 +369,41 @@ impl Plan {
                 reason: "a script needs `kind = \"scripted\"`".into(),
             });
         }
+        let host = match (raw.handler.kind, &raw.handler.name) {
+            (HandlerKind::Host, Some(name)) => Some(HostChoice {
+                name: name.clone(),
+                options: raw.handler.options.clone(),
+            }),
+            (HandlerKind::Host, None) => {
+                return Err(ScenarioError::BadValue {
+                    at: at(0..0),
+                    key: "handler.name".into(),
+                    reason: "`kind = \"host\"` needs the `name` of a bundled host".into(),
+                })
+            }
+            (_, Some(_)) => {
+                return Err(ScenarioError::BadValue {
+                    at: at(0..0),
+                    key: "handler.name".into(),
+                    reason: "a host `name` needs `kind = \"host\"`".into(),
+                })
+            }
+            (_, None) if !raw.handler.options.is_empty() => {
+                return Err(ScenarioError::BadValue {
+                    at: at(0..0),
+                    key: "handler.options".into(),
+                    reason: "`options` need `kind = \"host\"`".into(),
+                })
+            }
+            (_, None) => None,
+        };
+        if raw.handler.kind == HandlerKind::Host && !raw.handler.script.is_empty() {
+            return Err(ScenarioError::BadValue {
+                at: at(0..0),
+                key: "handler.script".into(),
+                reason: "a script needs `kind = \"scripted\"`".into(),
+            });
+        }
         let script = raw
             .handler
             .script
@@ -412,6 +458,7 @@ impl Plan {
             machine: raw.machine,
             handler: raw.handler.kind,
             script,
+            host,
             network: raw.network,
             faults,
             properties,

@@ -110,6 +110,11 @@ pub struct HandlerSection {
     /// Scripted outcomes per `Effect.operation` (kind `scripted`).
     #[serde(default)]
     pub script: BTreeMap<String, Vec<String>>,
+    /// The bundled Rust host to run (kind `host`), by its registered name.
+    pub name: Option<String>,
+    /// Settings handed to the bundled host (kind `host`), as text.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
 }
 
 /// `[handler] kind` values.
@@ -121,6 +126,9 @@ pub enum HandlerKind {
     Default,
     /// The `DefaultHandler` with the scripted effect outcomes of `script`.
     Scripted,
+    /// A bundled Rust host, by `name`, from the registry of the command
+    /// that runs the scenario (`tell sim` registers the bundled ones).
+    Host,
 }
 
 /// Link behaviour: the defaults of `[network]` and the overrides of

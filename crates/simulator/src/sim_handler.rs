@@ -6,6 +6,7 @@
 //! send decisions are altered here, with the world's generator, so every
 //! message still fits the role's local type (see `plan::Strategy`).
 
+use crate::equivocator::Equivocator;
 use crate::plan::Strategy;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +29,8 @@ pub struct SimHandler<'h> {
     byzantine: BTreeMap<RoleId, (Strategy, std::cell::Cell<u64>)>,
     /// The draws of byzantine decisions.
     rng: RefCell<SeededRng>,
+    /// The host's other stories for `equivocate`, if it has any.
+    equivocator: Option<&'h dyn Equivocator>,
 }
 
 impl<'h> SimHandler<'h> {
@@ -40,19 +43,31 @@ impl<'h> SimHandler<'h> {
             replaying: false,
             byzantine: BTreeMap::new(),
             rng: RefCell::new(SeededRng::new(0)),
+            equivocator: None,
         }
+    }
+
+    /// Lets `equivocator` tell the other story of `equivocate` roles.
+    pub fn with_equivocator(mut self, equivocator: Option<&'h dyn Equivocator>) -> SimHandler<'h> {
+        self.equivocator = equivocator;
+        self
     }
 
     /// Makes `roles` byzantine, their decisions drawn from `seed` (a replay
     /// takes them from its recording instead).
+    /// A replay keeps only the silent roles: their messages are withheld
+    /// by the world, not decided by the handler, so the recording does not
+    /// hold them.
     pub fn set_byzantine(&mut self, roles: BTreeMap<RoleId, Strategy>, seed: u64) {
-        if self.replaying {
-            return;
-        }
+        let replaying = self.replaying;
         self.byzantine = roles
             .into_iter()
+            .filter(|(_, s)| !replaying || *s == Strategy::Silent)
             .map(|(r, s)| (r, (s, std::cell::Cell::new(0))))
             .collect();
+        if replaying {
+            return;
+        }
         self.rng = RefCell::new(SeededRng::new(seed));
     }
 
@@ -104,11 +119,13 @@ impl<'h> SimHandler<'h> {
             }
             // Peers with an odd role id hear another story than the others.
             Strategy::Equivocate if input.partner % 2 == 1 => {
+                // Drawn either way, so a host's story leaves the draws alone.
                 let bits = rng.next_u64();
-                SendDecision::Deliver {
-                    label,
-                    payload: random_payload(label, bits),
-                }
+                let payload = self
+                    .equivocator
+                    .and_then(|e| e.other_story(input, label, &payload))
+                    .unwrap_or_else(|| random_payload(label, bits));
+                SendDecision::Deliver { label, payload }
             }
             Strategy::RandomChoice if input.choices.len() > 1 => {
                 let pick = input.choices[(rng.next_u64() % input.choices.len() as u64) as usize];

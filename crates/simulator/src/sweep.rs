@@ -6,7 +6,7 @@
 //! run in any order on any number of threads, and the results are put back
 //! in seed order before anything is counted.
 
-use crate::{run_plan, Plan, SimError};
+use crate::{HostRegistry, Plan, SimError};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -198,6 +198,18 @@ pub fn sweep(
     shard: Option<Shard>,
     reproduce: &(dyn Fn(u64) -> String + Sync),
 ) -> Result<SweepSummary, SimError> {
+    sweep_with_hosts(&HostRegistry::new(), plan, image, seeds, shard, reproduce)
+}
+
+/// [`sweep`] with the bundled hosts of `hosts`, for scenarios that name one.
+pub fn sweep_with_hosts(
+    hosts: &HostRegistry,
+    plan: &Plan,
+    image: &CodeImage,
+    seeds: &[u64],
+    shard: Option<Shard>,
+    reproduce: &(dyn Fn(u64) -> String + Sync),
+) -> Result<SweepSummary, SimError> {
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(seeds.len() as u64);
         if let Ok(style) = ProgressStyle::with_template(
@@ -212,7 +224,7 @@ pub fn sweep(
     let results: Vec<Result<(u64, bool, u64, String), SimError>> = seeds
         .par_iter()
         .map(|&seed| {
-            let outcome = run_plan(plan, image, seed)?;
+            let outcome = hosts.run_plan(plan, image, seed)?;
             progress.inc(1);
             let report = &outcome.report;
             Ok((seed, report.passed, report.rounds, first_failure(report)))

@@ -70,6 +70,9 @@ fn a_silent_role_withholds_its_messages_and_the_others_wait() {
     assert!(report.network.withheld > 0, "{report:?}");
     assert!(outcome.trace.iter().any(|l| l.contains("\"withhold\"")));
     assert!(!report.passed, "the honest roles wait for Alice forever");
+    // The replay withholds them too (it used to deliver them).
+    let replay = &report.contracts[0];
+    assert!(replay.holds, "{replay:?}");
 }
 
 #[test]

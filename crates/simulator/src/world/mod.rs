@@ -125,6 +125,27 @@ pub fn simulate_with_host_checked(
     )
 }
 
+/// Runs a checked scenario with a bundled host: its handler, its
+/// observations, and its other stories for `equivocate` roles; `record`
+/// also records the run's [`Timeline`] (for the HTML report).
+pub fn simulate_with_equivocator(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+    host: &dyn EffectHandler,
+    equivocator: Option<&dyn crate::equivocator::Equivocator>,
+    observations: Option<&ObservationLog>,
+    record: bool,
+) -> Result<Outcome, SimError> {
+    let handler = SimHandler::new(host).with_equivocator(equivocator);
+    let (machine, session, rng) = start_hosted(plan, image, seed)?;
+    let mut world = World::new(plan, machine, session, handler, rng, observations.cloned());
+    if record {
+        world.timeline = Some(Timeline::new(world.names.clone()));
+    }
+    Ok(world.run(plan, seed))
+}
+
 /// Runs a checked scenario under a replay of a recorded effect trace
 /// (`ReplayEffectHandler`): the recording supplies every decision,
 /// topology events and paused sends included.
@@ -198,7 +219,20 @@ fn run_with(
     observations: Option<&ObservationLog>,
     predicates: &[HostPredicate],
 ) -> Result<Outcome, SimError> {
-    if plan.handler != HandlerKind::Default || !plan.script.is_empty() {
+    let (machine, session, rng) = start_hosted(plan, image, seed)?;
+    let mut world = World::new(plan, machine, session, handler, rng, observations.cloned());
+    world.watch(predicates);
+    Ok(world.run(plan, seed))
+}
+
+/// [`start`] for a run with a host's own handler, which a scenario must
+/// not replace with a built-in one.
+fn start_hosted(
+    plan: &Plan,
+    image: CodeImage,
+    seed: u64,
+) -> Result<(ProtocolMachine, SessionId, SeededRng), SimError> {
+    if plan.handler == HandlerKind::Scripted || !plan.script.is_empty() {
         return Err(ScenarioError::BadValue {
             at: plan.locate(0..0),
             key: "handler".into(),
@@ -206,10 +240,7 @@ fn run_with(
         }
         .into());
     }
-    let (machine, session, rng) = start(plan, image, seed)?;
-    let mut world = World::new(plan, machine, session, handler, rng, observations.cloned());
-    world.watch(predicates);
-    Ok(world.run(plan, seed))
+    start(plan, image, seed)
 }
 
 /// Checks the scenario's roles against the protocol, loads the machine
