@@ -31,6 +31,9 @@ pub struct SimHandler<'h> {
     rng: RefCell<SeededRng>,
     /// The host's other stories for `equivocate`, if it has any.
     equivocator: Option<&'h dyn Equivocator>,
+    /// Lies told (liar, partner) since the world last took them; kept
+    /// only for a timeline.
+    lies: RefCell<Option<Vec<(RoleId, RoleId)>>>,
 }
 
 impl<'h> SimHandler<'h> {
@@ -44,6 +47,7 @@ impl<'h> SimHandler<'h> {
             byzantine: BTreeMap::new(),
             rng: RefCell::new(SeededRng::new(0)),
             equivocator: None,
+            lies: RefCell::new(None),
         }
     }
 
@@ -152,6 +156,9 @@ impl<'h> SimHandler<'h> {
         let decided = self.lie(input, *strategy, honest.clone());
         if decided != honest {
             count.set(count.get() + 1);
+            if let Some(lies) = self.lies.borrow_mut().as_mut() {
+                lies.push((input.ctx.role, input.partner));
+            }
         }
         Ok(decided)
     }
@@ -163,6 +170,21 @@ impl<'h> SimHandler<'h> {
             replaying: true,
             ..SimHandler::new(host)
         }
+    }
+
+    /// Starts keeping each lie (liar, partner) until [`SimHandler::take_lies`]
+    /// (for the HTML report's timeline).
+    pub fn record_lies(&mut self) {
+        *self.lies.get_mut() = Some(Vec::new());
+    }
+
+    /// The lies told since the last call, in the order told.
+    pub fn take_lies(&self) -> Vec<(RoleId, RoleId)> {
+        self.lies
+            .borrow_mut()
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Queues a topology event for the next round.

@@ -225,3 +225,26 @@ fn effect_calls_are_notes_on_their_performers_lane() {
     assert_eq!(count(&page, "<g class=\"effect\" data-role=\"Bank\""), 2);
     assert!(page.contains("Ledger.append(entry) → Err(&quot;Full&quot;)"));
 }
+
+#[test]
+fn every_byzantine_lie_is_marked_on_its_message() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/liar.toml");
+    let text = "name = \"liar\"\nprotocol = \"../three_buyer.tell\"\nsteps = 500\n\n\
+                [[byzantine]]\nrole = \"Seller\"\nstrategy = \"random_payload\"\n";
+    let (plan, image) = load_scenario(text, &path).unwrap();
+    let mut lies = 0;
+    for seed in 0..6 {
+        let plain = run_plan(&plan, &image, seed).unwrap();
+        let with = run_plan_with(&plan, &image, seed, true).unwrap();
+        assert_eq!(plain.trace, with.trace, "recording lies changes nothing");
+        let t = with.timeline.as_ref().unwrap();
+        let told = with.report.byzantine[0].lies;
+        let marked = t.messages.iter().filter(|m| m.lied).count() as u64;
+        assert_eq!(marked, told, "seed {seed}");
+        let page = render(&with.report, t, text, &HtmlOptions::default());
+        let drawn = count(&page, "<g class=\"fault-mark\" data-kind=\"lie\"");
+        assert_eq!(drawn as u64, told, "seed {seed}");
+        lies += told;
+    }
+    assert!(lies > 0);
+}

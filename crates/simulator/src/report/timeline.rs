@@ -67,6 +67,9 @@ pub struct MessageRecord {
     /// The tick its receiver refused it (signature, hash chain, sequence
     /// or replay check), if it did.
     pub rejected: Option<u64>,
+    /// A byzantine sender's handler changed it (its honest host decided
+    /// another payload or branch).
+    pub lied: bool,
     /// For a message a `forge` or `replay` role injected: how it lies
     /// (`claims to be Alice`, `replayed`, ...).
     pub injected: Option<String>,
@@ -181,6 +184,8 @@ pub struct Handling {
     pub reordered: bool,
     /// Held longer by a fault.
     pub delayed: bool,
+    /// A byzantine lie (see [`MessageRecord::lied`]).
+    pub lied: bool,
 }
 
 impl Timeline {
@@ -208,6 +213,7 @@ impl Timeline {
             reordered: h.reordered,
             delayed: h.delayed,
             rejected: None,
+            lied: h.lied,
             injected: None,
         };
         if h.lost {
@@ -236,6 +242,7 @@ impl Timeline {
             reordered: false,
             delayed: false,
             rejected: None,
+            lied: false,
             injected: None,
         });
     }
@@ -258,6 +265,7 @@ impl Timeline {
             reordered: false,
             delayed: false,
             rejected: None,
+            lied: false,
             injected: Some(how.to_string()),
         });
     }

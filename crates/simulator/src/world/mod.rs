@@ -86,6 +86,7 @@ fn simulate_builtin(
     let mut world = World::new(plan, machine, session, SimHandler::new(&host), rng, None);
     if record {
         world.timeline = Some(Timeline::new(world.names.clone()));
+        world.handler.record_lies();
     }
     Ok(world.run(plan, seed))
 }
@@ -142,6 +143,7 @@ pub fn simulate_with_equivocator(
     let mut world = World::new(plan, machine, session, handler, rng, observations.cloned());
     if record {
         world.timeline = Some(Timeline::new(world.names.clone()));
+        world.handler.record_lies();
     }
     Ok(world.run(plan, seed))
 }

@@ -90,7 +90,15 @@ impl World<'_> {
     pub(super) fn take_sent(&mut self, tick: u64) {
         let mut sent = Vec::new();
         self.machine.drain_outbox(&mut sent);
+        let mut lies = self.handler.take_lies();
         for mut m in sent {
+            let lied = match lies.iter().position(|l| *l == (m.from, m.to)) {
+                Some(i) => {
+                    lies.remove(i);
+                    true
+                }
+                None => false,
+            };
             self.stats.sent += 1;
             if self.handler.is_silent(m.from) {
                 self.stats.withheld += 1;
@@ -127,6 +135,7 @@ impl World<'_> {
                     corrupted: kept && treatment.corrupt,
                     reordered: kept && treatment.reorder,
                     delayed: kept && treatment.extra_delay > 0,
+                    lied,
                 };
                 timeline.sent(tick, (m.from, m.to, m.envelope.seq), &label, handling);
             }

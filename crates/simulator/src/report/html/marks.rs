@@ -65,6 +65,12 @@ pub const MARK_STYLES: &[MarkStyle] = &[
             "message rejected at the receive (signature, hash chain, sequence or replay check)",
     },
     MarkStyle {
+        kind: "lie",
+        colour: "#ff00aa",
+        shape: Shape::Triangle,
+        meaning: "a byzantine role's message differs from what its honest host decided (equivocate, random_payload, random_choice)",
+    },
+    MarkStyle {
         kind: "inject",
         colour: "#e377c2",
         shape: Shape::Diamond,
@@ -179,7 +185,7 @@ pub fn legend() -> String {
          message, from its send tick to its delivery tick</li>\n\
          <li><svg width=\"34\" height=\"14\"><line x1=\"2\" y1=\"7\" x2=\"30\" y2=\"7\" \
          stroke=\"#ff7f0e\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/></svg> \
-         duplicate copy; purple: corrupted; blue dotted: reordered or delayed; brown dotted: refused by its receiver; pink: injected by a byzantine role</li>\n\
+         duplicate copy; purple: corrupted; blue dotted: reordered or delayed; brown dotted: refused by its receiver; pink: injected by a byzantine role; magenta: a byzantine lie</li>\n\
          <li><svg width=\"34\" height=\"14\"><rect x=\"2\" y=\"1\" width=\"30\" height=\"12\" \
          rx=\"3\" fill=\"#fff7d6\" stroke=\"#c9a227\"/></svg> effect call and its outcome</li>\n",
     );

@@ -91,6 +91,12 @@ fn items(t: &Timeline) -> Vec<Item<'_>> {
         if let Some(how) = &m.injected {
             let detail = format!("{what} injected at t={}: {how}", m.sent);
             items.push(at("inject", m.sent, m.from, detail));
+        } else if m.lied {
+            let detail = format!("{what}: a byzantine lie at t={}", m.sent);
+            items.push(at("lie", m.sent, m.from, detail));
+        }
+        if m.injected.is_some() {
+            // Marked above.
         } else if m.duplicate {
             let detail = format!("{what} duplicated at t={}", m.sent);
             items.push(at("duplicate", m.sent, m.from, detail));
@@ -262,6 +268,7 @@ fn arrow(svg: &mut String, t: &Timeline, m: &MessageRecord, recv: u64, g: &Geome
         (m.delayed, " delayed"),
         (m.rejected.is_some(), " rejected"),
         (m.injected.is_some(), " injected"),
+        (m.lied, " lied"),
     ] {
         if on {
             class.push_str(name);
@@ -287,6 +294,9 @@ fn arrow(svg: &mut String, t: &Timeline, m: &MessageRecord, recv: u64, g: &Geome
     }
     if let Some(how) = &m.injected {
         notes.push(format!("injected by a byzantine role ({how})"));
+    }
+    if m.lied {
+        notes.push("a byzantine lie: its honest host decided otherwise".to_string());
     }
     if let Some(tick) = m.rejected {
         notes.push(format!("rejected by the receiver at t={tick}"));
