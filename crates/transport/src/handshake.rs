@@ -58,19 +58,33 @@ impl Link {
         }
     }
 
-    /// Sends one frame's bytes (sealed, in chunks, on a secure channel).
+    /// Sends one frame's bytes (sealed, in chunks, on a secure channel)
+    /// and flushes them to the socket.
     pub(crate) async fn send_bytes(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
+        self.feed_bytes(bytes).await?;
+        self.flush().await
+    }
+
+    /// Queues one frame's bytes (sealed, in chunks, on a secure channel)
+    /// in the write buffer, which goes to the socket when it fills or at
+    /// the next [`Link::flush`]: frames ready together leave in one write.
+    pub(crate) async fn feed_bytes(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
         let Link { writer, cipher, .. } = self;
         match cipher {
-            None => writer.send(Bytes::from(bytes)).await,
+            None => writer.feed(Bytes::from(bytes)).await,
             Some(cipher) => {
                 let chunks = cipher.seal(&bytes).map_err(std::io::Error::other)?;
                 for chunk in chunks {
                     writer.feed(Bytes::from(chunk)).await?;
                 }
-                SinkExt::<Bytes>::flush(writer).await
+                Ok(())
             }
         }
+    }
+
+    /// Writes every queued frame to the socket.
+    pub(crate) async fn flush(&mut self) -> std::io::Result<()> {
+        SinkExt::<Bytes>::flush(&mut self.writer).await
     }
 
     /// The next frame's bytes (opened on a secure channel); `None` when

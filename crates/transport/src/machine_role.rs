@@ -191,6 +191,8 @@ pub async fn serve_machine_role_traced(
     let mut tcp = TcpHandler::establish(listener, config)
         .await
         .map_err(|e| driver.transport(e.into()))?;
+    // The driver receives or ends after it sends: coalescing is safe.
+    tcp.coalesce_writes(true);
     let result = driver.run(&mut tcp, on_line).await;
     let closed = tcp.shutdown().await;
     let summary = result?;

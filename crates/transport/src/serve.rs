@@ -24,6 +24,8 @@ pub async fn serve<D: Decider>(
     limits: InterpretConfig,
 ) -> ChoreoResult<RunSummary> {
     let mut handler = TcpHandler::establish(listener, config).await?;
+    // The interpreter receives or ends after every send: coalescing is safe.
+    handler.coalesce_writes(true);
     let result = interpret_with(&mut handler, &mut (), program, decider, limits).await;
     let closed = handler.shutdown().await;
     let summary = result?;

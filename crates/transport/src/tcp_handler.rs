@@ -33,6 +33,8 @@ struct PeerLink {
     sent: EdgeSequence,
     received: EdgeSequence,
     state: LinkState,
+    /// Frames queued in the write buffer, not yet flushed.
+    unflushed: bool,
 }
 
 /// One role's TCP connections to all its peers.
@@ -47,6 +49,8 @@ pub struct TcpHandler {
     peers: BTreeMap<Role, PeerLink>,
     send_timeout: Duration,
     recv_timeout: Duration,
+    /// Whether sends wait in the write buffer (see `coalesce_writes`).
+    coalescing: bool,
 }
 
 impl std::fmt::Debug for TcpHandler {
@@ -75,6 +79,7 @@ impl TcpHandler {
                     sent: EdgeSequence::default(),
                     received: EdgeSequence::default(),
                     state: LinkState::Open,
+                    unflushed: false,
                 };
                 (role, peer)
             })
@@ -85,6 +90,7 @@ impl TcpHandler {
             peers,
             send_timeout: config.send_timeout,
             recv_timeout: config.recv_timeout,
+            coalescing: false,
         })
     }
 
@@ -178,6 +184,7 @@ impl TcpHandler {
     }
 
     async fn send_frame(&mut self, to: &Role, message: Message) -> ChoreoResult<()> {
+        let coalescing = self.coalescing;
         let role = self.role.clone();
         let after = self.send_timeout;
         let link = self.link(to)?;
@@ -191,8 +198,21 @@ impl TcpHandler {
             context: format!("encoding a frame for {to}"),
             message: e.to_string(),
         })?;
-        match tokio::time::timeout(after, link.link.send_bytes(bytes)).await {
-            Ok(Ok(())) => Ok(()),
+        // Coalescing: queued, not flushed, so frames sent together leave
+        // in one write; flushed before this role waits on any peer, at
+        // shutdown, or when the buffer fills. Otherwise written at once.
+        let write = async {
+            link.link.feed_bytes(bytes).await?;
+            if !coalescing {
+                link.link.flush().await?;
+            }
+            Ok::<(), std::io::Error>(())
+        };
+        match tokio::time::timeout(after, write).await {
+            Ok(Ok(())) => {
+                link.unflushed = coalescing;
+                Ok(())
+            }
             Ok(Err(e)) => {
                 link.state = LinkState::Closed;
                 Err(disconnection(to, &e))
@@ -201,7 +221,48 @@ impl TcpHandler {
         }
     }
 
+    /// Coalesces writes from now on (`on`) or not: frames sent while
+    /// coalescing wait in the connection's write buffer until this role
+    /// receives from any peer, shuts down, calls [`TcpHandler::flush`], or
+    /// the buffer fills — so frames ready together leave in one write. Off
+    /// by default (every send is written at once); turn it on where the
+    /// code that drives the role always receives or shuts down after it
+    /// sends (`serve`, `serve_machine_role` do), never where it may send
+    /// and then wait on something else.
+    pub fn coalesce_writes(&mut self, on: bool) {
+        self.coalescing = on;
+    }
+
+    /// Writes every frame queued for any peer to its socket (see
+    /// [`TcpHandler::coalesce_writes`]).
+    pub async fn flush(&mut self) -> ChoreoResult<()> {
+        let after = self.send_timeout;
+        for (peer, link) in &mut self.peers {
+            if !link.unflushed || !matches!(link.state, LinkState::Open) {
+                continue;
+            }
+            link.unflushed = false;
+            match tokio::time::timeout(after, link.link.flush()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    link.state = LinkState::Closed;
+                    return Err(disconnection(peer, &e));
+                }
+                Err(_) => {
+                    return Err(ChoreoError::Timeout {
+                        role: self.role.clone(),
+                        after,
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn recv_frame(&mut self, from: &Role) -> ChoreoResult<Message> {
+        // What this role sent must be on its way before it waits: the peer
+        // it waits on may be waiting for it.
+        self.flush().await?;
         let role = self.role.clone();
         let after = self.recv_timeout;
         let link = self.link(from)?;

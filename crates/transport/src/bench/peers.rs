@@ -98,6 +98,28 @@ pub(super) trait Peer: Send + 'static {
     fn send(&mut self, item: Self::Item) -> impl Future<Output = Result<(), String>> + Send;
     /// Receives one message from the other end.
     fn recv(&mut self) -> impl Future<Output = Result<Self::Item, String>> + Send;
+    /// Pushes out what the last sends left buffered (a program's end).
+    fn flush(&mut self) -> impl Future<Output = Result<(), String>> + Send {
+        async { Ok(()) }
+    }
+}
+
+/// A handler whose sends may wait in a buffer until flushed.
+pub(super) trait FlushSends: Send {
+    /// Writes what is buffered.
+    fn flush_sends(&mut self) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+impl FlushSends for TcpHandler {
+    async fn flush_sends(&mut self) -> Result<(), String> {
+        self.flush().await.map_err(|e| e.to_string())
+    }
+}
+
+impl FlushSends for InMemoryHandler {
+    async fn flush_sends(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// `count` messages alternating client to server and back, starting with
@@ -116,6 +138,7 @@ async fn pingpong_round<P: Peer>(
                 server.send(P::answer(ping)?).await?;
             }
         }
+        server.flush().await?;
         Ok::<P, String>(server)
     });
     let start = Instant::now();
@@ -125,6 +148,7 @@ async fn pingpong_round<P: Peer>(
             client.recv().await?;
         }
     }
+    client.flush().await?;
     let server = task
         .await
         .map_err(|e| format!("the server task failed: {e}"))??;
@@ -149,6 +173,7 @@ async fn stream_round<P: Peer>(
     for i in 0..count {
         sender.send(sender.item(i)).await?;
     }
+    sender.flush().await?;
     let receiver = task
         .await
         .map_err(|e| format!("the receiver task failed: {e}"))??;
@@ -172,7 +197,7 @@ impl<H> HandlerPeer<H> {
     }
 }
 
-impl<H: ChoreoHandler<Endpoint = ()> + 'static> Peer for HandlerPeer<H> {
+impl<H: ChoreoHandler<Endpoint = ()> + FlushSends + 'static> Peer for HandlerPeer<H> {
     type Item = Message;
 
     fn item(&self, i: u64) -> Message {
@@ -198,6 +223,10 @@ impl<H: ChoreoHandler<Endpoint = ()> + 'static> Peer for HandlerPeer<H> {
             .recv(&mut (), &self.peer)
             .await
             .map_err(|e| e.to_string())
+    }
+
+    async fn flush(&mut self) -> Result<(), String> {
+        self.handler.flush_sends().await
     }
 }
 
@@ -340,11 +369,15 @@ pub(super) async fn tcp_handler_pair(secure: bool) -> Result<(TcpHandler, TcpHan
     };
     let client_config = config("Client", "Server", local_address(&server_listener)?);
     let server_config = config("Server", "Client", local_address(&client_listener)?);
-    let pair = tokio::try_join!(
+    let (mut client, mut server) = tokio::try_join!(
         TcpHandler::establish(client_listener, client_config),
         TcpHandler::establish(server_listener, server_config),
     )?;
-    Ok(pair)
+    // As `serve` runs a role: every exchange receives or flushes after it
+    // sends.
+    client.coalesce_writes(true);
+    server.coalesce_writes(true);
+    Ok((client, server))
 }
 
 /// Two ends of a raw loopback connection, set up like the handler's links
