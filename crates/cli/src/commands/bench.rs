@@ -33,7 +33,11 @@ pub struct BenchArgs {
     /// Roles in the ring (ring).
     #[arg(long, default_value_t = 8, value_parser = ring_size)]
     pub roles: usize,
-    /// Threads compared against one (threaded-sessions).
+    /// Participants of two-phase commit (explore).
+    #[arg(long, default_value_t = 6)]
+    pub participants: u64,
+    /// Threads compared against one (threaded-sessions), or of the
+    /// breadth-first searches (explore).
     #[arg(long, default_value_t = 2, value_parser = at_least_one)]
     pub threads: usize,
     /// Scheduler rounds per wave of the threaded runner (threaded-sessions).
@@ -104,6 +108,11 @@ pub enum Workload {
     /// Machine steps per second under the simulator's network model and a
     /// fault schedule, against the bare machine (`--messages` rounds).
     Sim,
+    /// Exhaustive exploration of two-phase commit with `--participants`
+    /// participants: unique states/s (breadth-first on `--threads`, no
+    /// reduction), bytes per state (depth-first), and what partial-order
+    /// reduction saves.
+    Explore,
 }
 
 /// Runs the command. Build with `--release` for meaningful numbers.
@@ -135,6 +144,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         }
         Workload::TcpStream => serde_json::to_string(&transport_bench::tcp_stream(args.messages)?)?,
         Workload::Sim => serde_json::to_string(&telltale_simulator::bench::sim(args.messages)?)?,
+        Workload::Explore => serde_json::to_string(&crate::commands::bench_explore::explore(
+            args.participants,
+            args.threads,
+        )?)?,
         Workload::TcpStreamSecure => {
             serde_json::to_string(&transport_bench::tcp_stream_secure(args.messages)?)?
         }

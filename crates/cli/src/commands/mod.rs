@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod bench_explore;
 pub mod check;
 pub mod compile;
 pub mod explain;
