@@ -10,7 +10,7 @@ use telltale_types::value::{guard_depth, DepthGuarded};
 pub type FrameCodecError = DepthGuarded<postcard::Error>;
 
 /// Current version of the wire format; both ends must agree.
-pub const WIRE_VERSION: u16 = 2;
+pub const WIRE_VERSION: u16 = 3;
 
 /// One frame on a connection, postcard-encoded inside a length-delimited frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

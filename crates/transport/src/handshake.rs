@@ -4,7 +4,7 @@
 use crate::config::TcpConfig;
 use crate::error::TransportError;
 use crate::frame::{Frame, WIRE_VERSION};
-use crate::secure::{prologue, Cipher, NoiseHandshake};
+use crate::secure::{prologue, Cipher, NoiseHandshake, RECORD_TARGET};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::BTreeSet;
@@ -73,7 +73,11 @@ impl Link {
         match cipher {
             None => writer.feed(Bytes::from(bytes)).await,
             Some(cipher) => {
-                let chunks = cipher.seal(&bytes).map_err(std::io::Error::other)?;
+                // Gathered into the record sealed at the next flush (or
+                // sooner, when the record is full).
+                let chunks = cipher
+                    .queue(&bytes, RECORD_TARGET)
+                    .map_err(std::io::Error::other)?;
                 for chunk in chunks {
                     writer.feed(Bytes::from(chunk)).await?;
                 }
@@ -82,16 +86,32 @@ impl Link {
         }
     }
 
-    /// Writes every queued frame to the socket.
+    /// Writes every queued frame to the socket (on a secure channel,
+    /// sealing the frames gathered since the last flush as one record).
     pub(crate) async fn flush(&mut self) -> std::io::Result<()> {
+        if let Some(cipher) = &mut self.cipher {
+            let chunks = cipher.seal_record().map_err(std::io::Error::other)?;
+            for chunk in chunks {
+                self.writer.feed(Bytes::from(chunk)).await?;
+            }
+        }
         SinkExt::<Bytes>::flush(&mut self.writer).await
+    }
+
+    /// The longest record on a secure channel: one frame of the longest
+    /// length with its length prefix.
+    fn max_record(&self) -> usize {
+        self.max_frame_length.saturating_add(4)
     }
 
     /// The next frame's bytes (opened on a secure channel); `None` when
     /// the peer closed the connection.
     pub(crate) async fn next_bytes(&mut self) -> Option<Result<Vec<u8>, LinkError>> {
-        let max = self.max_frame_length;
+        let max = self.max_record();
         loop {
+            if let Some(frame) = self.cipher.as_mut().and_then(Cipher::next_frame) {
+                return Some(Ok(frame));
+            }
             let bytes = match self.reader.next().await? {
                 Ok(bytes) => bytes,
                 Err(e) => return Some(Err(LinkError::Io(e))),
@@ -99,10 +119,8 @@ impl Link {
             let Some(cipher) = &mut self.cipher else {
                 return Some(Ok(bytes.to_vec()));
             };
-            match cipher.open(&bytes, max) {
-                Ok(Some(frame)) => return Some(Ok(frame)),
-                Ok(None) => continue,
-                Err(reason) => return Some(Err(LinkError::Forged(reason))),
+            if let Err(reason) = cipher.open_record(&bytes, max) {
+                return Some(Err(LinkError::Forged(reason)));
             }
         }
     }

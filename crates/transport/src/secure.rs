@@ -16,7 +16,10 @@
 //! dropped (the next one fails), injected or spliced from another
 //! connection fails to decrypt, and the connection ends.
 //!
-//! A frame longer than one Noise message (64 KiB) is sent as several
+//! Frames travel in records: a record's plaintext is one or more frames,
+//! each after its length (4 bytes, little-endian), so the frames a role
+//! sends together are sealed together (one AEAD, not one per frame). A
+//! record longer than one Noise message (64 KiB) is sent as several
 //! chunks; each chunk's plaintext starts with a flag byte, 1 when more
 //! chunks follow.
 
@@ -32,6 +35,9 @@ const MAX_MESSAGE: usize = 65_535;
 const TAG: usize = 16;
 /// The plaintext of one chunk, after its flag byte.
 const CHUNK: usize = MAX_MESSAGE - TAG - 1;
+/// How long a record of several frames grows before it is sealed: one
+/// Noise message (a longer single frame travels alone, in chunks).
+pub(crate) const RECORD_TARGET: usize = CHUNK;
 
 /// The prologue both ends must agree on.
 pub(crate) fn prologue(
@@ -120,6 +126,8 @@ impl NoiseHandshake {
             state,
             buf: vec![0u8; MAX_MESSAGE],
             pending: Vec::new(),
+            outgoing: Vec::new(),
+            incoming: std::collections::VecDeque::new(),
         })
     }
 }
@@ -128,13 +136,75 @@ impl NoiseHandshake {
 pub(crate) struct Cipher {
     state: snow::TransportState,
     buf: Vec<u8>,
-    /// The chunks of an incoming frame read so far.
+    /// The chunks of an incoming record read so far.
     pending: Vec<u8>,
+    /// The record being gathered: frames queued, not sealed yet.
+    outgoing: Vec<u8>,
+    /// Frames of opened records not handed out yet.
+    incoming: std::collections::VecDeque<Vec<u8>>,
 }
 
 impl Cipher {
-    /// The encrypted chunks of one frame, in order.
-    pub(crate) fn seal(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    /// Queues `frame` in the record being gathered; when it would make
+    /// the record longer than `limit`, first seals the record so far and
+    /// returns its chunks (to be written before anything else).
+    pub(crate) fn queue(&mut self, frame: &[u8], limit: usize) -> Result<Vec<Vec<u8>>, String> {
+        let length =
+            u32::try_from(frame.len()).map_err(|_| "a frame longer than 4 GiB".to_string())?;
+        let sealed = if !self.outgoing.is_empty() && self.outgoing.len() + 4 + frame.len() > limit {
+            self.seal_record()?
+        } else {
+            Vec::new()
+        };
+        self.outgoing.extend_from_slice(&length.to_le_bytes());
+        self.outgoing.extend_from_slice(frame);
+        Ok(sealed)
+    }
+
+    /// Seals the record gathered so far (nothing when none is).
+    pub(crate) fn seal_record(&mut self) -> Result<Vec<Vec<u8>>, String> {
+        if self.outgoing.is_empty() {
+            return Ok(Vec::new());
+        }
+        let record = std::mem::take(&mut self.outgoing);
+        let chunks = self.seal(&record);
+        // Keep the allocation for the next record.
+        self.outgoing = record;
+        self.outgoing.clear();
+        chunks
+    }
+
+    /// The next frame of the records opened so far.
+    pub(crate) fn next_frame(&mut self) -> Option<Vec<u8>> {
+        self.incoming.pop_front()
+    }
+
+    /// Opens one chunk; once a record's last chunk is in, splits it into
+    /// its frames (then handed out by [`Cipher::next_frame`]). Any chunk
+    /// that does not decrypt, a record longer than `max_record`, or one
+    /// whose frames do not add up is an error, and the channel is over.
+    pub(crate) fn open_record(&mut self, chunk: &[u8], max_record: usize) -> Result<(), String> {
+        let Some(record) = self.open(chunk, max_record)? else {
+            return Ok(());
+        };
+        let mut rest = record.as_slice();
+        while !rest.is_empty() {
+            let (length, tail) = rest
+                .split_first_chunk::<4>()
+                .ok_or_else(|| "a record cut inside a frame length".to_string())?;
+            let length = u32::from_le_bytes(*length) as usize;
+            if length > tail.len() {
+                return Err("a record cut inside a frame".to_string());
+            }
+            let (frame, tail) = tail.split_at(length);
+            self.incoming.push_back(frame.to_vec());
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    /// The encrypted chunks of one record, in order.
+    fn seal(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         let mut out = Vec::with_capacity(frame.len() / CHUNK + 1);
         let mut plain = Vec::with_capacity(frame.len().min(CHUNK) + 1);
         let mut chunks = frame.chunks(CHUNK).peekable();
@@ -161,7 +231,7 @@ impl Cipher {
     /// Opens one chunk: `Some(frame)` once the frame's last chunk is in,
     /// `None` while more are to come. Any chunk that does not decrypt (or
     /// a frame longer than `max`) is an error, and the channel is over.
-    pub(crate) fn open(&mut self, chunk: &[u8], max: usize) -> Result<Option<Vec<u8>>, String> {
+    fn open(&mut self, chunk: &[u8], max: usize) -> Result<Option<Vec<u8>>, String> {
         let len = self.state.read_message(chunk, &mut self.buf).map_err(|_| {
             "a frame failed authentication (tampered, truncated, replayed, reordered, dropped or injected)"
                 .to_string()
@@ -224,6 +294,34 @@ mod tests {
             );
             assert_eq!(deliver(&mut b, &chunks).unwrap(), Some(frame), "{size}");
         }
+    }
+
+    #[test]
+    fn frames_sent_together_travel_in_one_record_and_split_in_order() {
+        let (mut a, mut b) = pair();
+        let frames: Vec<Vec<u8>> = (0..50u8).map(|i| vec![i; usize::from(i) * 7]).collect();
+        let mut chunks = Vec::new();
+        for f in &frames {
+            chunks.extend(a.queue(f, 1 << 20).unwrap());
+        }
+        assert!(chunks.is_empty(), "gathered, not sealed yet");
+        chunks.extend(a.seal_record().unwrap());
+        assert_eq!(chunks.len(), 1, "one AEAD for fifty frames");
+        for c in &chunks {
+            b.open_record(c, 1 << 20).unwrap();
+        }
+        let got: Vec<Vec<u8>> = std::iter::from_fn(|| b.next_frame()).collect();
+        assert_eq!(got, frames);
+        // A full record is sealed before the frame that would overflow it.
+        let early = a.queue(&[1; 60], 100).unwrap();
+        assert!(early.is_empty());
+        let early = a.queue(&[2; 60], 100).unwrap();
+        assert_eq!(early.len(), 1);
+        // A record whose frames do not add up is refused.
+        let (mut a, mut b) = pair();
+        let cut = a.seal(&[9, 0, 0, 0, 1]).unwrap();
+        let err = b.open_record(&cut[0], 100).unwrap_err();
+        assert!(err.contains("cut inside a frame"), "{err}");
     }
 
     #[test]
