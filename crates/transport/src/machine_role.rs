@@ -12,6 +12,11 @@
 //! disconnects or stays silent past `TcpConfig::recv_timeout` times the
 //! session out: a receive that has a `timeout` branch takes it, any other
 //! receive fails as `Disconnected` (or `Timeout`).
+//!
+//! With `message_auth = Ed25519` and a key in the TCP configuration, the
+//! machine signs with the role's own key and verifies with the roster's
+//! public keys (`ProtocolMachine::use_role_keys`), not with keys derived
+//! from a seed.
 
 use crate::config::TcpConfig;
 use crate::tcp_handler::TcpHandler;
@@ -22,9 +27,9 @@ use telltale_compiler::{CodeImage, LabelId, RoleId};
 use telltale_types::{Role, Value};
 use telltale_vm::{
     AcquireDecision, AcquireInput, BlockReason, ChooseInput, Config, CoroStatus, Delivery,
-    EffectHandler, Envelope, InFlight, InvokeInput, JoinInput, OutputConditionHint,
-    OutputHintInput, ProtocolMachine, ProtocolMachineError, RecvInput, ReleaseInput, RunStatus,
-    SendDecision, SendDecisionInput, SessionId, TopologyEvent, TopologyInput, TraceText,
+    EffectHandler, Envelope, InFlight, InvokeInput, JoinInput, MessageAuth, OutputConditionHint,
+    OutputHintInput, ProtocolMachine, ProtocolMachineError, RecvInput, ReleaseInput, RoleKeys,
+    RunStatus, SendDecision, SendDecisionInput, SessionId, TopologyEvent, TopologyInput, TraceText,
 };
 use thiserror::Error;
 use tokio::net::TcpListener;
@@ -187,7 +192,26 @@ pub async fn serve_machine_role_traced(
     machine_config: Config,
     on_line: &mut dyn FnMut(&str),
 ) -> Result<MachineRoleSummary, MachineRoleError> {
+    let signed = machine_config.message_auth == MessageAuth::Ed25519;
     let mut driver = Driver::new(image, role, handler, machine_config)?;
+    if let (true, Some(identity)) = (signed, &config.identity) {
+        // The machine signs with the role's own key and believes the
+        // roster's keys: the same key files as the secure channel.
+        let mut keys = RoleKeys::default();
+        keys.private.insert(role.to_string(), identity.clone());
+        keys.public
+            .insert(role.to_string(), identity.verifying_key());
+        for (peer, key) in &config.peer_keys {
+            keys.public.insert(peer.to_string(), *key);
+        }
+        driver
+            .machine
+            .use_role_keys(&keys)
+            .map_err(|source| MachineRoleError::Machine {
+                role: role.to_string(),
+                source: Box::new(source),
+            })?;
+    }
     let mut tcp = TcpHandler::establish(listener, config)
         .await
         .map_err(|e| driver.transport(e.into()))?;

@@ -32,6 +32,11 @@ fn image(file: &str) -> (CodeImage, telltale_types::ContentId) {
     (image, protocol.global.content_id().unwrap())
 }
 
+/// A role's key (distinct per first letter of its name).
+fn key(role: &str) -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[role.as_bytes()[0]; 32])
+}
+
 /// A host that stops its role at its first choice: the process dies
 /// there (its connections close).
 struct DiesAtItsChoice;
@@ -77,11 +82,23 @@ fn run_roles(
                 .filter(|(r, _)| r.as_str() != role)
                 .map(|(r, a)| (r.clone(), *a))
                 .collect();
-            let config = TcpConfig {
+            let mut config = TcpConfig {
                 connect_deadline: Duration::from_secs(10),
                 recv_timeout: Duration::from_secs(5),
-                ..TcpConfig::new(Role::new(&role), id, peers).insecure()
+                ..TcpConfig::new(Role::new(&role), id, peers)
             };
+            if machine.message_auth == MessageAuth::Ed25519 {
+                // A secure channel, and the same keys sign the machine's
+                // messages.
+                config.identity = Some(key(&role));
+                config.peer_keys = roles
+                    .iter()
+                    .filter(|r| **r != role)
+                    .map(|r| (Role::new(r), key(r).verifying_key()))
+                    .collect();
+            } else {
+                config = config.insecure();
+            }
             let dies = dying.contains(&role.as_str());
             let machine = machine.clone();
             std::thread::spawn(move || {
@@ -105,7 +122,8 @@ fn run_roles(
 #[test]
 fn three_buyer_runs_as_three_machine_role_processes() {
     let (image, id) = image("three_buyer.tell");
-    // Signed, hash-chained and sequence-checked across the processes.
+    // Over secure channels, signed with the roles' own keys (the roster's),
+    // hash-chained and sequence-checked across the processes.
     let checked = Config {
         message_auth: MessageAuth::Ed25519,
         communication_replay_mode: CommunicationReplayMode::Sequence,

@@ -14,6 +14,13 @@
 //! [`crate::Fault::AuthChainBroken`]; either way the message never reaches
 //! the handler and nothing is committed.
 //!
+//! The seeded keys make runs reproducible but protect nothing: anyone who
+//! knows the seed (it is in every checkpoint) can sign as any role. A
+//! deployment gives the machine real keys instead,
+//! [`crate::ProtocolMachine::use_role_keys`]: each role's public key, and
+//! the private keys of the roles this machine runs. They are never
+//! checkpointed (a restored machine is given them again).
+//!
 //! The chain is the history of messages the receiver can still consume: a
 //! message dropped by the `Drop` policy does not extend it, and one that
 //! overwrites an unread message (latest-value mode) extends the receiver's
@@ -23,6 +30,7 @@ use crate::ids::SessionId;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use telltale_compiler::{LabelId, RoleId, Value};
 
 /// The authentication material a signed envelope carries.
@@ -72,6 +80,34 @@ pub(crate) struct SessionAuth {
     scratch: Vec<u8>,
 }
 
+/// Real ed25519 keys for message signing, by role name: every role's
+/// public key, and the private keys of the roles this machine runs (a
+/// role without one here cannot send, a role without a public key cannot
+/// be believed).
+#[derive(Clone, Default)]
+pub struct RoleKeys {
+    /// Each role's public key.
+    pub public: BTreeMap<String, VerifyingKey>,
+    /// The private keys of the roles this machine runs.
+    pub private: BTreeMap<String, SigningKey>,
+}
+
+impl std::fmt::Debug for RoleKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoleKeys")
+            .field("public", &self.public.keys().collect::<Vec<_>>())
+            .field("private", &self.private.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// [`RoleKeys`] resolved to the image's role ids.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeyTable {
+    pub(crate) signing: Vec<Option<SigningKey>>,
+    pub(crate) verifying: Vec<Option<VerifyingKey>>,
+}
+
 /// The deterministic signing key of one endpoint.
 pub fn endpoint_signing_key(seed: u64, session: SessionId, role: RoleId) -> SigningKey {
     let mut h = Sha256::new();
@@ -83,15 +119,32 @@ pub fn endpoint_signing_key(seed: u64, session: SessionId, role: RoleId) -> Sign
 }
 
 impl SessionAuth {
-    /// Keys for the session's roles (image role ids below `width`).
-    pub(crate) fn new(seed: u64, session: SessionId, roles: &[RoleId], width: usize) -> Self {
+    /// Keys for the session's roles (image role ids below `width`): the
+    /// real ones of `keys` when given, else derived from `seed`.
+    pub(crate) fn new(
+        seed: u64,
+        session: SessionId,
+        roles: &[RoleId],
+        width: usize,
+        keys: Option<&KeyTable>,
+    ) -> Self {
         let mut signing = vec![None; width];
         let mut verifying = vec![None; width];
         for &role in roles {
-            if let Some(slot) = signing.get_mut(usize::from(role)) {
-                let key = endpoint_signing_key(seed, session, role);
-                verifying[usize::from(role)] = Some(key.verifying_key());
-                *slot = Some(key);
+            let r = usize::from(role);
+            if r >= width {
+                continue;
+            }
+            match keys {
+                Some(table) => {
+                    signing[r] = table.signing.get(r).cloned().flatten();
+                    verifying[r] = table.verifying.get(r).copied().flatten();
+                }
+                None => {
+                    let key = endpoint_signing_key(seed, session, role);
+                    verifying[r] = Some(key.verifying_key());
+                    signing[r] = Some(key);
+                }
             }
         }
         SessionAuth {
@@ -104,9 +157,16 @@ impl SessionAuth {
         }
     }
 
-    /// Derives the keys again after a restore (they are not checkpointed).
-    pub(crate) fn rekey(&mut self, seed: u64, session: SessionId, roles: &[RoleId]) {
-        let fresh = SessionAuth::new(seed, session, roles, self.width);
+    /// Sets the keys again: after a restore (they are not checkpointed),
+    /// or when real keys are given.
+    pub(crate) fn rekey(
+        &mut self,
+        seed: u64,
+        session: SessionId,
+        roles: &[RoleId],
+        keys: Option<&KeyTable>,
+    ) {
+        let fresh = SessionAuth::new(seed, session, roles, self.width, keys);
         self.signing = fresh.signing;
         self.verifying = fresh.verifying;
     }

@@ -209,3 +209,68 @@ fn a_signed_loop_verifies_every_message() {
     assert_eq!(report.messages, 42);
     assert_eq!(report.workload, "pingpong-ed25519");
 }
+
+/// Real keys for A and B (private ones for the roles in `private`), A's
+/// public key replaced by `a_public` when given.
+fn real_keys(private: &[&str], a_public: Option<ed25519_dalek::VerifyingKey>) -> crate::RoleKeys {
+    use ed25519_dalek::SigningKey;
+    let key = |name: &str| SigningKey::from_bytes(&[name.as_bytes()[0]; 32]);
+    let mut keys = crate::RoleKeys::default();
+    for name in ["A", "B"] {
+        keys.public.insert(name.into(), key(name).verifying_key());
+    }
+    if let Some(public) = a_public {
+        keys.public.insert("A".into(), public);
+    }
+    for name in private {
+        keys.private.insert((*name).into(), key(name));
+    }
+    keys
+}
+
+#[test]
+fn real_role_keys_sign_instead_of_the_seed_and_are_never_checkpointed() {
+    let h = handler();
+    let mut m = machine(signed(7));
+    m.use_role_keys(&real_keys(&["A", "B"], None)).unwrap();
+    let seal = first_seal(&mut m, &h).expect("a signed envelope");
+    let mut seeded = machine(signed(7));
+    assert_ne!(first_seal(&mut seeded, &handler()), Some(seal));
+    let bytes = m.checkpoint().unwrap().to_bytes();
+    let private = ed25519_dalek::SigningKey::from_bytes(&[b'A'; 32]).to_bytes();
+    assert!(
+        !bytes.windows(32).any(|w| w == private),
+        "a checkpoint holds no private key"
+    );
+    assert_eq!(m.run(&h, 100).unwrap(), RunStatus::AllDone);
+    assert_eq!(h.received.get(), 2);
+}
+
+#[test]
+fn a_signature_from_another_key_than_the_pinned_one_is_refused() {
+    let h = handler();
+    let mut m = machine(signed(7));
+    // The machine believes A's public key is some other key's.
+    let other = ed25519_dalek::SigningKey::from_bytes(&[9; 32]).verifying_key();
+    m.use_role_keys(&real_keys(&["A", "B"], Some(other)))
+        .unwrap();
+    match m.run(&h, 100) {
+        Err(ProtocolMachineError::Fault { fault, .. }) => {
+            assert!(matches!(fault, Fault::SignatureInvalid { .. }), "{fault}")
+        }
+        other => panic!("expected a signature fault, got {other:?}"),
+    }
+    assert_eq!(h.received.get(), 0, "nothing reached the handler");
+    // A role with no private key here sends unsigned, and is refused too.
+    let mut m = machine(signed(7));
+    m.use_role_keys(&real_keys(&["B"], None)).unwrap();
+    assert!(matches!(
+        m.run(&handler(), 100),
+        Err(ProtocolMachineError::Fault { .. })
+    ));
+    // An unknown role is an error, not ignored.
+    let mut keys = real_keys(&["A"], None);
+    keys.private
+        .insert("Z".into(), ed25519_dalek::SigningKey::from_bytes(&[1; 32]));
+    assert!(machine(signed(7)).use_role_keys(&keys).is_err());
+}

@@ -71,7 +71,7 @@ pub mod topology;
 mod topology_tests;
 pub mod trace;
 
-pub use auth::{endpoint_signing_key, MessageSeal};
+pub use auth::{endpoint_signing_key, MessageSeal, RoleKeys};
 pub use buffer::{BackpressurePolicy, BoundedBuffer, BufferConfig, BufferMode, Envelope};
 pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_FORMAT_VERSION};
 pub use config::{

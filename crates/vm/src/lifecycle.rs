@@ -105,6 +105,44 @@ impl ProtocolMachine {
         Ok(self.open_with_ids(ids, &entries, &bound, None)?)
     }
 
+    /// Signs and verifies messages with real keys from now on (for
+    /// `message_auth = Ed25519`) instead of the ones derived from
+    /// `Config::auth_seed`: each role's public key, and the private keys of
+    /// the roles this machine runs. Sessions already open are rekeyed. The
+    /// keys are never checkpointed: give them again after a restore. A
+    /// role name the image does not have is an error.
+    pub fn use_role_keys(
+        &mut self,
+        keys: &crate::auth::RoleKeys,
+    ) -> Result<(), ProtocolMachineError> {
+        let width = self.image.symbols.roles.len();
+        let mut table = crate::auth::KeyTable {
+            signing: vec![None; width],
+            verifying: vec![None; width],
+        };
+        let id = |name: &str| -> Result<usize, ProtocolMachineError> {
+            self.image
+                .symbols
+                .role_id(name)
+                .map(usize::from)
+                .ok_or_else(|| {
+                    LifecycleError::UnknownRole {
+                        role: name.to_string(),
+                    }
+                    .into()
+                })
+        };
+        for (name, key) in &keys.public {
+            table.verifying[id(name)?] = Some(*key);
+        }
+        for (name, key) in &keys.private {
+            table.signing[id(name)?] = Some(key.clone());
+        }
+        self.role_keys = Some(Arc::new(table));
+        self.rekey_sessions();
+        Ok(())
+    }
+
     /// Opens a session of every role of the image in which only `role`
     /// runs here: the other roles run in other processes. Their messages
     /// enter through [`ProtocolMachine::deliver`], and this role's leave
@@ -177,7 +215,13 @@ impl ProtocolMachine {
             self.sessions
                 .allocate(ids.clone(), width, &self.config.buffer, &handlers);
         if self.config.message_auth == crate::config::MessageAuth::Ed25519 {
-            let auth = crate::auth::SessionAuth::new(self.config.auth_seed, sid, &ids, width);
+            let auth = crate::auth::SessionAuth::new(
+                self.config.auth_seed,
+                sid,
+                &ids,
+                width,
+                self.role_keys.as_deref(),
+            );
             if let Some(s) = self.sessions.by_slot_mut(session_slot) {
                 s.auth = Some(Box::new(auth));
             }

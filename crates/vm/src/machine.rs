@@ -75,6 +75,10 @@ pub struct ProtocolMachine {
     /// enqueue directly; see `network`).
     #[serde(default)]
     pub(crate) outbox: Option<Vec<crate::network::InFlight>>,
+    /// Real signing keys ([`ProtocolMachine::use_role_keys`]); never
+    /// checkpointed.
+    #[serde(skip)]
+    pub(crate) role_keys: Option<Arc<crate::auth::KeyTable>>,
 }
 
 impl ProtocolMachine {
@@ -125,6 +129,7 @@ impl ProtocolMachine {
             poll_topology: true,
             poll_hints: true,
             outbox: None,
+            role_keys: None,
         };
         machine.build_derived_tables()?;
         Ok(machine)

@@ -183,15 +183,24 @@ impl ProtocolMachine {
                 self.coro_index.insert(c.id, slot as u32);
             }
         }
-        let seed = self.config.auth_seed;
         let store = &mut self.sessions;
         store.index.clear();
         for (slot, s) in store.slots.iter_mut().enumerate() {
             if let Some(s) = s {
                 store.index.insert(s.id, slot as u32);
-                if let Some(auth) = s.auth.as_deref_mut() {
-                    auth.rekey(seed, s.id, &s.roles);
-                }
+            }
+        }
+        self.rekey_sessions();
+    }
+
+    /// Sets every open session's signing keys from the seed or the real
+    /// keys the machine was given.
+    pub(crate) fn rekey_sessions(&mut self) {
+        let seed = self.config.auth_seed;
+        let keys = self.role_keys.clone();
+        for s in self.sessions.slots.iter_mut().flatten() {
+            if let Some(auth) = s.auth.as_deref_mut() {
+                auth.rekey(seed, s.id, &s.roles, keys.as_deref());
             }
         }
     }
