@@ -31,6 +31,7 @@ pub mod harness;
 pub mod host_predicate;
 pub mod host_registry;
 pub mod monitor;
+mod nested;
 pub mod network_model;
 pub mod observation;
 pub mod plan;
@@ -93,9 +94,35 @@ pub fn run_scenario_text(
 /// A scenario's checked plan and its compiled protocol (read relative to
 /// the scenario's folder).
 pub fn load_scenario(text: &str, path: &Path) -> Result<(Plan, CodeImage), SimError> {
-    let plan = Plan::parse(&path.display().to_string(), text)?;
+    load_nested(text, path, 0)
+}
+
+/// How deep scenarios may nest (`[[nested]]` inside an inner scenario):
+/// deeper is refused, so a scenario that names itself cannot loop.
+const MAX_NESTING: usize = 4;
+
+fn load_nested(text: &str, path: &Path, depth: usize) -> Result<(Plan, CodeImage), SimError> {
+    let mut plan = Plan::parse(&path.display().to_string(), text)?;
     let base = path.parent().unwrap_or(Path::new(""));
     let image = protocol::load_protocol(&base.join(&plan.protocol), &plan.params)?;
+    for site in &mut plan.nested {
+        if depth + 1 >= MAX_NESTING {
+            return Err(SimError::Usage(format!(
+                "{}: scenarios nest deeper than {MAX_NESTING} levels (does one name itself?)",
+                path.display()
+            )));
+        }
+        let inner_path = base.join(&site.scenario);
+        let inner_text = std::fs::read_to_string(&inner_path).map_err(|source| SimError::Read {
+            path: inner_path.clone(),
+            source,
+        })?;
+        site.inner = Some(std::sync::Arc::new(load_nested(
+            &inner_text,
+            &inner_path,
+            depth + 1,
+        )?));
+    }
     Ok((plan, image))
 }
 

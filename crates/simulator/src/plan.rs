@@ -32,6 +32,19 @@ impl RoleRef {
     }
 }
 
+/// A site: an outer role whose effect call runs an inner simulation.
+#[derive(Clone, Debug)]
+pub struct NestedPlan {
+    /// The outer role.
+    pub role: RoleRef,
+    /// The effect, `Effect.operation`.
+    pub effect: String,
+    /// The inner scenario file as written (relative to the outer one).
+    pub scenario: String,
+    /// The inner scenario and its protocol, once loaded.
+    pub inner: Option<std::sync::Arc<(Plan, telltale_compiler::CodeImage)>>,
+}
+
 /// A byzantine role and its strategy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ByzantinePlan {
@@ -303,6 +316,9 @@ pub struct Plan {
     pub honest: Option<Vec<RoleRef>>,
     /// Byzantine roles and their strategies.
     pub byzantine: Vec<ByzantinePlan>,
+    /// Sites running inner simulations (inner scenarios loaded by
+    /// [`crate::load_scenario`]).
+    pub nested: Vec<NestedPlan>,
     /// Report format.
     pub output: OutputFormat,
     file: String,
@@ -319,6 +335,34 @@ impl Plan {
             return Err(ScenarioError::Unsupported {
                 at: at(interval.span()),
                 feature: "checkpoint_interval".into(),
+            });
+        }
+        let mut nested: Vec<NestedPlan> = Vec::new();
+        for n in &raw.nested {
+            let effect = n.effect.get_ref();
+            if !effect
+                .split_once('.')
+                .is_some_and(|(e, o)| !e.is_empty() && !o.is_empty())
+            {
+                return Err(ScenarioError::BadValue {
+                    at: at(n.effect.span()),
+                    key: "effect".into(),
+                    reason: format!("`{effect}` is not `Effect.operation`, e.g. `Site.commit`"),
+                });
+            }
+            let role = RoleRef::of(&n.role);
+            if nested.iter().any(|x| x.role.name == role.name) {
+                return Err(ScenarioError::BadValue {
+                    at: at(n.role.span()),
+                    key: "role".into(),
+                    reason: format!("`{}` is already a site", role.name),
+                });
+            }
+            nested.push(NestedPlan {
+                role,
+                effect: effect.clone(),
+                scenario: n.scenario.get_ref().clone(),
+                inner: None,
             });
         }
         let mut byzantine: Vec<ByzantinePlan> = Vec::new();
@@ -467,6 +511,7 @@ impl Plan {
                 .honest
                 .map(|r| r.iter().map(RoleRef::of).collect()),
             byzantine,
+            nested,
             output: raw.output.format,
             file: file.to_string(),
             text: text.to_string(),
@@ -477,6 +522,7 @@ impl Plan {
     fn role_refs(&self) -> Vec<RoleRef> {
         let mut out: Vec<RoleRef> = Vec::new();
         out.extend(self.roles.iter().flatten().cloned());
+        out.extend(self.nested.iter().map(|n| n.role.clone()));
         for link in &self.network.links {
             out.push(RoleRef::of(&link.from));
             out.push(RoleRef::of(&link.to));

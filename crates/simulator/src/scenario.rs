@@ -48,6 +48,9 @@ pub struct Scenario {
     /// Byzantine roles and their strategies.
     #[serde(default)]
     pub byzantine: Vec<ByzantineSpec>,
+    /// Roles that are sites running an inner simulation of their own.
+    #[serde(default)]
+    pub nested: Vec<NestedSpec>,
     /// Properties checked each round.
     #[serde(default)]
     pub properties: PropertiesSection,
@@ -340,6 +343,19 @@ pub enum OutputFormat {
     Json,
     /// The report as one line of JSON.
     Jsonl,
+}
+
+/// `[[nested]]`: a role that is a site running an inner protocol; its
+/// effect call `effect` is answered by a simulation of `scenario`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NestedSpec {
+    /// The outer role.
+    pub role: Spanned<String>,
+    /// The outer operation the inner run answers, `Effect.operation`.
+    pub effect: Spanned<String>,
+    /// The inner scenario file (relative to this one).
+    pub scenario: Spanned<String>,
 }
 
 /// `[[byzantine]]`: a role that lies, and how.

@@ -34,6 +34,8 @@ pub struct SimHandler<'h> {
     /// Lies told (liar, partner) since the world last took them; kept
     /// only for a timeline.
     lies: RefCell<Option<Vec<(RoleId, RoleId)>>>,
+    /// Sites whose effect calls run inner simulations (`[[nested]]`).
+    sites: Option<crate::nested::Sites>,
 }
 
 impl<'h> SimHandler<'h> {
@@ -48,6 +50,7 @@ impl<'h> SimHandler<'h> {
             rng: RefCell::new(SeededRng::new(0)),
             equivocator: None,
             lies: RefCell::new(None),
+            sites: None,
         }
     }
 
@@ -187,6 +190,19 @@ impl<'h> SimHandler<'h> {
             .unwrap_or_default()
     }
 
+    /// Answers the sites' effect calls with inner simulations.
+    pub(crate) fn set_sites(&mut self, sites: crate::nested::Sites) {
+        self.sites = Some(sites);
+    }
+
+    /// The inner runs of the sites so far.
+    pub fn nested_reports(&self) -> Vec<crate::report::NestedReport> {
+        self.sites
+            .as_ref()
+            .map(crate::nested::Sites::reports)
+            .unwrap_or_default()
+    }
+
     /// Queues a topology event for the next round.
     pub fn inject(&self, event: TopologyEvent) {
         if !self.replaying {
@@ -233,6 +249,11 @@ impl EffectHandler for SimHandler<'_> {
     }
 
     fn step(&self, input: &InvokeInput<'_>) -> Result<Value, String> {
+        if !self.replaying {
+            if let Some(answer) = self.sites.as_ref().and_then(|s| s.step(input)) {
+                return answer;
+            }
+        }
         self.host.step(input)
     }
 

@@ -33,6 +33,9 @@ pub struct Report {
     /// Each byzantine role, its strategy and how many of its messages
     /// lied (for `silent`: see `network.withheld`).
     pub byzantine: Vec<ByzantineReport>,
+    /// The inner runs of `[[nested]]` sites, in the order they started.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nested: Vec<NestedReport>,
     /// Warnings (a scheduled fault that never fired, ...).
     pub warnings: Vec<String>,
     /// Each property and whether it held.
@@ -53,6 +56,28 @@ pub struct Report {
     /// Wall-clock time of the run (set by `sim-run`; never in the digest).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wall_time_ms: Option<u64>,
+}
+
+/// One inner run of a site (`[[nested]]`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct NestedReport {
+    /// The outer role (the site).
+    pub role: String,
+    /// The outer tick its effect call started the run.
+    pub tick: u64,
+    /// The inner scenario's name.
+    pub scenario: String,
+    /// The inner run's seed (rerun it with `--seed`).
+    pub seed: u64,
+    /// Whether every inner property and contract held.
+    pub passed: bool,
+    /// Rounds the inner run took (outer ticks the site waited).
+    pub rounds: u64,
+    /// The inner trace's digest.
+    pub trace_digest: String,
+    /// The first inner violation or error, if it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
 }
 
 /// A byzantine role at the end of the run.

@@ -100,6 +100,7 @@ impl World<'_> {
                 network: self.stats,
                 faults,
                 byzantine,
+                nested: self.handler.nested_reports(),
                 warnings,
                 properties,
                 violations,

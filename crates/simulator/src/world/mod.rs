@@ -227,6 +227,15 @@ fn run_with(
     Ok(world.run(plan, seed))
 }
 
+/// The id of operation `Effect.operation` in the image's effect table.
+fn operation_id(effects: &telltale_types::effects::EffectTable, name: &str) -> Option<u16> {
+    effects
+        .operations
+        .iter()
+        .position(|o| format!("{}.{}", o.effect, o.name) == name)
+        .and_then(|i| u16::try_from(i).ok())
+}
+
 /// [`start`] for a run with a host's own handler, which a scenario must
 /// not replace with a built-in one.
 fn start_hosted(
@@ -259,6 +268,28 @@ fn start(
         .map(|r| image.symbols.role_name(r.role))
         .collect();
     plan.check_roles(&protocol_roles)?;
+    for n in &plan.nested {
+        let bad = |reason: String| -> SimError {
+            ScenarioError::BadValue {
+                at: plan.locate(n.role.span.clone()),
+                key: "nested".into(),
+                reason,
+            }
+            .into()
+        };
+        if operation_id(&image.effects, &n.effect).is_none() {
+            return Err(bad(format!(
+                "the protocol performs no effect `{}`",
+                n.effect
+            )));
+        }
+        if n.inner.is_none() {
+            return Err(bad(format!(
+                "the inner scenario `{}` is not loaded (load the outer one with `load_scenario`)",
+                n.scenario
+            )));
+        }
+    }
     let config = Config {
         trace_retention: TraceRetention::KeepAll,
         message_auth: match plan.machine.message_auth {
@@ -359,6 +390,24 @@ impl<'h> World<'h> {
                 .map(|b| (id(&b.role.name), b.strategy))
                 .collect();
             handler.set_byzantine(roles, seed);
+        }
+        if !plan.nested.is_empty() {
+            // Drawn only for scenarios with sites, so others keep their
+            // traces.
+            let seed = rng.next_u64();
+            let effects = &machine.image().effects;
+            let sites = plan
+                .nested
+                .iter()
+                .filter_map(|n| {
+                    Some(crate::nested::Site {
+                        role: id(&n.role.name),
+                        operation: operation_id(effects, &n.effect)?,
+                        inner: n.inner.clone()?,
+                    })
+                })
+                .collect();
+            handler.set_sites(crate::nested::Sites::new(sites, seed));
         }
         // Properties judge the honest roles: as named, else all but the
         // byzantine ones.

@@ -88,6 +88,7 @@ fn report() -> Report {
             ..NetworkStats::default()
         },
         faults: Vec::new(),
+        nested: Vec::new(),
         byzantine: vec![ByzantineReport {
             role: "<Bob&Co>".into(),
             strategy: "silent".into(),
