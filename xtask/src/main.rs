@@ -125,6 +125,61 @@ const CI_STEPS: &[Step] = &[
     },
 ];
 
+/// Checks too long for default CI, run on demand (`cargo xtask sweeps`).
+const OPT_IN_STEPS: &[Step] = &[Step {
+    name: "sweeps",
+    what: "the flagship's scenarios over many seeds in release (10,000; 1,000 for N = 16; 200 for the negative controls, which must fail)",
+    run: sweeps,
+}];
+
+/// Every consensus scenario over its seeds: a scenario whose header
+/// expects exit 0 must pass every seed, one that expects 2 must fail.
+fn sweeps(ctx: &Context) -> Result<(), String> {
+    status(ctx.cargo(&["build", "--release", "-p", "telltale-cli", "--bin", "tell"]))?;
+    let tell = ctx.root.join("target/release/tell");
+    let dir = ctx.root.join("examples/consensus/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    for file in files {
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let expected = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# Expected exit code: "))
+            .and_then(|c| c.trim_end_matches('.').trim().parse::<i32>().ok())
+            .ok_or_else(|| format!("{}: no `# Expected exit code: N` line", file.display()))?;
+        let name = file.file_name().map_or_else(String::new, |n| n.to_string_lossy().to_string());
+        let seeds = match (expected, name.contains("n16")) {
+            (2, _) => 200,
+            (_, true) => 1_000,
+            _ => 10_000,
+        };
+        let range = format!("1..{}", seeds + 1);
+        eprintln!("    {name}: {seeds} seeds, expecting exit {expected}");
+        let started = std::time::Instant::now();
+        let mut command = Command::new(&tell);
+        command
+            .args(["sim"])
+            .arg(&file)
+            .args(["--seeds", &range])
+            .stdout(std::process::Stdio::null())
+            .current_dir(&ctx.root);
+        let code = command
+            .status()
+            .map_err(|e| format!("could not start {command:?}: {e}"))?
+            .code();
+        eprintln!("    {name}: exit {code:?} in {:.1} s", started.elapsed().as_secs_f64());
+        if code != Some(expected) {
+            return Err(format!("{name}: exit {code:?}, expected {expected}"));
+        }
+    }
+    Ok(())
+}
+
 /// Bundled examples whose effect scaffold CI generates and tests.
 const SCAFFOLDED: &[&str] = &["ledger_effects", "consensus"];
 
@@ -313,7 +368,12 @@ fn docs_example(ctx: &Context, name: &str) -> Result<Option<String>, String> {
 
 fn usage() -> ExitCode {
     let names: Vec<&str> = CI_STEPS.iter().map(|s| s.name).collect();
-    eprintln!("usage: cargo xtask <ci|{}>", names.join("|"));
+    let opt_in: Vec<&str> = OPT_IN_STEPS.iter().map(|s| s.name).collect();
+    eprintln!(
+        "usage: cargo xtask <ci|{}>  (opt-in, not part of ci: {})",
+        names.join("|"),
+        opt_in.join("|")
+    );
     ExitCode::from(2)
 }
 
@@ -323,7 +383,7 @@ fn main() -> ExitCode {
     };
     let steps: Vec<&Step> = match task.as_str() {
         "ci" => CI_STEPS.iter().collect(),
-        name => match CI_STEPS.iter().find(|s| s.name == name) {
+        name => match CI_STEPS.iter().chain(OPT_IN_STEPS).find(|s| s.name == name) {
             Some(step) => vec![step],
             None => return usage(),
         },
