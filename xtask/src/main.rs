@@ -152,7 +152,9 @@ fn sweeps(ctx: &Context) -> Result<(), String> {
             .find_map(|l| l.strip_prefix("# Expected exit code: "))
             .and_then(|c| c.trim_end_matches('.').trim().parse::<i32>().ok())
             .ok_or_else(|| format!("{}: no `# Expected exit code: N` line", file.display()))?;
-        let name = file.file_name().map_or_else(String::new, |n| n.to_string_lossy().to_string());
+        let name = file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().to_string());
         let seeds = match (expected, name.contains("n16")) {
             (2, _) => 200,
             (_, true) => 1_000,
@@ -172,7 +174,10 @@ fn sweeps(ctx: &Context) -> Result<(), String> {
             .status()
             .map_err(|e| format!("could not start {command:?}: {e}"))?
             .code();
-        eprintln!("    {name}: exit {code:?} in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "    {name}: exit {code:?} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         if code != Some(expected) {
             return Err(format!("{name}: exit {code:?}, expected {expected}"));
         }

@@ -116,9 +116,10 @@ fn three_buyers_run_as_three_processes() {
     }
 }
 
-#[test]
-fn a_killed_peer_is_reported_as_a_disconnect() {
-    let dir = scratch_dir("kill");
+/// Two roles of an endless rally as processes (with `options`); one is
+/// killed mid-run, and the survivor must fail naming it, not hang.
+fn a_killed_peer_is_reported(name: &str, options: &[&str]) {
+    let dir = scratch_dir(name);
     let protocol = dir.join("forever.tell");
     std::fs::write(
         &protocol,
@@ -126,9 +127,8 @@ fn a_killed_peer_is_reported_as_a_disconnect() {
     )
     .unwrap();
     let roster = write_roster(&dir, &["Ticker", "Tocker"]);
-    let plain = ["--timeout", "10", "--insecure"];
-    let mut ticker = spawn_role(&protocol, "Ticker", &roster, &dir, &plain);
-    let mut tocker = spawn_role(&protocol, "Tocker", &roster, &dir, &plain);
+    let mut ticker = spawn_role(&protocol, "Ticker", &roster, &dir, options);
+    let mut tocker = spawn_role(&protocol, "Tocker", &roster, &dir, options);
     // Let the two exchange messages, then kill one of them mid-run.
     let start = Instant::now();
     while read(&dir, "Ticker.out").lines().count() < 20 && start.elapsed() < Duration::from_secs(30)
@@ -138,18 +138,18 @@ fn a_killed_peer_is_reported_as_a_disconnect() {
     tocker.kill().unwrap();
     let _ = tocker.wait();
     let code = wait_with_deadline(&mut ticker, Duration::from_secs(15));
-    assert_eq!(
-        code,
-        Some(1),
-        "the survivor must fail, not hang:\n{}",
-        read(&dir, "Ticker.err")
-    );
     let err = read(&dir, "Ticker.err");
+    assert_eq!(code, Some(1), "the survivor must fail, not hang:\n{err}");
     assert!(
         err.contains("Tocker"),
         "the error names the lost peer: {err}"
     );
     assert!(err.to_lowercase().contains("disconnect"), "{err}");
+}
+
+#[test]
+fn a_killed_peer_is_reported_as_a_disconnect() {
+    a_killed_peer_is_reported("kill", &["--timeout", "10", "--insecure"]);
 }
 
 /// Runs the nested-loops fixture as two processes with `extra` options and
@@ -353,30 +353,8 @@ fn three_buyers_run_as_three_machine_role_processes() {
 
 #[test]
 fn a_killed_machine_role_is_reported_as_a_disconnect() {
-    let dir = scratch_dir("kill-machine");
-    let protocol = dir.join("forever.tell");
-    std::fs::write(
-        &protocol,
-        "protocol Forever =\n  roles Ticker, Tocker\n  loop forever\n    Ticker -> Tocker : Tick\n    Tocker -> Ticker : Tock\n",
-    )
-    .unwrap();
-    let roster = write_roster(&dir, &["Ticker", "Tocker"]);
-    let options = ["--timeout", "10", "--insecure", "--engine", "machine"];
-    let mut ticker = spawn_role(&protocol, "Ticker", &roster, &dir, &options);
-    let mut tocker = spawn_role(&protocol, "Tocker", &roster, &dir, &options);
-    let start = Instant::now();
-    while read(&dir, "Ticker.out").lines().count() < 20 && start.elapsed() < Duration::from_secs(30)
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    tocker.kill().unwrap();
-    let _ = tocker.wait();
-    let code = wait_with_deadline(&mut ticker, Duration::from_secs(15));
-    let err = read(&dir, "Ticker.err");
-    assert_eq!(code, Some(1), "the survivor must fail, not hang:\n{err}");
-    assert!(
-        err.contains("Tocker"),
-        "the error names the lost peer: {err}"
+    a_killed_peer_is_reported(
+        "kill-machine",
+        &["--timeout", "10", "--insecure", "--engine", "machine"],
     );
-    assert!(err.to_lowercase().contains("disconnect"), "{err}");
 }

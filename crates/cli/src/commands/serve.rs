@@ -128,6 +128,24 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     let limits = InterpretConfig {
         max_steps: args.max_steps,
     };
+    listen_and_run(address, &role, |listener| async {
+        let summary = serve(listener, config, &program, &mut decider, limits)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(format!(
+            "{role} finished after {} communications",
+            summary.steps
+        ))
+    })
+}
+
+/// Listens on `address` and runs `role` on a one-thread runtime: exit 0
+/// with the line `run` returns, or exit 1 with its error.
+fn listen_and_run<F, Fut>(address: std::net::SocketAddr, role: &Role, run: F) -> Result<ExitCode>
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut,
+    Fut: std::future::Future<Output = Result<String>>,
+{
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -136,13 +154,11 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
-        serve(listener, config, &program, &mut decider, limits)
-            .await
-            .map_err(|e| anyhow!("{e}"))
+        run(listener).await
     });
     match outcome {
-        Ok(summary) => {
-            println!("{role} finished after {} communications", summary.steps);
+        Ok(line) => {
+            println!("{line}");
             Ok(ExitCode::SUCCESS)
         }
         Err(err) => {
@@ -168,16 +184,9 @@ fn serve_on_machine(
     script.check(&image.effects).map_err(Rejected::new)?;
     let handler = DefaultHandler::with_free_iterations(args.seed, args.free_iterations)
         .with_effect_script(script);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .with_context(|| format!("cannot listen on {address}"))?;
+    listen_and_run(address, role, |listener| async {
         let mut print = |line: &str| println!("{line}");
-        serve_machine_role_traced(
+        let summary = serve_machine_role_traced(
             listener,
             config,
             image,
@@ -187,26 +196,17 @@ fn serve_on_machine(
             &mut print,
         )
         .await
-        .map_err(|e| anyhow!("{e}"))
-    });
-    match outcome {
-        Ok(summary) => {
-            println!(
-                "{role} finished on the protocol machine after {} steps ({} messages sent, {} received{})",
-                summary.steps,
-                summary.sent,
-                summary.received,
-                if summary.timed_out {
-                    "; took a timeout branch after a peer went away"
-                } else {
-                    ""
-                }
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(err) => {
-            eprintln!("error: role {role} failed: {err:#}");
-            Ok(ExitCode::FAILURE)
-        }
-    }
+        .map_err(|e| anyhow!("{e}"))?;
+        Ok(format!(
+            "{role} finished on the protocol machine after {} steps ({} messages sent, {} received{})",
+            summary.steps,
+            summary.sent,
+            summary.received,
+            if summary.timed_out {
+                "; took a timeout branch after a peer went away"
+            } else {
+                ""
+            }
+        ))
+    })
 }
