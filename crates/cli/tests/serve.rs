@@ -65,6 +65,24 @@ fn wait_with_deadline(child: &mut Child, deadline: Duration) -> Option<i32> {
     }
 }
 
+/// Starts every role with `options` and waits for each to finish with
+/// exit 0 (its stderr shown otherwise).
+fn run_all(protocol: &Path, roles: &[&str], roster: &Path, dir: &Path, options: &[&str]) {
+    let mut children: Vec<Child> = roles
+        .iter()
+        .map(|role| spawn_role(protocol, role, roster, dir, options))
+        .collect();
+    for (role, child) in roles.iter().zip(&mut children) {
+        let code = wait_with_deadline(child, Duration::from_secs(60));
+        assert_eq!(
+            code,
+            Some(0),
+            "{role} failed:\n{}",
+            read(dir, &format!("{role}.err"))
+        );
+    }
+}
+
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_default()
 }
@@ -75,27 +93,8 @@ fn three_buyers_run_as_three_processes() {
     let roles = ["Alice", "Bob", "Seller"];
     let roster = write_roster(&dir, &roles);
     let protocol = workspace_root().join("examples/three_buyer.tell");
-    let mut children: Vec<Child> = roles
-        .iter()
-        .map(|role| {
-            spawn_role(
-                &protocol,
-                role,
-                &roster,
-                &dir,
-                &["--timeout", "20", "--seed", "1", "--insecure"],
-            )
-        })
-        .collect();
-    for (role, child) in roles.iter().zip(&mut children) {
-        let code = wait_with_deadline(child, Duration::from_secs(60));
-        assert_eq!(
-            code,
-            Some(0),
-            "{role} failed:\n{}",
-            read(&dir, &format!("{role}.err"))
-        );
-    }
+    let options = ["--timeout", "20", "--seed", "1", "--insecure"];
+    run_all(&protocol, &roles, &roster, &dir, &options);
     let alice = read(&dir, "Alice.out");
     let seller = read(&dir, "Seller.out");
     // Every message Alice sends to the seller is received by the seller, in order.
@@ -164,19 +163,7 @@ fn nested_loops_over_tcp(name: &str, extra: &[&str]) -> Vec<String> {
         extra,
     ]
     .concat();
-    let mut children: Vec<Child> = roles
-        .iter()
-        .map(|role| spawn_role(&protocol, role, &roster, &dir, &options))
-        .collect();
-    for (role, child) in roles.iter().zip(&mut children) {
-        let code = wait_with_deadline(child, Duration::from_secs(60));
-        assert_eq!(
-            code,
-            Some(0),
-            "{role} failed:\n{}",
-            read(&dir, &format!("{role}.err"))
-        );
-    }
+    run_all(&protocol, &roles, &roster, &dir, &options);
     read(&dir, "A.out")
         .lines()
         .filter_map(|l| l.strip_prefix("A -> B : "))
@@ -317,18 +304,8 @@ fn three_buyers_run_as_three_machine_role_processes() {
     let roster = write_roster(&dir, &roles);
     let protocol = workspace_root().join("examples/three_buyer.tell");
     let options = ["--timeout", "20", "--insecure", "--engine", "machine"];
-    let mut children: Vec<Child> = roles
-        .iter()
-        .map(|role| spawn_role(&protocol, role, &roster, &dir, &options))
-        .collect();
-    for (role, child) in roles.iter().zip(&mut children) {
-        let code = wait_with_deadline(child, Duration::from_secs(60));
-        assert_eq!(
-            code,
-            Some(0),
-            "{role} failed:\n{}",
-            read(&dir, &format!("{role}.err"))
-        );
+    run_all(&protocol, &roles, &roster, &dir, &options);
+    for role in roles {
         let out = read(&dir, &format!("{role}.out"));
         assert!(
             out.contains(&format!("{role} finished on the protocol machine")),
