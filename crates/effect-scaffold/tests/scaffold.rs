@@ -267,3 +267,19 @@ fn a_failed_write_leaves_nothing_half_written() {
     assert_eq!(beside, vec![std::ffi::OsString::from("host")]);
     assert_eq!(fs::read_to_string(&out).unwrap(), "a file");
 }
+
+#[test]
+fn an_effect_whose_operations_take_nothing_generates_no_unused_argument() {
+    let scaffold = scaffold_of(
+        "effect Clock\n  now : Unit -> Maybe Int\n\nprotocol P uses Clock =\n  roles A, B\n  \
+         let t = check Clock.now() at A\n  case t of\n    | Just(x) => A -> B : Time of Int\n    \
+         | Nothing => A -> B : NoTime\n",
+    )
+    .unwrap();
+    let effects = scaffold
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("generated_effects.rs"))
+        .unwrap();
+    assert!(effects.contents.contains("let _ = argument;"));
+}

@@ -238,8 +238,13 @@ fn effect_items(out: &mut String, model: &Model, effect: &crate::model::EffectMo
     );
     let _ = writeln!(
         out,
-        "\nimpl {e}Request {{\n    /// Reads a call of `operation` with `argument`, as the machine makes it.\n    pub fn decode(operation: &str, argument: &Value) -> Result<Self, String> {{\n        match operation {{"
+        "\nimpl {e}Request {{\n    /// Reads a call of `operation` with `argument`, as the machine makes it.\n    pub fn decode(operation: &str, argument: &Value) -> Result<Self, String> {{"
     );
+    if effect.operations.iter().all(|op| op.input.is_unit()) {
+        // No operation reads it: say so, or the generated crate warns.
+        let _ = writeln!(out, "        let _ = argument;");
+    }
+    let _ = writeln!(out, "        match operation {{");
     for op in &effect.operations {
         if op.input.is_unit() {
             let _ = writeln!(
