@@ -57,6 +57,10 @@ mod ping_pong {
     telltale_macros::choreography!(file = "../../examples/ping_pong.tell");
 }
 
+mod replication {
+    telltale_macros::choreography!(file = "../../examples/replication.tell");
+}
+
 mod request_response {
     pub mod examples {
         payload_types!(Page);
@@ -115,6 +119,7 @@ fn generated() -> Vec<Generated> {
         generated!(parallel::parallel, "parallel.tell"),
         generated!(lease::lease, "lease.tell"),
         generated!(ping_pong::ping_pong, "ping_pong.tell"),
+        generated!(replication::replication, "replication.tell"),
         generated!(request_response::fetch, "request_response.tell"),
         generated!(three_buyer::three_buyer, "three_buyer.tell"),
         generated!(timeout::timed_request, "timeout.tell"),
