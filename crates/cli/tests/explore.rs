@@ -170,3 +170,30 @@ fn one_lost_message_deadlocks_two_phase_commit() {
     assert_eq!(report["por"], false);
     assert_eq!(report["counterexample"]["property"], "deadlock");
 }
+
+#[test]
+fn effect_answers_can_be_listed_and_a_wrong_one_is_bad_input() {
+    let (code, all) = explore_json(&["examples/ledger_effects.tell", "--buffer-bound", "3"]);
+    assert_eq!(code, Some(0));
+    let (code, some) = explore_json(&[
+        "examples/ledger_effects.tell",
+        "--buffer-bound",
+        "3",
+        "--effect",
+        "Ledger.append=Ok",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(some["unique_states"].as_u64() < all["unique_states"].as_u64());
+    let out = tell(&[
+        "explore",
+        "examples/ledger_effects.tell",
+        "--effect",
+        "Ledger.nope=Ok",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("performs no `Ledger.nope`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -2,11 +2,13 @@
 //! explored state, and each choice it leaves open is an alternative the
 //! explorer tries.
 
+use std::sync::Arc;
 use telltale_compiler::LabelId;
+use telltale_types::effects::EffectTable;
 use telltale_vm::effect::default_handler::fabricate;
 use telltale_vm::explore::EnabledStep;
 use telltale_vm::{
-    EffectError, EffectErrorCategory, EffectHandler, InvokeInput, ProtocolMachine,
+    EffectError, EffectErrorCategory, EffectHandler, EffectScript, InvokeInput, ProtocolMachine,
     ProtocolMachineError, SendDecision, SendDecisionInput, Value,
 };
 
@@ -62,6 +64,67 @@ impl ExplorableHost for OpenChoiceHost {
         let handler = ForcedChoice {
             label: step.open_labels.get(alternative).copied(),
             outcome: alternative,
+            script: None,
+        };
+        machine.execute_step(step.slot, &handler)
+    }
+
+    fn encode(&self, _out: &mut Vec<u8>) {}
+
+    fn is_stateless(&self) -> bool {
+        true
+    }
+}
+
+/// [`OpenChoiceHost`] with scripted alternatives: an operation the script
+/// names (`Ledger.append=Ok,Err(Full)`, `Prover.prove=Ok,Timeout`) is
+/// answered, at each call, with each listed answer in turn as the
+/// explorer's alternatives, instead of every declared outcome; the others
+/// are left open as [`OpenChoiceHost`] leaves them. Stateless.
+#[derive(Clone, Debug)]
+pub struct ScriptedChoiceHost {
+    script: Arc<EffectScript>,
+    /// Scripted answers per operation id (`None`: not scripted).
+    counts: Arc<[Option<usize>]>,
+}
+
+impl ScriptedChoiceHost {
+    /// A host with `script`'s alternatives for the operations of `effects`
+    /// (check the script against them first: `EffectScript::check`).
+    pub fn new(script: EffectScript, effects: &EffectTable) -> Self {
+        let counts = effects
+            .operations
+            .iter()
+            .map(|op| script.len_for(op))
+            .collect();
+        ScriptedChoiceHost {
+            script: Arc::new(script),
+            counts,
+        }
+    }
+}
+
+impl ExplorableHost for ScriptedChoiceHost {
+    fn alternatives(&self, step: &EnabledStep) -> usize {
+        let scripted = step
+            .effect
+            .and_then(|e| self.counts.get(usize::from(e.operation)).copied().flatten());
+        match scripted {
+            Some(n) => n.max(1),
+            None => OpenChoiceHost.alternatives(step),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        machine: &mut ProtocolMachine,
+        step: &EnabledStep,
+        alternative: usize,
+    ) -> Result<(), ProtocolMachineError> {
+        let handler = ForcedChoice {
+            label: step.open_labels.get(alternative).copied(),
+            outcome: alternative,
+            script: Some(&self.script),
         };
         machine.execute_step(step.slot, &handler)
     }
@@ -77,14 +140,16 @@ impl ExplorableHost for OpenChoiceHost {
 /// open `Offer`, and otherwise behaves the same in every state (no seeds,
 /// no clock), so a step's result depends only on the explored state.
 #[derive(Debug)]
-struct ForcedChoice {
+struct ForcedChoice<'s> {
     label: Option<LabelId>,
     /// For an effect call: the declared outcome to answer, or, one past
-    /// the last, a `timeout` error.
+    /// the last, a `timeout` error; for a scripted operation, the
+    /// scripted answer of that index.
     outcome: usize,
+    script: Option<&'s EffectScript>,
 }
 
-impl EffectHandler for ForcedChoice {
+impl EffectHandler for ForcedChoice<'_> {
     fn handler_identity(&self) -> &str {
         "telltale.explorer.open-choice"
     }
@@ -123,6 +188,12 @@ impl EffectHandler for ForcedChoice {
         let Some(call) = input.call else {
             return Ok(Value::Unit);
         };
+        if let Some(answer) = self
+            .script
+            .and_then(|s| s.outcome(call.operation, self.outcome, 0))
+        {
+            return answer.map_err(|e| e.to_string())?;
+        }
         if self.outcome >= call.operation.outcomes.len() && call.site.handles_timeout() {
             return Err(EffectError::tagged(
                 EffectErrorCategory::Timeout,

@@ -17,6 +17,6 @@ pub mod model;
 pub mod protocol;
 
 pub use checker::{Checker, Counterexample, Progress, Report, Verdict};
-pub use host::{ExplorableHost, OpenChoiceHost};
+pub use host::{ExplorableHost, OpenChoiceHost, ScriptedChoiceHost};
 pub use model::{Model, Property};
 pub use protocol::{Action, ProtocolModel, ProtocolModelError, ProtocolState};

@@ -299,3 +299,26 @@ fn a_host_that_gives_up_is_an_alternative_where_the_case_handles_it() {
     assert_eq!(report.verdict, Verdict::Holds, "{report:?}");
     assert_eq!(report.terminal_states.len(), 3, "Saved, Refused and Late");
 }
+
+#[test]
+fn a_script_lists_the_answers_explored_at_each_call() {
+    use telltale_explorer::ScriptedChoiceHost;
+    use telltale_vm::EffectScript;
+    let source = include_str!("../../../examples/ledger_effects.tell");
+    let image = image(source, 1);
+    let ends = |entries: &[&str]| {
+        let script = EffectScript::parse(entries).unwrap();
+        script.check(&image.effects).unwrap();
+        let host = ScriptedChoiceHost::new(script, &image.effects);
+        let model = ProtocolModel::new(image.clone(), host, 3).unwrap();
+        let report = Checker::new(&model).record_terminal_states().bfs();
+        assert_eq!(report.verdict, Verdict::Holds, "{report:?}");
+        report.terminal_states.len()
+    };
+    assert_eq!(ends(&[]), 4, "no script: every declared outcome");
+    assert_eq!(ends(&["Ledger.append=Ok"]), 2, "append always Ok");
+    assert_eq!(
+        ends(&["Ledger.append=Ok,Err(Full)", "Ledger.head=Nothing"]),
+        2
+    );
+}

@@ -15,7 +15,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_explorer::counterexample::{mermaid, trace_lines};
-use telltale_explorer::{Action, Checker, OpenChoiceHost, ProtocolModel, Report, Verdict};
+use telltale_explorer::{Action, Checker, ProtocolModel, Report, ScriptedChoiceHost, Verdict};
+use telltale_vm::EffectScript;
 
 /// Arguments of `tell explore`.
 #[derive(Args)]
@@ -40,6 +41,11 @@ pub struct ExploreArgs {
     /// At most K messages queued per directed edge (a full sender waits).
     #[arg(long, value_name = "K", default_value_t = 2, value_parser = at_least_one)]
     pub buffer_bound: usize,
+    /// The answers an effect call may give, as the alternatives explored
+    /// at each call (`Ledger.append=Ok,Err(Full)`, `Prover.prove=Ok,Timeout`;
+    /// repeatable); other operations may give every declared outcome.
+    #[arg(long = "effect", value_name = "OP=OUTCOMES")]
+    pub effects: Vec<String>,
     /// Let the world lose up to K messages along each run (any queued
     /// message; turns partial-order reduction off).
     #[arg(long, value_name = "K", default_value_t = 0)]
@@ -70,10 +76,10 @@ const INCOMPLETE: u8 = 3;
 /// Runs the command (every error is bad input, exit 1).
 pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
     let model = match build_image(&args.file, &args.choice).and_then(|image| {
-        Ok(
-            ProtocolModel::new(image, OpenChoiceHost, args.buffer_bound)?
-                .with_drop_budget(args.drops),
-        )
+        let script = EffectScript::parse(&args.effects)?;
+        script.check(&image.effects)?;
+        let host = ScriptedChoiceHost::new(script, &image.effects);
+        Ok(ProtocolModel::new(image, host, args.buffer_bound)?.with_drop_budget(args.drops))
     }) {
         Ok(model) => model,
         Err(err) => {
@@ -159,7 +165,7 @@ fn search_name(args: &ExploreArgs) -> &'static str {
 
 fn print_text(
     args: &ExploreArgs,
-    model: &ProtocolModel<OpenChoiceHost>,
+    model: &ProtocolModel<ScriptedChoiceHost>,
     report: &Report<Action>,
     bound_reached: bool,
     trace: Option<&(Vec<String>, String)>,
@@ -227,7 +233,7 @@ fn print_text(
 
 fn por_text(
     args: &ExploreArgs,
-    model: &ProtocolModel<OpenChoiceHost>,
+    model: &ProtocolModel<ScriptedChoiceHost>,
     report: &Report<Action>,
 ) -> String {
     if args.no_por || args.progress {
@@ -243,7 +249,7 @@ fn por_text(
 
 fn print_json(
     args: &ExploreArgs,
-    model: &ProtocolModel<OpenChoiceHost>,
+    model: &ProtocolModel<ScriptedChoiceHost>,
     report: &Report<Action>,
     bound_reached: bool,
     trace: Option<&(Vec<String>, String)>,

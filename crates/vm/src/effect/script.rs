@@ -141,6 +141,13 @@ impl EffectScript {
         Ok(())
     }
 
+    /// How many answers are scripted for `operation` (`None` when it is
+    /// not scripted): as a sequence consumed call by call, or, for the
+    /// explorer, as the alternatives it tries at each call.
+    pub fn len_for(&self, operation: &EffectOperation) -> Option<usize> {
+        self.scripts.get(&qualified(operation)).map(Vec::len)
+    }
+
     /// The `index`-th scripted answer of `operation`, if the script
     /// reaches that far; `bits` seeds a payload not given.
     pub fn outcome(
