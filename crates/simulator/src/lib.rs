@@ -24,28 +24,23 @@
 
 pub mod bench;
 pub mod cli;
-pub mod equivocator;
 pub mod error;
 pub mod fault_schedule;
-pub mod harness;
-pub mod host_predicate;
-pub mod host_registry;
-pub mod monitor;
-mod nested;
+mod hosts;
 pub mod network_model;
-pub mod observation;
 pub mod plan;
 pub mod probability;
-pub mod property;
+mod properties;
 pub mod protocol;
 pub mod report;
 pub mod scenario;
 pub mod scenario_error;
-pub mod sim_handler;
 pub mod sim_trace;
 pub mod sweep;
-pub mod type_walk;
 pub mod world;
+
+pub use hosts::{equivocator, harness, host_registry, sim_handler};
+pub use properties::{host_predicate, monitor, observation, property, type_walk};
 
 pub use error::SimError;
 pub use host_registry::{BundledHost, HostFactory, HostRegistry, HostRequest};

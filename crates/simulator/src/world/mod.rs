@@ -400,14 +400,14 @@ impl<'h> World<'h> {
                 .nested
                 .iter()
                 .filter_map(|n| {
-                    Some(crate::nested::Site {
+                    Some(crate::hosts::nested::Site {
                         role: id(&n.role.name),
                         operation: operation_id(effects, &n.effect)?,
                         inner: n.inner.clone()?,
                     })
                 })
                 .collect();
-            handler.set_sites(crate::nested::Sites::new(sites, seed));
+            handler.set_sites(crate::hosts::nested::Sites::new(sites, seed));
         }
         // Properties judge the honest roles: as named, else all but the
         // byzantine ones.

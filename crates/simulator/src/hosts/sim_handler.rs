@@ -35,7 +35,7 @@ pub struct SimHandler<'h> {
     /// only for a timeline.
     lies: RefCell<Option<Vec<(RoleId, RoleId)>>>,
     /// Sites whose effect calls run inner simulations (`[[nested]]`).
-    sites: Option<crate::nested::Sites>,
+    sites: Option<crate::hosts::nested::Sites>,
 }
 
 impl<'h> SimHandler<'h> {
@@ -191,7 +191,7 @@ impl<'h> SimHandler<'h> {
     }
 
     /// Answers the sites' effect calls with inner simulations.
-    pub(crate) fn set_sites(&mut self, sites: crate::nested::Sites) {
+    pub(crate) fn set_sites(&mut self, sites: crate::hosts::nested::Sites) {
         self.sites = Some(sites);
     }
 
@@ -199,7 +199,7 @@ impl<'h> SimHandler<'h> {
     pub fn nested_reports(&self) -> Vec<crate::report::NestedReport> {
         self.sites
             .as_ref()
-            .map(crate::nested::Sites::reports)
+            .map(crate::hosts::nested::Sites::reports)
             .unwrap_or_default()
     }
 
