@@ -188,6 +188,28 @@ pub struct Handling {
     pub lied: bool,
 }
 
+impl MessageRecord {
+    /// A message sent at `tick` on `edge` (sender, receiver, sequence
+    /// number) with `fate`, nothing else marked.
+    fn new(tick: u64, edge: (RoleId, RoleId, u64), label: &str, fate: Fate) -> MessageRecord {
+        MessageRecord {
+            from: usize::from(edge.0),
+            to: usize::from(edge.1),
+            label: label.to_string(),
+            seq: edge.2,
+            sent: tick,
+            fate,
+            duplicate: false,
+            corrupted: false,
+            reordered: false,
+            delayed: false,
+            rejected: None,
+            lied: false,
+            injected: None,
+        }
+    }
+}
+
 impl Timeline {
     /// An empty timeline over these roles.
     pub fn new(roles: Vec<String>) -> Timeline {
@@ -200,21 +222,13 @@ impl Timeline {
     /// A message entered the network at `tick` (with its copy when
     /// duplicated) or was lost there.
     pub fn sent(&mut self, tick: u64, edge: (RoleId, RoleId, u64), label: &str, h: Handling) {
-        let (from, to, seq) = edge;
         let record = |duplicate: bool, fate: Fate| MessageRecord {
-            from: usize::from(from),
-            to: usize::from(to),
-            label: label.to_string(),
-            seq,
-            sent: tick,
-            fate,
             duplicate,
             corrupted: h.corrupted,
             reordered: h.reordered,
             delayed: h.delayed,
-            rejected: None,
             lied: h.lied,
-            injected: None,
+            ..MessageRecord::new(tick, edge, label, fate)
         };
         if h.lost {
             self.messages.push(record(false, Fate::Lost { tick }));
@@ -222,52 +236,33 @@ impl Timeline {
         }
         let copies = if h.duplicated { 2 } else { 1 };
         for copy in 0..copies {
-            let open = self.open.entry(edge).or_default();
-            open.push_back(self.messages.len());
-            self.messages.push(record(copy == 1, Fate::InFlight));
+            self.push_in_flight(edge, record(copy == 1, Fate::InFlight));
         }
     }
 
     /// A silent byzantine sender kept a message at `tick`.
     pub fn withheld(&mut self, tick: u64, edge: (RoleId, RoleId, u64), label: &str) {
-        self.messages.push(MessageRecord {
-            from: usize::from(edge.0),
-            to: usize::from(edge.1),
-            label: label.to_string(),
-            seq: edge.2,
-            sent: tick,
-            fate: Fate::Withheld { tick },
-            duplicate: false,
-            corrupted: false,
-            reordered: false,
-            delayed: false,
-            rejected: None,
-            lied: false,
-            injected: None,
-        });
+        let fate = Fate::Withheld { tick };
+        self.messages
+            .push(MessageRecord::new(tick, edge, label, fate));
     }
 
     /// A byzantine role injected a message into the network at `tick`.
     pub fn injected(&mut self, tick: u64, edge: (RoleId, RoleId, u64), label: &str, how: &str) {
+        let record = MessageRecord {
+            injected: Some(how.to_string()),
+            ..MessageRecord::new(tick, edge, label, Fate::InFlight)
+        };
+        self.push_in_flight(edge, record);
+    }
+
+    /// Adds a message in flight on `edge`, the last of its edge's queue.
+    fn push_in_flight(&mut self, edge: (RoleId, RoleId, u64), record: MessageRecord) {
         self.open
             .entry(edge)
             .or_default()
             .push_back(self.messages.len());
-        self.messages.push(MessageRecord {
-            from: usize::from(edge.0),
-            to: usize::from(edge.1),
-            label: label.to_string(),
-            seq: edge.2,
-            sent: tick,
-            fate: Fate::InFlight,
-            duplicate: false,
-            corrupted: false,
-            reordered: false,
-            delayed: false,
-            rejected: None,
-            lied: false,
-            injected: Some(how.to_string()),
-        });
+        self.messages.push(record);
     }
 
     /// The first copy in flight on `edge` left the network with `fate`.
