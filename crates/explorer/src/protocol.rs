@@ -6,8 +6,8 @@ use crate::host::ExplorableHost;
 use crate::model::{Model, Property};
 use std::cell::RefCell;
 use std::sync::Arc;
-use telltale_compiler::{CodeImage, Instr, RoleId};
-use telltale_vm::explore::{EnabledStep, StateEncoder};
+use telltale_compiler::{CodeImage, RoleId};
+use telltale_vm::explore::{is_local_instr, EnabledStep, StateEncoder};
 use telltale_vm::{
     load_image_all_roles, BackpressurePolicy, BufferConfig, BufferMode, Config,
     EffectTraceCaptureMode, ProtocolMachine, ProtocolMachineError, SessionId, TraceRetention,
@@ -293,20 +293,8 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
 /// or closed, effects, guards, speculation, transfers and spawns make a
 /// protocol irreducible (every state is fully expanded).
 pub fn reducible(image: &CodeImage) -> bool {
-    image.roles.iter().all(|role| {
-        role.program.code.iter().all(|instr| {
-            matches!(
-                instr,
-                Instr::Send { .. }
-                    | Instr::Offer { .. }
-                    | Instr::Receive { .. }
-                    | Instr::Choose { .. }
-                    | Instr::Set { .. }
-                    | Instr::Move { .. }
-                    | Instr::Jump { .. }
-                    | Instr::Yield
-                    | Instr::Halt
-            )
-        })
-    })
+    image
+        .roles
+        .iter()
+        .all(|role| role.program.code.iter().all(is_local_instr))
 }

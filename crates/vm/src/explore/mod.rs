@@ -79,6 +79,26 @@ pub struct EffectStep {
     pub handles_timeout: bool,
 }
 
+/// Whether `instr` touches only its coroutine and at most one edge as
+/// its sole sender or sole receiver (communication, register moves, jumps,
+/// yields, halts): what static independence may assume of a step. Opening
+/// or closing sessions, effects, guards, speculation, transfers and spawns
+/// are not.
+pub fn is_local_instr(instr: &Instr) -> bool {
+    matches!(
+        instr,
+        Instr::Send { .. }
+            | Instr::Offer { .. }
+            | Instr::Receive { .. }
+            | Instr::Choose { .. }
+            | Instr::Set { .. }
+            | Instr::Move { .. }
+            | Instr::Jump { .. }
+            | Instr::Yield
+            | Instr::Halt
+    )
+}
+
 impl ProtocolMachine {
     /// The steps enabled now, in coroutine-slot order: every coroutine that
     /// has not finished and whose next instruction can make progress.
@@ -162,19 +182,7 @@ impl ProtocolMachine {
             }
             _ => None,
         };
-        let local = c.ext.is_none()
-            && matches!(
-                instr,
-                Instr::Send { .. }
-                    | Instr::Offer { .. }
-                    | Instr::Receive { .. }
-                    | Instr::Choose { .. }
-                    | Instr::Set { .. }
-                    | Instr::Move { .. }
-                    | Instr::Jump { .. }
-                    | Instr::Yield
-                    | Instr::Halt
-            );
+        let local = c.ext.is_none() && is_local_instr(&instr);
         EnabledStep {
             slot,
             coro: c.id,
