@@ -61,12 +61,7 @@ impl ExplorableHost for OpenChoiceHost {
         step: &EnabledStep,
         alternative: usize,
     ) -> Result<(), ProtocolMachineError> {
-        let handler = ForcedChoice {
-            label: step.open_labels.get(alternative).copied(),
-            outcome: alternative,
-            script: None,
-        };
-        machine.execute_step(step.slot, &handler)
+        ForcedChoice::execute(machine, step, alternative, None)
     }
 
     fn encode(&self, _out: &mut Vec<u8>) {}
@@ -121,12 +116,7 @@ impl ExplorableHost for ScriptedChoiceHost {
         step: &EnabledStep,
         alternative: usize,
     ) -> Result<(), ProtocolMachineError> {
-        let handler = ForcedChoice {
-            label: step.open_labels.get(alternative).copied(),
-            outcome: alternative,
-            script: Some(&self.script),
-        };
-        machine.execute_step(step.slot, &handler)
+        ForcedChoice::execute(machine, step, alternative, Some(&self.script))
     }
 
     fn encode(&self, _out: &mut Vec<u8>) {}
@@ -147,6 +137,25 @@ struct ForcedChoice<'s> {
     /// scripted answer of that index.
     outcome: usize,
     script: Option<&'s EffectScript>,
+}
+
+impl ForcedChoice<'_> {
+    /// Executes `step` taking `alternative`: the `alternative`-th open
+    /// label of an `Offer`, or the `alternative`-th answer of an effect
+    /// call (scripted in `script`, else a declared outcome).
+    fn execute(
+        machine: &mut ProtocolMachine,
+        step: &EnabledStep,
+        alternative: usize,
+        script: Option<&EffectScript>,
+    ) -> Result<(), ProtocolMachineError> {
+        let handler = ForcedChoice {
+            label: step.open_labels.get(alternative).copied(),
+            outcome: alternative,
+            script,
+        };
+        machine.execute_step(step.slot, &handler)
+    }
 }
 
 impl EffectHandler for ForcedChoice<'_> {
