@@ -11,6 +11,7 @@ use serde::Serialize;
 use telltale_compiler::CodeImage;
 use telltale_explorer::{Checker, OpenChoiceHost, ProtocolModel, Verdict};
 use telltale_lang::{load, lower_all, LowerOptions, SourceFile};
+use telltale_transport::bench::peak_rss_kib;
 
 /// The bundled two-phase commit.
 const TWO_PHASE_COMMIT: &str = include_str!("../../../../examples/two_phase_commit.tell");
@@ -59,19 +60,6 @@ fn model(participants: u64) -> Result<ProtocolModel<OpenChoiceHost>> {
     let image = CodeImage::build_with_effects(Some(&protocol.global), &locals, &protocol.effects)
         .context("compiling two-phase commit")?;
     Ok(ProtocolModel::new(image, OpenChoiceHost, 2)?)
-}
-
-/// VmHWM of `/proc/self/status` in KiB (0 where there is none).
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|k| k.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// Runs the workload.

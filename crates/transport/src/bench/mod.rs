@@ -300,8 +300,9 @@ fn report(
     }
 }
 
-/// VmHWM of `/proc/self/status` in KiB, 0 if unavailable.
-fn peak_rss_kib() -> u64 {
+/// VmHWM of `/proc/self/status` in KiB, 0 if unavailable: the process's
+/// peak memory, for the workloads that report it.
+pub fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
