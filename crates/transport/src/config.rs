@@ -41,11 +41,20 @@ pub struct TcpConfig {
     pub recv_timeout: Duration,
     /// The largest frame accepted, in bytes.
     pub max_frame_length: usize,
+    /// How long a broken connection may stay away: within it, the
+    /// connection is re-established (with backoff) and resumes where it
+    /// stopped; past it, the peer is `Disconnected`. Zero never resumes.
+    pub resume_grace: Duration,
+    /// How many sent data frames per peer may wait for the peer's
+    /// acknowledgement (kept to be sent again after a reconnect); a send
+    /// beyond it waits for acknowledgements (back-pressure).
+    pub unacked_limit: usize,
 }
 
 impl TcpConfig {
     /// A configuration with default timeouts (10 s to connect, 30 s per
-    /// send or receive, 8 MiB frames) and no key yet: give it one
+    /// send or receive, 3 s to resume a broken connection, 8 MiB frames,
+    /// 4,096 unacknowledged frames per peer) and no key yet: give it one
     /// (`identity`, `peer_keys`, or [`TcpConfig::from_roster`]) for a secure
     /// channel, or call [`TcpConfig::insecure`] for plaintext.
     pub fn new(
@@ -66,6 +75,8 @@ impl TcpConfig {
             send_timeout: Duration::from_secs(30),
             recv_timeout: Duration::from_secs(30),
             max_frame_length: 8 * 1024 * 1024,
+            resume_grace: Duration::from_secs(3),
+            unacked_limit: 4096,
         }
     }
 
@@ -128,6 +139,12 @@ impl TcpConfig {
             return Err(TransportError::Config(format!(
                 "role {} lists itself as a peer",
                 self.role
+            )));
+        }
+        if self.unacked_limit < 2 {
+            return Err(TransportError::Config(format!(
+                "role {}: unacked_limit must be at least 2 frames, not {}",
+                self.role, self.unacked_limit
             )));
         }
         if self.identity.is_none() && self.peer_keys.is_empty() && !self.insecure {

@@ -1,13 +1,18 @@
-//! Connection establishment: dial, accept, handshake, with retry until a deadline.
+//! Connection establishment: dial, accept, handshake, with retry until a
+//! deadline — at start-up for every peer, and later again for one peer
+//! whose connection broke (see `resume`).
 
 use crate::config::TcpConfig;
 use crate::error::TransportError;
-use crate::handshake::{handshake, ExpectedPeer, Link};
+use crate::handshake::{exchange_resume, handshake, ExpectedPeer, Link, Offer, PeerResume};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use telltale_types::Role;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{sleep_until, timeout_at, Instant};
+
+/// A handshaken connection and what the peer said about itself.
+pub(crate) type Connected = (Link, PeerResume);
 
 /// Connects `config.role` to all its peers and returns one link per peer.
 ///
@@ -19,7 +24,8 @@ use tokio::time::{sleep_until, timeout_at, Instant};
 pub(crate) async fn establish(
     listener: &TcpListener,
     config: &TcpConfig,
-) -> Result<BTreeMap<Role, Link>, TransportError> {
+    offer: &Offer<'_>,
+) -> Result<BTreeMap<Role, Connected>, TransportError> {
     config.validate()?;
     let deadline = Instant::now() + config.connect_deadline;
     let dial_targets: Vec<(&Role, &SocketAddr)> = config
@@ -36,24 +42,34 @@ pub(crate) async fn establish(
     let dial_all = async {
         let mut links = BTreeMap::new();
         for (peer, address) in dial_targets {
-            let link = dial(config, peer, *address, deadline).await?;
+            let link = dial(config, peer, *address, deadline, offer).await?;
             links.insert(peer.clone(), link);
         }
         Ok::<_, TransportError>(links)
     };
-    let (mut dialed, accepted) =
-        tokio::try_join!(dial_all, accept_all(listener, config, inbound, deadline))?;
+    let accept_all = async {
+        let mut pending = inbound;
+        let mut links = BTreeMap::new();
+        while !pending.is_empty() {
+            let (peer, connected) = accept(listener, config, &pending, deadline, offer).await?;
+            pending.remove(&peer);
+            links.insert(peer, connected);
+        }
+        Ok(links)
+    };
+    let (mut dialed, accepted) = tokio::try_join!(dial_all, accept_all)?;
     dialed.extend(accepted);
     Ok(dialed)
 }
 
 /// Dials `peer` until it answers or the deadline passes, then handshakes.
-async fn dial(
+pub(crate) async fn dial(
     config: &TcpConfig,
     peer: &Role,
     address: SocketAddr,
     deadline: Instant,
-) -> Result<Link, TransportError> {
+    offer: &Offer<'_>,
+) -> Result<Connected, TransportError> {
     let mut backoff = config.initial_backoff;
     let mut attempts = 0u32;
     loop {
@@ -62,18 +78,19 @@ async fn dial(
             Ok(Ok(stream)) => {
                 let mut link = Link::new(stream, config.max_frame_length);
                 let hint = format!("{peer} at {address}");
-                return match timeout_at(
-                    deadline,
-                    handshake(&mut link, config, ExpectedPeer::Exactly(peer), &hint),
-                )
-                .await
-                {
-                    Ok(result) => result.map(|_| link),
-                    Err(_) => Err(TransportError::Handshake {
-                        role: config.role.clone(),
-                        peer: hint,
-                        reason: "no answer before the connection deadline".into(),
-                    }),
+                let setup = async {
+                    handshake(&mut link, config, ExpectedPeer::Exactly(peer), &hint).await?;
+                    exchange_resume(&mut link, peer, offer)
+                        .await
+                        .map_err(|reason| handshake_failed(config, &hint, reason))
+                };
+                return match timeout_at(deadline, setup).await {
+                    Ok(result) => result.map(|resume| (link, resume)),
+                    Err(_) => Err(handshake_failed(
+                        config,
+                        &hint,
+                        "no answer before the connection deadline".into(),
+                    )),
                 };
             }
             Ok(Err(e)) => e.to_string(),
@@ -95,43 +112,64 @@ async fn dial(
     }
 }
 
-/// Accepts connections until every peer in `pending` has connected.
-async fn accept_all(
+/// Accepts one connection from any role in `expected` and handshakes it.
+pub(crate) async fn accept(
     listener: &TcpListener,
     config: &TcpConfig,
-    mut pending: BTreeSet<Role>,
+    expected: &BTreeSet<Role>,
     deadline: Instant,
-) -> Result<BTreeMap<Role, Link>, TransportError> {
-    let mut links = BTreeMap::new();
-    let missing = |pending: &BTreeSet<Role>| TransportError::AcceptDeadline {
+    offer: &Offer<'_>,
+) -> Result<(Role, Connected), TransportError> {
+    let missing = || TransportError::AcceptDeadline {
         role: config.role.clone(),
-        missing: pending.iter().cloned().collect(),
+        missing: expected.iter().cloned().collect(),
         deadline: config.connect_deadline,
     };
-    while !pending.is_empty() {
-        let (stream, address) = match timeout_at(deadline, listener.accept()).await {
-            Err(_) => return Err(missing(&pending)),
-            Ok(Err(e)) => {
-                return Err(TransportError::Listen {
-                    role: config.role.clone(),
-                    message: e.to_string(),
-                })
-            }
-            Ok(Ok(accepted)) => accepted,
-        };
-        let mut link = Link::new(stream, config.max_frame_length);
-        let hint = format!("a peer at {address}");
-        let peer = match timeout_at(
-            deadline,
-            handshake(&mut link, config, ExpectedPeer::AnyOf(&pending), &hint),
-        )
-        .await
-        {
-            Err(_) => return Err(missing(&pending)),
-            Ok(result) => result?,
-        };
-        pending.remove(&peer);
-        links.insert(peer, link);
+    let (stream, address) = match timeout_at(deadline, listener.accept()).await {
+        Err(_) => return Err(missing()),
+        Ok(Err(e)) => {
+            return Err(TransportError::Listen {
+                role: config.role.clone(),
+                message: e.to_string(),
+            })
+        }
+        Ok(Ok(accepted)) => accepted,
+    };
+    handshake_accepted(stream, address, config, expected, deadline, offer).await
+}
+
+/// Handshakes a connection accepted from `address`.
+pub(crate) async fn handshake_accepted(
+    stream: TcpStream,
+    address: SocketAddr,
+    config: &TcpConfig,
+    expected: &BTreeSet<Role>,
+    deadline: Instant,
+    offer: &Offer<'_>,
+) -> Result<(Role, Connected), TransportError> {
+    let mut link = Link::new(stream, config.max_frame_length);
+    let hint = format!("a peer at {address}");
+    let setup = async {
+        let peer = handshake(&mut link, config, ExpectedPeer::AnyOf(expected), &hint).await?;
+        let resume = exchange_resume(&mut link, &peer, offer)
+            .await
+            .map_err(|reason| handshake_failed(config, peer.as_str(), reason))?;
+        Ok::<_, TransportError>((peer, resume))
+    };
+    match timeout_at(deadline, setup).await {
+        Err(_) => Err(TransportError::AcceptDeadline {
+            role: config.role.clone(),
+            missing: expected.iter().cloned().collect(),
+            deadline: config.connect_deadline,
+        }),
+        Ok(result) => result.map(|(peer, resume)| (peer, (link, resume))),
     }
-    Ok(links)
+}
+
+fn handshake_failed(config: &TcpConfig, peer: &str, reason: String) -> TransportError {
+    TransportError::Handshake {
+        role: config.role.clone(),
+        peer: peer.to_string(),
+        reason,
+    }
 }

@@ -10,7 +10,7 @@ use telltale_types::value::{guard_depth, DepthGuarded};
 pub type FrameCodecError = DepthGuarded<postcard::Error>;
 
 /// Current version of the wire format; both ends must agree.
-pub const WIRE_VERSION: u16 = 3;
+pub const WIRE_VERSION: u16 = 4;
 
 /// One frame on a connection, postcard-encoded inside a length-delimited frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,10 +48,30 @@ pub enum Frame {
         /// The message.
         message: Message,
     },
-    /// The sender shuts down gracefully after `sent` data frames.
+    /// After the handshake of every connection, each end says which
+    /// session it is and how far it got, so a connection that replaces a
+    /// broken one resumes exactly where that one stopped (see `resume`).
+    Resume {
+        /// The sender's session: random, fixed for the life of its handler.
+        session: [u8; 16],
+        /// How many data frames the sender has received on this edge.
+        received: u64,
+        /// How often the sender wants its data frames acknowledged.
+        ack_every: u64,
+    },
+    /// The sender has received `received` data frames on this edge: the
+    /// other end may forget them.
+    Ack {
+        /// How many data frames the sender has received on this edge.
+        received: u64,
+    },
+    /// The sender shuts down gracefully after `sent` data frames, having
+    /// received `received`.
     Close {
         /// How many data frames were sent on this edge.
         sent: u64,
+        /// How many data frames the sender received on this edge.
+        received: u64,
     },
 }
 
@@ -75,6 +95,8 @@ impl Frame {
             Frame::Ready => "ready",
             Frame::Refused { .. } => "refused",
             Frame::Data { .. } => "data",
+            Frame::Resume { .. } => "resume",
+            Frame::Ack { .. } => "ack",
             Frame::Close { .. } => "close",
         }
     }
@@ -103,7 +125,16 @@ mod tests {
                 seq: 3,
                 message: Message::new("m", Value::record([("x", Value::Real(1.5))])),
             },
-            Frame::Close { sent: 4 },
+            Frame::Resume {
+                session: [3; 16],
+                received: 9,
+                ack_every: 64,
+            },
+            Frame::Ack { received: 12 },
+            Frame::Close {
+                sent: 4,
+                received: 2,
+            },
         ];
         for frame in frames {
             let bytes = frame.encode().unwrap();

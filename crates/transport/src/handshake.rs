@@ -7,7 +7,7 @@ use crate::frame::{Frame, WIRE_VERSION};
 use crate::secure::{prologue, Cipher, NoiseHandshake, RECORD_TARGET};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use telltale_types::{ContentId, Role};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -60,7 +60,7 @@ impl Link {
 
     /// Sends one frame's bytes (sealed, in chunks, on a secure channel)
     /// and flushes them to the socket.
-    pub(crate) async fn send_bytes(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
+    pub(crate) async fn send_bytes(&mut self, bytes: Bytes) -> std::io::Result<()> {
         self.feed_bytes(bytes).await?;
         self.flush().await
     }
@@ -68,10 +68,10 @@ impl Link {
     /// Queues one frame's bytes (sealed, in chunks, on a secure channel)
     /// in the write buffer, which goes to the socket when it fills or at
     /// the next [`Link::flush`]: frames ready together leave in one write.
-    pub(crate) async fn feed_bytes(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
+    pub(crate) async fn feed_bytes(&mut self, bytes: Bytes) -> std::io::Result<()> {
         let Link { writer, cipher, .. } = self;
         match cipher {
-            None => writer.feed(Bytes::from(bytes)).await,
+            None => writer.feed(bytes).await,
             Some(cipher) => {
                 // Gathered into the record sealed at the next flush (or
                 // sooner, when the record is full).
@@ -312,6 +312,56 @@ async fn verify_peer(
     }
 }
 
+/// What this end says about itself after every handshake: its session,
+/// how many data frames it received from the peer so far (0 on a first
+/// connection), and how often it wants acknowledgements.
+pub(crate) struct Offer<'a> {
+    /// This handler's session.
+    pub(crate) session: [u8; 16],
+    /// How many frames to receive before acknowledging them.
+    pub(crate) ack_every: u64,
+    /// Data frames received so far, per peer (absent: none).
+    pub(crate) received: &'a BTreeMap<Role, u64>,
+}
+
+/// What the peer said about itself after the handshake (see [`Offer`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PeerResume {
+    /// The peer's session.
+    pub(crate) session: [u8; 16],
+    /// How many of this end's data frames the peer has received.
+    pub(crate) received: u64,
+    /// How often the peer wants its frames acknowledged.
+    pub(crate) ack_every: u64,
+}
+
+/// The last step of every connection's handshake: both ends send a
+/// `Resume` frame and read the other's.
+pub(crate) async fn exchange_resume(
+    link: &mut Link,
+    peer: &Role,
+    offer: &Offer<'_>,
+) -> Result<PeerResume, String> {
+    let ours = Frame::Resume {
+        session: offer.session,
+        received: offer.received.get(peer).copied().unwrap_or(0),
+        ack_every: offer.ack_every,
+    };
+    write_frame(link, &ours).await?;
+    match read_frame(link).await? {
+        Frame::Resume {
+            session,
+            received,
+            ack_every,
+        } => Ok(PeerResume {
+            session,
+            received,
+            ack_every: ack_every.max(1),
+        }),
+        other => Err(format!("expected resume, got {}", other.kind())),
+    }
+}
+
 /// Reads (and drops) what the peer still sends until it closes or refuses too,
 /// for a bounded time. Closing a socket with unread input makes the kernel
 /// reset the connection, which could destroy the `Refused` frame before the
@@ -331,7 +381,7 @@ async fn write_frame(link: &mut Link, frame: &Frame) -> Result<(), String> {
     let bytes = frame
         .encode()
         .map_err(|e| format!("cannot encode {}: {e}", frame.kind()))?;
-    link.send_bytes(bytes)
+    link.send_bytes(Bytes::from(bytes))
         .await
         .map_err(|e| format!("cannot send {}: {e}", frame.kind()))
 }

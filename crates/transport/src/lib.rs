@@ -6,9 +6,12 @@
 //! memory. Connections carry length-delimited postcard frames. On connect,
 //! the two ends exchange role names and the protocol's content id and refuse
 //! to talk if the ids differ; with keys configured they also prove their
-//! identity with ed25519 signatures checked against a [`Roster`]. Every data
-//! frame carries a per-edge sequence number, so duplicated or lost frames are
-//! errors, never silent.
+//! identity in a Noise handshake against the keys a [`Roster`] pins, and
+//! every later frame is encrypted and authenticated. Every data frame
+//! carries a per-edge sequence number and is kept until the peer
+//! acknowledges it, so a broken connection is re-established and resumes
+//! where it stopped: nothing is lost or delivered twice, and duplicated or
+//! missing frames within a connection are errors, never silent.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -21,6 +24,8 @@ pub mod handshake;
 pub mod hex;
 pub mod key_file;
 pub mod machine_role;
+mod outbox;
+mod peer_link;
 pub mod roster;
 pub mod secure;
 pub mod sequence;

@@ -17,8 +17,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Frames A sends before its first data frame: hello, its Noise message
-/// (A dials and its name sorts first, so it starts the handshake), ready.
-const HANDSHAKE_FRAMES: usize = 3;
+/// (A dials and its name sorts first, so it starts the handshake), ready,
+/// resume.
+const HANDSHAKE_FRAMES: usize = 4;
 
 /// What the proxy does to A's data frames (counted from 0).
 #[derive(Clone, Debug)]
@@ -147,6 +148,9 @@ async fn run(attack: Attack, count: u64) -> (Vec<u64>, Option<String>, Vec<Vec<u
     for c in [&mut a_config, &mut b_config] {
         c.recv_timeout = Duration::from_secs(5);
         c.connect_deadline = Duration::from_secs(10);
+        // The proxy takes one connection: A's attempts to resume after B
+        // broke the channel go nowhere, so A gives up soon.
+        c.resume_grace = Duration::from_millis(300);
     }
     let a = tokio::spawn(TcpHandler::establish(a_listener, a_config));
     let b = tokio::spawn(TcpHandler::establish(b_listener, b_config));
@@ -178,6 +182,8 @@ async fn run(attack: Attack, count: u64) -> (Vec<u64>, Option<String>, Vec<Vec<u
             }
         }
     }
+    // B's goodbye acknowledges what it received, so A's shutdown ends.
+    let _ = b.shutdown().await;
     sender.await.unwrap();
     let frames = seen.lock().unwrap().clone();
     (got, error, frames)

@@ -235,7 +235,8 @@ async fn a_graceful_shutdown_delivers_everything_then_disconnects() {
     a.send(&mut (), &b_role, Message::new("last", Value::Nat(9)))
         .await
         .unwrap();
-    a.shutdown().await.unwrap();
+    // A's shutdown returns once B has acknowledged the message.
+    let a_done = tokio::spawn(a.shutdown());
     let a_role = Role::new("A");
     assert_eq!(
         b.recv(&mut (), &a_role).await.unwrap(),
@@ -245,6 +246,7 @@ async fn a_graceful_shutdown_delivers_everything_then_disconnects() {
         b.recv(&mut (), &a_role).await.unwrap_err(),
         ChoreoError::Disconnected { peer: a_role }
     );
+    a_done.await.unwrap().unwrap();
 }
 
 #[tokio::test]
@@ -373,7 +375,8 @@ async fn raw_peer_as(
     (framed, b)
 }
 
-/// Completes the raw peer's handshake with the `Ready` exchange.
+/// Completes the raw peer's handshake with the `Ready` and `Resume`
+/// exchanges (a first connection: nothing received yet).
 async fn finish_handshake(framed: &mut Framed<TcpStream, LengthDelimitedCodec>) {
     framed
         .send(Bytes::from(Frame::Ready.encode().unwrap()))
@@ -381,6 +384,20 @@ async fn finish_handshake(framed: &mut Framed<TcpStream, LengthDelimitedCodec>) 
         .unwrap();
     let reply = Frame::decode(&framed.next().await.unwrap().unwrap()).unwrap();
     assert_eq!(reply, Frame::Ready);
+    let resume = Frame::Resume {
+        session: [1; 16],
+        received: 0,
+        ack_every: 64,
+    };
+    framed
+        .send(Bytes::from(resume.encode().unwrap()))
+        .await
+        .unwrap();
+    let reply = Frame::decode(&framed.next().await.unwrap().unwrap()).unwrap();
+    assert!(
+        matches!(reply, Frame::Resume { received: 0, .. }),
+        "{reply:?}"
+    );
 }
 
 async fn send_data(framed: &mut Framed<TcpStream, LengthDelimitedCodec>, seq: u64) {

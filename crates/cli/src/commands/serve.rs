@@ -50,6 +50,12 @@ pub struct ServeArgs {
     /// Seconds allowed for connecting and for each send or receive.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+    /// Milliseconds a broken connection may take to come back: within it,
+    /// the connection is re-established and resumes where it stopped
+    /// (nothing lost or repeated); past it, the peer is disconnected. 0
+    /// never resumes.
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub resume_grace: u64,
     /// Stop with an error after this many communications (interpreter
     /// engine only).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
@@ -117,6 +123,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     config.connect_deadline = timeout;
     config.send_timeout = timeout;
     config.recv_timeout = timeout;
+    config.resume_grace = Duration::from_millis(args.resume_grace);
     if args.engine == Engine::Machine {
         return serve_on_machine(args, config, address, &role);
     }
