@@ -40,6 +40,13 @@ impl SimTrace {
         self.lines.is_empty()
     }
 
+    /// The hex digest of the lines so far (what [`SimTrace::finish`]
+    /// would give now), for checkpoints.
+    pub fn digest_so_far(&self) -> String {
+        let digest = self.hasher.clone().finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The lines and the hex digest of their bytes (each line ending in a
     /// newline).
     pub fn finish(self) -> (Vec<String>, String) {

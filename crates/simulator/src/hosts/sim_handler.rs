@@ -54,6 +54,12 @@ impl<'h> SimHandler<'h> {
         }
     }
 
+    /// Whether the host is a replay of a recorded effect trace (a replay
+    /// writes no checkpoints).
+    pub(crate) fn is_replaying(&self) -> bool {
+        self.replaying
+    }
+
     /// Lets `equivocator` tell the other story of `equivocate` roles.
     pub fn with_equivocator(mut self, equivocator: Option<&'h dyn Equivocator>) -> SimHandler<'h> {
         self.equivocator = equivocator;

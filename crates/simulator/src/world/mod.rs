@@ -8,6 +8,7 @@
 //! network), `observe.rs` (events, observations, checks) and `finish.rs`
 //! (the report).
 
+mod checkpoint;
 mod faults;
 mod finish;
 mod inject;
@@ -88,7 +89,7 @@ fn simulate_builtin(
         world.timeline = Some(Timeline::new(world.names.clone()));
         world.handler.record_lies();
     }
-    Ok(world.run(plan, seed))
+    world.run_checked(plan, seed)
 }
 
 /// Runs a checked scenario with the host's own handler, which may report
@@ -145,7 +146,7 @@ pub fn simulate_with_equivocator(
         world.timeline = Some(Timeline::new(world.names.clone()));
         world.handler.record_lies();
     }
-    Ok(world.run(plan, seed))
+    world.run_checked(plan, seed)
 }
 
 /// Runs a checked scenario under a replay of a recorded effect trace
@@ -224,7 +225,7 @@ fn run_with(
     let (machine, session, rng) = start_hosted(plan, image, seed)?;
     let mut world = World::new(plan, machine, session, handler, rng, observations.cloned());
     world.watch(predicates);
-    Ok(world.run(plan, seed))
+    world.run_checked(plan, seed)
 }
 
 /// The id of operation `Effect.operation` in the image's effect table.
@@ -345,6 +346,8 @@ struct World<'h> {
     injector: Injector,
     /// Recorded only when the HTML report is asked for.
     timeline: Option<Timeline>,
+    /// Where checkpoints go and the one resumed from (never in replays).
+    checkpoints: Option<Arc<crate::checkpoint::Checkpointing>>,
 }
 
 impl<'h> World<'h> {
@@ -426,6 +429,7 @@ impl<'h> World<'h> {
                 .iter()
                 .map(|b| (id(&b.role.name), b.strategy)),
         );
+        let handler_replays = handler.is_replaying();
         let mut monitor = PropertyMonitor::new(plan.properties.clone(), names.clone(), honest);
         monitor.walk_types(|| TypeWalker::new(machine.image()));
         World {
@@ -452,6 +456,7 @@ impl<'h> World<'h> {
             events_read: 0,
             injector,
             timeline: None,
+            checkpoints: plan.checkpoints.clone().filter(|_| !handler_replays),
         }
     }
 
@@ -516,6 +521,10 @@ impl<'h> World<'h> {
             let stuck = result == StepResult::Stuck;
             let quiescent = self.quiescent(tick);
             self.check_round(tick, stuck, quiescent);
+            if !self.checkpoint_round(tick) {
+                status = "checkpoint_error";
+                break;
+            }
             if result == StepResult::AllDone || self.machine.all_done() {
                 status = "all_done";
                 break;
