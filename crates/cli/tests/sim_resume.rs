@@ -10,6 +10,7 @@ mod support;
 use support::{stderr, tell_in, workspace_root};
 
 use std::path::{Path, PathBuf};
+use telltale_simulator::checkpoint::SimCheckpoint;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tell-sim-resume-{}-{name}", std::process::id()));
@@ -57,6 +58,11 @@ fn an_equivocating_leader_under_the_consensus_host_resumes_to_the_same_run() {
         "{} ({rounds} rounds)",
         checkpoint.display()
     );
+    // A bundled Rust host's state is its own: this checkpoint holds no
+    // world, and a resume runs again and verifies.
+    let written = SimCheckpoint::from_bytes(&read(&checkpoint)).unwrap();
+    assert_eq!(written.resume, telltale_simulator::checkpoint::RE_EXECUTE);
+    assert!(written.world.is_none());
 
     let resumed = tell_in(
         &dir,

@@ -30,6 +30,22 @@ impl SimTrace {
         self.lines.push(line);
     }
 
+    /// The trace continued from `lines` (a checkpoint's), its digest
+    /// running over them as if it had written them.
+    pub fn resume(lines: Vec<String>) -> SimTrace {
+        let mut hasher = Sha256::new();
+        for line in &lines {
+            hasher.update(line.as_bytes());
+            hasher.update(b"\n");
+        }
+        SimTrace { lines, hasher }
+    }
+
+    /// The lines so far.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
     /// Number of lines.
     pub fn len(&self) -> usize {
         self.lines.len()

@@ -1,17 +1,18 @@
 //! Simulator checkpoints: every `checkpoint_interval` rounds a run writes
-//! what identifies it (scenario, protocol, seed, simulator version) and a
-//! fingerprint of its whole state at that round; `--resume FILE` runs the
-//! scenario again, deterministically, checks at the checkpoint's round
-//! that the state is the one recorded, and continues to the end.
+//! what identifies it (scenario, protocol, seed, simulator version),
+//! fingerprints of its state at that round, and — for runs of the
+//! built-in handler — a snapshot of the whole world (the protocol
+//! machine's own checkpoint, the handler's state, the network, faults,
+//! properties, the trace so far). `--resume FILE` loads the snapshot,
+//! checks it against the fingerprints, and runs the rounds after it.
 //!
-//! A resume re-executes the rounds before the checkpoint rather than
-//! loading them (see `docs/simulator.md`, "Checkpoints"): host handlers
-//! (the bundled ones and a project's own Rust handlers) hold state the
-//! simulator cannot save, and re-execution is the one way that serves them
-//! all. What a checkpoint buys is a verified run: resuming proves the
-//! run reaches the same state at that round — trace digest, the protocol
-//! machine's own checkpoint digest, the world's generator, the network —
-//! or fails with a typed error naming what differs.
+//! Runs whose host holds state the simulator cannot save (a bundled Rust
+//! host, a project's handler through the harness, nested sites) write
+//! checkpoints without a world: a resume of those runs the scenario again
+//! from round 0, checks at the checkpoint's round that the state is the
+//! one recorded (trace digest, the machine's checkpoint digest, the world's
+//! generator, the network), and goes on. See `docs/simulator.md`,
+//! "Checkpoints and `--resume`".
 //!
 //! Byte layout (integers little endian), after the machine's checkpoints:
 //!
@@ -21,7 +22,7 @@
 //! | 4..8   | format version (`u32`, [`FORMAT_VERSION`])          |
 //! | 8..16  | body length (`u64`)                                 |
 //! | 16..48 | SHA-256 of the body                                 |
-//! | 48..   | body: [`SimCheckpoint`] as compact JSON             |
+//! | 48..   | body: [`SimCheckpoint`], postcard                   |
 
 mod error;
 mod session;
@@ -183,20 +184,30 @@ pub struct SimCheckpoint {
     pub run: RunIdentity,
     /// The scenario's `checkpoint_interval` when it was written.
     pub interval: Option<u64>,
-    /// How a resume uses it: `re-execute-and-verify` (the one mode of this
-    /// format).
+    /// How a resume uses it: [`SNAPSHOT`] (loads `world`) or
+    /// [`RE_EXECUTE`] (runs again and verifies `state`).
     pub resume: String,
     /// The state at the checkpoint's round.
     pub state: RoundState,
+    /// The whole world at that round (postcard; its layout is the
+    /// simulator's own, checked by the body's digest and the run
+    /// identity), for runs of the built-in handler.
+    pub world: Option<Vec<u8>>,
 }
 
-/// The one resume mode of format 1.
-pub const RESUME_MODE: &str = "re-execute-and-verify";
+/// The resume mode of a checkpoint that holds the world: a resume loads it
+/// and runs the rounds after it.
+pub const SNAPSHOT: &str = "snapshot";
+/// The resume mode of a checkpoint without the world (a run whose host's
+/// state the simulator cannot save): a resume runs the scenario again and
+/// verifies the state at the checkpoint's round.
+pub const RE_EXECUTE: &str = "re-execute-and-verify";
 
 impl SimCheckpoint {
     /// The checkpoint's bytes (the same state gives the same bytes).
     pub fn to_bytes(&self) -> Result<Vec<u8>, CheckpointError> {
-        let body = serde_json::to_vec(self).map_err(|e| CheckpointError::Encode(e.to_string()))?;
+        let body =
+            postcard::to_allocvec(self).map_err(|e| CheckpointError::Encode(e.to_string()))?;
         let mut bytes = Vec::with_capacity(HEADER_LEN + body.len());
         bytes.extend_from_slice(&MAGIC);
         bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -252,14 +263,22 @@ impl SimCheckpoint {
             return Err(CheckpointError::DigestMismatch);
         }
         let checkpoint: SimCheckpoint =
-            serde_json::from_slice(body).map_err(|e| CheckpointError::Decode(e.to_string()))?;
-        if checkpoint.resume != RESUME_MODE {
-            return Err(CheckpointError::Decode(format!(
-                "unknown resume mode `{}` (this build resumes `{RESUME_MODE}`)",
-                checkpoint.resume
-            )));
+            postcard::from_bytes(body).map_err(|e| CheckpointError::Decode(e.to_string()))?;
+        match (checkpoint.resume.as_str(), &checkpoint.world) {
+            (SNAPSHOT, Some(_)) | (RE_EXECUTE, None) => Ok(checkpoint),
+            (SNAPSHOT | RE_EXECUTE, _) => Err(CheckpointError::Decode(format!(
+                "resume mode `{}` with{} a world",
+                checkpoint.resume,
+                if checkpoint.world.is_some() {
+                    ""
+                } else {
+                    "out"
+                }
+            ))),
+            (other, _) => Err(CheckpointError::Decode(format!(
+                "unknown resume mode `{other}` (this build resumes `{SNAPSHOT}` and `{RE_EXECUTE}`)"
+            ))),
         }
-        Ok(checkpoint)
     }
 
     /// Whether the run's `state` at this checkpoint's round is the one

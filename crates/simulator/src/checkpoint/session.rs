@@ -2,7 +2,9 @@
 //! resumes from, and what went wrong (kept until the run ends, since a
 //! round cannot return an error through the world's loop).
 
-use super::{CheckpointError, RoundState, RunIdentity, SimCheckpoint, EXTENSION, RESUME_MODE};
+use super::{
+    CheckpointError, RoundState, RunIdentity, SimCheckpoint, EXTENSION, RE_EXECUTE, SNAPSHOT,
+};
 use crate::error::SimError;
 use crate::plan::Plan;
 use std::path::{Path, PathBuf};
@@ -123,15 +125,38 @@ impl Checkpointing {
                 .is_some_and(|(_, c)| c.state.round == round)
     }
 
-    /// Verifies and writes the checkpoint of a due round; false when the
-    /// run must stop (the error is kept for [`Checkpointing::finish`]).
-    pub fn at_round(&self, state: Result<RoundState, CheckpointError>) -> bool {
+    /// The round of the checkpoint this run resumes from.
+    pub fn resume_round(&self) -> Option<u64> {
+        self.resume.as_ref().map(|(_, c)| c.state.round)
+    }
+
+    /// The world snapshot of the checkpoint this run resumes from, if it
+    /// holds one.
+    pub fn resume_snapshot(&self) -> Option<&[u8]> {
+        self.resume.as_ref().and_then(|(_, c)| c.world.as_deref())
+    }
+
+    /// `source` as the error of the checkpoint resumed from.
+    pub fn resume_error(&self, source: CheckpointError) -> SimError {
+        SimError::Checkpoint {
+            path: self
+                .resume
+                .as_ref()
+                .map_or_else(|| self.dir.clone(), |(p, _)| p.clone()),
+            source,
+        }
+    }
+
+    /// Verifies and writes the checkpoint of a due round (its state, and
+    /// the world's snapshot when there is one); false when the run must
+    /// stop (the error is kept for [`Checkpointing::finish`]).
+    pub fn at_round(&self, state: Result<(RoundState, Option<Vec<u8>>), CheckpointError>) -> bool {
         let result = state
             .map_err(|source| SimError::Checkpoint {
                 path: self.dir.clone(),
                 source,
             })
-            .and_then(|state| self.verify(&state).and_then(|()| self.write(state)));
+            .and_then(|(state, world)| self.verify(&state).and_then(|()| self.write(state, world)));
         match result {
             Ok(()) => true,
             Err(e) => {
@@ -179,7 +204,7 @@ impl Checkpointing {
 
     /// Writes the checkpoint of an interval's round: to a temporary file
     /// beside it, then renamed, so a reader never sees half a checkpoint.
-    fn write(&self, state: RoundState) -> Result<(), SimError> {
+    fn write(&self, state: RoundState, world: Option<Vec<u8>>) -> Result<(), SimError> {
         let Some(interval) = self.interval.filter(|i| *i > 0 && state.round % i == 0) else {
             return Ok(());
         };
@@ -191,8 +216,14 @@ impl Checkpointing {
         let checkpoint = SimCheckpoint {
             run: self.run.clone(),
             interval: Some(interval),
-            resume: RESUME_MODE.to_string(),
+            resume: if world.is_some() {
+                SNAPSHOT
+            } else {
+                RE_EXECUTE
+            }
+            .to_string(),
             state,
+            world,
         };
         let bytes = checkpoint.to_bytes().map_err(failed)?;
         std::fs::create_dir_all(&self.dir).map_err(|e| failed(CheckpointError::Write(e)))?;

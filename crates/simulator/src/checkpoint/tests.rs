@@ -10,7 +10,8 @@ fn sample() -> SimCheckpoint {
             seed: 5,
         },
         interval: Some(10),
-        resume: RESUME_MODE.into(),
+        resume: RE_EXECUTE.into(),
+        world: None,
         state: RoundState {
             round: 10,
             trace_lines: 4,
@@ -59,14 +60,25 @@ fn damaged_bytes_are_typed_errors() {
 }
 
 #[test]
-fn an_unknown_resume_mode_is_refused() {
+fn a_resume_mode_must_match_whether_the_world_is_there() {
+    let refused = |resume: &str, world: Option<Vec<u8>>| {
+        let mut c = sample();
+        c.resume = resume.into();
+        c.world = world;
+        SimCheckpoint::from_bytes(&c.to_bytes().unwrap())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(refused("rewind", None).contains("unknown resume mode `rewind`"));
+    assert!(refused(SNAPSHOT, None).contains("resume mode `snapshot` without a world"));
+    assert!(refused(RE_EXECUTE, Some(vec![1])).contains("with a world"));
     let mut c = sample();
-    c.resume = "snapshot".into();
-    let bytes = c.to_bytes().unwrap();
-    assert!(SimCheckpoint::from_bytes(&bytes)
-        .unwrap_err()
-        .to_string()
-        .contains("unknown resume mode `snapshot`"));
+    c.resume = SNAPSHOT.into();
+    c.world = Some(vec![1, 2, 3]);
+    assert_eq!(
+        SimCheckpoint::from_bytes(&c.to_bytes().unwrap()).unwrap(),
+        c
+    );
 }
 
 #[test]

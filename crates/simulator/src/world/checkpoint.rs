@@ -14,12 +14,15 @@ impl World<'_> {
     /// checkpoints gives the same trace as one without.
     pub(super) fn checkpoint_round(&self, tick: u64) -> bool {
         match &self.checkpoints {
-            Some(c) if c.due(tick) => c.at_round(self.round_state(tick)),
+            Some(c) if c.due(tick) => c.at_round(
+                self.round_state(tick)
+                    .and_then(|state| self.snapshot(tick).transpose().map(|w| (state, w))),
+            ),
             _ => true,
         }
     }
 
-    fn round_state(&self, tick: u64) -> Result<RoundState, CheckpointError> {
+    pub(super) fn round_state(&self, tick: u64) -> Result<RoundState, CheckpointError> {
         let machine = self
             .machine
             .checkpoint()
@@ -39,8 +42,18 @@ impl World<'_> {
     /// Runs to the end, then reports a checkpoint that could not be written
     /// or that the run did not reproduce.
     pub(super) fn run_checked(self, plan: &Plan, seed: u64) -> Result<Outcome, SimError> {
+        self.run_checked_from(plan, seed, 0)
+    }
+
+    /// [`World::run_checked`] for the rounds after round `start`.
+    pub(super) fn run_checked_from(
+        self,
+        plan: &Plan,
+        seed: u64,
+        start: u64,
+    ) -> Result<Outcome, SimError> {
         let checkpoints: Option<std::sync::Arc<Checkpointing>> = self.checkpoints.clone();
-        let outcome = self.run(plan, seed);
+        let outcome = self.run_from(plan, seed, start);
         match checkpoints {
             Some(c) => c.finish(outcome.report.rounds).map(|()| outcome),
             None => Ok(outcome),

@@ -13,6 +13,7 @@ mod faults;
 mod finish;
 mod inject;
 mod observe;
+mod snapshot;
 mod transit;
 
 use crate::error::SimError;
@@ -82,9 +83,16 @@ fn simulate_builtin(
 ) -> Result<Outcome, SimError> {
     let script = EffectScript::parse(&plan.script)?;
     script.check(&image.effects)?;
+    if let Some(checkpoints) = plan.checkpoints.as_ref().filter(|_| !record) {
+        if let Some(world) = checkpoints.resume_snapshot() {
+            return snapshot::resume_builtin(plan, &image, seed, script, checkpoints, world);
+        }
+    }
     let (machine, session, mut rng) = start(plan, image, seed)?;
     let host = DefaultHandler::new(rng.next_u64()).with_effect_script(script);
     let mut world = World::new(plan, machine, session, SimHandler::new(&host), rng, None);
+    // Nested sites hold inner runs a snapshot does not cover.
+    world.builtin = plan.nested.is_empty().then_some(&host);
     if record {
         world.timeline = Some(Timeline::new(world.names.clone()));
         world.handler.record_lies();
@@ -348,6 +356,9 @@ struct World<'h> {
     timeline: Option<Timeline>,
     /// Where checkpoints go and the one resumed from (never in replays).
     checkpoints: Option<Arc<crate::checkpoint::Checkpointing>>,
+    /// The built-in host, when it is the run's (its checkpoints then hold
+    /// a snapshot of the world).
+    builtin: Option<&'h DefaultHandler>,
 }
 
 impl<'h> World<'h> {
@@ -457,6 +468,7 @@ impl<'h> World<'h> {
             injector,
             timeline: None,
             checkpoints: plan.checkpoints.clone().filter(|_| !handler_replays),
+            builtin: None,
         }
     }
 
@@ -480,10 +492,15 @@ impl<'h> World<'h> {
         )
     }
 
-    fn run(mut self, plan: &Plan, seed: u64) -> Outcome {
+    fn run(self, plan: &Plan, seed: u64) -> Outcome {
+        self.run_from(plan, seed, 0)
+    }
+
+    /// Runs the rounds after round `start` (0: from the beginning).
+    fn run_from(mut self, plan: &Plan, seed: u64, start: u64) -> Outcome {
         let mut status = "budget_exhausted";
         let mut machine_error = None;
-        let mut tick = 0;
+        let mut tick = start;
         while tick < plan.steps {
             tick += 1;
             self.fire_faults(tick);
@@ -521,16 +538,17 @@ impl<'h> World<'h> {
             let stuck = result == StepResult::Stuck;
             let quiescent = self.quiescent(tick);
             self.check_round(tick, stuck, quiescent);
-            if !self.checkpoint_round(tick) {
-                status = "checkpoint_error";
-                break;
-            }
             if result == StepResult::AllDone || self.machine.all_done() {
                 status = "all_done";
                 break;
             }
             if stuck && quiescent {
                 status = "stuck";
+                break;
+            }
+            // Only after a round the run goes on from.
+            if !self.checkpoint_round(tick) {
+                status = "checkpoint_error";
                 break;
             }
         }
