@@ -1,8 +1,9 @@
 //! `tell sim --resume` with a bundled Rust host and a byzantine role: the
 //! consensus example whose leader equivocates, checkpointed every 20
 //! rounds, resumes from a mid-run checkpoint to the same report and trace
-//! as the uninterrupted run (the host's state is rebuilt by re-executing
-//! the rounds before the checkpoint, then verified against it).
+//! as the uninterrupted run (the host's state is its own, so the resume
+//! runs the rounds before the checkpoint again and verifies the state
+//! there).
 
 #![allow(clippy::unwrap_used)]
 
@@ -76,6 +77,13 @@ fn an_equivocating_leader_under_the_consensus_host_resumes_to_the_same_run() {
         ],
     );
     assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains(&format!(
+            "ran again, and matched the checkpoint's state at round {middle}"
+        )),
+        "{}",
+        stderr(&resumed)
+    );
     assert_eq!(report(&resumed), full);
     assert_eq!(
         read(&dir.join("resumed.jsonl")),

@@ -161,7 +161,11 @@ fn run_inner(args: &SimArgs, scenario: &Path, hosts: &HostRegistry) -> Result<u8
 /// Says on stderr which checkpoint a run resumed from and which it wrote.
 fn note_checkpoints(checkpoints: &Checkpointing) {
     if let Some(round) = checkpoints.verified_round() {
-        eprintln!("resumed: the run matched the checkpoint's state at round {round}");
+        if checkpoints.loaded_world() {
+            eprintln!("resumed: loaded the world of round {round} and ran the rounds after it");
+        } else {
+            eprintln!("resumed: ran again, and matched the checkpoint's state at round {round}");
+        }
     }
     let written = checkpoints.written();
     if let Some(last) = written.last() {

@@ -92,8 +92,12 @@ fn resume_prints_the_uninterrupted_report_and_trace() {
         ],
     );
     assert_eq!(resumed.status.code(), whole.status.code());
-    assert!(String::from_utf8_lossy(&resumed.stderr)
-        .contains("matched the checkpoint's state at round 60"));
+    assert!(
+        String::from_utf8_lossy(&resumed.stderr)
+            .contains("loaded the world of round 60 and ran the rounds after it"),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     assert_eq!(report(&resumed), report(&whole));
     assert_eq!(
         std::fs::read(dir.join("resumed.jsonl")).unwrap(),

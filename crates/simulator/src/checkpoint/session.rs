@@ -28,6 +28,7 @@ pub struct Checkpointing {
 struct Progress {
     written: Vec<PathBuf>,
     verified: bool,
+    loaded: bool,
     failure: Option<SimError>,
 }
 
@@ -103,6 +104,17 @@ impl Checkpointing {
     /// The checkpoints written so far, in order.
     pub fn written(&self) -> Vec<PathBuf> {
         self.progress().written.clone()
+    }
+
+    /// Whether the resumed run loaded the checkpoint's world (rather than
+    /// running the rounds before it again).
+    pub fn loaded_world(&self) -> bool {
+        self.progress().loaded
+    }
+
+    /// Notes that the run loaded the checkpoint's world.
+    pub(crate) fn note_loaded(&self) {
+        self.progress().loaded = true;
     }
 
     /// The round of the checkpoint resumed from, once the run reached it

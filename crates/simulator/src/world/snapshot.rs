@@ -185,6 +185,7 @@ pub(super) fn resume_builtin(
         None,
     );
     world.builtin = Some(&host);
+    checkpoints.note_loaded();
     world
         .resume_state(snapshot)
         .map_err(|e| checkpoints.resume_error(e))?;
