@@ -78,6 +78,31 @@ fn same_run(a: &Outcome, b: &Outcome, what: &str) {
     );
 }
 
+/// Runs `scenario` whole, then resumed from each of its checkpoints, and
+/// checks every resumed run is the whole one; returns the whole run.
+fn resumes_to_the_same_run(name: &str, scenario: &Path, dir: &Path) -> Outcome {
+    let base = dir.join("artifacts");
+    let (whole, written) = run(scenario, &base, None, None).unwrap();
+    assert!(!written.is_empty(), "{name}: {written:?}");
+    let folder = base.join(&whole.report.scenario);
+    assert!(written.iter().all(|p| p.starts_with(&folder)), "{name}");
+    // Every checkpoint resumes to the same run, and writes the same
+    // checkpoints again (from its own round on), byte for byte.
+    let bytes: Vec<Vec<u8>> = written.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    for (i, checkpoint) in written.iter().enumerate() {
+        let (resumed, again) = run(scenario, &base, Some(checkpoint), None).unwrap();
+        same_run(
+            &whole,
+            &resumed,
+            &format!("{name} from {}", checkpoint.display()),
+        );
+        assert!(again.ends_with(&written[i..]), "{name}: {again:?}");
+        let now: Vec<Vec<u8>> = written.iter().map(|p| std::fs::read(p).unwrap()).collect();
+        assert_eq!(now, bytes, "{name}: checkpoint bytes after resume {i}");
+    }
+    whole
+}
+
 #[test]
 fn resuming_from_any_checkpoint_gives_the_uninterrupted_run() {
     for (name, interval) in [
@@ -90,12 +115,7 @@ fn resuming_from_any_checkpoint_gives_the_uninterrupted_run() {
     ] {
         let dir = scratch(&format!("resume-{name}"));
         let scenario = fixture(&dir, name, interval);
-        let base = dir.join("artifacts");
-        let (whole, written) = run(&scenario, &base, None, None).unwrap();
-        assert!(written.len() >= 2, "{name}: {written:?}");
-        let stem = name.trim_end_matches(".toml");
-        let folder = base.join(&whole.report.scenario);
-        assert!(written.iter().all(|p| p.starts_with(&folder)), "{stem}");
+        let whole = resumes_to_the_same_run(name, &scenario, &dir);
         // Checkpoints change nothing: the original example, without them.
         let plain = telltale_simulator::run_scenario_file(
             &examples().join("scenarios").join(name),
@@ -103,22 +123,57 @@ fn resuming_from_any_checkpoint_gives_the_uninterrupted_run() {
         )
         .unwrap();
         same_run(&whole, &plain, &format!("{name} without checkpoints"));
-        // Every checkpoint resumes to the same run, and writes the same
-        // checkpoints again (from its own round on), byte for byte.
-        let bytes: Vec<Vec<u8>> = written.iter().map(|p| std::fs::read(p).unwrap()).collect();
-        for (i, checkpoint) in written.iter().enumerate() {
-            let (resumed, again) = run(&scenario, &base, Some(checkpoint), None).unwrap();
-            same_run(
-                &whole,
-                &resumed,
-                &format!("{name} from {}", checkpoint.display()),
-            );
-            assert!(again.ends_with(&written[i..]), "{name}: {again:?}");
-            let now: Vec<Vec<u8>> = written.iter().map(|p| std::fs::read(p).unwrap()).collect();
-            assert_eq!(now, bytes, "{name}: checkpoint bytes after resume {i}");
-        }
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// A scenario over the example protocol `protocol`, with `rest` after the
+/// top-level keys.
+fn custom(dir: &Path, name: &str, protocol: &str, interval: u64, rest: &str) -> PathBuf {
+    std::fs::copy(examples().join(protocol), dir.join(protocol)).unwrap();
+    let path = dir.join(format!("{name}.toml"));
+    let text = format!(
+        "name = \"{name}\"\nprotocol = \"{protocol}\"\nsteps = 300\nseed = 3\n\
+         checkpoint_interval = {interval}\n{rest}"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn lying_roles_scripted_effects_and_pauses_resume_too() {
+    let lies = "[network]\nbase_latency_ticks = 2\nloss_probability = \"0.05\"\n\
+                [[events]]\ntrigger = { at_tick = 20 }\n\
+                action = { type = \"node_pause\", role = \"Monitor\", duration_ticks = 15 }\n\
+                [[byzantine]]\nrole = \"Worker\"\nstrategy = \"STRATEGY\"\n\
+                [properties]\ninvariants = [\"type_monotonicity\", \"deadlock_free\"]\n";
+    for strategy in [
+        "random_payload",
+        "random_choice",
+        "equivocate",
+        "silent",
+        "replay",
+    ] {
+        let dir = scratch(&format!("lies-{strategy}"));
+        let rest = lies.replace("STRATEGY", strategy);
+        let scenario = custom(&dir, strategy, "heartbeat.tell", 6, &rest);
+        let whole = resumes_to_the_same_run(strategy, &scenario, &dir);
+        assert_eq!(whole.report.byzantine[0].strategy, strategy);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let dir = scratch("scripted");
+    let scenario = custom(
+        &dir,
+        "scripted",
+        "ledger_effects.tell",
+        1,
+        "[handler]\nkind = \"scripted\"\n\
+         script = { \"Ledger.append\" = [\"Err(Full)\"], \"Ledger.head\" = [\"Nothing\"] }\n\
+         [network]\nbase_latency_ticks = 3\n",
+    );
+    let whole = resumes_to_the_same_run("scripted", &scenario, &dir);
+    assert!(whole.trace.iter().any(|l| l.contains("Rejected")));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
