@@ -3,6 +3,7 @@
 //! (0 every property and contract held, 2 one failed or `--strict` found a
 //! fault that never fired, 1 bad input).
 
+use crate::checkpoint::Checkpointing;
 use crate::host_registry::HostRegistry;
 use crate::report::html::{self, HtmlOptions, DEFAULT_MAX_EVENTS};
 use crate::report::timeline::Timeline;
@@ -63,6 +64,21 @@ pub struct SimArgs {
     /// Fail (exit 2) when a scheduled fault never fired.
     #[arg(long)]
     pub strict: bool,
+    /// Where checkpoints go when the scenario sets `checkpoint_interval`:
+    /// `DIR/<scenario name>/seed-<S>-round-<R>.ttsc`.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "artifacts",
+        conflicts_with = "seeds"
+    )]
+    pub checkpoint_dir: PathBuf,
+    /// Continue the run of a checkpoint: the scenario runs again with the
+    /// checkpoint's seed, is verified to reach the checkpoint's state at its
+    /// round, and goes on to the same trace and report as the
+    /// uninterrupted run.
+    #[arg(long, value_name = "FILE", conflicts_with = "seeds")]
+    pub resume: Option<PathBuf>,
 }
 
 /// What `sim-run` can do besides running a scenario.
@@ -107,9 +123,19 @@ pub fn run_with_hosts(args: &SimArgs, hosts: &HostRegistry) -> ExitCode {
 fn run_inner(args: &SimArgs, scenario: &Path, hosts: &HostRegistry) -> Result<u8, SimError> {
     let started = Instant::now();
     let text = read(scenario)?;
-    let (plan, image) = load_scenario(&text, scenario)?;
+    let (mut plan, image) = load_scenario(&text, scenario)?;
     let seed = args.seed.unwrap_or(plan.seed);
+    Checkpointing::attach(
+        &mut plan,
+        &image,
+        seed,
+        &args.checkpoint_dir,
+        args.resume.as_deref(),
+    )?;
     let outcome = hosts.run_plan_with(&plan, &image, seed, args.html.is_some())?;
+    if let Some(checkpoints) = &plan.checkpoints {
+        note_checkpoints(checkpoints);
+    }
     if let Some(path) = &args.html {
         write_html(path, &outcome, &text, args.html_max_events)?;
     }
@@ -130,6 +156,26 @@ fn run_inner(args: &SimArgs, scenario: &Path, hosts: &HostRegistry) -> Result<u8
     // A closed stdout (`| head`) is not an error of the run.
     let _ = writeln!(stdout, "{rendered}");
     Ok(exit_code(&report, args.strict))
+}
+
+/// Says on stderr which checkpoint a run resumed from and which it wrote.
+fn note_checkpoints(checkpoints: &Checkpointing) {
+    if let Some(round) = checkpoints.verified_round() {
+        if checkpoints.loaded_world() {
+            eprintln!("resumed: loaded the world of round {round} and ran the rounds after it");
+        } else {
+            eprintln!("resumed: ran again, and matched the checkpoint's state at round {round}");
+        }
+    }
+    let written = checkpoints.written();
+    if let Some(last) = written.last() {
+        eprintln!(
+            "wrote {} checkpoint(s) under {} (last: {})",
+            written.len(),
+            checkpoints.dir().display(),
+            last.display()
+        );
+    }
 }
 
 /// Runs every seed of `seeds` (of the shard) and prints their summary.

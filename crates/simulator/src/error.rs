@@ -35,6 +35,14 @@ pub enum SimError {
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),
+    /// A checkpoint cannot be written, read, or resumed from.
+    #[error("checkpoint `{path}`: {source}")]
+    Checkpoint {
+        /// The checkpoint file (or the folder checkpoints go to).
+        path: PathBuf,
+        /// Why.
+        source: crate::checkpoint::CheckpointError,
+    },
     /// An output file cannot be written.
     #[error("cannot write `{path}`: {source}")]
     Write {

@@ -23,6 +23,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod bench;
+pub mod checkpoint;
 pub mod cli;
 pub mod error;
 pub mod fault_schedule;

@@ -56,10 +56,14 @@ pub struct Treatment {
     pub corrupt: bool,
 }
 
-/// The messages in flight and the state of the links.
-#[derive(Debug, Default)]
+/// The messages in flight and the state of the links (serialised without
+/// the links' settings, which come from the scenario: what a checkpoint
+/// saves).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct NetworkModel {
+    #[serde(skip)]
     defaults: LinkParams,
+    #[serde(skip)]
     rules: Vec<LinkRule>,
     /// Keyed by (due tick, 0 for overtaking messages else 1, arrival
     /// number): iteration order is delivery order.
@@ -86,6 +90,15 @@ impl LinkParams {
 }
 
 impl NetworkModel {
+    /// Takes the messages in flight and the links' state from `saved` (a
+    /// checkpoint's), keeping this model's settings.
+    pub(crate) fn resume_state(&mut self, saved: NetworkModel) {
+        self.in_flight = saved.in_flight;
+        self.next_number = saved.next_number;
+        self.edge_due = saved.edge_due;
+        self.cut = saved.cut;
+    }
+
     /// A network with these defaults and overrides.
     pub fn new(defaults: LinkParams, rules: Vec<LinkRule>) -> NetworkModel {
         NetworkModel {

@@ -31,7 +31,7 @@ pub struct Scenario {
     /// The seed of the world's one generator (`--seed` overrides it).
     #[serde(default)]
     pub seed: u64,
-    /// Checkpoint interval: not supported by this version (refused).
+    /// Rounds between two checkpoints (`sim-run` writes them; at least 1).
     pub checkpoint_interval: Option<Spanned<u64>>,
     /// Protocol-machine settings.
     #[serde(default)]

@@ -30,6 +30,22 @@ impl SimTrace {
         self.lines.push(line);
     }
 
+    /// The trace continued from `lines` (a checkpoint's), its digest
+    /// running over them as if it had written them.
+    pub fn resume(lines: Vec<String>) -> SimTrace {
+        let mut hasher = Sha256::new();
+        for line in &lines {
+            hasher.update(line.as_bytes());
+            hasher.update(b"\n");
+        }
+        SimTrace { lines, hasher }
+    }
+
+    /// The lines so far.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
     /// Number of lines.
     pub fn len(&self) -> usize {
         self.lines.len()
@@ -38,6 +54,13 @@ impl SimTrace {
     /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
+    }
+
+    /// The hex digest of the lines so far (what [`SimTrace::finish`]
+    /// would give now), for checkpoints.
+    pub fn digest_so_far(&self) -> String {
+        let digest = self.hasher.clone().finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The lines and the hex digest of their bytes (each line ending in a

@@ -107,9 +107,15 @@ fn a_malformed_property_says_why() {
 }
 
 #[test]
-fn unsupported_sections_are_refused_not_ignored() {
-    let checkpoints = rendered(&format!("{HEAD}checkpoint_interval = 10\n"));
-    insta::assert_snapshot!(checkpoints);
+fn a_zero_checkpoint_interval_is_refused() {
+    let zero = rendered(&format!("{HEAD}checkpoint_interval = 0\n"));
+    insta::assert_snapshot!(zero);
+    let plan = Plan::parse(
+        "scenario.toml",
+        &format!("{HEAD}checkpoint_interval = 10\n"),
+    )
+    .unwrap();
+    assert_eq!(plan.checkpoint_interval, Some(10));
 }
 
 #[test]

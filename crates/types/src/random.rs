@@ -41,6 +41,12 @@ impl SeededRng {
         SeededRng { state: seed }
     }
 
+    /// The stream's position: `SeededRng::new(rng.state())` continues
+    /// exactly where `rng` is (what a simulator checkpoint saves).
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         let out = splitmix64(self.state);

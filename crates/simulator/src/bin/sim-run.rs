@@ -1,6 +1,7 @@
 //! `sim-run SCENARIO.toml [--seed S] [--out report.json] [--trace
-//! trace.jsonl] [--strict]`: runs one simulation scenario and prints its
-//! JSON report (see `docs/simulator.md`).
+//! trace.jsonl] [--strict] [--checkpoint-dir DIR] [--resume CHECKPOINT]`:
+//! runs one simulation scenario and prints its JSON report (see
+//! `docs/simulator.md`).
 
 use clap::Parser;
 use std::process::ExitCode;

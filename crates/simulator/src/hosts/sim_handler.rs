@@ -19,6 +19,15 @@ use telltale_vm::{
     TopologyEvent, TopologyInput,
 };
 
+/// The wrapper's own state between rounds (what a checkpoint saves; the
+/// host's is the host's).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct HandlerState {
+    pending: Vec<TopologyEvent>,
+    lies: Vec<(RoleId, u64)>,
+    rng: u64,
+}
+
 /// The host's handler with the world's injections.
 pub struct SimHandler<'h> {
     host: &'h dyn EffectHandler,
@@ -52,6 +61,36 @@ impl<'h> SimHandler<'h> {
             lies: RefCell::new(None),
             sites: None,
         }
+    }
+
+    /// The wrapper's state now.
+    pub(crate) fn state(&self) -> HandlerState {
+        HandlerState {
+            pending: self.pending.borrow().clone(),
+            lies: self
+                .byzantine
+                .iter()
+                .map(|(r, (_, n))| (*r, n.get()))
+                .collect(),
+            rng: self.rng.borrow().state(),
+        }
+    }
+
+    /// Puts the wrapper in `state` (a checkpoint's).
+    pub(crate) fn resume_state(&self, state: HandlerState) {
+        *self.pending.borrow_mut() = state.pending;
+        for (role, lies) in state.lies {
+            if let Some((_, n)) = self.byzantine.get(&role) {
+                n.set(lies);
+            }
+        }
+        *self.rng.borrow_mut() = SeededRng::new(state.rng);
+    }
+
+    /// Whether the host is a replay of a recorded effect trace (a replay
+    /// writes no checkpoints).
+    pub(crate) fn is_replaying(&self) -> bool {
+        self.replaying
     }
 
     /// Lets `equivocator` tell the other story of `equivocate` roles.

@@ -183,6 +183,12 @@ pub struct Plan {
     pub nested: Vec<NestedPlan>,
     /// Report format.
     pub output: OutputFormat,
+    /// Rounds between two checkpoints (`checkpoint_interval`), when set.
+    pub checkpoint_interval: Option<u64>,
+    /// Where this run writes its checkpoints and the checkpoint it resumes
+    /// from, when a caller attached them (`sim-run` does; see
+    /// [`crate::checkpoint::Checkpointing`]).
+    pub checkpoints: Option<std::sync::Arc<crate::checkpoint::Checkpointing>>,
     file: String,
     text: String,
 }
@@ -194,10 +200,13 @@ impl Plan {
             toml::from_str(text).map_err(|e| ScenarioError::from_toml(file, text, &e))?;
         let at = |span: Range<usize>| Location::of(file, text, span);
         if let Some(interval) = &raw.checkpoint_interval {
-            return Err(ScenarioError::Unsupported {
-                at: at(interval.span()),
-                feature: "checkpoint_interval".into(),
-            });
+            if *interval.get_ref() == 0 {
+                return Err(ScenarioError::BadValue {
+                    at: at(interval.span()),
+                    key: "checkpoint_interval".into(),
+                    reason: "must be at least 1 round".into(),
+                });
+            }
         }
         let mut nested: Vec<NestedPlan> = Vec::new();
         for n in &raw.nested {
@@ -375,6 +384,8 @@ impl Plan {
             byzantine,
             nested,
             output: raw.output.format,
+            checkpoint_interval: raw.checkpoint_interval.map(|i| *i.get_ref()),
+            checkpoints: None,
             file: file.to_string(),
             text: text.to_string(),
         })
@@ -427,6 +438,12 @@ impl Plan {
             }
         }
         Ok(())
+    }
+
+    /// The scenario's text as read (what a checkpoint's scenario hash
+    /// covers).
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// The location of a byte range of the scenario text.

@@ -33,10 +33,15 @@ pub struct RoundView<'a> {
     pub faults_quiet_since: u64,
 }
 
-/// The state of every property of a run.
+/// The state of every property of a run (serialised without what the
+/// scenario fixes: what a checkpoint saves).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct PropertyMonitor {
+    #[serde(skip)]
     properties: Vec<PropertyPlan>,
+    #[serde(skip)]
     names: Vec<String>,
+    #[serde(skip)]
     honest: Option<BTreeSet<RoleId>>,
     violations: Vec<Violation>,
     broken: BTreeSet<usize>,
@@ -48,6 +53,7 @@ pub struct PropertyMonitor {
     first_seen: BTreeMap<String, (RoleId, String)>,
     /// Whether sent messages are remembered until received
     /// (`send_recv_liveness` only).
+    #[serde(skip)]
     tracks_receipt: bool,
     /// Every role's position in its local type (`type_monotonicity` only).
     walker: Option<TypeWalker>,
@@ -57,6 +63,20 @@ pub struct PropertyMonitor {
 }
 
 impl PropertyMonitor {
+    /// Takes the properties' state from `saved` (a checkpoint's), keeping
+    /// this monitor's properties and roles.
+    pub(crate) fn resume_state(&mut self, saved: PropertyMonitor) {
+        self.violations = saved.violations;
+        self.broken = saved.broken;
+        self.reported = saved.reported;
+        self.unreceived = saved.unreceived;
+        self.last_progress = saved.last_progress;
+        self.progress_events = saved.progress_events;
+        self.first_seen = saved.first_seen;
+        self.walker = saved.walker;
+        self.off_type = saved.off_type;
+    }
+
     /// A monitor of `properties`; `names` are the role names by id; only
     /// `honest` roles (all when `None`) are judged.
     pub fn new(

@@ -12,6 +12,7 @@ use telltale_types::local::Direction;
 use telltale_types::LocalType;
 
 /// Where one role stands in its local type.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Position {
     /// The rest of the role's type.
     rest: LocalType,
@@ -64,6 +65,7 @@ pub enum RoleAction<'a> {
 }
 
 /// Every role's position in its local type.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct TypeWalker {
     positions: BTreeMap<RoleId, Position>,
 }

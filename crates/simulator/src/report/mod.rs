@@ -126,7 +126,7 @@ pub struct RoleReport {
 }
 
 /// Counts of what the network did with messages.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct NetworkStats {
     /// Messages the machine sent.
     pub sent: u64,
@@ -168,7 +168,7 @@ pub struct FaultReport {
 }
 
 /// A property in the report.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct PropertyReport {
     /// As written in the scenario.
     pub property: String,
@@ -177,7 +177,7 @@ pub struct PropertyReport {
 }
 
 /// One property violation.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Violation {
     /// The property, as written.
     pub property: String,

@@ -23,7 +23,7 @@ use telltale_vm::{Fault, InFlight, MessageEvent, SessionId};
 const REPLAY_HISTORY: usize = 16;
 
 /// Where an injected message stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Fate {
     /// In flight or unread.
     Pending,
@@ -34,6 +34,7 @@ enum Fate {
 }
 
 /// One injected message.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Injection {
     by: RoleId,
     session: SessionId,
@@ -44,9 +45,11 @@ struct Injection {
     fate: Fate,
 }
 
-/// The injecting roles, what they sent, and every injection's fate.
-#[derive(Default)]
+/// The injecting roles, what they sent, and every injection's fate
+/// (serialised without the roles, which the scenario fixes).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Injector {
+    #[serde(skip)]
     roles: BTreeMap<RoleId, Strategy>,
     history: BTreeMap<RoleId, Vec<InFlight>>,
     injections: Vec<Injection>,
@@ -56,6 +59,14 @@ pub(super) struct Injector {
 }
 
 impl Injector {
+    /// Takes what was sent and injected from `saved` (a checkpoint's),
+    /// keeping this injector's roles.
+    pub(super) fn resume_state(&mut self, saved: Injector) {
+        self.history = saved.history;
+        self.injections = saved.injections;
+        self.genuine = saved.genuine;
+    }
+
     /// An injector for the `forge` and `replay` roles among `roles`.
     pub(super) fn new(roles: impl IntoIterator<Item = (RoleId, Strategy)>) -> Injector {
         Injector {

@@ -8,10 +8,12 @@
 //! network), `observe.rs` (events, observations, checks) and `finish.rs`
 //! (the report).
 
+mod checkpoint;
 mod faults;
 mod finish;
 mod inject;
 mod observe;
+mod snapshot;
 mod transit;
 
 use crate::error::SimError;
@@ -81,14 +83,21 @@ fn simulate_builtin(
 ) -> Result<Outcome, SimError> {
     let script = EffectScript::parse(&plan.script)?;
     script.check(&image.effects)?;
+    if let Some(checkpoints) = plan.checkpoints.as_ref().filter(|_| !record) {
+        if let Some(world) = checkpoints.resume_snapshot() {
+            return snapshot::resume_builtin(plan, &image, seed, script, checkpoints, world);
+        }
+    }
     let (machine, session, mut rng) = start(plan, image, seed)?;
     let host = DefaultHandler::new(rng.next_u64()).with_effect_script(script);
     let mut world = World::new(plan, machine, session, SimHandler::new(&host), rng, None);
+    // Nested sites hold inner runs a snapshot does not cover.
+    world.builtin = plan.nested.is_empty().then_some(&host);
     if record {
         world.timeline = Some(Timeline::new(world.names.clone()));
         world.handler.record_lies();
     }
-    Ok(world.run(plan, seed))
+    world.run_checked(plan, seed)
 }
 
 /// Runs a checked scenario with the host's own handler, which may report
@@ -145,7 +154,7 @@ pub fn simulate_with_equivocator(
         world.timeline = Some(Timeline::new(world.names.clone()));
         world.handler.record_lies();
     }
-    Ok(world.run(plan, seed))
+    world.run_checked(plan, seed)
 }
 
 /// Runs a checked scenario under a replay of a recorded effect trace
@@ -224,7 +233,7 @@ fn run_with(
     let (machine, session, rng) = start_hosted(plan, image, seed)?;
     let mut world = World::new(plan, machine, session, handler, rng, observations.cloned());
     world.watch(predicates);
-    Ok(world.run(plan, seed))
+    world.run_checked(plan, seed)
 }
 
 /// The id of operation `Effect.operation` in the image's effect table.
@@ -345,6 +354,11 @@ struct World<'h> {
     injector: Injector,
     /// Recorded only when the HTML report is asked for.
     timeline: Option<Timeline>,
+    /// Where checkpoints go and the one resumed from (never in replays).
+    checkpoints: Option<Arc<crate::checkpoint::Checkpointing>>,
+    /// The built-in host, when it is the run's (its checkpoints then hold
+    /// a snapshot of the world).
+    builtin: Option<&'h DefaultHandler>,
 }
 
 impl<'h> World<'h> {
@@ -426,6 +440,7 @@ impl<'h> World<'h> {
                 .iter()
                 .map(|b| (id(&b.role.name), b.strategy)),
         );
+        let handler_replays = handler.is_replaying();
         let mut monitor = PropertyMonitor::new(plan.properties.clone(), names.clone(), honest);
         monitor.walk_types(|| TypeWalker::new(machine.image()));
         World {
@@ -452,6 +467,8 @@ impl<'h> World<'h> {
             events_read: 0,
             injector,
             timeline: None,
+            checkpoints: plan.checkpoints.clone().filter(|_| !handler_replays),
+            builtin: None,
         }
     }
 
@@ -475,10 +492,15 @@ impl<'h> World<'h> {
         )
     }
 
-    fn run(mut self, plan: &Plan, seed: u64) -> Outcome {
+    fn run(self, plan: &Plan, seed: u64) -> Outcome {
+        self.run_from(plan, seed, 0)
+    }
+
+    /// Runs the rounds after round `start` (0: from the beginning).
+    fn run_from(mut self, plan: &Plan, seed: u64, start: u64) -> Outcome {
         let mut status = "budget_exhausted";
         let mut machine_error = None;
-        let mut tick = 0;
+        let mut tick = start;
         while tick < plan.steps {
             tick += 1;
             self.fire_faults(tick);
@@ -522,6 +544,11 @@ impl<'h> World<'h> {
             }
             if stuck && quiescent {
                 status = "stuck";
+                break;
+            }
+            // Only after a round the run goes on from.
+            if !self.checkpoint_round(tick) {
+                status = "checkpoint_error";
                 break;
             }
         }

@@ -86,6 +86,25 @@ impl DefaultHandler {
         self
     }
 
+    /// The script's cursor: effect calls answered so far per operation
+    /// id (what a checkpoint of a scripted run saves).
+    pub fn script_calls(&self) -> BTreeMap<u16, usize> {
+        self.script_calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// This handler with the script's cursor at `calls` (see
+    /// [`DefaultHandler::script_calls`]), to continue a restored run.
+    pub fn with_script_calls(self, calls: BTreeMap<u16, usize>) -> Self {
+        *self
+            .script_calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = calls;
+        self
+    }
+
     /// The seed.
     pub fn seed(&self) -> u64 {
         self.steering.seed
