@@ -15,8 +15,10 @@ pub mod counterexample;
 pub mod host;
 pub mod model;
 pub mod protocol;
+pub mod schedule;
 
 pub use checker::{Checker, Counterexample, Progress, Report, Verdict};
 pub use host::{ExplorableHost, OpenChoiceHost, ScriptedChoiceHost};
 pub use model::{Model, Property};
 pub use protocol::{Action, ProtocolModel, ProtocolModelError, ProtocolState};
+pub use schedule::{Schedule, ScheduleError, ScheduleOrigin, ScheduleReplay, ScheduledAction};

@@ -157,23 +157,35 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         self.buffer_bound
     }
 
+    /// The compiled protocol the model runs.
+    pub fn image(&self) -> &CodeImage {
+        &self.image
+    }
+
     /// Runs `actions` from the initial state on a machine that keeps its
     /// traces: the counterexample as a run a person can read. Stops early
     /// at an action that is not enabled (none is, for a path the checker
     /// found).
     pub fn replay(&self, actions: &[Action]) -> Result<ProtocolState<H>, ProtocolModelError> {
-        let machine =
-            load_image_all_roles(self.image.clone(), explore_config(self.buffer_bound, true))?;
-        let mut state = ProtocolState {
-            machine,
-            host: self.host.clone(),
-            error: None,
-            drops: 0,
-        };
+        let mut state = self.traced_initial()?;
         for action in actions {
             state = self.next_state(&state, action);
         }
         Ok(state)
+    }
+}
+
+impl<H: Clone> ProtocolModel<H> {
+    /// The initial state on a machine that keeps its traces.
+    pub(crate) fn traced_initial(&self) -> Result<ProtocolState<H>, ProtocolModelError> {
+        let machine =
+            load_image_all_roles(self.image.clone(), explore_config(self.buffer_bound, true))?;
+        Ok(ProtocolState {
+            machine,
+            host: self.host.clone(),
+            error: None,
+            drops: 0,
+        })
     }
 }
 

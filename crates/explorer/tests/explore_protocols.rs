@@ -322,3 +322,40 @@ fn a_script_lists_the_answers_explored_at_each_call() {
         2
     );
 }
+
+#[test]
+fn a_counterexample_as_a_schedule_survives_json_and_replays_to_the_same_state() {
+    use telltale_explorer::{Schedule, ScheduleError, ScheduleOrigin, ScheduledAction};
+    let model = two_phase_commit(2).with_drop_budget(1);
+    let cex = Checker::new(&model)
+        .bfs()
+        .counterexample
+        .expect("a deadlock");
+    let schedule = model.schedule_of(&cex, ScheduleOrigin::default());
+    let text = serde_json::to_string(&schedule).unwrap();
+    let back: Schedule = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, schedule);
+    let replay = model.replay_schedule(&back).unwrap();
+    assert_eq!(replay.broken, vec!["deadlock"]);
+    let direct = model.replay(&cex.actions).unwrap();
+    assert_eq!(model.fingerprint(&replay.state), model.fingerprint(&direct));
+    // An action moved out of place is refused, naming what was enabled.
+    let mut moved = back.clone();
+    moved.actions.swap(0, 2);
+    let err = model.replay_schedule(&moved).err().expect("refused");
+    assert!(
+        matches!(err, ScheduleError::NotEnabled { index: 0, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("Coordinator"), "{err}");
+    // A drop on an edge that holds nothing is no action either.
+    let mut drop = back;
+    drop.actions.insert(
+        0,
+        ScheduledAction::Drop {
+            from: "Participants0".into(),
+            to: "Coordinator".into(),
+        },
+    );
+    assert!(model.replay_schedule(&drop).is_err());
+}

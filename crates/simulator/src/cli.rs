@@ -32,8 +32,13 @@ pub struct SimArgs {
     #[command(subcommand)]
     pub command: Option<SimCommand>,
     /// The scenario file (TOML).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "schedule")]
     pub scenario: Option<PathBuf>,
+    /// Replay a counterexample of `tell explore --schedule-out` step for
+    /// step instead of running a scenario (`tell sim` only: `sim-run` has
+    /// no explorer).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "seeds", "resume", "trace"])]
+    pub schedule: Option<PathBuf>,
     /// Overrides the scenario's seed.
     #[arg(long, conflicts_with = "seeds")]
     pub seed: Option<u64>,
@@ -109,6 +114,9 @@ pub fn run_with_hosts(args: &SimArgs, hosts: &HostRegistry) -> ExitCode {
         (Some(SimCommand::Merge { files, out }), _, _) => merge(files, out.as_deref()),
         (None, Some(scenario), Some(seeds)) => run_sweep(args, scenario, seeds, hosts),
         (None, Some(scenario), None) => run_inner(args, scenario, hosts),
+        (None, None, _) if args.schedule.is_some() => Err(SimError::Usage(
+            "replaying a schedule needs the explorer: run `tell sim --schedule FILE`".into(),
+        )),
         (None, None, _) => Err(SimError::Usage("a scenario file is required".into())),
     };
     match result {

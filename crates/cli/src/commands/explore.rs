@@ -8,14 +8,17 @@
 use crate::commands::compile::build_image;
 use crate::commands::run::at_least_one;
 use crate::protocol_file::ProtocolChoice;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_explorer::counterexample::{mermaid, trace_lines};
-use telltale_explorer::{Action, Checker, ProtocolModel, Report, ScriptedChoiceHost, Verdict};
+use telltale_explorer::{
+    Action, Checker, ProtocolModel, Report, ScheduleOrigin, ScriptedChoiceHost, Verdict,
+};
+use telltale_types::protocol_id::protocol_id;
 use telltale_vm::EffectScript;
 
 /// Arguments of `tell explore`.
@@ -61,6 +64,10 @@ pub struct ExploreArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Write the counterexample, when one is found, as a schedule file
+    /// that `tell sim --schedule FILE` replays step for step.
+    #[arg(long, value_name = "FILE")]
+    pub schedule_out: Option<PathBuf>,
     /// Which protocol, and its role-family sizes.
     #[command(flatten)]
     pub choice: ProtocolChoice,
@@ -141,6 +148,9 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
                     "-- the cycle starts here and repeats forever --".to_string(),
                 );
             }
+            if let Some(out) = &args.schedule_out {
+                write_schedule(args, &model, cex, out)?;
+            }
             Some((lines, mermaid(&state.machine)))
         }
         None => None,
@@ -151,6 +161,34 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
         print_text(args, &model, &report, bound_reached, trace.as_ref());
     }
     Ok(ExitCode::from(code))
+}
+
+/// Writes `cex` as a schedule file (what `tell sim --schedule` replays).
+fn write_schedule(
+    args: &ExploreArgs,
+    model: &ProtocolModel<ScriptedChoiceHost>,
+    cex: &telltale_explorer::Counterexample<Action>,
+    out: &std::path::Path,
+) -> Result<()> {
+    let image = model.image();
+    let content_id = match &image.global {
+        Some(global) => protocol_id(global, &image.effects)?.to_string(),
+        None => String::new(),
+    };
+    let origin = ScheduleOrigin {
+        file: args.file.display().to_string(),
+        protocol: args.choice.protocol.clone(),
+        params: args.choice.sizes.map(),
+        content_id,
+        buffer_bound: args.buffer_bound,
+        drops: args.drops,
+        effects: args.effects.clone(),
+    };
+    let schedule = model.schedule_of(cex, origin);
+    let text = serde_json::to_string_pretty(&schedule)?;
+    std::fs::write(out, format!("{text}\n"))
+        .with_context(|| format!("cannot write the schedule `{}`", out.display()))?;
+    Ok(())
 }
 
 fn search_name(args: &ExploreArgs) -> &'static str {

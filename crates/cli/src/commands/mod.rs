@@ -16,4 +16,5 @@ pub mod run_checkpoint;
 pub mod run_sharded;
 pub mod serve;
 pub mod sim;
+pub mod sim_schedule;
 pub mod subtype;

@@ -21,6 +21,9 @@ pub fn bundled_hosts() -> HostRegistry {
 
 /// Runs the command.
 pub fn run(args: &SimArgs) -> Result<ExitCode> {
+    if let Some(schedule) = &args.schedule {
+        return crate::commands::sim_schedule::run(schedule, args);
+    }
     Ok(telltale_simulator::cli::run_with_hosts(
         args,
         &bundled_hosts(),
