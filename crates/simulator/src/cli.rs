@@ -116,10 +116,9 @@ fn run_inner(args: &SimArgs, scenario: &Path, hosts: &HostRegistry) -> Result<u8
     let mut report = outcome.report;
     report.wall_time_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     if let Some(path) = &args.trace {
-        let mut text = outcome.trace.join("\n");
-        if !text.is_empty() {
-            text.push('\n');
-        }
+        let mut text = Vec::new();
+        // Writing into memory cannot fail.
+        let _ = outcome.trace.write_jsonl(&mut text);
         write(path, &text)?;
     }
     let rendered = render(&report, outcome.format);
@@ -261,7 +260,7 @@ pub fn render(report: &Report, format: OutputFormat) -> String {
     text.unwrap_or_else(|e| format!("{{\"error\":\"cannot render the report: {e}\"}}"))
 }
 
-fn write(path: &Path, text: &str) -> Result<(), SimError> {
+fn write(path: &Path, text: impl AsRef<[u8]>) -> Result<(), SimError> {
     std::fs::write(path, text).map_err(|source| SimError::Write {
         path: path.to_path_buf(),
         source,

@@ -170,12 +170,13 @@ impl PropertyMonitor {
         *self.progress_events.entry(role).or_default() += 1;
     }
 
-    /// A message was sent.
-    pub fn sent(&mut self, m: &MessageEvent, text: String) {
+    /// A message was sent; `text` renders its line, asked for only when
+    /// `send_recv_liveness` keeps it.
+    pub fn sent(&mut self, m: &MessageEvent, text: impl FnOnce() -> String) {
         self.progress(m.from, m.tick);
         if self.tracks_receipt {
             self.unreceived
-                .insert((m.session, m.from, m.to, m.seq), (m.tick, text));
+                .insert((m.session, m.from, m.to, m.seq), (m.tick, text()));
         }
     }
 

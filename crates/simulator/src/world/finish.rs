@@ -87,7 +87,8 @@ impl World<'_> {
             })
             .collect();
         let trace_events = self.trace.len() as u64;
-        let (trace, trace_digest) = self.trace.finish();
+        let names = crate::sim_trace::TraceNames::of_machine(&self.machine, self.names.clone());
+        let (trace, trace_digest) = self.trace.finish(names);
         Outcome {
             report: Report {
                 scenario: plan.name.clone(),

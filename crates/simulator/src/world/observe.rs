@@ -11,24 +11,20 @@ use telltale_vm::{BlockReason, CoroStatus, ObsEvent, TraceText};
 
 impl<'h> World<'h> {
     /// Reads the machine events of this round into the trace, the
-    /// `on_event` record and the property monitor.
+    /// `on_event` record and the property monitor. The events are moved
+    /// out of the machine, and their text is rendered only for the checks
+    /// that keep it.
     pub(super) fn read_events(&mut self) {
-        let events: Vec<ObsEvent> = self
-            .machine
-            .trace_iter()
-            .skip(self.events_read)
-            .cloned()
-            .collect();
-        self.events_read += events.len();
+        let mut events = std::mem::take(&mut self.round_events);
+        self.machine.drain_trace(&mut events);
         self.seen.steps = self.machine.scheduler_step_count();
         if events.is_empty() {
+            self.round_events = events;
             return;
         }
-        let text = TraceText::of_machine(&self.machine);
-        let lines: Vec<String> = events.iter().map(|e| text.line(e)).collect();
-        for (event, line) in events.iter().zip(lines) {
-            let tick = self.machine.clock();
-            self.trace.push(tick, "machine", &line);
+        let tick = self.machine.clock();
+        for event in &events {
+            self.trace.push_machine(tick, event);
             if self.monitor.wants_actions() {
                 self.walk(event, tick);
             }
@@ -38,10 +34,13 @@ impl<'h> World<'h> {
                         self.injector.sent(m);
                     }
                     self.note("send", Some(m.from));
-                    self.monitor.sent(m, line);
+                    let machine = &self.machine;
+                    self.monitor
+                        .sent(m, || TraceText::of_machine(machine).line(event));
                 }
                 ObsEvent::Received(m) | ObsEvent::Chose(m) => {
                     if let Some(by) = self.injector.received(m) {
+                        let line = TraceText::of_machine(&self.machine).line(event);
                         let event = format!(
                             "{} accepted a message {} injected ({line})",
                             self.name(m.to),
@@ -79,6 +78,8 @@ impl<'h> World<'h> {
                 self.record_event(event, tick);
             }
         }
+        self.trace.keep_events(&mut events);
+        self.round_events = events;
     }
 
     /// Puts a machine event the HTML report draws into the timeline (at

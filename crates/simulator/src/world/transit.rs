@@ -6,6 +6,7 @@ use super::World;
 use crate::network_model::Treatment;
 use crate::plan::{Action, EdgeFilter};
 use crate::report::timeline::{Fate, Handling};
+use crate::sim_trace::Note;
 use telltale_compiler::RoleId;
 use telltale_vm::corruption::mangle;
 use telltale_vm::{Delivery, InFlight};
@@ -14,10 +15,11 @@ impl World<'_> {
     pub(super) fn deliver_due(&mut self, tick: u64) {
         for m in self.network.take_due(tick) {
             let edge = (m.from, m.to, m.envelope.seq);
+            let line = Self::edge(&m);
             if self.crashed.contains(&m.to) {
                 self.stats.discarded += 1;
-                let detail = format!("{} (receiver crashed)", self.describe(&m));
-                self.trace.push(tick, "discard", &detail);
+                self.trace
+                    .push_message(tick, "discard", line, Note::ReceiverCrashed);
                 self.arrived(edge, tick, Some("receiver crashed"));
                 continue;
             }
@@ -26,20 +28,16 @@ impl World<'_> {
                 self.network.hold(m, tick + 1);
                 continue;
             }
-            let detail = self.describe(&m);
             match self.machine.deliver(m) {
                 Delivery::Queued | Delivery::Overwrote => {
                     self.stats.delivered += 1;
-                    self.trace.push(tick, "deliver", &detail);
+                    self.trace.push_message(tick, "deliver", line, Note::Plain);
                     self.arrived(edge, tick, None);
                 }
                 Delivery::Dropped => {
                     self.stats.discarded += 1;
-                    self.trace.push(
-                        tick,
-                        "discard",
-                        &format!("{detail} (buffer full, policy drop)"),
-                    );
+                    self.trace
+                        .push_message(tick, "discard", line, Note::PolicyDrop);
                     self.arrived(edge, tick, Some("buffer full, policy drop"));
                 }
                 Delivery::Full(m) => {
@@ -49,7 +47,7 @@ impl World<'_> {
                 Delivery::Refused(_) => {
                     self.stats.discarded += 1;
                     self.trace
-                        .push(tick, "discard", &format!("{detail} (session finished)"));
+                        .push_message(tick, "discard", line, Note::SessionFinished);
                     self.arrived(edge, tick, Some("session finished"));
                 }
             }
@@ -102,8 +100,8 @@ impl World<'_> {
             self.stats.sent += 1;
             if self.handler.is_silent(m.from) {
                 self.stats.withheld += 1;
-                let detail = format!("{} [byzantine: silent]", self.describe(&m));
-                self.trace.push(tick, "withhold", &detail);
+                self.trace
+                    .push_message(tick, "withhold", Self::edge(&m), Note::Silent);
                 if let Some(timeline) = &mut self.timeline {
                     let label = self.machine.symbols().label_name(m.envelope.label);
                     timeline.withheld(tick, (m.from, m.to, m.envelope.seq), &label);
@@ -115,16 +113,19 @@ impl World<'_> {
             }
             let link = self.network.link(m.from, m.to, tick);
             let mut treatment = self.network.draw(&link, &mut self.rng);
-            let mut cause = "network".to_string();
+            let mut cause = Note::Network;
             if let Some(i) = self.armed_fault(&m) {
                 let action = &self.schedule.faults[i].plan.action;
                 apply(action, &mut treatment);
-                cause = format!("fault #{i} {}", action.kind().name());
+                cause = Note::Fault {
+                    index: i,
+                    kind: action.kind().name(),
+                };
                 self.schedule.faults[i].armed = false;
                 self.schedule.fire(i, tick);
                 self.quiet_since = tick;
             }
-            let detail = format!("{} [{cause}]", self.describe(&m));
+            let line = Self::edge(&m);
             if let Some(timeline) = &mut self.timeline {
                 let label = self.machine.symbols().label_name(m.envelope.label);
                 // A lost message is only lost (as the counts have it).
@@ -142,25 +143,25 @@ impl World<'_> {
             if treatment.drop {
                 self.stats.lost += 1;
                 self.note("drop", Some(m.from));
-                self.trace.push(tick, "lose", &detail);
+                self.trace.push_message(tick, "lose", line, cause);
                 continue;
             }
             if treatment.corrupt {
                 self.stats.corrupted += 1;
                 m.envelope.payload = mangle(&m.envelope.payload);
-                self.trace.push(tick, "corrupt", &detail);
+                self.trace.push_message(tick, "corrupt", line, cause);
             }
             if treatment.reorder {
                 self.stats.reordered += 1;
-                self.trace.push(tick, "reorder", &detail);
+                self.trace.push_message(tick, "reorder", line, cause);
             }
             if treatment.extra_delay > 0 {
                 self.stats.delayed += 1;
-                self.trace.push(tick, "delay", &detail);
+                self.trace.push_message(tick, "delay", line, cause);
             }
             if treatment.duplicate {
                 self.stats.duplicated += 1;
-                self.trace.push(tick, "duplicate", &detail);
+                self.trace.push_message(tick, "duplicate", line, cause);
                 let copy = m.clone();
                 self.network
                     .send(copy, tick, &link, &treatment, &mut self.rng);

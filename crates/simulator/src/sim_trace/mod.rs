@@ -1,0 +1,274 @@
+//! The run's trace: what the world recorded, line by line, and its
+//! SHA-256 digest. Lines are kept structured (machine events, messages in
+//! the network, a little text) and the digest is fed a stable binary
+//! encoding of each (postcard, a specified wire format), so a round costs
+//! no formatting; the JSONL text (one object per line, `tick`, `kind` and
+//! a readable `detail`) is rendered only when it is read ([`Trace`]).
+//! Nothing in either depends on the clock or on addresses, so a scenario
+//! and seed give the same bytes and the same digest on any machine.
+
+mod entry;
+mod trace;
+
+pub use entry::{Edge, Note};
+pub use trace::{Trace, TraceNames};
+
+use entry::{Detail, Entry};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use telltale_vm::ObsEvent;
+
+/// What the digest starts with: names the encoding, so that a digest of
+/// another encoding can never be mistaken for one of this.
+const DIGEST_DOMAIN: &[u8] = b"telltale-sim-trace/2\n";
+
+/// One line as the digest reads it (postcard-encoded).
+#[derive(Serialize)]
+enum DigestLine<'a> {
+    Machine {
+        tick: u64,
+        event: &'a ObsEvent,
+    },
+    Message {
+        tick: u64,
+        kind: &'a str,
+        edge: Edge,
+        note: Note,
+    },
+    Text {
+        tick: u64,
+        kind: &'a str,
+        detail: &'a str,
+    },
+}
+
+/// The trace being recorded.
+pub struct SimTrace {
+    entries: Vec<Entry>,
+    /// The machine events of `Detail::Machine` lines, in order.
+    events: Vec<ObsEvent>,
+    /// Machine lines recorded whose events are not kept yet.
+    pending: usize,
+    lines: usize,
+    hasher: Sha256,
+    /// The encoding buffer, reused for every line.
+    scratch: Vec<u8>,
+}
+
+impl Default for SimTrace {
+    fn default() -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(DIGEST_DOMAIN);
+        SimTrace {
+            entries: Vec::new(),
+            events: Vec::new(),
+            pending: 0,
+            lines: 0,
+            hasher,
+            scratch: Vec::new(),
+        }
+    }
+}
+
+impl SimTrace {
+    /// Appends a line of text.
+    pub fn push(&mut self, tick: u64, kind: &'static str, detail: &str) {
+        self.digest(&DigestLine::Text { tick, kind, detail });
+        self.entries.push(Entry {
+            tick,
+            kind,
+            detail: Detail::Text(detail.into()),
+        });
+    }
+
+    /// Appends a line about a message in the network (`deliver`, `lose`,
+    /// `delay`, ...).
+    pub fn push_message(&mut self, tick: u64, kind: &'static str, edge: Edge, note: Note) {
+        self.digest(&DigestLine::Message {
+            tick,
+            kind,
+            edge,
+            note,
+        });
+        self.entries.push(Entry {
+            tick,
+            kind,
+            detail: Detail::Message { edge, note },
+        });
+    }
+
+    /// Appends the line of a machine event; the event itself is handed
+    /// over afterwards with the others of its round
+    /// ([`SimTrace::keep_events`]).
+    pub fn push_machine(&mut self, tick: u64, event: &ObsEvent) {
+        self.digest(&DigestLine::Machine { tick, event });
+        self.pending += 1;
+        match self.entries.last_mut() {
+            Some(Entry {
+                tick: t,
+                detail: Detail::Machine { count },
+                ..
+            }) if *t == tick && *count < u32::MAX => *count += 1,
+            _ => self.entries.push(Entry {
+                tick,
+                kind: "machine",
+                detail: Detail::Machine { count: 1 },
+            }),
+        }
+    }
+
+    /// Keeps the events whose lines [`SimTrace::push_machine`] recorded
+    /// since the last call, in the same order; empties `events`.
+    pub fn keep_events(&mut self, events: &mut Vec<ObsEvent>) {
+        debug_assert_eq!(events.len(), self.pending, "one event per machine line");
+        self.pending = 0;
+        self.events.append(events);
+    }
+
+    fn digest(&mut self, line: &DigestLine<'_>) {
+        self.lines += 1;
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        match postcard::to_extend(line, buf) {
+            Ok(bytes) => {
+                self.hasher.update(&bytes);
+                self.scratch = bytes;
+            }
+            // Not reachable for these types (no maps, no unsized
+            // sequences); hashed as a marker rather than panicking.
+            Err(e) => self
+                .hasher
+                .update(format!("\u{0}unencodable: {e}").as_bytes()),
+        }
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.lines
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.lines == 0
+    }
+
+    /// The hex digest of the lines so far (what [`SimTrace::finish`]
+    /// would give now), for checkpoints.
+    pub fn digest_so_far(&self) -> String {
+        hex(&self.hasher.clone().finalize())
+    }
+
+    /// The finished trace, its text named by `names`, and its hex digest.
+    pub fn finish(self, names: TraceNames) -> (Trace, String) {
+        let digest = hex(&self.hasher.finalize());
+        (
+            Trace::new(self.entries, self.events, self.lines, names),
+            digest,
+        )
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telltale_compiler::Value;
+    use telltale_vm::MessageEvent;
+
+    fn sent(tick: u64, seq: u64) -> ObsEvent {
+        ObsEvent::Sent(MessageEvent {
+            tick,
+            session: 0,
+            from: 0,
+            to: 1,
+            label: 0,
+            seq,
+            payload: Value::Int(7),
+        })
+    }
+
+    fn record(f: impl Fn(&mut SimTrace)) -> String {
+        let mut t = SimTrace::default();
+        f(&mut t);
+        t.digest_so_far()
+    }
+
+    #[test]
+    fn the_digest_sees_every_field_and_the_order() {
+        let edge = Edge {
+            from: 0,
+            to: 1,
+            label: 0,
+            seq: 3,
+        };
+        let base = record(|t| {
+            t.push(1, "fault", "#0 heal");
+            t.push_message(2, "deliver", edge, Note::Plain);
+            t.push_machine(2, &sent(2, 0));
+        });
+        assert_eq!(
+            base,
+            record(|t| {
+                t.push(1, "fault", "#0 heal");
+                t.push_message(2, "deliver", edge, Note::Plain);
+                t.push_machine(2, &sent(2, 0));
+            })
+        );
+        let others = [
+            record(|t| {
+                t.push(1, "fault", "#0 heal ");
+                t.push_message(2, "deliver", edge, Note::Plain);
+                t.push_machine(2, &sent(2, 0));
+            }),
+            record(|t| {
+                t.push(1, "fault", "#0 heal");
+                t.push_message(2, "deliver", edge, Note::Network);
+                t.push_machine(2, &sent(2, 0));
+            }),
+            record(|t| {
+                t.push(1, "fault", "#0 heal");
+                t.push_message(2, "deliver", edge, Note::Plain);
+                t.push_machine(2, &sent(2, 1));
+            }),
+            record(|t| {
+                t.push(1, "fault", "#0 heal");
+                t.push_machine(2, &sent(2, 0));
+                t.push_message(2, "deliver", edge, Note::Plain);
+            }),
+            record(|t| {
+                t.push(1, "fault", "#0 heal");
+                t.push_message(2, "delay", edge, Note::Plain);
+                t.push_machine(2, &sent(2, 0));
+            }),
+        ];
+        for other in others {
+            assert_ne!(base, other);
+        }
+        assert_eq!(SimTrace::default().digest_so_far().len(), 64);
+    }
+
+    #[test]
+    fn machine_lines_of_a_tick_share_an_entry_and_keep_their_events() {
+        let mut t = SimTrace::default();
+        let mut events = vec![sent(1, 0), sent(1, 1)];
+        for e in &events {
+            t.push_machine(1, e);
+        }
+        t.keep_events(&mut events);
+        t.push(1, "reject", "x");
+        let mut more = vec![sent(1, 2)];
+        t.push_machine(1, &more[0]);
+        t.keep_events(&mut more);
+        assert!(events.is_empty() && more.is_empty());
+        assert_eq!(t.entries.len(), 3);
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.events.len(), 3);
+    }
+}
