@@ -199,6 +199,13 @@ impl ProtocolMachine {
         self.obs.drain_into(into);
     }
 
+    /// Moves the retained effect trace, oldest first, onto the end of
+    /// `into` and empties it: a driver done with the machine keeps the
+    /// recording without copying it.
+    pub fn drain_effect_trace(&mut self, into: &mut Vec<EffectTraceEntry>) {
+        self.effects.drain_into(into);
+    }
+
     /// The retained effect trace, oldest first (what replay consumes).
     pub fn effect_trace(&self) -> Vec<EffectTraceEntry> {
         self.effects.to_vec()

@@ -103,6 +103,12 @@ impl<T> TraceLog<T> {
     /// driver that keeps the events itself reads each one once, without
     /// copying.
     pub fn drain_into(&mut self, into: &mut Vec<T>) {
+        if into.is_empty() && self.start == 0 {
+            // The common case, in O(1): the log takes `into`'s buffer.
+            std::mem::swap(into, &mut self.entries);
+            self.full = false;
+            return;
+        }
         into.extend(self.entries.drain(self.start..));
         into.append(&mut self.entries);
         self.start = 0;
@@ -196,5 +202,16 @@ mod tests {
         all.push(2);
         all.drain_into(&mut out);
         assert_eq!(out[5..], [1, 2]);
+        let mut fresh = Vec::new();
+        all.push(3);
+        all.push(4);
+        all.drain_into(&mut fresh);
+        assert_eq!(fresh, [3, 4]);
+        all.push(5);
+        let mut next = Vec::new();
+        all.drain_into(&mut next);
+        assert_eq!(next, [5]);
+        assert!(all.is_empty());
+        assert_eq!(all.pushed(), 5);
     }
 }

@@ -291,7 +291,9 @@ impl PropertyMonitor {
     /// The checks made once per round.
     pub fn round(&mut self, view: &RoundView<'_>) {
         self.unobserved(view.tick, false);
-        for i in self.each(|p| matches!(p, Property::BufferBound(_))) {
+        // Index loops, not `each`: this runs every round and must not
+        // allocate.
+        for i in 0..self.properties.len() {
             let Property::BufferBound(bound) = self.properties[i].property else {
                 continue;
             };
@@ -321,7 +323,7 @@ impl PropertyMonitor {
                 self.violate(i, view.tick, None, event);
             }
         }
-        for i in self.each(|p| matches!(p, Property::Liveness(_))) {
+        for i in 0..self.properties.len() {
             let Property::Liveness(bound) = self.properties[i].property else {
                 continue;
             };

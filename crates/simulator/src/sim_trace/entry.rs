@@ -2,32 +2,81 @@
 //! a message in the network, or text), so that recording costs no
 //! formatting and the text is rendered only when someone reads it.
 
-use serde::Serialize;
+use crate::scenario::ActionKind;
 use std::fmt::Write as _;
 use telltale_compiler::{LabelId, RoleId};
 
-/// A line of the trace, kept until the text is asked for.
+/// A line of the trace, kept until the text is asked for (40 bytes: a
+/// long run keeps millions).
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) tick: u64,
-    pub(crate) kind: &'static str,
     pub(crate) detail: Detail,
 }
 
 /// What a line says.
 #[derive(Clone, Debug)]
 pub(crate) enum Detail {
-    /// The next `count` machine events of the run (one line each).
+    /// The next `count` machine events of the run (one `machine` line
+    /// each).
     Machine { count: u32 },
     /// A message the network handled.
-    Message { edge: Edge, note: Note },
-    /// Any other line, as text.
-    Text(Box<str>),
+    Message {
+        kind: MessageKind,
+        edge: Edge,
+        note: Note,
+    },
+    /// Any other line, as text (rare: boxed to keep entries small).
+    Text(Box<TextLine>),
+}
+
+/// A line of text: its kind and detail.
+#[derive(Clone, Debug)]
+pub(crate) struct TextLine {
+    pub(crate) kind: &'static str,
+    pub(crate) detail: Box<str>,
+}
+
+/// The kinds of the lines about a message in the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    /// Into the receiver's buffer.
+    Deliver,
+    /// Out of the network without delivery.
+    Discard,
+    /// Not sent by a `silent` byzantine role.
+    Withhold,
+    /// Lost.
+    Lose,
+    /// Damaged.
+    Corrupt,
+    /// Overtakes the messages ahead of it.
+    Reorder,
+    /// Held longer.
+    Delay,
+    /// Sent twice.
+    Duplicate,
+}
+
+impl MessageKind {
+    /// The line's `kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::Deliver => "deliver",
+            MessageKind::Discard => "discard",
+            MessageKind::Withhold => "withhold",
+            MessageKind::Lose => "lose",
+            MessageKind::Corrupt => "corrupt",
+            MessageKind::Reorder => "reorder",
+            MessageKind::Delay => "delay",
+            MessageKind::Duplicate => "duplicate",
+        }
+    }
 }
 
 /// A message as the network sees it: its edge, label and sequence number
 /// (the `A -> B : label (seq n)` of its line).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Edge {
     /// Sender.
     pub from: RoleId,
@@ -41,7 +90,7 @@ pub struct Edge {
 
 /// Why the network did what a message line says (the text after the
 /// message on its line).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Note {
     /// Nothing more (`deliver`).
     Plain,
@@ -50,9 +99,9 @@ pub enum Note {
     /// A scheduled fault: `[fault #index kind]`.
     Fault {
         /// The fault's index in the scenario.
-        index: usize,
-        /// Its action's name.
-        kind: &'static str,
+        index: u32,
+        /// Its action.
+        kind: ActionKind,
     },
     /// `(receiver crashed)`.
     ReceiverCrashed,
@@ -70,7 +119,7 @@ impl Note {
         let _ = match self {
             Note::Plain => Ok(()),
             Note::Network => out.write_str(" [network]"),
-            Note::Fault { index, kind } => write!(out, " [fault #{index} {kind}]"),
+            Note::Fault { index, kind } => write!(out, " [fault #{index} {}]", kind.name()),
             Note::ReceiverCrashed => out.write_str(" (receiver crashed)"),
             Note::PolicyDrop => out.write_str(" (buffer full, policy drop)"),
             Note::SessionFinished => out.write_str(" (session finished)"),
@@ -103,6 +152,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn entries_stay_small() {
+        assert!(std::mem::size_of::<Entry>() <= 40);
+    }
+
+    #[test]
     fn message_lines_read_as_before() {
         let edge = Edge {
             from: 0,
@@ -118,7 +172,7 @@ mod tests {
         assert_eq!(
             text(Note::Fault {
                 index: 2,
-                kind: "message_delay"
+                kind: ActionKind::MessageDelay
             }),
             "A -> B : Ping (seq 4) [fault #2 message_delay]"
         );

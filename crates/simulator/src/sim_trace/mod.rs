@@ -1,20 +1,20 @@
 //! The run's trace: what the world recorded, line by line, and its
 //! SHA-256 digest. Lines are kept structured (machine events, messages in
 //! the network, a little text) and the digest is fed a stable binary
-//! encoding of each (postcard, a specified wire format), so a round costs
-//! no formatting; the JSONL text (one object per line, `tick`, `kind` and
+//! encoding of each (`encoding.rs`), so a round costs no formatting; the
+//! JSONL text (one object per line, `tick`, `kind` and
 //! a readable `detail`) is rendered only when it is read ([`Trace`]).
 //! Nothing in either depends on the clock or on addresses, so a scenario
 //! and seed give the same bytes and the same digest on any machine.
 
+mod encoding;
 mod entry;
 mod trace;
 
-pub use entry::{Edge, Note};
+pub use entry::{Edge, MessageKind, Note};
 pub use trace::{Trace, TraceNames};
 
-use entry::{Detail, Entry};
-use serde::Serialize;
+use entry::{Detail, Entry, TextLine};
 use sha2::{Digest, Sha256};
 use telltale_vm::ObsEvent;
 
@@ -22,25 +22,8 @@ use telltale_vm::ObsEvent;
 /// another encoding can never be mistaken for one of this.
 const DIGEST_DOMAIN: &[u8] = b"telltale-sim-trace/2\n";
 
-/// One line as the digest reads it (postcard-encoded).
-#[derive(Serialize)]
-enum DigestLine<'a> {
-    Machine {
-        tick: u64,
-        event: &'a ObsEvent,
-    },
-    Message {
-        tick: u64,
-        kind: &'a str,
-        edge: Edge,
-        note: Note,
-    },
-    Text {
-        tick: u64,
-        kind: &'a str,
-        detail: &'a str,
-    },
-}
+/// How many encoded bytes wait before they are hashed.
+const HASH_BATCH: usize = 4096;
 
 /// The trace being recorded.
 pub struct SimTrace {
@@ -51,8 +34,8 @@ pub struct SimTrace {
     pending: usize,
     lines: usize,
     hasher: Sha256,
-    /// The encoding buffer, reused for every line.
-    scratch: Vec<u8>,
+    /// Encoded lines not hashed yet.
+    pending_bytes: Vec<u8>,
 }
 
 impl Default for SimTrace {
@@ -65,7 +48,7 @@ impl Default for SimTrace {
             pending: 0,
             lines: 0,
             hasher,
-            scratch: Vec::new(),
+            pending_bytes: Vec::with_capacity(2 * HASH_BATCH),
         }
     }
 }
@@ -73,27 +56,25 @@ impl Default for SimTrace {
 impl SimTrace {
     /// Appends a line of text.
     pub fn push(&mut self, tick: u64, kind: &'static str, detail: &str) {
-        self.digest(&DigestLine::Text { tick, kind, detail });
+        encoding::text_line(&mut self.pending_bytes, tick, kind, detail);
+        self.line_done();
         self.entries.push(Entry {
             tick,
-            kind,
-            detail: Detail::Text(detail.into()),
+            detail: Detail::Text(Box::new(TextLine {
+                kind,
+                detail: detail.into(),
+            })),
         });
     }
 
     /// Appends a line about a message in the network (`deliver`, `lose`,
     /// `delay`, ...).
-    pub fn push_message(&mut self, tick: u64, kind: &'static str, edge: Edge, note: Note) {
-        self.digest(&DigestLine::Message {
-            tick,
-            kind,
-            edge,
-            note,
-        });
+    pub fn push_message(&mut self, tick: u64, kind: MessageKind, edge: Edge, note: Note) {
+        encoding::message(&mut self.pending_bytes, tick, kind.name(), edge, note);
+        self.line_done();
         self.entries.push(Entry {
             tick,
-            kind,
-            detail: Detail::Message { edge, note },
+            detail: Detail::Message { kind, edge, note },
         });
     }
 
@@ -101,7 +82,8 @@ impl SimTrace {
     /// over afterwards with the others of its round
     /// ([`SimTrace::keep_events`]).
     pub fn push_machine(&mut self, tick: u64, event: &ObsEvent) {
-        self.digest(&DigestLine::Machine { tick, event });
+        encoding::machine(&mut self.pending_bytes, tick, event);
+        self.line_done();
         self.pending += 1;
         match self.entries.last_mut() {
             Some(Entry {
@@ -111,7 +93,6 @@ impl SimTrace {
             }) if *t == tick && *count < u32::MAX => *count += 1,
             _ => self.entries.push(Entry {
                 tick,
-                kind: "machine",
                 detail: Detail::Machine { count: 1 },
             }),
         }
@@ -125,20 +106,13 @@ impl SimTrace {
         self.events.append(events);
     }
 
-    fn digest(&mut self, line: &DigestLine<'_>) {
+    /// Counts a line whose bytes were appended, and hashes the bytes in
+    /// batches (fewer, longer updates).
+    fn line_done(&mut self) {
         self.lines += 1;
-        let mut buf = std::mem::take(&mut self.scratch);
-        buf.clear();
-        match postcard::to_extend(line, buf) {
-            Ok(bytes) => {
-                self.hasher.update(&bytes);
-                self.scratch = bytes;
-            }
-            // Not reachable for these types (no maps, no unsized
-            // sequences); hashed as a marker rather than panicking.
-            Err(e) => self
-                .hasher
-                .update(format!("\u{0}unencodable: {e}").as_bytes()),
+        if self.pending_bytes.len() >= HASH_BATCH {
+            self.hasher.update(&self.pending_bytes);
+            self.pending_bytes.clear();
         }
     }
 
@@ -155,11 +129,14 @@ impl SimTrace {
     /// The hex digest of the lines so far (what [`SimTrace::finish`]
     /// would give now), for checkpoints.
     pub fn digest_so_far(&self) -> String {
-        hex(&self.hasher.clone().finalize())
+        let mut hasher = self.hasher.clone();
+        hasher.update(&self.pending_bytes);
+        hex(&hasher.finalize())
     }
 
     /// The finished trace, its text named by `names`, and its hex digest.
-    pub fn finish(self, names: TraceNames) -> (Trace, String) {
+    pub fn finish(mut self, names: TraceNames) -> (Trace, String) {
+        self.hasher.update(&self.pending_bytes);
         let digest = hex(&self.hasher.finalize());
         (
             Trace::new(self.entries, self.events, self.lines, names),
@@ -210,41 +187,41 @@ mod tests {
         };
         let base = record(|t| {
             t.push(1, "fault", "#0 heal");
-            t.push_message(2, "deliver", edge, Note::Plain);
+            t.push_message(2, MessageKind::Deliver, edge, Note::Plain);
             t.push_machine(2, &sent(2, 0));
         });
         assert_eq!(
             base,
             record(|t| {
                 t.push(1, "fault", "#0 heal");
-                t.push_message(2, "deliver", edge, Note::Plain);
+                t.push_message(2, MessageKind::Deliver, edge, Note::Plain);
                 t.push_machine(2, &sent(2, 0));
             })
         );
         let others = [
             record(|t| {
                 t.push(1, "fault", "#0 heal ");
-                t.push_message(2, "deliver", edge, Note::Plain);
+                t.push_message(2, MessageKind::Deliver, edge, Note::Plain);
                 t.push_machine(2, &sent(2, 0));
             }),
             record(|t| {
                 t.push(1, "fault", "#0 heal");
-                t.push_message(2, "deliver", edge, Note::Network);
+                t.push_message(2, MessageKind::Deliver, edge, Note::Network);
                 t.push_machine(2, &sent(2, 0));
             }),
             record(|t| {
                 t.push(1, "fault", "#0 heal");
-                t.push_message(2, "deliver", edge, Note::Plain);
+                t.push_message(2, MessageKind::Deliver, edge, Note::Plain);
                 t.push_machine(2, &sent(2, 1));
             }),
             record(|t| {
                 t.push(1, "fault", "#0 heal");
                 t.push_machine(2, &sent(2, 0));
-                t.push_message(2, "deliver", edge, Note::Plain);
+                t.push_message(2, MessageKind::Deliver, edge, Note::Plain);
             }),
             record(|t| {
                 t.push(1, "fault", "#0 heal");
-                t.push_message(2, "delay", edge, Note::Plain);
+                t.push_message(2, MessageKind::Delay, edge, Note::Plain);
                 t.push_machine(2, &sent(2, 0));
             }),
         ];

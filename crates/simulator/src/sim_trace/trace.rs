@@ -159,14 +159,14 @@ impl Trace {
             match &e.detail {
                 Detail::Machine { count } => {
                     for event in events.by_ref().take(*count as usize) {
-                        line(json_line(e.tick, e.kind, &text.line(event)));
+                        line(json_line(e.tick, "machine", &text.line(event)));
                     }
                 }
-                Detail::Message { edge, note } => {
+                Detail::Message { kind, edge, note } => {
                     let detail = message_text(*edge, *note, |r| self.names.role(r), label);
-                    line(json_line(e.tick, e.kind, &detail));
+                    line(json_line(e.tick, kind.name(), &detail));
                 }
-                Detail::Text(detail) => line(json_line(e.tick, e.kind, detail)),
+                Detail::Text(t) => line(json_line(e.tick, t.kind, &t.detail)),
             }
         }
     }
@@ -183,7 +183,7 @@ impl fmt::Debug for Trace {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Edge, Note, SimTrace};
+    use super::super::{Edge, MessageKind, Note, SimTrace};
     use super::*;
     use telltale_compiler::Value;
     use telltale_types::{Label, Role};
@@ -227,7 +227,7 @@ mod tests {
             t.push_machine(1, e);
         }
         t.keep_events(&mut events);
-        t.push_message(3, "deliver", edge, Note::Plain);
+        t.push_message(3, MessageKind::Deliver, edge, Note::Plain);
         t.push("\"quoted\"".len() as u64, "observe", "B observed k = \"v\"");
         let (trace, _) = t.finish(names());
         let expected = [

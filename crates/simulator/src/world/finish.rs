@@ -89,6 +89,8 @@ impl World<'_> {
         let trace_events = self.trace.len() as u64;
         let names = crate::sim_trace::TraceNames::of_machine(&self.machine, self.names.clone());
         let (trace, trace_digest) = self.trace.finish(names);
+        let mut effect_trace = Vec::new();
+        self.machine.drain_effect_trace(&mut effect_trace);
         Outcome {
             report: Report {
                 scenario: plan.name.clone(),
@@ -114,7 +116,7 @@ impl World<'_> {
             },
             trace,
             format: plan.output,
-            effect_trace: self.machine.effect_trace(),
+            effect_trace,
             timeline: self.timeline,
         }
     }

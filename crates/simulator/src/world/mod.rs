@@ -350,6 +350,11 @@ struct World<'h> {
     quiet_since: u64,
     /// The machine events of the round being read (reused each round).
     round_events: Vec<telltale_vm::ObsEvent>,
+    /// The messages due this round, and those sent (reused each round).
+    round_due: Vec<InFlight>,
+    round_sent: Vec<InFlight>,
+    /// The queue lengths `buffer_bound` reads (reused each round).
+    round_queued: Vec<(RoleId, RoleId, usize)>,
     injector: Injector,
     /// Recorded only when the HTML report is asked for.
     timeline: Option<Timeline>,
@@ -458,6 +463,9 @@ impl<'h> World<'h> {
             timeout_at: 0,
             quiet_since: 0,
             round_events: Vec::new(),
+            round_due: Vec::new(),
+            round_sent: Vec::new(),
+            round_queued: Vec::new(),
             injector,
             timeline: None,
         }

@@ -6,6 +6,7 @@ use crate::host_predicate::{HostPredicate, PredicateView};
 use crate::monitor::RoundView;
 use crate::report::timeline::MarkKind;
 use crate::type_walk::RoleAction;
+use std::borrow::Cow;
 use telltale_compiler::RoleId;
 use telltale_vm::{BlockReason, CoroStatus, ObsEvent, TraceText};
 
@@ -143,8 +144,16 @@ impl<'h> World<'h> {
             }
             _ => return,
         };
-        let partner = symbols.role_name(partner);
-        let label = symbols.label_name(label);
+        // Borrowed names (no allocation per event); an unknown id reads
+        // as `role_name`/`label_name` write it.
+        let partner: Cow<'_, str> = match symbols.role(partner) {
+            Some(r) => Cow::Borrowed(r.as_str()),
+            None => Cow::Owned(symbols.role_name(partner)),
+        };
+        let label: Cow<'_, str> = match symbols.label(label) {
+            Some(l) => Cow::Borrowed(l.name()),
+            None => Cow::Owned(symbols.label_name(label)),
+        };
         let action = if send {
             RoleAction::Send {
                 partner: &partner,
@@ -201,7 +210,8 @@ impl<'h> World<'h> {
     }
 
     pub(super) fn check_round(&mut self, tick: u64, stuck: bool, quiescent: bool) {
-        let mut queued = Vec::new();
+        let mut queued = std::mem::take(&mut self.round_queued);
+        queued.clear();
         if self.monitor.wants_queues() {
             if let Some(s) = self.machine.session(self.session) {
                 for &from in &s.roles {
@@ -236,6 +246,7 @@ impl<'h> World<'h> {
             live: &live,
             faults_quiet_since,
         });
+        self.round_queued = queued;
     }
 
     /// The roles still running (not finished, faulted or crashed), with

@@ -6,20 +6,22 @@ use super::World;
 use crate::network_model::Treatment;
 use crate::plan::{Action, EdgeFilter};
 use crate::report::timeline::{Fate, Handling};
-use crate::sim_trace::Note;
+use crate::sim_trace::{MessageKind, Note};
 use telltale_compiler::RoleId;
 use telltale_vm::corruption::mangle;
 use telltale_vm::{Delivery, InFlight};
 
 impl World<'_> {
     pub(super) fn deliver_due(&mut self, tick: u64) {
-        for m in self.network.take_due(tick) {
+        let mut due = std::mem::take(&mut self.round_due);
+        self.network.take_due_into(tick, &mut due);
+        for m in due.drain(..) {
             let edge = (m.from, m.to, m.envelope.seq);
             let line = Self::edge(&m);
             if self.crashed.contains(&m.to) {
                 self.stats.discarded += 1;
                 self.trace
-                    .push_message(tick, "discard", line, Note::ReceiverCrashed);
+                    .push_message(tick, MessageKind::Discard, line, Note::ReceiverCrashed);
                 self.arrived(edge, tick, Some("receiver crashed"));
                 continue;
             }
@@ -31,13 +33,14 @@ impl World<'_> {
             match self.machine.deliver(m) {
                 Delivery::Queued | Delivery::Overwrote => {
                     self.stats.delivered += 1;
-                    self.trace.push_message(tick, "deliver", line, Note::Plain);
+                    self.trace
+                        .push_message(tick, MessageKind::Deliver, line, Note::Plain);
                     self.arrived(edge, tick, None);
                 }
                 Delivery::Dropped => {
                     self.stats.discarded += 1;
                     self.trace
-                        .push_message(tick, "discard", line, Note::PolicyDrop);
+                        .push_message(tick, MessageKind::Discard, line, Note::PolicyDrop);
                     self.arrived(edge, tick, Some("buffer full, policy drop"));
                 }
                 Delivery::Full(m) => {
@@ -46,12 +49,17 @@ impl World<'_> {
                 }
                 Delivery::Refused(_) => {
                     self.stats.discarded += 1;
-                    self.trace
-                        .push_message(tick, "discard", line, Note::SessionFinished);
+                    self.trace.push_message(
+                        tick,
+                        MessageKind::Discard,
+                        line,
+                        Note::SessionFinished,
+                    );
                     self.arrived(edge, tick, Some("session finished"));
                 }
             }
         }
+        self.round_due = due;
     }
 
     /// Records (when a timeline is kept) that a message left the network:
@@ -86,10 +94,10 @@ impl World<'_> {
     }
 
     pub(super) fn take_sent(&mut self, tick: u64) {
-        let mut sent = Vec::new();
+        let mut sent = std::mem::take(&mut self.round_sent);
         self.machine.drain_outbox(&mut sent);
         let mut lies = self.handler.take_lies();
-        for mut m in sent {
+        for mut m in sent.drain(..) {
             let lied = match lies.iter().position(|l| *l == (m.from, m.to)) {
                 Some(i) => {
                     lies.remove(i);
@@ -101,7 +109,7 @@ impl World<'_> {
             if self.handler.is_silent(m.from) {
                 self.stats.withheld += 1;
                 self.trace
-                    .push_message(tick, "withhold", Self::edge(&m), Note::Silent);
+                    .push_message(tick, MessageKind::Withhold, Self::edge(&m), Note::Silent);
                 if let Some(timeline) = &mut self.timeline {
                     let label = self.machine.symbols().label_name(m.envelope.label);
                     timeline.withheld(tick, (m.from, m.to, m.envelope.seq), &label);
@@ -118,8 +126,8 @@ impl World<'_> {
                 let action = &self.schedule.faults[i].plan.action;
                 apply(action, &mut treatment);
                 cause = Note::Fault {
-                    index: i,
-                    kind: action.kind().name(),
+                    index: u32::try_from(i).unwrap_or(u32::MAX),
+                    kind: action.kind(),
                 };
                 self.schedule.faults[i].armed = false;
                 self.schedule.fire(i, tick);
@@ -143,31 +151,37 @@ impl World<'_> {
             if treatment.drop {
                 self.stats.lost += 1;
                 self.note("drop", Some(m.from));
-                self.trace.push_message(tick, "lose", line, cause);
+                self.trace
+                    .push_message(tick, MessageKind::Lose, line, cause);
                 continue;
             }
             if treatment.corrupt {
                 self.stats.corrupted += 1;
                 m.envelope.payload = mangle(&m.envelope.payload);
-                self.trace.push_message(tick, "corrupt", line, cause);
+                self.trace
+                    .push_message(tick, MessageKind::Corrupt, line, cause);
             }
             if treatment.reorder {
                 self.stats.reordered += 1;
-                self.trace.push_message(tick, "reorder", line, cause);
+                self.trace
+                    .push_message(tick, MessageKind::Reorder, line, cause);
             }
             if treatment.extra_delay > 0 {
                 self.stats.delayed += 1;
-                self.trace.push_message(tick, "delay", line, cause);
+                self.trace
+                    .push_message(tick, MessageKind::Delay, line, cause);
             }
             if treatment.duplicate {
                 self.stats.duplicated += 1;
-                self.trace.push_message(tick, "duplicate", line, cause);
+                self.trace
+                    .push_message(tick, MessageKind::Duplicate, line, cause);
                 let copy = m.clone();
                 self.network
                     .send(copy, tick, &link, &treatment, &mut self.rng);
             }
             self.network.send(m, tick, &link, &treatment, &mut self.rng);
         }
+        self.round_sent = sent;
     }
 }
 
