@@ -124,19 +124,44 @@ fn text(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-/// A length (u64) and the postcard encoding of `value`. Not failing for
-/// these types (no maps, no sequences of unknown length); a failure is
-/// encoded as a marker with its message rather than a panic.
+/// A length (u64) and the postcard encoding of `value`, written in place
+/// (no buffer of its own). Not failing for these types (no maps, no
+/// sequences of unknown length); a failure is encoded as a marker with
+/// its message rather than a panic.
 fn postcard_prefixed(out: &mut Vec<u8>, value: &impl Serialize) {
-    match postcard::to_stdvec(value) {
-        Ok(bytes) => {
-            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            out.extend_from_slice(&bytes);
+    let start = out.len();
+    out.extend_from_slice(&[0; 8]);
+    match postcard::serialize_with_flavor(value, Append(out)) {
+        Ok(()) => {
+            let len = (out.len() - start - 8) as u64;
+            out[start..start + 8].copy_from_slice(&len.to_le_bytes());
         }
         Err(e) => {
+            out.truncate(start);
             out.extend_from_slice(&u64::MAX.to_le_bytes());
             text(out, &e.to_string());
         }
+    }
+}
+
+/// A postcard output that appends to a buffer.
+struct Append<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Append<'_> {
+    type Output = ();
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
     }
 }
 
@@ -193,5 +218,10 @@ mod tests {
         };
         assert_ne!(event(Value::string("a")), event(Value::string("b")));
         assert_ne!(event(Value::Nat(1)), event(Value::Int(1)));
+        // The length prefix is the postcard encoding's.
+        let halted = ObsEvent::Halted { tick: 1, coro: 0 };
+        let encoded = postcard::to_stdvec(&halted).unwrap();
+        assert_eq!(a[10..18], (encoded.len() as u64).to_le_bytes());
+        assert_eq!(a[18..], encoded[..]);
     }
 }
