@@ -119,7 +119,8 @@ fn run_inner(args: &SimArgs, scenario: &Path, hosts: &HostRegistry) -> Result<u8
         let mut text = Vec::new();
         // Writing into memory cannot fail.
         let _ = outcome.trace.write_jsonl(&mut text);
-        write(path, &text)?;
+        // JSON text is UTF-8: nothing is replaced.
+        write(path, &String::from_utf8_lossy(&text))?;
     }
     let rendered = render(&report, outcome.format);
     if let Some(path) = &args.out {
@@ -260,7 +261,7 @@ pub fn render(report: &Report, format: OutputFormat) -> String {
     text.unwrap_or_else(|e| format!("{{\"error\":\"cannot render the report: {e}\"}}"))
 }
 
-fn write(path: &Path, text: impl AsRef<[u8]>) -> Result<(), SimError> {
+fn write(path: &Path, text: &str) -> Result<(), SimError> {
     std::fs::write(path, text).map_err(|source| SimError::Write {
         path: path.to_path_buf(),
         source,
