@@ -1,6 +1,7 @@
 //! The `sim-run` binary: exit codes, output files, `--seed`, `--strict`.
 #![allow(clippy::unwrap_used)]
 
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -140,6 +141,42 @@ fn out_and_trace_files_match_the_report_and_its_digest() {
     for line in String::from_utf8(trace).unwrap().lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["tick"].is_u64() && v["kind"].is_string() && v["detail"].is_string());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn trace_files_keep_the_bytes_of_the_text_era() {
+    // SHA-256 of `--trace` files written by the build before the trace was
+    // kept structured (when the digest was the file's own): the text is
+    // still rendered to the same bytes, whatever the digest now reads.
+    let dir = scratch("pinned");
+    for (name, expected) in [
+        (
+            "token_ring_loss_duplication.toml",
+            "4526cc61847fe1cd07e4baf7e1b6f59614c111e67fad1b870108dfb68d45b14a",
+        ),
+        (
+            "three_buyer_forgery.toml",
+            "e2715848ba150fcf7760cb3a5f1b4aa4a7138d5a6c7fcb09eaabc32d1e77173f",
+        ),
+    ] {
+        let trace_path = dir.join(format!("{name}.jsonl"));
+        let out = sim_run(&[
+            example(name).to_str().unwrap(),
+            "--seed",
+            "7",
+            "--trace",
+            trace_path.to_str().unwrap(),
+        ]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let trace = std::fs::read(&trace_path).unwrap();
+        let hex: String = Sha256::digest(&trace)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex, expected, "{name}");
+        assert_ne!(report["trace_digest"], expected, "{name}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
