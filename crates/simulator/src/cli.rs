@@ -150,11 +150,11 @@ fn run_inner(args: &SimArgs, scenario: &Path, hosts: &HostRegistry) -> Result<u8
     let mut report = outcome.report;
     report.wall_time_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     if let Some(path) = &args.trace {
-        let mut text = outcome.trace.join("\n");
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        write(path, &text)?;
+        let mut text = Vec::new();
+        // Writing into memory cannot fail.
+        let _ = outcome.trace.write_jsonl(&mut text);
+        // JSON text is UTF-8: nothing is replaced.
+        write(path, &String::from_utf8_lossy(&text))?;
     }
     let rendered = render(&report, outcome.format);
     if let Some(path) = &args.out {

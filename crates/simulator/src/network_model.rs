@@ -178,14 +178,20 @@ impl NetworkModel {
 
     /// Takes the messages due at or before `tick`, in delivery order.
     pub fn take_due(&mut self, tick: u64) -> Vec<InFlight> {
-        match self.in_flight.first_key_value() {
-            Some((&(due, _, _), _)) if due <= tick => {}
-            _ => return Vec::new(),
+        let mut due = Vec::new();
+        self.take_due_into(tick, &mut due);
+        due
+    }
+
+    /// [`NetworkModel::take_due`] onto the end of `into` (a buffer the
+    /// world reuses every round: no allocation, no tree split).
+    pub fn take_due_into(&mut self, tick: u64, into: &mut Vec<InFlight>) {
+        while let Some(entry) = self.in_flight.first_entry() {
+            if entry.key().0 > tick {
+                break;
+            }
+            into.push(entry.remove());
         }
-        let later = self.in_flight.split_off(&(tick + 1, 0, 0));
-        std::mem::replace(&mut self.in_flight, later)
-            .into_values()
-            .collect()
     }
 
     /// Puts back a message that could not be delivered yet, due at

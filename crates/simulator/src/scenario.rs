@@ -262,7 +262,7 @@ pub struct ActionSpec {
 }
 
 /// The fault verbs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// Lose the next matching message.

@@ -33,7 +33,7 @@ fn run_burst(body: &str) -> (Report, Vec<String>) {
     let outcome = run_scenario_text(&text, &dir.join("s.toml"), &RunOptions::default());
     std::fs::remove_dir_all(&dir).unwrap();
     let outcome = outcome.unwrap();
-    (outcome.report, outcome.trace)
+    (outcome.report, outcome.trace.lines().to_vec())
 }
 
 #[test]

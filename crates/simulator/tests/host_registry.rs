@@ -81,7 +81,11 @@ fn a_bundled_host_runs_observes_and_replays() {
     .unwrap();
     let outcome = registry().run_plan(&plan, &image(), 3).unwrap();
     assert!(outcome.report.passed, "{:?}", outcome.report);
-    assert!(outcome.trace.iter().any(|l| l.contains("observed got")));
+    assert!(outcome
+        .trace
+        .lines()
+        .iter()
+        .any(|l| l.contains("observed got")));
     assert_eq!(outcome.report.contracts[0].contract, "replay_coherence");
     assert!(outcome.report.contracts[0].holds);
 }
@@ -97,10 +101,11 @@ fn an_equivocating_role_tells_the_hosts_other_story() {
     assert!(
         outcome
             .trace
+            .lines()
             .iter()
             .any(|l| l.contains("Bob observed got = 4242")),
         "{:#?}",
-        outcome.trace
+        outcome.trace.lines()
     );
     assert!(
         outcome.report.contracts[0].holds,

@@ -50,7 +50,11 @@ fn try_run(
     };
     let outcome = simulate_with_host(&plan, image, plan.seed, &host, Some(&log))?;
     assert!(!log.is_empty());
-    assert!(outcome.trace.iter().any(|l| l.contains("\"observe\"")));
+    assert!(outcome
+        .trace
+        .lines()
+        .iter()
+        .any(|l| l.contains("\"observe\"")));
     Ok(outcome.report)
 }
 

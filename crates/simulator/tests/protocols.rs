@@ -64,9 +64,9 @@ fn scripted_effect_outcomes_drive_the_branches() {
     let out = run(text).unwrap();
     assert_eq!(out.report.status, "all_done");
     assert!(
-        out.trace.iter().any(|l| l.contains("Rejected")),
+        out.trace.lines().iter().any(|l| l.contains("Rejected")),
         "{:#?}",
-        out.trace
+        out.trace.lines()
     );
     let unknown = run(
         "name = \"ledger\"\nprotocol = \"../ledger_effects.tell\"\n\

@@ -192,6 +192,20 @@ impl ProtocolMachine {
         self.obs.iter()
     }
 
+    /// Moves the retained observable trace, oldest first, onto the end of
+    /// `into` and empties it: a driver that reads every event once (the
+    /// simulator, each round) takes them without copying or rescanning.
+    pub fn drain_trace(&mut self, into: &mut Vec<ObsEvent>) {
+        self.obs.drain_into(into);
+    }
+
+    /// Moves the retained effect trace, oldest first, onto the end of
+    /// `into` and empties it: a driver done with the machine keeps the
+    /// recording without copying it.
+    pub fn drain_effect_trace(&mut self, into: &mut Vec<EffectTraceEntry>) {
+        self.effects.drain_into(into);
+    }
+
     /// The retained effect trace, oldest first (what replay consumes).
     pub fn effect_trace(&self) -> Vec<EffectTraceEntry> {
         self.effects.to_vec()

@@ -50,6 +50,14 @@ impl<'a> TraceText<'a> {
         self
     }
 
+    /// Names coroutine `coro` by `role` (what [`TraceText::of_machine`]
+    /// does for a machine's resident ones), for text rendered after the
+    /// machine is gone.
+    pub fn with_role(mut self, coro: CoroId, role: RoleId) -> Self {
+        self.roles.insert(coro, role);
+        self
+    }
+
     /// Renders the trace of `machine`, naming each resident coroutine by
     /// its role.
     pub fn of_machine(machine: &'a ProtocolMachine) -> Self {

@@ -98,6 +98,23 @@ impl<T> TraceLog<T> {
         self.entries.is_empty()
     }
 
+    /// Moves the retained entries, oldest first, onto the end of `into`
+    /// and leaves the log empty (its count of pushed entries stays): a
+    /// driver that keeps the events itself reads each one once, without
+    /// copying.
+    pub fn drain_into(&mut self, into: &mut Vec<T>) {
+        if into.is_empty() && self.start == 0 {
+            // The common case, in O(1): the log takes `into`'s buffer.
+            std::mem::swap(into, &mut self.entries);
+            self.full = false;
+            return;
+        }
+        into.extend(self.entries.drain(self.start..));
+        into.append(&mut self.entries);
+        self.start = 0;
+        self.full = false;
+    }
+
     /// Number of entries ever pushed, retained or not.
     pub fn pushed(&self) -> u64 {
         self.pushed
@@ -163,5 +180,38 @@ mod tests {
         check(TraceRetention::KeepLast(3), 2, &[0, 1]);
         check(TraceRetention::KeepLast(0), 5, &[]);
         check(TraceRetention::Off, 5, &[]);
+    }
+
+    #[test]
+    fn draining_moves_the_entries_out_oldest_first() {
+        let mut ring = TraceLog::new(TraceRetention::KeepLast(3));
+        for i in 0..5u32 {
+            ring.push(i);
+        }
+        let mut out = vec![9];
+        ring.drain_into(&mut out);
+        assert_eq!(out, [9, 2, 3, 4]);
+        assert!(ring.is_empty());
+        ring.push(5);
+        ring.drain_into(&mut out);
+        assert_eq!(out, [9, 2, 3, 4, 5]);
+        assert_eq!(ring.pushed(), 6);
+        let mut all = TraceLog::new(TraceRetention::KeepAll);
+        all.push(1u32);
+        all.drain_into(&mut out);
+        all.push(2);
+        all.drain_into(&mut out);
+        assert_eq!(out[5..], [1, 2]);
+        let mut fresh = Vec::new();
+        all.push(3);
+        all.push(4);
+        all.drain_into(&mut fresh);
+        assert_eq!(fresh, [3, 4]);
+        all.push(5);
+        let mut next = Vec::new();
+        all.drain_into(&mut next);
+        assert_eq!(next, [5]);
+        assert!(all.is_empty());
+        assert_eq!(all.pushed(), 5);
     }
 }

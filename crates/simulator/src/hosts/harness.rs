@@ -28,6 +28,7 @@ use crate::error::SimError;
 use crate::host_predicate::HostPredicate;
 use crate::observation::ObservationLog;
 use crate::plan::Plan;
+use crate::sim_trace::Trace;
 use crate::world::{replay_coherence, simulate_replay, simulate_with_host_checked, Outcome};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -101,7 +102,7 @@ pub struct HarnessResult {
     /// The run.
     pub outcome: Outcome,
     /// The replay's trace, or why it could not run.
-    pub replay: Result<Vec<String>, String>,
+    pub replay: Result<Trace, String>,
     /// The host's own validation.
     pub host_validation: Result<(), String>,
 }

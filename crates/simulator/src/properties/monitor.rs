@@ -190,12 +190,13 @@ impl PropertyMonitor {
         *self.progress_events.entry(role).or_default() += 1;
     }
 
-    /// A message was sent.
-    pub fn sent(&mut self, m: &MessageEvent, text: String) {
+    /// A message was sent; `text` renders its line, asked for only when
+    /// `send_recv_liveness` keeps it.
+    pub fn sent(&mut self, m: &MessageEvent, text: impl FnOnce() -> String) {
         self.progress(m.from, m.tick);
         if self.tracks_receipt {
             self.unreceived
-                .insert((m.session, m.from, m.to, m.seq), (m.tick, text));
+                .insert((m.session, m.from, m.to, m.seq), (m.tick, text()));
         }
     }
 
@@ -310,7 +311,9 @@ impl PropertyMonitor {
     /// The checks made once per round.
     pub fn round(&mut self, view: &RoundView<'_>) {
         self.unobserved(view.tick, false);
-        for i in self.each(|p| matches!(p, Property::BufferBound(_))) {
+        // Index loops, not `each`: this runs every round and must not
+        // allocate.
+        for i in 0..self.properties.len() {
             let Property::BufferBound(bound) = self.properties[i].property else {
                 continue;
             };
@@ -340,7 +343,7 @@ impl PropertyMonitor {
                 self.violate(i, view.tick, None, event);
             }
         }
-        for i in self.each(|p| matches!(p, Property::Liveness(_))) {
+        for i in 0..self.properties.len() {
             let Property::Liveness(bound) = self.properties[i].property else {
                 continue;
             };

@@ -87,7 +87,10 @@ impl World<'_> {
             })
             .collect();
         let trace_events = self.trace.len() as u64;
-        let (trace, trace_digest) = self.trace.finish();
+        let names = crate::sim_trace::TraceNames::of_machine(&self.machine, self.names.clone());
+        let (trace, trace_digest) = self.trace.finish(names);
+        let mut effect_trace = Vec::new();
+        self.machine.drain_effect_trace(&mut effect_trace);
         Outcome {
             report: Report {
                 scenario: plan.name.clone(),
@@ -113,7 +116,7 @@ impl World<'_> {
             },
             trace,
             format: plan.output,
-            effect_trace: self.machine.effect_trace(),
+            effect_trace,
             timeline: self.timeline,
         }
     }

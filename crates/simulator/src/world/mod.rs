@@ -28,7 +28,7 @@ use crate::report::{NetworkStats, Report};
 use crate::scenario::{HandlerKind, MessageAuthKey, OutputFormat, ReplayModeKey};
 use crate::scenario_error::ScenarioError;
 use crate::sim_handler::SimHandler;
-use crate::sim_trace::SimTrace;
+use crate::sim_trace::{Edge, SimTrace, Trace};
 use crate::type_walk::TypeWalker;
 use inject::Injector;
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,8 +48,8 @@ use telltale_vm::{ReplayEffectHandler, RunStatus};
 pub struct Outcome {
     /// The report (without wall time).
     pub report: Report,
-    /// The trace, one JSON object per line.
-    pub trace: Vec<String>,
+    /// The trace (its JSONL text is rendered when read).
+    pub trace: Trace,
     /// How the scenario asks for the report to be printed.
     pub format: OutputFormat,
     /// Every effect decision the machine recorded (what a replay of the
@@ -185,7 +185,7 @@ pub fn replay_builtin(
     image: CodeImage,
     seed: u64,
     effect_trace: &[EffectTraceEntry],
-) -> Result<Vec<String>, SimError> {
+) -> Result<Trace, SimError> {
     let script = EffectScript::parse(&plan.script)?;
     let (machine, session, mut rng) = start(plan, image, seed)?;
     // The same draw as `simulate`, so the world's generator stays in step.
@@ -202,24 +202,31 @@ pub fn replay_builtin(
     Ok(world.run(plan, seed).trace)
 }
 
-/// Whether a replay reproduced a run: the machine's events of both traces
+/// Whether a replay reproduced a run: the machine's lines of both traces
 /// are equal (the network's lines are the world's, equal by construction).
-pub fn replay_coherence(run: &[String], replay: &[String]) -> Result<(), String> {
-    let machine = |t: &'_ [String]| -> Vec<String> {
-        t.iter()
-            .filter(|l| l.contains("\"kind\":\"machine\""))
-            .cloned()
-            .collect()
-    };
-    let (a, b) = (machine(run), machine(replay));
-    match (0..a.len().max(b.len())).find(|i| a.get(*i) != b.get(*i)) {
-        None => Ok(()),
-        Some(i) => Err(format!(
-            "the traces differ at machine event {i}: {} vs {}",
-            a.get(i).map_or("(none)", String::as_str),
-            b.get(i).map_or("(none)", String::as_str)
-        )),
+/// Events are compared as they are; only two that differ are rendered, and
+/// they count as equal when their lines read the same.
+pub fn replay_coherence(run: &Trace, replay: &Trace) -> Result<(), String> {
+    let (mut a, mut b) = (run.machine_events(), replay.machine_events());
+    for i in 0.. {
+        let (x, y) = (a.next(), b.next());
+        if x.is_none() && y.is_none() {
+            break;
+        }
+        if x == y {
+            continue;
+        }
+        let x = x.map(|(tick, e)| run.machine_line(tick, e));
+        let y = y.map(|(tick, e)| replay.machine_line(tick, e));
+        if x != y {
+            return Err(format!(
+                "the traces differ at machine event {i}: {} vs {}",
+                x.as_deref().unwrap_or("(none)"),
+                y.as_deref().unwrap_or("(none)")
+            ));
+        }
     }
+    Ok(())
 }
 
 fn run_with(
@@ -350,7 +357,13 @@ struct World<'h> {
     heal_at: Option<u64>,
     timeout_at: u64,
     quiet_since: u64,
-    events_read: usize,
+    /// The machine events of the round being read (reused each round).
+    round_events: Vec<telltale_vm::ObsEvent>,
+    /// The messages due this round, and those sent (reused each round).
+    round_due: Vec<InFlight>,
+    round_sent: Vec<InFlight>,
+    /// The queue lengths `buffer_bound` reads (reused each round).
+    round_queued: Vec<(RoleId, RoleId, usize)>,
     injector: Injector,
     /// Recorded only when the HTML report is asked for.
     timeline: Option<Timeline>,
@@ -464,7 +477,10 @@ impl<'h> World<'h> {
             heal_at: None,
             timeout_at: 0,
             quiet_since: 0,
-            events_read: 0,
+            round_events: Vec::new(),
+            round_due: Vec::new(),
+            round_sent: Vec::new(),
+            round_queued: Vec::new(),
             injector,
             timeline: None,
             checkpoints: plan.checkpoints.clone().filter(|_| !handler_replays),
@@ -490,6 +506,16 @@ impl<'h> World<'h> {
             self.machine.symbols().label_name(m.envelope.label),
             m.envelope.seq
         )
+    }
+
+    /// A message's edge, label and sequence number, for its trace line.
+    fn edge(m: &InFlight) -> Edge {
+        Edge {
+            from: m.from,
+            to: m.to,
+            label: m.envelope.label,
+            seq: m.envelope.seq,
+        }
     }
 
     fn run(self, plan: &Plan, seed: u64) -> Outcome {

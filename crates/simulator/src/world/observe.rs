@@ -6,29 +6,26 @@ use crate::host_predicate::{HostPredicate, PredicateView};
 use crate::monitor::RoundView;
 use crate::report::timeline::MarkKind;
 use crate::type_walk::RoleAction;
+use std::borrow::Cow;
 use telltale_compiler::RoleId;
 use telltale_vm::{BlockReason, CoroStatus, ObsEvent, TraceText};
 
 impl<'h> World<'h> {
     /// Reads the machine events of this round into the trace, the
-    /// `on_event` record and the property monitor.
+    /// `on_event` record and the property monitor. The events are moved
+    /// out of the machine, and their text is rendered only for the checks
+    /// that keep it.
     pub(super) fn read_events(&mut self) {
-        let events: Vec<ObsEvent> = self
-            .machine
-            .trace_iter()
-            .skip(self.events_read)
-            .cloned()
-            .collect();
-        self.events_read += events.len();
+        let mut events = std::mem::take(&mut self.round_events);
+        self.machine.drain_trace(&mut events);
         self.seen.steps = self.machine.scheduler_step_count();
         if events.is_empty() {
+            self.round_events = events;
             return;
         }
-        let text = TraceText::of_machine(&self.machine);
-        let lines: Vec<String> = events.iter().map(|e| text.line(e)).collect();
-        for (event, line) in events.iter().zip(lines) {
-            let tick = self.machine.clock();
-            self.trace.push(tick, "machine", &line);
+        let tick = self.machine.clock();
+        for event in &events {
+            self.trace.push_machine(tick, event);
             if self.monitor.wants_actions() {
                 self.walk(event, tick);
             }
@@ -38,10 +35,13 @@ impl<'h> World<'h> {
                         self.injector.sent(m);
                     }
                     self.note("send", Some(m.from));
-                    self.monitor.sent(m, line);
+                    let machine = &self.machine;
+                    self.monitor
+                        .sent(m, || TraceText::of_machine(machine).line(event));
                 }
                 ObsEvent::Received(m) | ObsEvent::Chose(m) => {
                     if let Some(by) = self.injector.received(m) {
+                        let line = TraceText::of_machine(&self.machine).line(event);
                         let event = format!(
                             "{} accepted a message {} injected ({line})",
                             self.name(m.to),
@@ -79,6 +79,8 @@ impl<'h> World<'h> {
                 self.record_event(event, tick);
             }
         }
+        self.trace.keep_events(&mut events);
+        self.round_events = events;
     }
 
     /// Puts a machine event the HTML report draws into the timeline (at
@@ -142,8 +144,16 @@ impl<'h> World<'h> {
             }
             _ => return,
         };
-        let partner = symbols.role_name(partner);
-        let label = symbols.label_name(label);
+        // Borrowed names (no allocation per event); an unknown id reads
+        // as `role_name`/`label_name` write it.
+        let partner: Cow<'_, str> = match symbols.role(partner) {
+            Some(r) => Cow::Borrowed(r.as_str()),
+            None => Cow::Owned(symbols.role_name(partner)),
+        };
+        let label: Cow<'_, str> = match symbols.label(label) {
+            Some(l) => Cow::Borrowed(l.name()),
+            None => Cow::Owned(symbols.label_name(label)),
+        };
         let action = if send {
             RoleAction::Send {
                 partner: &partner,
@@ -200,7 +210,8 @@ impl<'h> World<'h> {
     }
 
     pub(super) fn check_round(&mut self, tick: u64, stuck: bool, quiescent: bool) {
-        let mut queued = Vec::new();
+        let mut queued = std::mem::take(&mut self.round_queued);
+        queued.clear();
         if self.monitor.wants_queues() {
             if let Some(s) = self.machine.session(self.session) {
                 for &from in &s.roles {
@@ -235,6 +246,7 @@ impl<'h> World<'h> {
             live: &live,
             faults_quiet_since,
         });
+        self.round_queued = queued;
     }
 
     /// The roles still running (not finished, faulted or crashed), with

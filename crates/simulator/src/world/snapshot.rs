@@ -15,7 +15,7 @@ use crate::network_model::NetworkModel;
 use crate::plan::Plan;
 use crate::report::NetworkStats;
 use crate::sim_handler::{HandlerState, SimHandler};
-use crate::sim_trace::SimTrace;
+use crate::sim_trace::{SimTrace, TraceState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use telltale_compiler::{CodeImage, RoleId};
@@ -26,7 +26,7 @@ use telltale_vm::{ChoiceVisits, DefaultHandler, EffectScript, ProtocolMachine, S
 /// held, so that one definition (one field order, which postcard relies
 /// on) serves both writing (borrowed) and reading (owned).
 #[derive(Serialize, Deserialize)]
-struct Snapshot<Net, Mon, Inj, Lines> {
+struct Snapshot<Net, Mon, Inj> {
     round: u64,
     /// `telltale_vm::Checkpoint` bytes.
     machine: Vec<u8>,
@@ -41,7 +41,7 @@ struct Snapshot<Net, Mon, Inj, Lines> {
     /// Per scheduled fault: when it fired, and whether it is armed.
     faults: Vec<(Vec<u64>, bool)>,
     monitor: Mon,
-    trace: Lines,
+    trace: TraceState,
     stats: NetworkStats,
     seen_steps: u64,
     seen_events: BTreeSet<String>,
@@ -50,12 +50,11 @@ struct Snapshot<Net, Mon, Inj, Lines> {
     heal_at: Option<u64>,
     timeout_at: u64,
     quiet_since: u64,
-    events_read: usize,
     injector: Inj,
 }
 
-type Written<'a> = Snapshot<&'a NetworkModel, &'a PropertyMonitor, &'a Injector, &'a [String]>;
-type Read = Snapshot<NetworkModel, PropertyMonitor, Injector, Vec<String>>;
+type Written<'a> = Snapshot<&'a NetworkModel, &'a PropertyMonitor, &'a Injector>;
+type Read = Snapshot<NetworkModel, PropertyMonitor, Injector>;
 
 impl World<'_> {
     /// The world's snapshot at the end of round `tick`, when its host is
@@ -85,7 +84,7 @@ impl World<'_> {
                 .map(|f| (f.fired.clone(), f.armed))
                 .collect(),
             monitor: &self.monitor,
-            trace: self.trace.lines(),
+            trace: self.trace.state(),
             stats: self.stats.clone(),
             seen_steps: self.seen.steps,
             seen_events: self.seen.events.clone(),
@@ -94,7 +93,6 @@ impl World<'_> {
             heal_at: self.heal_at,
             timeout_at: self.timeout_at,
             quiet_since: self.quiet_since,
-            events_read: self.events_read,
             injector: &self.injector,
         };
         Some(
@@ -121,7 +119,7 @@ impl World<'_> {
         self.rng = SeededRng::new(snapshot.rng);
         self.network.resume_state(snapshot.network);
         self.monitor.resume_state(snapshot.monitor);
-        self.trace = SimTrace::resume(snapshot.trace);
+        self.trace = SimTrace::resume(snapshot.trace).map_err(CheckpointError::Decode)?;
         self.stats = snapshot.stats;
         self.seen = Seen {
             steps: snapshot.seen_steps,
@@ -132,7 +130,6 @@ impl World<'_> {
         self.heal_at = snapshot.heal_at;
         self.timeout_at = snapshot.timeout_at;
         self.quiet_since = snapshot.quiet_since;
-        self.events_read = snapshot.events_read;
         self.injector.resume_state(snapshot.injector);
         Ok(())
     }

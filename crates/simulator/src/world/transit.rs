@@ -6,18 +6,22 @@ use super::World;
 use crate::network_model::Treatment;
 use crate::plan::{Action, EdgeFilter};
 use crate::report::timeline::{Fate, Handling};
+use crate::sim_trace::{MessageKind, Note};
 use telltale_compiler::RoleId;
 use telltale_vm::corruption::mangle;
 use telltale_vm::{Delivery, InFlight};
 
 impl World<'_> {
     pub(super) fn deliver_due(&mut self, tick: u64) {
-        for m in self.network.take_due(tick) {
+        let mut due = std::mem::take(&mut self.round_due);
+        self.network.take_due_into(tick, &mut due);
+        for m in due.drain(..) {
             let edge = (m.from, m.to, m.envelope.seq);
+            let line = Self::edge(&m);
             if self.crashed.contains(&m.to) {
                 self.stats.discarded += 1;
-                let detail = format!("{} (receiver crashed)", self.describe(&m));
-                self.trace.push(tick, "discard", &detail);
+                self.trace
+                    .push_message(tick, MessageKind::Discard, line, Note::ReceiverCrashed);
                 self.arrived(edge, tick, Some("receiver crashed"));
                 continue;
             }
@@ -26,20 +30,17 @@ impl World<'_> {
                 self.network.hold(m, tick + 1);
                 continue;
             }
-            let detail = self.describe(&m);
             match self.machine.deliver(m) {
                 Delivery::Queued | Delivery::Overwrote => {
                     self.stats.delivered += 1;
-                    self.trace.push(tick, "deliver", &detail);
+                    self.trace
+                        .push_message(tick, MessageKind::Deliver, line, Note::Plain);
                     self.arrived(edge, tick, None);
                 }
                 Delivery::Dropped => {
                     self.stats.discarded += 1;
-                    self.trace.push(
-                        tick,
-                        "discard",
-                        &format!("{detail} (buffer full, policy drop)"),
-                    );
+                    self.trace
+                        .push_message(tick, MessageKind::Discard, line, Note::PolicyDrop);
                     self.arrived(edge, tick, Some("buffer full, policy drop"));
                 }
                 Delivery::Full(m) => {
@@ -48,12 +49,17 @@ impl World<'_> {
                 }
                 Delivery::Refused(_) => {
                     self.stats.discarded += 1;
-                    self.trace
-                        .push(tick, "discard", &format!("{detail} (session finished)"));
+                    self.trace.push_message(
+                        tick,
+                        MessageKind::Discard,
+                        line,
+                        Note::SessionFinished,
+                    );
                     self.arrived(edge, tick, Some("session finished"));
                 }
             }
         }
+        self.round_due = due;
     }
 
     /// Records (when a timeline is kept) that a message left the network:
@@ -88,10 +94,10 @@ impl World<'_> {
     }
 
     pub(super) fn take_sent(&mut self, tick: u64) {
-        let mut sent = Vec::new();
+        let mut sent = std::mem::take(&mut self.round_sent);
         self.machine.drain_outbox(&mut sent);
         let mut lies = self.handler.take_lies();
-        for mut m in sent {
+        for mut m in sent.drain(..) {
             let lied = match lies.iter().position(|l| *l == (m.from, m.to)) {
                 Some(i) => {
                     lies.remove(i);
@@ -102,8 +108,8 @@ impl World<'_> {
             self.stats.sent += 1;
             if self.handler.is_silent(m.from) {
                 self.stats.withheld += 1;
-                let detail = format!("{} [byzantine: silent]", self.describe(&m));
-                self.trace.push(tick, "withhold", &detail);
+                self.trace
+                    .push_message(tick, MessageKind::Withhold, Self::edge(&m), Note::Silent);
                 if let Some(timeline) = &mut self.timeline {
                     let label = self.machine.symbols().label_name(m.envelope.label);
                     timeline.withheld(tick, (m.from, m.to, m.envelope.seq), &label);
@@ -115,16 +121,19 @@ impl World<'_> {
             }
             let link = self.network.link(m.from, m.to, tick);
             let mut treatment = self.network.draw(&link, &mut self.rng);
-            let mut cause = "network".to_string();
+            let mut cause = Note::Network;
             if let Some(i) = self.armed_fault(&m) {
                 let action = &self.schedule.faults[i].plan.action;
                 apply(action, &mut treatment);
-                cause = format!("fault #{i} {}", action.kind().name());
+                cause = Note::Fault {
+                    index: u32::try_from(i).unwrap_or(u32::MAX),
+                    kind: action.kind(),
+                };
                 self.schedule.faults[i].armed = false;
                 self.schedule.fire(i, tick);
                 self.quiet_since = tick;
             }
-            let detail = format!("{} [{cause}]", self.describe(&m));
+            let line = Self::edge(&m);
             if let Some(timeline) = &mut self.timeline {
                 let label = self.machine.symbols().label_name(m.envelope.label);
                 // A lost message is only lost (as the counts have it).
@@ -142,31 +151,37 @@ impl World<'_> {
             if treatment.drop {
                 self.stats.lost += 1;
                 self.note("drop", Some(m.from));
-                self.trace.push(tick, "lose", &detail);
+                self.trace
+                    .push_message(tick, MessageKind::Lose, line, cause);
                 continue;
             }
             if treatment.corrupt {
                 self.stats.corrupted += 1;
                 m.envelope.payload = mangle(&m.envelope.payload);
-                self.trace.push(tick, "corrupt", &detail);
+                self.trace
+                    .push_message(tick, MessageKind::Corrupt, line, cause);
             }
             if treatment.reorder {
                 self.stats.reordered += 1;
-                self.trace.push(tick, "reorder", &detail);
+                self.trace
+                    .push_message(tick, MessageKind::Reorder, line, cause);
             }
             if treatment.extra_delay > 0 {
                 self.stats.delayed += 1;
-                self.trace.push(tick, "delay", &detail);
+                self.trace
+                    .push_message(tick, MessageKind::Delay, line, cause);
             }
             if treatment.duplicate {
                 self.stats.duplicated += 1;
-                self.trace.push(tick, "duplicate", &detail);
+                self.trace
+                    .push_message(tick, MessageKind::Duplicate, line, cause);
                 let copy = m.clone();
                 self.network
                     .send(copy, tick, &link, &treatment, &mut self.rng);
             }
             self.network.send(m, tick, &link, &treatment, &mut self.rng);
         }
+        self.round_sent = sent;
     }
 }
 
