@@ -185,11 +185,7 @@ impl TcpHandler {
                 continue;
             };
             let received = self.received_counts();
-            let offer = Offer {
-                session: self.session,
-                ack_every: ack_every(&self.config),
-                received: &received,
-            };
+            let offer = self.offer(&received);
             match dial(&self.config, &peer, address, until.min(deadline), &offer).await {
                 Ok(connected) => self.install(&peer, connected).await,
                 Err(error) => {
@@ -215,6 +211,15 @@ impl TcpHandler {
             }
         }
         wake
+    }
+
+    /// What this role says after a reconnect's handshake.
+    fn offer<'a>(&self, received: &'a BTreeMap<Role, u64>) -> Offer<'a> {
+        Offer {
+            session: self.session,
+            ack_every: ack_every(&self.config),
+            received,
+        }
     }
 
     /// Data frames received so far, per peer (what a `Resume` tells).
@@ -324,11 +329,7 @@ impl TcpHandler {
                     .cloned()
                     .collect();
                 let received = self.received_counts();
-                let offer = Offer {
-                    session: self.session,
-                    ack_every: ack_every(&self.config),
-                    received: &received,
-                };
+                let offer = self.offer(&received);
                 let grace_end = Instant::now() + self.config.resume_grace;
                 let until = deadline.map_or(grace_end, |d| d.min(grace_end));
                 let accepted =
