@@ -337,6 +337,31 @@ fn compiled_images_load_back() {
 }
 
 #[test]
+fn a_json_image_grows_with_the_protocol_not_its_square() {
+    let dir = std::env::temp_dir().join(format!("tell-compile-size-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let size = |n: &str| {
+        let path = dir.join(format!("2pc-{n}.json"));
+        let out = tell(&[
+            "compile",
+            "examples/two_phase_commit.tell",
+            "--param",
+            &format!("N={n}"),
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::metadata(&path).unwrap().len() as f64
+    };
+    // Twice the participants: about twice the bytes (pretty JSON grew 3.4x).
+    let ratio = size("32") / size("16");
+    assert!(
+        ratio < 2.4,
+        "32 participants take {ratio:.2}x the bytes of 16"
+    );
+}
+
+#[test]
 fn run_prints_a_deterministic_trace() {
     let first = tell(&["run", "examples/three_buyer.tell", "--seed", "5"]);
     let second = tell(&["run", "examples/three_buyer.tell", "--seed", "5"]);

@@ -246,9 +246,16 @@ impl CodeImage {
         guard_depth(|| postcard::to_allocvec(self)).map_err(codec_error(ImageError::Encode))
     }
 
-    /// Encodes the image as pretty JSON.
+    /// Encodes the image as pretty JSON (for reading: a local type nests
+    /// one level per step, so the indentation grows with the protocol).
     pub fn to_json(&self) -> Result<String, ImageError> {
         guard_depth(|| serde_json::to_string_pretty(self)).map_err(codec_error(ImageError::Encode))
+    }
+
+    /// Encodes the image as compact JSON: its size grows with the
+    /// protocol, not with the square of its nesting depth.
+    pub fn to_json_compact(&self) -> Result<String, ImageError> {
+        guard_depth(|| serde_json::to_string(self)).map_err(codec_error(ImageError::Encode))
     }
 
     /// The entry of a role, by name.

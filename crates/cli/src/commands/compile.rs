@@ -74,7 +74,7 @@ pub fn run(args: &CompileArgs) -> Result<ExitCode> {
     }
     if let Some(path) = &args.output {
         let bytes = if path.extension().is_some_and(|e| e == "json") {
-            image.to_json()?.into_bytes()
+            image.to_json_compact()?.into_bytes()
         } else {
             image.to_bytes()?
         };
