@@ -4,6 +4,7 @@
 
 use crate::host::ExplorableHost;
 use crate::model::{Model, Property};
+use crate::observation::Observations;
 use std::cell::RefCell;
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
@@ -51,6 +52,8 @@ pub struct ProtocolState<H> {
     pub error: Option<Arc<str>>,
     /// Messages lost so far (at most the model's drop budget).
     pub drops: u32,
+    /// What the host observed along the run (part of the fingerprint).
+    pub observations: Observations,
 }
 
 /// Why a protocol cannot be explored.
@@ -76,6 +79,10 @@ pub struct ProtocolModel<H> {
     drop_budget: u32,
     image: CodeImage,
     host: H,
+    /// Keys every observation of which must have one value.
+    agreement: Vec<Arc<str>>,
+    /// Keys that must never be observed.
+    never: Vec<Arc<str>>,
 }
 
 thread_local! {
@@ -124,11 +131,14 @@ impl<H: ExplorableHost> ProtocolModel<H> {
                 host: host.clone(),
                 error: None,
                 drops: 0,
+                observations: Observations::new(),
             },
             buffer_bound,
             drop_budget: 0,
             image,
             host,
+            agreement: Vec::new(),
+            never: Vec::new(),
         })
     }
 
@@ -138,6 +148,20 @@ impl<H: ExplorableHost> ProtocolModel<H> {
     /// prevents.
     pub fn with_drop_budget(mut self, budget: u32) -> Self {
         self.drop_budget = budget;
+        self
+    }
+
+    /// Checks `agreement(key)` on every explored state: every value
+    /// observed for `key`, by any role, is the same (as the simulator's
+    /// property of that name).
+    pub fn with_agreement(mut self, key: &str) -> Self {
+        self.agreement.push(Arc::from(key));
+        self
+    }
+
+    /// Checks `never(key)` on every explored state: nothing observes `key`.
+    pub fn with_never(mut self, key: &str) -> Self {
+        self.never.push(Arc::from(key));
         self
     }
 
@@ -169,6 +193,7 @@ impl<H: ExplorableHost> ProtocolModel<H> {
             host: self.host.clone(),
             error: None,
             drops: 0,
+            observations: Observations::new(),
         };
         for action in actions {
             state = self.next_state(&state, action);
@@ -209,7 +234,13 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
         let mut next = state.clone();
         match action {
             Action::Step { step, alternative } => {
-                match next.host.execute(&mut next.machine, step, *alternative) {
+                let outcome = next.host.execute(
+                    &mut next.machine,
+                    step,
+                    *alternative,
+                    &mut next.observations,
+                );
+                match outcome {
                     Ok(()) | Err(ProtocolMachineError::Fault { .. }) => {}
                     Err(other) => next.error = Some(Arc::from(other.to_string())),
                 }
@@ -226,6 +257,7 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     fn fingerprint(&self, state: &Self::State) -> u64 {
         let mut extra = Vec::new();
         state.host.encode(&mut extra);
+        state.observations.encode(&mut extra);
         if self.drop_budget > 0 {
             extra.extend_from_slice(&state.drops.to_le_bytes());
         }
@@ -237,7 +269,7 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        vec![
+        let mut properties = vec![
             Property::always("no_faults", |_, s: &ProtocolState<H>| {
                 s.error.is_none() && s.machine.faulted_coroutines().is_empty()
             }),
@@ -247,7 +279,26 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
             Property::always("orphan_messages", |_, s: &ProtocolState<H>| {
                 !s.machine.is_final() || s.machine.queued_messages().0 == 0
             }),
-        ]
+        ];
+        if !self.agreement.is_empty() {
+            properties.push(Property::always(
+                "agreement",
+                |m: &Self, s: &ProtocolState<H>| {
+                    m.agreement.iter().all(|k| s.observations.agree_on(k))
+                },
+            ));
+        }
+        if !self.never.is_empty() {
+            properties.push(Property::always(
+                "never",
+                |m: &Self, s: &ProtocolState<H>| {
+                    m.never
+                        .iter()
+                        .all(|k| s.observations.values_of(k).next().is_none())
+                },
+            ));
+        }
+        properties
     }
 
     fn is_final(&self, state: &Self::State) -> bool {
