@@ -8,7 +8,7 @@ use crate::observation::Observations;
 use std::cell::RefCell;
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
-use telltale_vm::explore::{is_local_instr, EnabledStep, StateEncoder};
+use telltale_vm::explore::{is_local_instr, EnabledStep, StateEncoder, TimeoutStep};
 use telltale_vm::{
     load_image_all_roles, BackpressurePolicy, BufferConfig, BufferMode, Config,
     EffectTraceCaptureMode, ProtocolMachine, ProtocolMachineError, SessionId, TraceRetention,
@@ -37,6 +37,13 @@ pub enum Action {
         from: RoleId,
         /// The receiving role.
         to: RoleId,
+    },
+    /// A coroutine waiting in a receive with a `timeout` branch, with
+    /// nothing queued on the edge it waits on, times out and takes the
+    /// branch (docs/explorer.md, "Timeouts").
+    Timeout {
+        /// The coroutine and the role it waits on.
+        step: TimeoutStep,
     },
 }
 
@@ -83,6 +90,12 @@ pub struct ProtocolModel<H> {
     agreement: Vec<Arc<str>>,
     /// Keys that must never be observed.
     never: Vec<Arc<str>>,
+    /// Whether receives with a `timeout` branch may time out.
+    timeouts: bool,
+    /// Whether some label of the image is named `timeout`.
+    has_timeouts: bool,
+    /// The names of the checks to run (`None`: every check).
+    checks: Option<Vec<&'static str>>,
 }
 
 thread_local! {
@@ -124,6 +137,11 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         }
         let machine = load_image_all_roles(image.clone(), explore_config(buffer_bound, false))?;
         let reducible = host.is_stateless() && reducible(&image);
+        let has_timeouts = image
+            .symbols
+            .labels
+            .iter()
+            .any(|l| l.name().eq_ignore_ascii_case("timeout"));
         Ok(ProtocolModel {
             reducible,
             initial: ProtocolState {
@@ -139,6 +157,9 @@ impl<H: ExplorableHost> ProtocolModel<H> {
             host,
             agreement: Vec::new(),
             never: Vec::new(),
+            timeouts: true,
+            has_timeouts,
+            checks: None,
         })
     }
 
@@ -165,6 +186,22 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         self
     }
 
+    /// Whether a receive with a `timeout` branch may time out while
+    /// nothing is queued for it (on by default; off explores the protocol
+    /// as if no deadline ever passed).
+    pub fn with_timeouts(mut self, on: bool) -> Self {
+        self.timeouts = on;
+        self
+    }
+
+    /// Runs only the named checks (`deadlock`, `no_faults`,
+    /// `orphan_messages`, `agreement`, `never`), e.g. to ask whether a
+    /// protocol can deadlock when faults or orphans are expected.
+    pub fn checking(mut self, names: &[&'static str]) -> Self {
+        self.checks = Some(names.to_vec());
+        self
+    }
+
     /// Messages the world may lose along one run.
     pub fn drop_budget(&self) -> u32 {
         self.drop_budget
@@ -173,7 +210,7 @@ impl<H: ExplorableHost> ProtocolModel<H> {
     /// Whether partial-order reduction applies to this protocol and host
     /// (docs/explorer.md, "Partial-order reduction").
     pub fn is_reducible(&self) -> bool {
-        self.reducible
+        self.reducible && !(self.timeouts && self.has_timeouts)
     }
 
     /// The per-edge buffer bound k.
@@ -223,6 +260,11 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
                 });
             }
         }
+        if self.timeouts && self.has_timeouts {
+            for step in state.machine.timeout_steps() {
+                actions.push(Action::Timeout { step });
+            }
+        }
         if state.drops < self.drop_budget {
             for (session, from, to) in state.machine.edges_with_messages() {
                 actions.push(Action::Drop { session, from, to });
@@ -250,6 +292,9 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
                     next.drops += 1;
                 }
             }
+            Action::Timeout { step } => {
+                next.machine.fire_receive_timeout(step.slot);
+            }
         }
         next
     }
@@ -273,8 +318,10 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
             Property::always("no_faults", |_, s: &ProtocolState<H>| {
                 s.error.is_none() && s.machine.faulted_coroutines().is_empty()
             }),
-            Property::always("deadlock", |_, s: &ProtocolState<H>| {
-                s.machine.is_final() || !s.machine.enabled_steps().is_empty()
+            Property::always("deadlock", |m: &Self, s: &ProtocolState<H>| {
+                s.machine.is_final()
+                    || !s.machine.enabled_steps().is_empty()
+                    || (m.timeouts && m.has_timeouts && !s.machine.timeout_steps().is_empty())
             }),
             Property::always("orphan_messages", |_, s: &ProtocolState<H>| {
                 !s.machine.is_final() || s.machine.queued_messages().0 == 0
@@ -298,6 +345,9 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
                 },
             ));
         }
+        if let Some(checks) = &self.checks {
+            properties.retain(|p| checks.contains(&p.name));
+        }
         properties
     }
 
@@ -319,7 +369,7 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
         _state: &Self::State,
         actions: &[Self::Action],
     ) -> Option<Vec<usize>> {
-        if !self.reducible || self.drop_budget > 0 {
+        if !self.is_reducible() || self.drop_budget > 0 {
             return None;
         }
         let Action::Step { step: first, .. } = actions.first()? else {

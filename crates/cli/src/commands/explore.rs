@@ -58,6 +58,10 @@ pub struct ExploreArgs {
     /// Explore every interleaving (no partial-order reduction).
     #[arg(long)]
     pub no_por: bool,
+    /// Never let a receive with a `timeout` branch time out (by default
+    /// it may whenever nothing is queued for it).
+    #[arg(long)]
+    pub no_timeouts: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -79,7 +83,9 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
         let script = EffectScript::parse(&args.effects)?;
         script.check(&image.effects)?;
         let host = ScriptedChoiceHost::new(script, &image.effects);
-        Ok(ProtocolModel::new(image, host, args.buffer_bound)?.with_drop_budget(args.drops))
+        Ok(ProtocolModel::new(image, host, args.buffer_bound)?
+            .with_drop_budget(args.drops)
+            .with_timeouts(!args.no_timeouts))
     }) {
         Ok(model) => model,
         Err(err) => {
