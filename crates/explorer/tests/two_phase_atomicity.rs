@@ -107,3 +107,22 @@ fn never_fails_on_the_first_observation() {
     let cex = report.counterexample.expect("some role decides");
     assert_eq!(cex.property, "never");
 }
+
+/// The counts in docs/performance.md: `cargo test --release -p
+/// telltale-explorer --test two_phase_atomicity -- --ignored --nocapture`.
+#[test]
+#[ignore = "prints the state counts of docs/performance.md"]
+fn state_counts() {
+    for n in 2..=6 {
+        for rule in [Rule::AllYes, Rule::Majority] {
+            let report = Checker::new(&model(n, rule)).bfs();
+            eprintln!(
+                "{rule:?} host, N={n}: {:?}, {} states, {} transitions, {:.3} s",
+                report.verdict,
+                report.unique_states,
+                report.transitions,
+                report.elapsed.as_secs_f64()
+            );
+        }
+    }
+}
