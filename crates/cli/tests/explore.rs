@@ -197,3 +197,19 @@ fn effect_answers_can_be_listed_and_a_wrong_one_is_bad_input() {
         stderr(&out)
     );
 }
+
+#[test]
+fn receive_timeouts_are_explored_unless_turned_off() {
+    let (code, report) = explore_json(&["examples/timeout.tell"]);
+    assert_eq!(code, Some(2), "a premature timeout: {report}");
+    assert_eq!(report["counterexample"]["property"], "no_faults");
+    assert_eq!(report["por"], false);
+    let (code, report) = explore_json(&[
+        "examples/timeout.tell",
+        "--no-timeouts",
+        "--buffer-bound",
+        "5",
+    ]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["por"], true);
+}

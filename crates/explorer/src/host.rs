@@ -2,6 +2,7 @@
 //! explored state, and each choice it leaves open is an alternative the
 //! explorer tries.
 
+use crate::observation::Observations;
 use std::sync::Arc;
 use telltale_compiler::LabelId;
 use telltale_types::effects::EffectTable;
@@ -20,12 +21,15 @@ pub trait ExplorableHost: Clone + Send + Sync {
     fn alternatives(&self, step: &EnabledStep) -> usize;
 
     /// Executes `step` on `machine` taking alternative `alternative`
-    /// (below [`ExplorableHost::alternatives`]), updating the host's state.
+    /// (below [`ExplorableHost::alternatives`]), updating the host's state
+    /// and recording what the host observes in `observations` (part of
+    /// the explored state: `agreement(key)` and `never(key)` read them).
     fn execute(
         &mut self,
         machine: &mut ProtocolMachine,
         step: &EnabledStep,
         alternative: usize,
+        observations: &mut Observations,
     ) -> Result<(), ProtocolMachineError>;
 
     /// Appends the host's state to a fingerprint's bytes, canonically
@@ -60,6 +64,7 @@ impl ExplorableHost for OpenChoiceHost {
         machine: &mut ProtocolMachine,
         step: &EnabledStep,
         alternative: usize,
+        _observations: &mut Observations,
     ) -> Result<(), ProtocolMachineError> {
         ForcedChoice::execute(machine, step, alternative, None)
     }
@@ -115,6 +120,7 @@ impl ExplorableHost for ScriptedChoiceHost {
         machine: &mut ProtocolMachine,
         step: &EnabledStep,
         alternative: usize,
+        _observations: &mut Observations,
     ) -> Result<(), ProtocolMachineError> {
         ForcedChoice::execute(machine, step, alternative, Some(&self.script))
     }

@@ -14,11 +14,13 @@ pub mod checker;
 pub mod counterexample;
 pub mod host;
 pub mod model;
+pub mod observation;
 pub mod protocol;
 pub mod schedule;
 
 pub use checker::{Checker, Counterexample, Progress, Report, Verdict};
 pub use host::{ExplorableHost, OpenChoiceHost, ScriptedChoiceHost};
 pub use model::{Model, Property};
+pub use observation::{Observation, Observations};
 pub use protocol::{Action, ProtocolModel, ProtocolModelError, ProtocolState};
 pub use schedule::{Schedule, ScheduleError, ScheduleOrigin, ScheduleReplay, ScheduledAction};

@@ -4,10 +4,11 @@
 
 use crate::host::ExplorableHost;
 use crate::model::{Model, Property};
+use crate::observation::Observations;
 use std::cell::RefCell;
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
-use telltale_vm::explore::{is_local_instr, EnabledStep, StateEncoder};
+use telltale_vm::explore::{is_local_instr, EnabledStep, StateEncoder, TimeoutStep};
 use telltale_vm::{
     load_image_all_roles, BackpressurePolicy, BufferConfig, BufferMode, Config,
     EffectTraceCaptureMode, ProtocolMachine, ProtocolMachineError, SessionId, TraceRetention,
@@ -37,6 +38,13 @@ pub enum Action {
         /// The receiving role.
         to: RoleId,
     },
+    /// A coroutine waiting in a receive with a `timeout` branch, with
+    /// nothing queued on the edge it waits on, times out and takes the
+    /// branch (docs/explorer.md, "Timeouts").
+    Timeout {
+        /// The coroutine and the role it waits on.
+        step: TimeoutStep,
+    },
 }
 
 /// An explored state: the machine, the host, and a machine error that is
@@ -51,6 +59,8 @@ pub struct ProtocolState<H> {
     pub error: Option<Arc<str>>,
     /// Messages lost so far (at most the model's drop budget).
     pub drops: u32,
+    /// What the host observed along the run (part of the fingerprint).
+    pub observations: Observations,
 }
 
 /// Why a protocol cannot be explored.
@@ -76,6 +86,16 @@ pub struct ProtocolModel<H> {
     drop_budget: u32,
     image: CodeImage,
     host: H,
+    /// Keys every observation of which must have one value.
+    agreement: Vec<Arc<str>>,
+    /// Keys that must never be observed.
+    never: Vec<Arc<str>>,
+    /// Whether receives with a `timeout` branch may time out.
+    timeouts: bool,
+    /// Whether some label of the image is named `timeout`.
+    has_timeouts: bool,
+    /// The names of the checks to run (`None`: every check).
+    checks: Option<Vec<&'static str>>,
 }
 
 thread_local! {
@@ -117,6 +137,11 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         }
         let machine = load_image_all_roles(image.clone(), explore_config(buffer_bound, false))?;
         let reducible = host.is_stateless() && reducible(&image);
+        let has_timeouts = image
+            .symbols
+            .labels
+            .iter()
+            .any(|l| l.name().eq_ignore_ascii_case("timeout"));
         Ok(ProtocolModel {
             reducible,
             initial: ProtocolState {
@@ -124,11 +149,17 @@ impl<H: ExplorableHost> ProtocolModel<H> {
                 host: host.clone(),
                 error: None,
                 drops: 0,
+                observations: Observations::new(),
             },
             buffer_bound,
             drop_budget: 0,
             image,
             host,
+            agreement: Vec::new(),
+            never: Vec::new(),
+            timeouts: true,
+            has_timeouts,
+            checks: None,
         })
     }
 
@@ -141,6 +172,36 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         self
     }
 
+    /// Checks `agreement(key)` on every explored state: every value
+    /// observed for `key`, by any role, is the same (as the simulator's
+    /// property of that name).
+    pub fn with_agreement(mut self, key: &str) -> Self {
+        self.agreement.push(Arc::from(key));
+        self
+    }
+
+    /// Checks `never(key)` on every explored state: nothing observes `key`.
+    pub fn with_never(mut self, key: &str) -> Self {
+        self.never.push(Arc::from(key));
+        self
+    }
+
+    /// Whether a receive with a `timeout` branch may time out while
+    /// nothing is queued for it (on by default; off explores the protocol
+    /// as if no deadline ever passed).
+    pub fn with_timeouts(mut self, on: bool) -> Self {
+        self.timeouts = on;
+        self
+    }
+
+    /// Runs only the named checks (`deadlock`, `no_faults`,
+    /// `orphan_messages`, `agreement`, `never`), e.g. to ask whether a
+    /// protocol can deadlock when faults or orphans are expected.
+    pub fn checking(mut self, names: &[&'static str]) -> Self {
+        self.checks = Some(names.to_vec());
+        self
+    }
+
     /// Messages the world may lose along one run.
     pub fn drop_budget(&self) -> u32 {
         self.drop_budget
@@ -149,7 +210,7 @@ impl<H: ExplorableHost> ProtocolModel<H> {
     /// Whether partial-order reduction applies to this protocol and host
     /// (docs/explorer.md, "Partial-order reduction").
     pub fn is_reducible(&self) -> bool {
-        self.reducible
+        self.reducible && !(self.timeouts && self.has_timeouts)
     }
 
     /// The per-edge buffer bound k.
@@ -185,6 +246,7 @@ impl<H: Clone> ProtocolModel<H> {
             host: self.host.clone(),
             error: None,
             drops: 0,
+            observations: Observations::new(),
         })
     }
 }
@@ -210,6 +272,11 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
                 });
             }
         }
+        if self.timeouts && self.has_timeouts {
+            for step in state.machine.timeout_steps() {
+                actions.push(Action::Timeout { step });
+            }
+        }
         if state.drops < self.drop_budget {
             for (session, from, to) in state.machine.edges_with_messages() {
                 actions.push(Action::Drop { session, from, to });
@@ -221,7 +288,13 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
         let mut next = state.clone();
         match action {
             Action::Step { step, alternative } => {
-                match next.host.execute(&mut next.machine, step, *alternative) {
+                let outcome = next.host.execute(
+                    &mut next.machine,
+                    step,
+                    *alternative,
+                    &mut next.observations,
+                );
+                match outcome {
                     Ok(()) | Err(ProtocolMachineError::Fault { .. }) => {}
                     Err(other) => next.error = Some(Arc::from(other.to_string())),
                 }
@@ -231,6 +304,9 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
                     next.drops += 1;
                 }
             }
+            Action::Timeout { step } => {
+                next.machine.fire_receive_timeout(step.slot);
+            }
         }
         next
     }
@@ -238,6 +314,7 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     fn fingerprint(&self, state: &Self::State) -> u64 {
         let mut extra = Vec::new();
         state.host.encode(&mut extra);
+        state.observations.encode(&mut extra);
         if self.drop_budget > 0 {
             extra.extend_from_slice(&state.drops.to_le_bytes());
         }
@@ -249,17 +326,41 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        vec![
+        let mut properties = vec![
             Property::always("no_faults", |_, s: &ProtocolState<H>| {
                 s.error.is_none() && s.machine.faulted_coroutines().is_empty()
             }),
-            Property::always("deadlock", |_, s: &ProtocolState<H>| {
-                s.machine.is_final() || !s.machine.enabled_steps().is_empty()
+            Property::always("deadlock", |m: &Self, s: &ProtocolState<H>| {
+                s.machine.is_final()
+                    || !s.machine.enabled_steps().is_empty()
+                    || (m.timeouts && m.has_timeouts && !s.machine.timeout_steps().is_empty())
             }),
             Property::always("orphan_messages", |_, s: &ProtocolState<H>| {
                 !s.machine.is_final() || s.machine.queued_messages().0 == 0
             }),
-        ]
+        ];
+        if !self.agreement.is_empty() {
+            properties.push(Property::always(
+                "agreement",
+                |m: &Self, s: &ProtocolState<H>| {
+                    m.agreement.iter().all(|k| s.observations.agree_on(k))
+                },
+            ));
+        }
+        if !self.never.is_empty() {
+            properties.push(Property::always(
+                "never",
+                |m: &Self, s: &ProtocolState<H>| {
+                    m.never
+                        .iter()
+                        .all(|k| s.observations.values_of(k).next().is_none())
+                },
+            ));
+        }
+        if let Some(checks) = &self.checks {
+            properties.retain(|p| checks.contains(&p.name));
+        }
+        properties
     }
 
     fn is_final(&self, state: &Self::State) -> bool {
@@ -280,7 +381,7 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
         _state: &Self::State,
         actions: &[Self::Action],
     ) -> Option<Vec<usize>> {
-        if !self.reducible || self.drop_budget > 0 {
+        if !self.is_reducible() || self.drop_budget > 0 {
             return None;
         }
         let Action::Step { step: first, .. } = actions.first()? else {

@@ -38,7 +38,7 @@ pub struct Schedule {
 }
 
 /// What a schedule was explored from: enough to build the same model.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleOrigin {
     /// The protocol file, as given to `tell explore`.
@@ -59,6 +59,28 @@ pub struct ScheduleOrigin {
     /// The effect alternatives (`Op=Ok,Err(Full)`), as given.
     #[serde(default)]
     pub effects: Vec<String>,
+    /// Whether receive timeouts were explored (`--no-timeouts`: false).
+    #[serde(default = "explored")]
+    pub timeouts: bool,
+}
+
+fn explored() -> bool {
+    true
+}
+
+impl Default for ScheduleOrigin {
+    fn default() -> Self {
+        ScheduleOrigin {
+            file: String::new(),
+            protocol: None,
+            params: BTreeMap::new(),
+            content_id: String::new(),
+            buffer_bound: 2,
+            drops: 0,
+            effects: Vec::new(),
+            timeouts: true,
+        }
+    }
 }
 
 /// One action of a schedule.
@@ -82,6 +104,16 @@ pub enum ScheduledAction {
         /// The receiver.
         to: String,
     },
+    /// A coroutine of `role` waiting for `from`, with a `timeout` branch,
+    /// times out.
+    Timeout {
+        /// The coroutine's role.
+        role: String,
+        /// The coroutine.
+        coroutine: u32,
+        /// The role it waits on.
+        from: String,
+    },
 }
 
 impl std::fmt::Display for ScheduledAction {
@@ -96,6 +128,14 @@ impl std::fmt::Display for ScheduledAction {
                 "{role} (coroutine {coroutine}) steps, alternative {alternative}"
             ),
             ScheduledAction::Drop { from, to } => write!(f, "a message {from} -> {to} is lost"),
+            ScheduledAction::Timeout {
+                role,
+                coroutine,
+                from,
+            } => write!(
+                f,
+                "{role} (coroutine {coroutine}) times out waiting for {from}"
+            ),
         }
     }
 }
@@ -158,6 +198,11 @@ impl ScheduledAction {
             Action::Drop { from, to, .. } => ScheduledAction::Drop {
                 from: symbols.role_name(*from),
                 to: symbols.role_name(*to),
+            },
+            Action::Timeout { step } => ScheduledAction::Timeout {
+                role: symbols.role_name(step.role),
+                coroutine: step.coro,
+                from: symbols.role_name(step.from),
             },
         }
     }

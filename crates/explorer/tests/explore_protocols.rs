@@ -359,3 +359,95 @@ fn a_counterexample_as_a_schedule_survives_json_and_replays_to_the_same_state() 
     );
     assert!(model.replay_schedule(&drop).is_err());
 }
+
+/// B waits for `Data` from A or for its deadline (a `Timeout` branch):
+/// the receive side of a `.tell` `timeout`, written as local types.
+fn data_or_timeout() -> CodeImage {
+    use telltale_types::{Label, LocalType, Role};
+    let locals = vec![
+        (
+            Role::new("A"),
+            LocalType::send("B", Label::unit("Data"), LocalType::End),
+        ),
+        (
+            Role::new("B"),
+            LocalType::branch(
+                "A",
+                vec![
+                    (Label::unit("Data"), LocalType::End),
+                    (Label::unit("Timeout"), LocalType::End),
+                ],
+            ),
+        ),
+    ];
+    CodeImage::build_with_effects(None, &locals, &telltale_types::EffectTable::default()).unwrap()
+}
+
+#[test]
+fn a_lost_message_deadlocks_unless_the_receive_may_time_out() {
+    use telltale_explorer::Action;
+    let model = ProtocolModel::new(data_or_timeout(), OpenChoiceHost, 1)
+        .unwrap()
+        .with_drop_budget(1)
+        .checking(&["deadlock"]);
+    assert!(!model.is_reducible(), "a timeout competes with the send");
+    let without = model_without_timeouts(data_or_timeout());
+    let report = Checker::new(&without).bfs();
+    let cex = report.counterexample.expect("B waits forever");
+    assert_eq!(cex.property, "deadlock");
+    assert!(matches!(cex.actions.last(), Some(Action::Drop { .. })));
+    let report = Checker::new(&model).record_terminal_states().bfs();
+    assert_eq!(report.verdict, Verdict::Holds, "{report:?}");
+    // B got Data, or B timed out and Data was lost (B timing out before
+    // Data came leaves Data queued: an orphan, which may still be lost).
+    assert_eq!(report.terminal_states.len(), 2, "{report:?}");
+    let full = ProtocolModel::new(data_or_timeout(), OpenChoiceHost, 1).unwrap();
+    let report = Checker::new(&full).bfs();
+    let cex = report
+        .counterexample
+        .expect("a premature timeout orphans Data");
+    assert_eq!(cex.property, "orphan_messages");
+    let state = full.replay(&cex.actions).unwrap();
+    let lines = telltale_explorer::counterexample::trace_lines(&state.machine);
+    assert!(
+        cex.actions
+            .iter()
+            .any(|a| matches!(a, Action::Timeout { .. })),
+        "{lines:#?}"
+    );
+}
+
+fn model_without_timeouts(image: CodeImage) -> ProtocolModel<OpenChoiceHost> {
+    ProtocolModel::new(image, OpenChoiceHost, 1)
+        .unwrap()
+        .with_drop_budget(1)
+        .with_timeouts(false)
+        .checking(&["deadlock"])
+}
+
+/// `examples/timeout.tell`: the Server waits for the Client's `Proceed`
+/// or `Timeout`; its deadline may pass while the Client has not announced
+/// yet, and the late `Proceed` then breaks the Server's local type: a
+/// real consequence of a timer, found only when timeouts are explored.
+#[test]
+fn a_premature_timeout_in_the_timeout_example_is_found() {
+    use telltale_explorer::Action;
+    let source = include_str!("../../../examples/timeout.tell");
+    let with = ProtocolModel::new(image(source, 1), OpenChoiceHost, 2).unwrap();
+    let without = ProtocolModel::new(image(source, 1), OpenChoiceHost, 2)
+        .unwrap()
+        .with_timeouts(false);
+    assert!(without.is_reducible() && !with.is_reducible());
+    let plain = Checker::new(&without).bfs();
+    assert_eq!(plain.verdict, Verdict::Holds, "{plain:?}");
+    let timed = Checker::new(&with).bfs();
+    let cex = timed.counterexample.expect("a late Proceed");
+    assert_eq!(cex.property, "no_faults");
+    assert!(cex
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::Timeout { .. })));
+    let state = with.replay(&cex.actions).unwrap();
+    let lines = telltale_explorer::counterexample::trace_lines(&state.machine);
+    assert!(lines.iter().any(|l| l.contains("Timeout")), "{lines:#?}");
+}

@@ -113,11 +113,34 @@ impl ProtocolMachine {
         let CoroStatus::Blocked(BlockReason::Recv { from }) = c.status else {
             return None;
         };
+        Some((from, self.receive_wake(c)))
+    }
+
+    /// The `timeout` branch of the receive `c` is at (its monitor state is
+    /// a receive with a label named `timeout`, ASCII case ignored), if it
+    /// has one: where `ProtocolMachine::fire_receive_timeout` takes it.
+    pub(crate) fn timeout_branch_of(
+        &self,
+        c: &crate::coroutine::Coroutine,
+    ) -> Option<(LabelId, telltale_compiler::StateId, Pc, Reg)> {
+        match self.receive_wake(c) {
+            Wake::Branch {
+                label,
+                next,
+                pc,
+                dst,
+            } => Some((label, next, pc, dst)),
+            Wake::Fail => None,
+        }
+    }
+
+    /// What a timeout does to `c`, waiting in a receive.
+    fn receive_wake(&self, c: &crate::coroutine::Coroutine) -> Wake {
         let entry = usize::from(c.entry);
         let monitor = &self.monitors[entry];
         let state = monitor.state(c.monitor_state);
         if state.kind != StateKind::Recv {
-            return Some((from, Wake::Fail));
+            return Wake::Fail;
         }
         let symbols = &self.image.symbols;
         let timeout = monitor.transitions_of(state).iter().find(|t| {
@@ -126,7 +149,7 @@ impl ProtocolMachine {
                 .is_some_and(|l| l.name().eq_ignore_ascii_case("timeout"))
         });
         let Some(t) = timeout else {
-            return Some((from, Wake::Fail));
+            return Wake::Fail;
         };
         let program = &self.image.roles[entry].program;
         let target = match program.code.get(c.pc as usize) {
@@ -137,17 +160,14 @@ impl ProtocolMachine {
             }
             _ => None,
         };
-        Some(match target {
-            Some((pc, dst)) => (
-                from,
-                Wake::Branch {
-                    label: t.label,
-                    next: t.next,
-                    pc,
-                    dst,
-                },
-            ),
-            None => (from, Wake::Fail),
-        })
+        match target {
+            Some((pc, dst)) => Wake::Branch {
+                label: t.label,
+                next: t.next,
+                pc,
+                dst,
+            },
+            None => Wake::Fail,
+        }
     }
 }

@@ -61,6 +61,10 @@ pub struct ExploreArgs {
     /// Explore every interleaving (no partial-order reduction).
     #[arg(long)]
     pub no_por: bool,
+    /// Never let a receive with a `timeout` branch time out (by default
+    /// it may whenever nothing is queued for it).
+    #[arg(long)]
+    pub no_timeouts: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -86,7 +90,9 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
         let script = EffectScript::parse(&args.effects)?;
         script.check(&image.effects)?;
         let host = ScriptedChoiceHost::new(script, &image.effects);
-        Ok(ProtocolModel::new(image, host, args.buffer_bound)?.with_drop_budget(args.drops))
+        Ok(ProtocolModel::new(image, host, args.buffer_bound)?
+            .with_drop_budget(args.drops)
+            .with_timeouts(!args.no_timeouts))
     }) {
         Ok(model) => model,
         Err(err) => {
@@ -183,6 +189,7 @@ fn write_schedule(
         buffer_bound: args.buffer_bound,
         drops: args.drops,
         effects: args.effects.clone(),
+        timeouts: !args.no_timeouts,
     };
     let schedule = model.schedule_of(cex, origin);
     let text = serde_json::to_string_pretty(&schedule)?;

@@ -12,6 +12,7 @@
 mod fingerprint;
 #[cfg(test)]
 mod tests;
+mod timeout;
 
 use crate::buffer::Admission;
 use crate::coroutine::CoroStatus;
@@ -23,6 +24,7 @@ use crate::machine::ProtocolMachine;
 use telltale_compiler::{Instr, LabelId, RoleId};
 
 pub use fingerprint::StateEncoder;
+pub use timeout::TimeoutStep;
 
 /// A directed edge of a session that a step reads or writes, for deciding
 /// which steps are independent.

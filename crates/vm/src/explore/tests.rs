@@ -137,3 +137,56 @@ fn an_open_offer_lists_its_labels() {
     assert_eq!(names.len(), 2);
     assert!(names.contains(&"yes") && names.contains(&"no"), "{names:?}");
 }
+
+/// B waits for `Data` from A or for its deadline.
+fn data_or_timeout() -> ProtocolMachine {
+    let locals = vec![
+        (
+            Role::new("A"),
+            LocalType::send("B", Label::unit("Data"), LocalType::End),
+        ),
+        (
+            Role::new("B"),
+            LocalType::branch(
+                "A",
+                [
+                    (Label::unit("Data"), LocalType::End),
+                    (Label::unit("Timeout"), LocalType::End),
+                ],
+            ),
+        ),
+    ];
+    load_all_roles(None, &locals, Config::default()).unwrap()
+}
+
+#[test]
+fn a_receive_with_a_timeout_branch_may_time_out_only_while_nothing_is_queued() {
+    let mut m = data_or_timeout();
+    let waiting = m.timeout_steps();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(m.symbols().role_name(waiting[0].role), "B");
+    assert_eq!(m.symbols().role_name(waiting[0].from), "A");
+    // A sends: B has a message, so it receives rather than times out.
+    let send = m.enabled_steps()[0].clone();
+    m.execute_step(send.slot, &DefaultHandler::new(0)).unwrap();
+    assert!(m.timeout_steps().is_empty());
+    assert!(!m.fire_receive_timeout(waiting[0].slot));
+    // From the start, B times out and finishes; Data is left queued.
+    let mut m = data_or_timeout();
+    let before = fingerprint(&m);
+    assert!(m.fire_receive_timeout(waiting[0].slot));
+    assert_ne!(before, fingerprint(&m));
+    assert!(m.timeout_steps().is_empty());
+    let handler = DefaultHandler::new(0);
+    while let Some(step) = m.enabled_steps().first().cloned() {
+        m.execute_step(step.slot, &handler).unwrap();
+    }
+    assert!(m.is_final());
+    assert_eq!(m.queued_messages(), (1, 1), "Data came too late");
+}
+
+#[test]
+fn a_plain_receive_never_times_out() {
+    let m = two_pairs();
+    assert!(m.timeout_steps().is_empty());
+}
