@@ -74,6 +74,12 @@ pub enum ProtocolModelError {
     Load(#[from] ProtocolMachineError),
 }
 
+/// A host's own check of explored states, by name.
+type HostPredicate<H> = (
+    &'static str,
+    fn(&ProtocolModel<H>, &ProtocolState<H>) -> bool,
+);
+
 /// Every role of one protocol in one machine, with host `H`, its buffers
 /// bounded to `k` messages per edge.
 pub struct ProtocolModel<H> {
@@ -90,6 +96,12 @@ pub struct ProtocolModel<H> {
     agreement: Vec<Arc<str>>,
     /// Keys that must never be observed.
     never: Vec<Arc<str>>,
+    /// `validity(key, allowed)` checks.
+    validity: Vec<(Arc<str>, Vec<Arc<str>>)>,
+    /// `buffer_bound(n)`: no buffer may hold more than `n` messages.
+    buffer_limit: Option<usize>,
+    /// The host's own checks, by name.
+    predicates: Vec<HostPredicate<H>>,
     /// Whether receives with a `timeout` branch may time out.
     timeouts: bool,
     /// Whether some label of the image is named `timeout`.
@@ -157,6 +169,9 @@ impl<H: ExplorableHost> ProtocolModel<H> {
             host,
             agreement: Vec::new(),
             never: Vec::new(),
+            validity: Vec::new(),
+            buffer_limit: None,
+            predicates: Vec::new(),
             timeouts: true,
             has_timeouts,
             checks: None,
@@ -186,6 +201,36 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         self
     }
 
+    /// Checks `validity(key, allowed)` on every explored state: every
+    /// value observed for `key` is one of `allowed` (as the simulator's
+    /// property of that name).
+    pub fn with_validity(mut self, key: &str, allowed: &[&str]) -> Self {
+        let allowed = allowed.iter().map(|v| Arc::from(*v)).collect();
+        self.validity.push((Arc::from(key), allowed));
+        self
+    }
+
+    /// Checks `buffer_bound(n)` on every explored state: no buffer holds
+    /// more than `n` messages (below the model's bound k, where senders
+    /// wait; as the simulator's property of that name).
+    pub fn with_buffer_limit(mut self, n: usize) -> Self {
+        self.buffer_limit = Some(n);
+        self
+    }
+
+    /// Checks the host's own predicate `holds` on every explored state,
+    /// reported under `name` (what the simulator's harness predicates are
+    /// for a simulated run): it sees the machine, the host's state and
+    /// the observations.
+    pub fn with_predicate(
+        mut self,
+        name: &'static str,
+        holds: fn(&ProtocolModel<H>, &ProtocolState<H>) -> bool,
+    ) -> Self {
+        self.predicates.push((name, holds));
+        self
+    }
+
     /// Whether a receive with a `timeout` branch may time out while
     /// nothing is queued for it (on by default; off explores the protocol
     /// as if no deadline ever passed).
@@ -195,7 +240,8 @@ impl<H: ExplorableHost> ProtocolModel<H> {
     }
 
     /// Runs only the named checks (`deadlock`, `no_faults`,
-    /// `orphan_messages`, `agreement`, `never`), e.g. to ask whether a
+    /// `orphan_messages`, `agreement`, `never`, `validity`, `buffer_bound`,
+    /// and the names of host predicates), e.g. to ask whether a
     /// protocol can deadlock when faults or orphans are expected.
     pub fn checking(mut self, names: &[&'static str]) -> Self {
         self.checks = Some(names.to_vec());
@@ -357,6 +403,32 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
                 },
             ));
         }
+        if !self.validity.is_empty() {
+            properties.push(Property::always(
+                "validity",
+                |m: &Self, s: &ProtocolState<H>| {
+                    m.validity.iter().all(|(key, allowed)| {
+                        s.observations
+                            .values_of(key)
+                            .all(|o| allowed.iter().any(|a| **a == *o.value))
+                    })
+                },
+            ));
+        }
+        if self.buffer_limit.is_some() {
+            properties.push(Property::always(
+                "buffer_bound",
+                |m: &Self, s: &ProtocolState<H>| {
+                    m.buffer_limit
+                        .is_none_or(|n| s.machine.queued_messages().1 <= n)
+                },
+            ));
+        }
+        properties.extend(
+            self.predicates
+                .iter()
+                .map(|(name, holds)| Property::always(name, *holds)),
+        );
         if let Some(checks) = &self.checks {
             properties.retain(|p| checks.contains(&p.name));
         }

@@ -126,3 +126,33 @@ fn state_counts() {
         }
     }
 }
+
+#[test]
+fn validity_buffer_bounds_and_host_predicates_are_checked_on_every_state() {
+    let check = |model: ProtocolModel<TwoPhaseHost>| Checker::new(&model).bfs();
+    // Every decision is commit or abort; "abort" alone is broken by the
+    // run where both vote yes.
+    let holds = check(model(2, Rule::AllYes).with_validity("decision", &["commit", "abort"]));
+    assert_eq!(holds.verdict, Verdict::Holds);
+    let broken = check(model(2, Rule::AllYes).with_validity("decision", &["abort"]));
+    let cex = broken.counterexample.expect("a commit");
+    assert_eq!(cex.property, "validity");
+    // 2PC never queues more than one message per edge.
+    assert_eq!(
+        check(model(2, Rule::AllYes).with_buffer_limit(1)).verdict,
+        Verdict::Holds
+    );
+    let cex = check(model(2, Rule::AllYes).with_buffer_limit(0))
+        .counterexample
+        .expect("a queued message");
+    assert_eq!((cex.property, cex.actions.len()), ("buffer_bound", 1));
+    // A host's own predicate, reported under its name.
+    let never_commits =
+        |_: &ProtocolModel<TwoPhaseHost>, s: &telltale_explorer::ProtocolState<TwoPhaseHost>| {
+            s.observations.iter().all(|o| &*o.value != "commit")
+        };
+    let cex = check(model(2, Rule::AllYes).with_predicate("never_commits", never_commits))
+        .counterexample
+        .expect("both vote yes");
+    assert_eq!(cex.property, "never_commits");
+}
