@@ -418,9 +418,9 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
         if self.buffer_limit.is_some() {
             properties.push(Property::always(
                 "buffer_bound",
-                |m: &Self, s: &ProtocolState<H>| {
-                    m.buffer_limit
-                        .is_none_or(|n| s.machine.queued_messages().1 <= n)
+                |m: &Self, s: &ProtocolState<H>| match m.buffer_limit {
+                    Some(n) => s.machine.queued_messages().1 <= n,
+                    None => true,
                 },
             ));
         }
