@@ -2,26 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
+use support::image;
 use telltale_compiler::CodeImage;
 use telltale_explorer::{Checker, Model, OpenChoiceHost, ProtocolModel, Verdict};
-use telltale_lang::{load, lower_all, LowerOptions, SourceFile};
-use telltale_theory::projection::project_all;
-
-/// The one protocol of `source`, compiled with family size `n`.
-fn image(source: &str, n: u64) -> CodeImage {
-    let file = SourceFile::new("test.tell", source.to_string());
-    let (module, diagnostics) = load(&file);
-    assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let protocol = lower_all(&module, &LowerOptions::with_params([("N", n)]))
-        .unwrap()
-        .remove(0);
-    let locals: Vec<_> = project_all(&protocol.global).unwrap().into_iter().collect();
-    CodeImage::build_with_effects(Some(&protocol.global), &locals, &protocol.effects).unwrap()
-}
 
 fn two_phase_commit(n: u64) -> ProtocolModel<OpenChoiceHost> {
-    let source = include_str!("../../../examples/two_phase_commit.tell");
-    ProtocolModel::new(image(source, n), OpenChoiceHost, 2).unwrap()
+    ProtocolModel::new(support::two_phase_commit(n), OpenChoiceHost, 2).unwrap()
 }
 
 fn explore_2pc(n: u64) {

@@ -7,29 +7,15 @@
 
 mod two_phase_host;
 
-use telltale_compiler::CodeImage;
+mod support;
+
 use telltale_explorer::counterexample::trace_lines;
 use telltale_explorer::{Checker, Model, ProtocolModel, Verdict};
-use telltale_lang::{load, lower_all, LowerOptions, SourceFile};
-use telltale_theory::projection::project_all;
 use telltale_vm::{load_image_all_roles, Config};
 use two_phase_host::{Rule, TwoPhaseHost};
 
-/// `examples/two_phase_commit.tell` compiled with `n` participants.
-fn image(n: u64) -> CodeImage {
-    let source = include_str!("../../../examples/two_phase_commit.tell");
-    let file = SourceFile::new("two_phase_commit.tell", source.to_string());
-    let (module, diagnostics) = load(&file);
-    assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let protocol = lower_all(&module, &LowerOptions::with_params([("N", n)]))
-        .unwrap()
-        .remove(0);
-    let locals: Vec<_> = project_all(&protocol.global).unwrap().into_iter().collect();
-    CodeImage::build_with_effects(Some(&protocol.global), &locals, &protocol.effects).unwrap()
-}
-
 fn model(n: u64, rule: Rule) -> ProtocolModel<TwoPhaseHost> {
-    let image = image(n);
+    let image = support::two_phase_commit(n);
     let machine = load_image_all_roles(image.clone(), Config::default()).unwrap();
     let host = TwoPhaseHost::new(&machine, rule);
     ProtocolModel::new(image, host, 2)

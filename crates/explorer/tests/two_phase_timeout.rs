@@ -9,24 +9,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use telltale_compiler::CodeImage;
 use telltale_explorer::{Action, Checker, OpenChoiceHost, ProtocolModel, Verdict};
-use telltale_lang::{load, lower_all, LowerOptions, SourceFile};
-use telltale_theory::projection::project_all;
 use telltale_types::{EffectTable, Label, LocalType, PayloadSort, Role};
-
-/// `examples/two_phase_commit.tell` with `n` participants.
-fn plain(n: u64) -> CodeImage {
-    let source = include_str!("../../../examples/two_phase_commit.tell");
-    let file = SourceFile::new("two_phase_commit.tell", source.to_string());
-    let (module, diagnostics) = load(&file);
-    assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let protocol = lower_all(&module, &LowerOptions::with_params([("N", n)]))
-        .unwrap()
-        .remove(0);
-    let locals: Vec<_> = project_all(&protocol.global).unwrap().into_iter().collect();
-    CodeImage::build_with_effects(Some(&protocol.global), &locals, &protocol.effects).unwrap()
-}
 
 fn participant(i: usize) -> String {
     format!("Participants{i}")
@@ -105,7 +92,7 @@ fn one_drop(image: CodeImage) -> ProtocolModel<OpenChoiceHost> {
 #[test]
 fn one_lost_message_deadlocks_plain_two_phase_commit() {
     for n in 2..=4 {
-        let report = Checker::new(&one_drop(plain(n))).bfs();
+        let report = Checker::new(&one_drop(support::two_phase_commit(n))).bfs();
         let cex = report.counterexample.expect("a deadlock");
         assert_eq!(cex.property, "deadlock", "N={n}");
         assert!(
