@@ -275,14 +275,10 @@ impl<H: ExplorableHost> ProtocolModel<H> {
             .filter(|p| !(p.holds)(self, &state))
             .map(|p| p.name)
             .collect();
-        let cycle_closes = schedule.loop_start.map(|start| {
-            let at_start = if start == schedule.actions.len() {
-                Some(self.fingerprint(&state))
-            } else {
-                loop_fingerprint
-            };
-            at_start == Some(self.fingerprint(&state)) && start < schedule.actions.len()
-        });
+        // `loop_fingerprint` is set only when the cycle has actions.
+        let cycle_closes = schedule
+            .loop_start
+            .map(|_| loop_fingerprint == Some(self.fingerprint(&state)));
         Ok(ScheduleReplay {
             state,
             actions: resolved,
