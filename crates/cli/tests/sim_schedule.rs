@@ -113,3 +113,18 @@ fn a_schedule_that_does_not_fit_is_refused_at_its_first_bad_action() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("not a schedule file"), "{err}");
 }
+
+#[test]
+fn a_schedule_explored_without_timeouts_replays_without_them() {
+    // With timeouts explored, the state after the loss is not a deadlock
+    // (the receive may time out); the replay must build the same model.
+    let schedule = schedule_of(
+        "no-timeouts.json",
+        &["examples/timeout.tell", "--no-timeouts", "--drops", "1"],
+    );
+    let (code, out, err) = replay(&schedule, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["property"], "deadlock");
+    assert_eq!(report["reproduced"], true);
+}

@@ -14,6 +14,7 @@ use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use telltale_compiler::CodeImage;
 use telltale_explorer::counterexample::{mermaid, trace_lines};
 use telltale_explorer::{
     Action, Checker, ProtocolModel, Report, ScheduleOrigin, ScriptedChoiceHost, Verdict,
@@ -87,12 +88,13 @@ const INCOMPLETE: u8 = 3;
 /// Runs the command (every error is bad input, exit 1).
 pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
     let model = match build_image(&args.file, &args.choice).and_then(|image| {
-        let script = EffectScript::parse(&args.effects)?;
-        script.check(&image.effects)?;
-        let host = ScriptedChoiceHost::new(script, &image.effects);
-        Ok(ProtocolModel::new(image, host, args.buffer_bound)?
-            .with_drop_budget(args.drops)
-            .with_timeouts(!args.no_timeouts))
+        scripted_model(
+            image,
+            &args.effects,
+            args.buffer_bound,
+            args.drops,
+            !args.no_timeouts,
+        )
     }) {
         Ok(model) => model,
         Err(err) => {
@@ -167,6 +169,24 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
         print_text(args, &model, &report, bound_reached, trace.as_ref());
     }
     Ok(ExitCode::from(code))
+}
+
+/// The model `tell explore` checks and `tell sim --schedule` replays: the
+/// image with the scripted-choice host (`effects`: `Op=Ok,Err(Full)`) and
+/// the exploration's bound, drop budget and timeouts.
+pub(crate) fn scripted_model(
+    image: CodeImage,
+    effects: &[String],
+    buffer_bound: usize,
+    drops: u32,
+    timeouts: bool,
+) -> Result<ProtocolModel<ScriptedChoiceHost>> {
+    let script = EffectScript::parse(effects)?;
+    script.check(&image.effects)?;
+    let host = ScriptedChoiceHost::new(script, &image.effects);
+    Ok(ProtocolModel::new(image, host, buffer_bound)?
+        .with_drop_budget(drops)
+        .with_timeouts(timeouts))
 }
 
 /// Writes `cex` as a schedule file (what `tell sim --schedule` replays).

@@ -7,19 +7,20 @@
 //! that is not a schedule, another protocol, an action that does not fit).
 
 use crate::commands::compile::build_image;
+use crate::commands::explore::scripted_model;
 use crate::protocol_file::{FamilySizes, ProtocolChoice};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use telltale_explorer::counterexample::{mermaid, trace_lines};
-use telltale_explorer::{ProtocolModel, Schedule, ScriptedChoiceHost};
+use telltale_explorer::Schedule;
 use telltale_simulator::cli::SimArgs;
 use telltale_simulator::report::html::{render, HtmlOptions};
 use telltale_simulator::report::timeline::{Fate, Handling, MarkKind, Timeline};
 use telltale_simulator::report::{NetworkStats, PropertyReport, Report, RoleReport, Violation};
 use telltale_types::protocol_id::protocol_id;
-use telltale_vm::{EffectScript, ObsEvent, ProtocolMachine};
+use telltale_vm::{ObsEvent, ProtocolMachine};
 
 /// Runs the command for the schedule at `path` (every error is bad
 /// input, exit 1, as for `tell sim`).
@@ -57,11 +58,13 @@ fn replay(path: &Path, args: &SimArgs) -> Result<ExitCode> {
             );
         }
     }
-    let script = EffectScript::parse(&origin.effects)?;
-    script.check(&image.effects)?;
-    let host = ScriptedChoiceHost::new(script, &image.effects);
-    let model =
-        ProtocolModel::new(image, host, origin.buffer_bound)?.with_drop_budget(origin.drops);
+    let model = scripted_model(
+        image,
+        &origin.effects,
+        origin.buffer_bound,
+        origin.drops,
+        origin.timeouts,
+    )?;
     let replay = model
         .replay_schedule(&schedule)
         .with_context(|| format!("the schedule `{}` does not replay", path.display()))?;
