@@ -120,13 +120,8 @@ pub(crate) async fn accept(
     deadline: Instant,
     offer: &Offer<'_>,
 ) -> Result<(Role, Connected), TransportError> {
-    let missing = || TransportError::AcceptDeadline {
-        role: config.role.clone(),
-        missing: expected.iter().cloned().collect(),
-        deadline: config.connect_deadline,
-    };
     let (stream, address) = match timeout_at(deadline, listener.accept()).await {
-        Err(_) => return Err(missing()),
+        Err(_) => return Err(accept_deadline(config, expected)),
         Ok(Err(e)) => {
             return Err(TransportError::Listen {
                 role: config.role.clone(),
@@ -157,12 +152,17 @@ pub(crate) async fn handshake_accepted(
         Ok::<_, TransportError>((peer, resume))
     };
     match timeout_at(deadline, setup).await {
-        Err(_) => Err(TransportError::AcceptDeadline {
-            role: config.role.clone(),
-            missing: expected.iter().cloned().collect(),
-            deadline: config.connect_deadline,
-        }),
+        Err(_) => Err(accept_deadline(config, expected)),
         Ok(result) => result.map(|(peer, resume)| (peer, (link, resume))),
+    }
+}
+
+/// The roles in `expected` did not call (or finish their handshake) in time.
+fn accept_deadline(config: &TcpConfig, expected: &BTreeSet<Role>) -> TransportError {
+    TransportError::AcceptDeadline {
+        role: config.role.clone(),
+        missing: expected.iter().cloned().collect(),
+        deadline: config.connect_deadline,
     }
 }
 
