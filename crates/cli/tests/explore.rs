@@ -85,6 +85,24 @@ fn a_reached_buffer_bound_exits_3_and_suggests_a_larger_one() {
 }
 
 #[test]
+fn a_byzantine_role_multiplies_the_states_by_its_lies() {
+    let file = "examples/two_phase_commit.tell";
+    let (code, honest) = explore_json(&[file, "--param", "N=2"]);
+    assert_eq!(code, Some(0));
+    let (code, lying) = explore_json(&[file, "--param", "N=2", "--byzantine", "Participants0"]);
+    assert_eq!(code, Some(0), "{lying}");
+    let (honest, lying) = (&honest["unique_states"], &lying["unique_states"]);
+    assert!(lying.as_u64() > honest.as_u64(), "{lying} vs {honest}");
+    let out = tell(&["explore", file, "--param", "N=2", "--byzantine", "Nobody"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no role `Nobody`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn bad_input_exits_1() {
     let out = tell(&["explore", "no/such/file.tell"]);
     assert_eq!(out.status.code(), Some(1));

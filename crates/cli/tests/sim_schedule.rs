@@ -128,3 +128,30 @@ fn a_schedule_explored_without_timeouts_replays_without_them() {
     assert_eq!(report["property"], "deadlock");
     assert_eq!(report["reproduced"], true);
 }
+
+#[test]
+fn a_schedule_with_a_lying_role_replays_with_its_lies() {
+    let schedule = schedule_of(
+        "liar.json",
+        &[
+            "examples/two_phase_commit.tell",
+            "--param",
+            "N=2",
+            "--drops",
+            "1",
+            "--byzantine",
+            "Participants0",
+        ],
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&schedule).unwrap()).unwrap();
+    assert_eq!(
+        file["origin"]["byzantine"],
+        serde_json::json!(["Participants0"])
+    );
+    assert_eq!(file["origin"]["lies"], 1);
+    let (code, out, err) = replay(&schedule, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["reproduced"], true);
+}

@@ -36,9 +36,17 @@ pub trait ExplorableHost: Clone + Send + Sync {
     /// (nothing for a stateless host).
     fn encode(&self, out: &mut Vec<u8>);
 
-    /// Whether the host keeps state that steps read or write: steps that
-    /// call a stateful host are never treated as independent.
+    /// Whether the host keeps no state that steps read or write.
     fn is_stateless(&self) -> bool;
+
+    /// Whether each role's steps read and write only that role's part of
+    /// the host's state and record observations only as that role (a
+    /// consensus host whose provers each keep their own state): steps of
+    /// different roles then commute, so partial-order reduction may apply
+    /// (docs/explorer.md, "Partial-order reduction"). A stateless host is.
+    fn is_per_role(&self) -> bool {
+        self.is_stateless()
+    }
 }
 
 /// The host of `tell explore` without host code: every label an `Offer`

@@ -10,6 +10,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod byzantine;
 pub mod checker;
 pub mod counterexample;
 pub mod host;
@@ -18,6 +19,7 @@ pub mod observation;
 pub mod protocol;
 pub mod schedule;
 
+pub use byzantine::{ByzantineHost, FabricatedLies, LieDomain, SentMessage};
 pub use checker::{Checker, Counterexample, Progress, Report, Verdict};
 pub use host::{ExplorableHost, OpenChoiceHost, ScriptedChoiceHost};
 pub use model::{Model, Property};

@@ -148,7 +148,7 @@ impl<H: ExplorableHost> ProtocolModel<H> {
             return Err(ProtocolModelError::ZeroBufferBound);
         }
         let machine = load_image_all_roles(image.clone(), explore_config(buffer_bound, false))?;
-        let reducible = host.is_stateless() && reducible(&image);
+        let reducible = host.is_per_role() && reducible(&image);
         let has_timeouts = image
             .symbols
             .labels
@@ -256,7 +256,10 @@ impl<H: ExplorableHost> ProtocolModel<H> {
     /// Whether partial-order reduction applies to this protocol and host
     /// (docs/explorer.md, "Partial-order reduction").
     pub fn is_reducible(&self) -> bool {
-        self.reducible && !(self.timeouts && self.has_timeouts)
+        self.reducible
+            && !(self.timeouts && self.has_timeouts)
+            && self.buffer_limit.is_none()
+            && self.predicates.is_empty()
     }
 
     /// The per-edge buffer bound k.
@@ -447,7 +450,8 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     /// persistent, because steps of different coroutines commute and
     /// never disable each other when every step is local (each directed
     /// edge has one sender and one receiver, buffers are FIFO and block
-    /// a full sender, the host keeps no state). See docs/explorer.md.
+    /// a full sender, the host keeps each role's state apart). See
+    /// docs/explorer.md.
     fn persistent_subset(
         &self,
         _state: &Self::State,
@@ -473,10 +477,10 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
 }
 
 /// Whether every instruction of `image` is one that touches only its own
-/// coroutine and at most one edge as its sole sender or sole receiver:
-/// communication, register moves, jumps, yields and halts. Sessions opened
-/// or closed, effects, guards, speculation, transfers and spawns make a
-/// protocol irreducible (every state is fully expanded).
+/// coroutine, at most one edge as its sole sender or sole receiver, and
+/// the host: communication, register moves, jumps, yields, halts and
+/// effect calls. Sessions opened or closed, guards, speculation, transfers
+/// and spawns make a protocol irreducible (every state is fully expanded).
 pub fn reducible(image: &CodeImage) -> bool {
     image
         .roles

@@ -62,6 +62,16 @@ pub struct ScheduleOrigin {
     /// Whether receive timeouts were explored (`--no-timeouts`: false).
     #[serde(default = "explored")]
     pub timeouts: bool,
+    /// The byzantine roles (`--byzantine`), by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub byzantine: Vec<String>,
+    /// Lies per send of a byzantine role (`--lies`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lies: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn explored() -> bool {
@@ -79,6 +89,8 @@ impl Default for ScheduleOrigin {
             drops: 0,
             effects: Vec::new(),
             timeouts: true,
+            byzantine: Vec::new(),
+            lies: 0,
         }
     }
 }

@@ -181,6 +181,11 @@ impl BoundedBuffer {
         self.queue.front_mut()
     }
 
+    /// The newest message, mutably (a byzantine sender's lie, explored).
+    pub(crate) fn back_mut(&mut self) -> Option<&mut Envelope> {
+        self.queue.back_mut()
+    }
+
     /// The queued messages, mutably (test hook for replay attacks).
     #[cfg(any(test, feature = "test-hooks"))]
     pub(crate) fn queue_mut(&mut self) -> &mut VecDeque<Envelope> {

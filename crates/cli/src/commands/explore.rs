@@ -17,7 +17,8 @@ use std::process::ExitCode;
 use telltale_compiler::CodeImage;
 use telltale_explorer::counterexample::{mermaid, trace_lines};
 use telltale_explorer::{
-    Action, Checker, ProtocolModel, Report, ScheduleOrigin, ScriptedChoiceHost, Verdict,
+    Action, ByzantineHost, Checker, FabricatedLies, ProtocolModel, Report, ScheduleOrigin,
+    ScriptedChoiceHost, Verdict,
 };
 use telltale_types::protocol_id::protocol_id;
 use telltale_vm::EffectScript;
@@ -67,6 +68,13 @@ pub struct ExploreArgs {
     #[arg(long)]
     pub no_timeouts: bool,
     /// Print one JSON object instead of text.
+    /// A byzantine role (repeatable): at each of its sends, the honest
+    /// message and each of `--lies` other values of the label's sort.
+    #[arg(long = "byzantine", value_name = "ROLE")]
+    pub byzantine: Vec<String>,
+    /// Lies per send of a byzantine role.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub lies: usize,
     #[arg(long)]
     pub json: bool,
     /// Write the counterexample, when one is found, as a schedule file
@@ -87,15 +95,9 @@ const INCOMPLETE: u8 = 3;
 
 /// Runs the command (every error is bad input, exit 1).
 pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
-    let model = match build_image(&args.file, &args.choice).and_then(|image| {
-        scripted_model(
-            image,
-            &args.effects,
-            args.buffer_bound,
-            args.drops,
-            !args.no_timeouts,
-        )
-    }) {
+    let model = match build_image(&args.file, &args.choice)
+        .and_then(|image| scripted_model(image, &explored(args)))
+    {
         Ok(model) => model,
         Err(err) => {
             crate::exit_code::report(&err);
@@ -171,28 +173,62 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
+/// The host of `tell explore`: scripted effect answers, lying roles.
+pub(crate) type ExploreHost = ByzantineHost<ScriptedChoiceHost, FabricatedLies>;
+
+/// What `tell explore` was asked to explore (less the protocol): what a
+/// schedule file keeps to rebuild the same model.
+fn explored(args: &ExploreArgs) -> ScheduleOrigin {
+    ScheduleOrigin {
+        buffer_bound: args.buffer_bound,
+        drops: args.drops,
+        effects: args.effects.clone(),
+        timeouts: !args.no_timeouts,
+        byzantine: args.byzantine.clone(),
+        lies: if args.byzantine.is_empty() {
+            0
+        } else {
+            args.lies
+        },
+        ..ScheduleOrigin::default()
+    }
+}
+
 /// The model `tell explore` checks and `tell sim --schedule` replays: the
-/// image with the scripted-choice host (`effects`: `Op=Ok,Err(Full)`) and
-/// the exploration's bound, drop budget and timeouts.
+/// image with the scripted-choice host (`effects`: `Op=Ok,Err(Full)`), its
+/// byzantine roles, and the exploration's bound, drop budget and timeouts,
+/// as `origin` names them.
 pub(crate) fn scripted_model(
     image: CodeImage,
-    effects: &[String],
-    buffer_bound: usize,
-    drops: u32,
-    timeouts: bool,
-) -> Result<ProtocolModel<ScriptedChoiceHost>> {
-    let script = EffectScript::parse(effects)?;
+    origin: &ScheduleOrigin,
+) -> Result<ProtocolModel<ExploreHost>> {
+    let script = EffectScript::parse(&origin.effects)?;
     script.check(&image.effects)?;
-    let host = ScriptedChoiceHost::new(script, &image.effects);
-    Ok(ProtocolModel::new(image, host, buffer_bound)?
-        .with_drop_budget(drops)
-        .with_timeouts(timeouts))
+    let mut liars = Vec::new();
+    for name in &origin.byzantine {
+        let role = image.symbols.role_id(name).with_context(|| {
+            let roles: Vec<&str> = image.symbols.roles.iter().map(|r| r.as_str()).collect();
+            format!(
+                "`--byzantine {name}`: the protocol has no role `{name}` (its roles: {})",
+                roles.join(", ")
+            )
+        })?;
+        liars.push(role);
+    }
+    let host = ByzantineHost::new(
+        ScriptedChoiceHost::new(script, &image.effects),
+        liars,
+        FabricatedLies { count: origin.lies },
+    );
+    Ok(ProtocolModel::new(image, host, origin.buffer_bound)?
+        .with_drop_budget(origin.drops)
+        .with_timeouts(origin.timeouts))
 }
 
 /// Writes `cex` as a schedule file (what `tell sim --schedule` replays).
 fn write_schedule(
     args: &ExploreArgs,
-    model: &ProtocolModel<ScriptedChoiceHost>,
+    model: &ProtocolModel<ExploreHost>,
     cex: &telltale_explorer::Counterexample<Action>,
     out: &std::path::Path,
 ) -> Result<()> {
@@ -206,10 +242,7 @@ fn write_schedule(
         protocol: args.choice.protocol.clone(),
         params: args.choice.sizes.map(),
         content_id,
-        buffer_bound: args.buffer_bound,
-        drops: args.drops,
-        effects: args.effects.clone(),
-        timeouts: !args.no_timeouts,
+        ..explored(args)
     };
     let schedule = model.schedule_of(cex, origin);
     let text = serde_json::to_string_pretty(&schedule)?;
@@ -230,7 +263,7 @@ fn search_name(args: &ExploreArgs) -> &'static str {
 
 fn print_text(
     args: &ExploreArgs,
-    model: &ProtocolModel<ScriptedChoiceHost>,
+    model: &ProtocolModel<ExploreHost>,
     report: &Report<Action>,
     bound_reached: bool,
     trace: Option<&(Vec<String>, String)>,
@@ -298,7 +331,7 @@ fn print_text(
 
 fn por_text(
     args: &ExploreArgs,
-    model: &ProtocolModel<ScriptedChoiceHost>,
+    model: &ProtocolModel<ExploreHost>,
     report: &Report<Action>,
 ) -> String {
     if args.no_por || args.progress {
@@ -314,7 +347,7 @@ fn por_text(
 
 fn print_json(
     args: &ExploreArgs,
-    model: &ProtocolModel<ScriptedChoiceHost>,
+    model: &ProtocolModel<ExploreHost>,
     report: &Report<Action>,
     bound_reached: bool,
     trace: Option<&(Vec<String>, String)>,

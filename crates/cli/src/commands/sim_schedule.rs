@@ -58,13 +58,7 @@ fn replay(path: &Path, args: &SimArgs) -> Result<ExitCode> {
             );
         }
     }
-    let model = scripted_model(
-        image,
-        &origin.effects,
-        origin.buffer_bound,
-        origin.drops,
-        origin.timeouts,
-    )?;
+    let model = scripted_model(image, origin)?;
     let replay = model
         .replay_schedule(&schedule)
         .with_context(|| format!("the schedule `{}` does not replay", path.display()))?;

@@ -10,6 +10,7 @@
 //! Cloning a machine ([`Clone`]) is how the explorer keeps a state.
 
 mod fingerprint;
+mod lie;
 #[cfg(test)]
 mod tests;
 mod timeout;
@@ -64,9 +65,10 @@ pub struct EnabledStep {
     /// constructors it declares, and whether its `case` has a `Timeout`
     /// branch (the host may give up).
     pub effect: Option<EffectStep>,
-    /// Whether the step touches only the coroutine itself and the one edge
-    /// in `edge` (no sessions opened or closed, no host guards, effects,
-    /// spawns or transfers): what static independence may assume.
+    /// Whether the step touches only the coroutine itself, the one edge in
+    /// `edge` and (an effect call) the host (no sessions opened or closed,
+    /// no host guards, spawns or transfers): what static independence may
+    /// assume.
     pub local: bool,
 }
 
@@ -83,13 +85,15 @@ pub struct EffectStep {
 
 /// Whether `instr` touches only its coroutine and at most one edge as
 /// its sole sender or sole receiver (communication, register moves, jumps,
-/// yields, halts): what static independence may assume of a step. Opening
-/// or closing sessions, effects, guards, speculation, transfers and spawns
-/// are not.
+/// yields, halts, and effect calls, which reach the host as well: whether
+/// the host's part is independent is the explorer's to decide): what static
+/// independence may assume of a step. Opening or closing sessions, guards,
+/// speculation, transfers and spawns are not.
 pub fn is_local_instr(instr: &Instr) -> bool {
     matches!(
         instr,
         Instr::Send { .. }
+            | Instr::Invoke { .. }
             | Instr::Offer { .. }
             | Instr::Receive { .. }
             | Instr::Choose { .. }

@@ -5,7 +5,7 @@
 use crate::config::{QuorumRule, RoundConfig};
 use crate::handler::{prover_index, ConsensusHost};
 use crate::host_types::*;
-use crate::prover::{make_proposal, make_vote};
+use crate::prover::{make_proposal, make_vote, Prover};
 use std::collections::{BTreeMap, BTreeSet};
 use telltale_simulator::equivocator::Equivocator;
 use telltale_simulator::plan::Strategy;
@@ -126,12 +126,36 @@ impl Equivocator for ConsensusHost {
     ) -> Option<Value> {
         let k = prover_index(input.role_name(input.ctx.role)).ok()?;
         let prover = self.prover(k)?;
-        let config = self.config();
-        match input.label_name(label) {
+        let liar = Liar {
+            config: self.config(),
+            prover: &prover,
+            colludes: self.colludes(k),
+        };
+        liar.other_story(input.label_name(label), honest)
+    }
+}
+
+/// A byzantine prover telling its other story: what the simulator's
+/// `equivocate` strategy and the explorer's lies both send.
+pub struct Liar<'a> {
+    /// The round.
+    pub config: &'a RoundConfig,
+    /// The liar's own state.
+    pub prover: &'a Prover,
+    /// Whether it colludes with an equivocating leader.
+    pub colludes: bool,
+}
+
+impl Liar<'_> {
+    /// The other story for a message labelled `label` whose honest
+    /// payload is `honest` (`None`: nothing to lie about).
+    pub fn other_story(&self, label: &str, honest: &Value) -> Option<Value> {
+        let (config, k) = (self.config, self.prover.id);
+        match label {
             "Proposal" => Some(other_proposal(&Proposal::from_value(honest).ok()?).to_value()),
             "Vote" => {
-                let approve = match &prover.proposal {
-                    Some(p) if k == config.leader || self.colludes(k) => {
+                let approve = match &self.prover.proposal {
+                    Some(p) if k == config.leader || self.colludes => {
                         Some(other_proposal(p).header)
                     }
                     _ => None,

@@ -48,7 +48,7 @@ impl HostValue for StateHash {
 }
 
 /// `consensus.Collected`: the mutations one prover collected for a round.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Collected {
     /// The prover that collected them.
     pub prover: u64,
@@ -96,7 +96,7 @@ impl HostValue for Collected {
 }
 
 /// `consensus.Leaders`: the provers that lead the next rounds, in order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Leaders(pub Vec<u64>);
 
 impl HostValue for Leaders {
@@ -119,7 +119,7 @@ impl HostValue for Leaders {
 }
 
 /// The part of a proposal every vote carries: what the leader signed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Header {
     /// The round.
     pub round: u64,
@@ -152,7 +152,7 @@ impl HostValue for Header {
 }
 
 /// `consensus.Proposal`: the leader's proposed next state with its proof.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Proposal {
     /// Round, leader, state and the leader's signature.
     pub header: Header,
@@ -200,7 +200,7 @@ impl HostValue for Proposal {
 }
 
 /// `consensus.Vote`: one prover's vote on the round's proposal.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Vote {
     /// The voter.
     pub voter: u64,
@@ -249,7 +249,7 @@ impl HostValue for Vote {
 }
 
 /// `consensus.Votes`: the votes one prover holds for a round.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Votes(pub Vec<Vote>);
 
 impl HostValue for Votes {
@@ -270,7 +270,7 @@ impl HostValue for Votes {
 }
 
 /// `consensus.Confirmation`: what a prover finalized (verifying state).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Confirmation {
     /// The prover.
     pub prover: u64,

@@ -12,6 +12,7 @@ pub mod bundle;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod explorable;
 #[allow(missing_docs, unused_variables, clippy::all)]
 #[rustfmt::skip]
 pub mod generated_effects;

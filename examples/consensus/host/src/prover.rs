@@ -12,7 +12,7 @@ use crate::host_types::*;
 use std::collections::BTreeMap;
 
 /// What one prover knows in a round.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct Prover {
     /// Its index in `Provers[N]`.
     pub id: u64,
