@@ -124,7 +124,7 @@ impl Equivocator for ConsensusHost {
         label: LabelId,
         honest: &Value,
     ) -> Option<Value> {
-        let k = prover_index(input.role_name(input.ctx.role)).ok()?;
+        let k = self.prover_of(input.role_name(input.ctx.role)).ok()?;
         let prover = self.prover(k)?;
         let liar = Liar {
             config: self.config(),

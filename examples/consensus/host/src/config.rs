@@ -59,6 +59,19 @@ impl RoundConfig {
         })
     }
 
+    /// A round of `provers` provers of which only `members` (in session
+    /// order) take part: the leader is the one the rule names among them
+    /// (`members[round mod |members|]`); quorums still count against all
+    /// `provers`. `None` when `members` is empty or names no prover.
+    pub fn among(provers: u64, round: u64, members: &[u64]) -> Option<RoundConfig> {
+        if members.is_empty() || members.iter().any(|&k| k >= provers) {
+            return None;
+        }
+        let mut config = RoundConfig::new(provers, round).ok()?;
+        config.leader = members[(round % members.len() as u64) as usize];
+        Some(config)
+    }
+
     /// f, the most byzantine provers tolerated: ⌊(N−1)/3⌋.
     pub fn faults(&self) -> u64 {
         self.provers.saturating_sub(1) / 3
@@ -76,7 +89,7 @@ impl RoundConfig {
     /// from this round's on, rotating through every prover.
     pub fn next_leaders(&self) -> Vec<u64> {
         (0..self.provers)
-            .map(|k| (self.round + k) % self.provers)
+            .map(|k| (self.leader + k) % self.provers)
             .collect()
     }
 }
@@ -106,6 +119,10 @@ mod tests {
             vec![1, 2, 3, 0]
         );
         assert!(RoundConfig::new(0, 0).is_err());
+        let live = RoundConfig::among(4, 2, &[0, 1, 3]).unwrap();
+        assert_eq!((live.leader, live.quorum_size()), (3, 3));
+        assert!(RoundConfig::among(4, 0, &[]).is_none());
+        assert!(RoundConfig::among(4, 0, &[4]).is_none());
         assert!(QuorumRule::parse("3f").is_err());
     }
 }

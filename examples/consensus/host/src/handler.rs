@@ -27,6 +27,9 @@ pub struct ConsensusHost {
     log: ObservationLog,
     /// Byzantine provers that collude with an equivocating leader.
     colluders: BTreeSet<u64>,
+    /// The prover behind each role of the session, by role index
+    /// (`Provers<i>` is prover `members[i]`); every prover by default.
+    members: Vec<u64>,
 }
 
 /// The index of `Provers<k>`.
@@ -57,7 +60,26 @@ impl ConsensusHost {
             provers: RefCell::new(provers),
             log: ObservationLog::new(),
             colluders: BTreeSet::new(),
+            members: (0..config.provers).collect(),
         }
+    }
+
+    /// A round over some of the provers only (the others are gone): the
+    /// session's `Provers<i>` is prover `members[i]`. Quorums still count
+    /// against all N provers (`RoundConfig::provers`), so a round over
+    /// fewer than a quorum cannot finalize.
+    pub fn with_members(mut self, members: Vec<u64>) -> ConsensusHost {
+        self.members = members;
+        self
+    }
+
+    /// The prover that plays `role` (`Provers<i>`) in this round's session.
+    pub fn prover_of(&self, role: &str) -> Result<u64, HostError> {
+        let index = prover_index(role)?;
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.members.get(i).copied())
+            .ok_or_else(|| HostError::NotAProver(role.to_string()))
     }
 
     /// Makes `colluders` (byzantine, not the leader) collude with an
@@ -334,7 +356,7 @@ impl EffectHandler for ConsensusHost {
 
     fn send_decision(&self, input: &SendDecisionInput<'_>) -> Result<SendDecision, String> {
         let role = input.role_name(input.ctx.role);
-        let k = prover_index(role).map_err(|e| contract(e.to_string()))?;
+        let k = self.prover_of(role).map_err(|e| contract(e.to_string()))?;
         let label = *input
             .choices
             .first()
@@ -344,10 +366,12 @@ impl EffectHandler for ConsensusHost {
     }
 
     fn handle_recv(&self, input: &RecvInput<'_>) -> Result<(), String> {
-        let k =
-            prover_index(input.role_name(input.ctx.role)).map_err(|e| contract(e.to_string()))?;
-        let from =
-            prover_index(input.role_name(input.partner)).map_err(|e| contract(e.to_string()))?;
+        let k = self
+            .prover_of(input.role_name(input.ctx.role))
+            .map_err(|e| contract(e.to_string()))?;
+        let from = self
+            .prover_of(input.role_name(input.partner))
+            .map_err(|e| contract(e.to_string()))?;
         self.receive(input, k, from, input.label_name(input.label))
     }
 
@@ -356,8 +380,9 @@ impl EffectHandler for ConsensusHost {
             .call
             .as_ref()
             .ok_or_else(|| contract("a host action this protocol does not have".into()))?;
-        let k =
-            prover_index(input.role_name(input.ctx.role)).map_err(|e| contract(e.to_string()))?;
+        let k = self
+            .prover_of(input.role_name(input.ctx.role))
+            .map_err(|e| contract(e.to_string()))?;
         let operation = call.operation.name.as_str();
         if operation == "prove" {
             self.enter(&input.ctx, "Proving");

@@ -1,7 +1,8 @@
 //! The consensus host over TCP: each prover a protocol-machine role in its
 //! own thread and runtime, on 127.0.0.1, over secure channels (every role's
 //! key pinned in the roster). Rounds chain with a rotating leader; when the
-//! leader dies mid-round, the others take the round's `Timeout` branch.
+//! leader dies mid-round, the others take the round's `Timeout` branch;
+//! when a voter dies, the others finalize later rounds without it.
 
 #![allow(clippy::unwrap_used)]
 
@@ -21,9 +22,13 @@ use telltale_vm::{CodeImage, Config, EffectHandler, SendDecision, SendDecisionIn
 
 const N: u64 = 4;
 
-fn image(leader: u64) -> CodeImage {
+/// Every prover.
+const ALL: [u64; 4] = [0, 1, 2, 3];
+
+/// `consensus.tell` for `n` provers led by `Provers<leader>`.
+fn image(n: u64, leader: u64) -> CodeImage {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../consensus.tell");
-    let params = BTreeMap::from([("N".to_string(), N), ("L".to_string(), leader)]);
+    let params = BTreeMap::from([("N".to_string(), n), ("L".to_string(), leader)]);
     load_protocol(&path, &params).unwrap()
 }
 
@@ -31,17 +36,33 @@ fn key(k: u64) -> SigningKey {
     SigningKey::from_bytes(&[k as u8 + 1; 32])
 }
 
-/// A prover's host that dies (its process ends) at its first effect
-/// call: for the leader, `check Leader.prove`, before it proposes.
-struct DiesAtItsFirstCall(ConsensusHost);
+/// When a prover's process dies (its process ends).
+#[derive(Clone, Copy, Debug)]
+enum Death {
+    /// At its first effect call: for the leader, `check Leader.prove`,
+    /// before it proposes.
+    FirstCall,
+    /// When it would send its first vote: a voter that dies mid-round.
+    FirstVote,
+}
 
-impl EffectHandler for DiesAtItsFirstCall {
+/// A prover's host that dies at `Death`.
+struct Dying(ConsensusHost, Death);
+
+impl EffectHandler for Dying {
     fn send_decision(&self, input: &SendDecisionInput<'_>) -> Result<SendDecision, String> {
+        let voting = input
+            .choices
+            .first()
+            .is_some_and(|&l| input.label_name(l) == "Vote");
+        if voting && matches!(self.1, Death::FirstVote) {
+            return Err("the prover's process was killed".into());
+        }
         self.0.send_decision(input)
     }
 
     fn step(&self, input: &telltale_vm::InvokeInput<'_>) -> Result<telltale_vm::Value, String> {
-        if input.call.is_some() {
+        if input.call.is_some() && matches!(self.1, Death::FirstCall) {
             return Err("the prover's process was killed".into());
         }
         self.0.step(input)
@@ -52,25 +73,31 @@ impl EffectHandler for DiesAtItsFirstCall {
     }
 }
 
-/// One round over TCP: every prover in its own thread, starting from
-/// `provers`; the one named `dies` dies at its first effect call. Returns each
-/// prover's result and state after the round.
+/// Each prover's result and state after a round over TCP.
+type RoundResults = BTreeMap<u64, (Result<MachineRoleSummary, MachineRoleError>, Option<Prover>)>;
+
+/// One round over TCP among `members` (the session's `Provers<i>` is
+/// prover `members[i]`), every prover in its own thread, starting from
+/// `provers`; the one named in `dies` dies there. Returns each prover's
+/// result and state after the round, by prover.
 fn round_over_tcp(
     round: u64,
+    members: &[u64],
     provers: &BTreeMap<u64, Prover>,
-    dies: Option<u64>,
-) -> BTreeMap<u64, (Result<MachineRoleSummary, MachineRoleError>, Option<Prover>)> {
-    let config = RoundConfig::new(N, round).unwrap();
-    let image = image(config.leader);
+    dies: Option<(u64, Death)>,
+) -> RoundResults {
+    let config = RoundConfig::among(N, round, members).unwrap();
+    let position = members.iter().position(|&k| k == config.leader).unwrap();
+    let image = image(members.len() as u64, position as u64);
     let id = image.global.as_ref().unwrap().content_id().unwrap();
     let mut listeners = Vec::new();
     let mut roster = Roster::default();
-    for k in 0..N {
+    for (i, &k) in members.iter().enumerate() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
         roster.roles.insert(
-            Role::new(format!("Provers{k}")),
+            Role::new(format!("Provers{i}")),
             RosterEntry {
                 address,
                 public_key: Some(key(k).verifying_key()),
@@ -80,47 +107,51 @@ fn round_over_tcp(
     }
     let threads: Vec<_> = listeners
         .into_iter()
+        .zip(members.iter().copied())
         .enumerate()
-        .map(|(k, listener)| {
-            let k = k as u64;
-            let role = format!("Provers{k}");
+        .map(|(i, (listener, k))| {
+            let role = format!("Provers{i}");
             let (mut tcp, _) =
                 TcpConfig::from_roster(role.as_str(), id, &roster, Some(key(k))).unwrap();
             tcp.connect_deadline = Duration::from_secs(20);
             tcp.recv_timeout = Duration::from_secs(5);
             let image = image.clone();
-            let provers = provers.clone();
+            let provers = members.iter().map(|m| (*m, provers[m].clone())).collect();
+            let members = members.to_vec();
             std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .unwrap();
-                let host = ConsensusHost::with_provers(config, provers);
+                let host = ConsensusHost::with_provers(config, provers).with_members(members);
                 let result = runtime.block_on(async {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                    if dies == Some(k) {
-                        let dying = DiesAtItsFirstCall(host);
-                        let r = serve_machine_role(
-                            listener,
-                            tcp,
-                            image,
-                            &role,
-                            &dying,
-                            Config::default(),
-                        )
-                        .await;
-                        (r, None)
-                    } else {
-                        let r = serve_machine_role(
-                            listener,
-                            tcp,
-                            image,
-                            &role,
-                            &host,
-                            Config::default(),
-                        )
-                        .await;
-                        (r, host.prover(k))
+                    match dies {
+                        Some((dead, death)) if dead == k => {
+                            let dying = Dying(host, death);
+                            let r = serve_machine_role(
+                                listener,
+                                tcp,
+                                image,
+                                &role,
+                                &dying,
+                                Config::default(),
+                            )
+                            .await;
+                            (r, None)
+                        }
+                        _ => {
+                            let r = serve_machine_role(
+                                listener,
+                                tcp,
+                                image,
+                                &role,
+                                &host,
+                                Config::default(),
+                            )
+                            .await;
+                            (r, host.prover(k))
+                        }
                     }
                 });
                 (k, result)
@@ -130,35 +161,43 @@ fn round_over_tcp(
     threads.into_iter().map(|t| t.join().unwrap()).collect()
 }
 
+/// Asserts that every prover of `results` finalized the same state, and
+/// returns it with the provers ready for the next round.
+fn agreed(round: u64, results: RoundResults) -> (StateHash, BTreeMap<u64, Prover>) {
+    let mut states = Vec::new();
+    let mut next = BTreeMap::new();
+    for (k, (result, prover)) in results {
+        let summary = result.unwrap_or_else(|e| panic!("round {round}, prover {k}: {e}"));
+        assert!(!summary.timed_out);
+        let state = prover.unwrap().finalized.flatten().expect("finalized");
+        states.push(state);
+        next.insert(k, Prover::new(k, state));
+    }
+    assert!(
+        states.iter().all(|s| *s == states[0]),
+        "agreement: {states:?}"
+    );
+    (states[0], next)
+}
+
 #[test]
 fn rounds_finalize_over_tcp_with_a_rotating_leader() {
-    let mut provers: BTreeMap<u64, Prover> = (0..N).map(|k| (k, Prover::at_genesis(k))).collect();
+    let mut provers: BTreeMap<u64, Prover> =
+        ALL.iter().map(|&k| (k, Prover::at_genesis(k))).collect();
     let mut finalized: Vec<StateHash> = Vec::new();
     for round in 0..3 {
-        let results = round_over_tcp(round, &provers, None);
-        let mut states = Vec::new();
-        for (k, (result, prover)) in results {
-            let summary = result.unwrap_or_else(|e| panic!("round {round}, prover {k}: {e}"));
-            assert!(!summary.timed_out);
-            let prover = prover.unwrap();
-            let state = prover.finalized.flatten().expect("finalized");
-            states.push(state);
-            provers.insert(k, Prover::new(k, state));
-        }
-        assert!(
-            states.iter().all(|s| *s == states[0]),
-            "agreement: {states:?}"
-        );
-        assert!(!finalized.contains(&states[0]), "a new state every round");
-        finalized.push(states[0]);
+        let (state, next) = agreed(round, round_over_tcp(round, &ALL, &provers, None));
+        assert!(!finalized.contains(&state), "a new state every round");
+        finalized.push(state);
+        provers = next;
     }
 }
 
 #[test]
 fn when_the_leader_dies_mid_round_the_others_take_the_timeout_branch() {
-    let provers: BTreeMap<u64, Prover> = (0..N).map(|k| (k, Prover::at_genesis(k))).collect();
+    let provers: BTreeMap<u64, Prover> = ALL.iter().map(|&k| (k, Prover::at_genesis(k))).collect();
     // Round 1 is led by Provers1.
-    let results = round_over_tcp(1, &provers, Some(1));
+    let results = round_over_tcp(1, &ALL, &provers, Some((1, Death::FirstCall)));
     assert!(results[&1].0.is_err(), "the leader died");
     for k in [0, 2, 3] {
         let (result, prover) = &results[&k];
@@ -168,5 +207,37 @@ fn when_the_leader_dies_mid_round_the_others_take_the_timeout_branch() {
         assert!(summary.timed_out, "prover {k} took the Timeout branch");
         let prover = prover.as_ref().unwrap();
         assert_eq!(prover.finalized.flatten(), None, "nothing finalized");
+    }
+}
+
+#[test]
+fn when_a_voter_dies_the_others_finalize_later_rounds_without_it() {
+    let provers: BTreeMap<u64, Prover> = ALL.iter().map(|&k| (k, Prover::at_genesis(k))).collect();
+    // Round 0 (led by Provers0): Provers2's process dies as it would vote.
+    // Every vote is awaited, so the round finalizes nowhere.
+    let results = round_over_tcp(0, &ALL, &provers, Some((2, Death::FirstVote)));
+    assert!(results[&2].0.is_err(), "the voter died");
+    for k in [0, 1, 3] {
+        let (result, prover) = &results[&k];
+        let error = result.as_ref().err().map(ToString::to_string);
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("Provers2")),
+            "prover {k} sees the voter gone: {error:?}"
+        );
+        let finalized = prover.as_ref().and_then(|p| p.finalized.flatten());
+        assert_eq!(finalized, None, "prover {k} finalized without a vote");
+    }
+    // The survivors go on without it: the next rounds run over the three
+    // live provers, with the next leader among them, and a quorum that
+    // still counts against all four (3 of N = 4).
+    let live = [0, 1, 3];
+    let mut provers: BTreeMap<u64, Prover> =
+        live.iter().map(|&k| (k, provers[&k].clone())).collect();
+    let mut finalized = Vec::new();
+    for round in 1..3 {
+        let (state, next) = agreed(round, round_over_tcp(round, &live, &provers, None));
+        assert!(!finalized.contains(&state), "a new state every round");
+        finalized.push(state);
+        provers = next;
     }
 }
