@@ -93,6 +93,9 @@ fn a_byzantine_role_multiplies_the_states_by_its_lies() {
     assert_eq!(code, Some(0), "{lying}");
     let (honest, lying) = (&honest["unique_states"], &lying["unique_states"]);
     assert!(lying.as_u64() > honest.as_u64(), "{lying} vs {honest}");
+    let out = tell(&["explore", file, "--param", "N=2", "--host", "nowhere"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no such host"), "{}", stderr(&out));
     let out = tell(&["explore", file, "--param", "N=2", "--byzantine", "Nobody"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -155,3 +155,60 @@ fn a_schedule_with_a_lying_role_replays_with_its_lies() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["reproduced"], true);
 }
+
+#[test]
+fn the_consensus_round_with_a_2f_quorum_breaks_agreement_and_its_schedule_replays() {
+    let file = "examples/consensus/consensus.tell";
+    let common = [
+        file,
+        "--param",
+        "N=4",
+        "--param",
+        "L=0",
+        "--host",
+        "consensus",
+        "--byzantine",
+        "Provers0",
+        "--no-timeouts",
+        "--buffer-bound",
+        "3",
+        "--agreement",
+        "finalized.0",
+        "--validity",
+        "valid=true",
+    ];
+    // With the 2f+1 quorum every run agrees.
+    let mut all = vec!["explore"];
+    all.extend_from_slice(&common);
+    let out = tell(&all);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("agreement, validity"),
+        "{}",
+        stdout(&out)
+    );
+    // With the 2f bug two honest provers finalize different states.
+    let mut buggy = common.to_vec();
+    buggy.extend_from_slice(&["--host-option", "quorum=2f"]);
+    let schedule = schedule_of("consensus-2f.json", &buggy);
+    let html = scratch("consensus-2f.html");
+    let html_text = html.display().to_string();
+    let (code, out, err) = replay(&schedule, &["--html", &html_text]);
+    assert_eq!(code, Some(2), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["property"], "agreement");
+    assert_eq!(report["reproduced"], true);
+    let finalized: Vec<&str> = report["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o.as_str())
+        .filter(|o| o.contains("finalized.0"))
+        .collect();
+    assert_eq!(finalized.len(), 2, "{finalized:?}");
+    assert!(
+        finalized.iter().all(|o| !o.starts_with("Provers0")),
+        "the liar is not judged: {finalized:?}"
+    );
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<svg"));
+}

@@ -59,7 +59,8 @@ impl<H> LieDomain<H> for FabricatedLies {
 }
 
 /// `inner` with some roles lying: every send of a role in `liars` may
-/// carry any lie of `domain` (docs/explorer.md, "Byzantine roles").
+/// carry any lie of `domain`, and what the liars observe is dropped (the
+/// checks judge honest roles only; docs/explorer.md, "Byzantine roles").
 pub struct ByzantineHost<H, D> {
     inner: H,
     liars: Arc<[RoleId]>,
@@ -121,8 +122,15 @@ impl<H: ExplorableHost, D: LieDomain<H>> ExplorableHost for ByzantineHost<H, D> 
         observations: &mut Observations,
     ) -> Result<(), ProtocolMachineError> {
         let inner = self.inner.alternatives(step).max(1);
-        self.inner
-            .execute(machine, step, alternative % inner, observations)?;
+        let outcome = self
+            .inner
+            .execute(machine, step, alternative % inner, observations);
+        // A liar's own observations are not judged (as in the simulator,
+        // properties are about honest roles), nor kept in the state.
+        if self.liars.binary_search(&step.role).is_ok() {
+            observations.retain(|o| self.liars.binary_search(&o.role).is_err());
+        }
+        outcome?;
         let lie = alternative / inner;
         let Some(edge) = step.edge.filter(|_| lie > 0 && self.lies_at(step)) else {
             return Ok(());

@@ -44,6 +44,11 @@ impl Observations {
         }
     }
 
+    /// Keeps only the observations `keep` accepts.
+    pub fn retain(&mut self, keep: impl FnMut(&Observation) -> bool) {
+        self.entries.retain(keep);
+    }
+
     /// Every observation, in canonical order.
     pub fn iter(&self) -> impl Iterator<Item = &Observation> {
         self.entries.iter()

@@ -68,6 +68,21 @@ pub struct ScheduleOrigin {
     /// Lies per send of a byzantine role (`--lies`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub lies: usize,
+    /// The host explored with (`--host`; `None`: the built-in one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The host's options (`--host-option KEY=VALUE`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub host_options: BTreeMap<String, String>,
+    /// Keys checked with `agreement` (`--agreement`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreement: Vec<String>,
+    /// Keys checked with `never` (`--never`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub never: Vec<String>,
+    /// `validity` checks, as `KEY=VALUE,VALUE` (`--validity`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub validity: Vec<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -91,6 +106,11 @@ impl Default for ScheduleOrigin {
             timeouts: true,
             byzantine: Vec::new(),
             lies: 0,
+            host: None,
+            host_options: BTreeMap::new(),
+            agreement: Vec::new(),
+            never: Vec::new(),
+            validity: Vec::new(),
         }
     }
 }

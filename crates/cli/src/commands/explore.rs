@@ -6,6 +6,7 @@
 //! the buffer bound was reached) before the result was complete.
 
 use crate::commands::compile::build_image;
+use crate::commands::explore_hosts::{model_of, ExploreModel};
 use crate::commands::run::at_least_one;
 use crate::protocol_file::ProtocolChoice;
 use anyhow::{Context, Result};
@@ -14,14 +15,12 @@ use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use telltale_compiler::CodeImage;
 use telltale_explorer::counterexample::{mermaid, trace_lines};
 use telltale_explorer::{
-    Action, ByzantineHost, Checker, FabricatedLies, ProtocolModel, Report, ScheduleOrigin,
-    ScriptedChoiceHost, Verdict,
+    Action, Checker, ExplorableHost, Model as _, Observations, ProtocolModel, Report,
+    ScheduleOrigin, Verdict,
 };
 use telltale_types::protocol_id::protocol_id;
-use telltale_vm::EffectScript;
 
 /// Arguments of `tell explore`.
 #[derive(Args)]
@@ -67,14 +66,33 @@ pub struct ExploreArgs {
     /// it may whenever nothing is queued for it).
     #[arg(long)]
     pub no_timeouts: bool,
-    /// Print one JSON object instead of text.
     /// A byzantine role (repeatable): at each of its sends, the honest
-    /// message and each of `--lies` other values of the label's sort.
+    /// message and each lie (with the built-in host, each of `--lies`
+    /// other values of the label's sort; with `--host consensus`, the
+    /// prover's other story).
     #[arg(long = "byzantine", value_name = "ROLE")]
     pub byzantine: Vec<String>,
-    /// Lies per send of a byzantine role.
+    /// Lies per send of a byzantine role (built-in host).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub lies: usize,
+    /// Explore with a bundled host instead of the built-in one
+    /// (`consensus`: examples/consensus's provers).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// An option of the `--host` (`quorum=2f`, `round=5`; repeatable).
+    #[arg(long = "host-option", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub host_options: Vec<(String, String)>,
+    /// Check that every observation of KEY has one value (repeatable).
+    #[arg(long, value_name = "KEY")]
+    pub agreement: Vec<String>,
+    /// Check that nothing observes KEY (repeatable).
+    #[arg(long, value_name = "KEY")]
+    pub never: Vec<String>,
+    /// Check that every observation of KEY is one of the values
+    /// (`valid=true`; repeatable).
+    #[arg(long, value_name = "KEY=VALUE,...")]
+    pub validity: Vec<String>,
+    /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
     /// Write the counterexample, when one is found, as a schedule file
@@ -96,7 +114,7 @@ const INCOMPLETE: u8 = 3;
 /// Runs the command (every error is bad input, exit 1).
 pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
     let model = match build_image(&args.file, &args.choice)
-        .and_then(|image| scripted_model(image, &explored(args)))
+        .and_then(|image| model_of(image, &explored(args)))
     {
         Ok(model) => model,
         Err(err) => {
@@ -104,7 +122,16 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(BAD_INPUT));
         }
     };
-    let mut checker = Checker::new(&model).partial_order_reduction(!args.no_por);
+    match model {
+        ExploreModel::Scripted(model) => explore(args, &model),
+        ExploreModel::Consensus(model) => explore(args, &model),
+    }
+}
+
+/// Explores `model` as `args` ask, prints the result and returns the exit
+/// code.
+fn explore<H: ExplorableHost>(args: &ExploreArgs, model: &ProtocolModel<H>) -> Result<ExitCode> {
+    let mut checker = Checker::new(model).partial_order_reduction(!args.no_por);
     if let Some(threads) = args.threads {
         checker = checker.threads(threads);
     }
@@ -158,77 +185,91 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
                     "-- the cycle starts here and repeats forever --".to_string(),
                 );
             }
+            lines.extend(observation_lines(&state.observations, model));
             if let Some(out) = &args.schedule_out {
-                write_schedule(args, &model, cex, out)?;
+                write_schedule(args, model, cex, out)?;
             }
             Some((lines, mermaid(&state.machine)))
         }
         None => None,
     };
+    let result = Explored {
+        args,
+        checks: model
+            .properties()
+            .iter()
+            .map(|p| p.name)
+            .collect::<Vec<_>>()
+            .join(", "),
+        drop_budget: model.drop_budget(),
+        reducible: model.is_reducible(),
+        report: &report,
+        bound_reached,
+        trace: trace.as_ref(),
+    };
     if args.json {
-        print_json(args, &model, &report, bound_reached, trace.as_ref());
+        print_json(&result);
     } else {
-        print_text(args, &model, &report, bound_reached, trace.as_ref());
+        print_text(&result);
     }
     Ok(ExitCode::from(code))
 }
 
-/// The host of `tell explore`: scripted effect answers, lying roles.
-pub(crate) type ExploreHost = ByzantineHost<ScriptedChoiceHost, FabricatedLies>;
+/// What a counterexample's host observed, one line each (`observed:
+/// Provers1 finalized.0 = 3f2a...`), after its trace.
+fn observation_lines<H: ExplorableHost>(
+    observations: &Observations,
+    model: &ProtocolModel<H>,
+) -> Vec<String> {
+    let symbols = &model.image().symbols;
+    observations
+        .iter()
+        .map(|o| {
+            format!(
+                "observed: {} {} = {}",
+                symbols.role_name(o.role),
+                o.key,
+                o.value
+            )
+        })
+        .collect()
+}
+
+/// `KEY=VALUE`, for `--host-option`.
+fn key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .ok_or_else(|| format!("`{text}` is not KEY=VALUE"))
+}
 
 /// What `tell explore` was asked to explore (less the protocol): what a
 /// schedule file keeps to rebuild the same model.
 fn explored(args: &ExploreArgs) -> ScheduleOrigin {
     ScheduleOrigin {
+        params: args.choice.sizes.map(),
         buffer_bound: args.buffer_bound,
         drops: args.drops,
         effects: args.effects.clone(),
         timeouts: !args.no_timeouts,
         byzantine: args.byzantine.clone(),
-        lies: if args.byzantine.is_empty() {
+        lies: if args.byzantine.is_empty() || args.host.is_some() {
             0
         } else {
             args.lies
         },
+        host: args.host.clone(),
+        host_options: args.host_options.iter().cloned().collect(),
+        agreement: args.agreement.clone(),
+        never: args.never.clone(),
+        validity: args.validity.clone(),
         ..ScheduleOrigin::default()
     }
 }
 
-/// The model `tell explore` checks and `tell sim --schedule` replays: the
-/// image with the scripted-choice host (`effects`: `Op=Ok,Err(Full)`), its
-/// byzantine roles, and the exploration's bound, drop budget and timeouts,
-/// as `origin` names them.
-pub(crate) fn scripted_model(
-    image: CodeImage,
-    origin: &ScheduleOrigin,
-) -> Result<ProtocolModel<ExploreHost>> {
-    let script = EffectScript::parse(&origin.effects)?;
-    script.check(&image.effects)?;
-    let mut liars = Vec::new();
-    for name in &origin.byzantine {
-        let role = image.symbols.role_id(name).with_context(|| {
-            let roles: Vec<&str> = image.symbols.roles.iter().map(|r| r.as_str()).collect();
-            format!(
-                "`--byzantine {name}`: the protocol has no role `{name}` (its roles: {})",
-                roles.join(", ")
-            )
-        })?;
-        liars.push(role);
-    }
-    let host = ByzantineHost::new(
-        ScriptedChoiceHost::new(script, &image.effects),
-        liars,
-        FabricatedLies { count: origin.lies },
-    );
-    Ok(ProtocolModel::new(image, host, origin.buffer_bound)?
-        .with_drop_budget(origin.drops)
-        .with_timeouts(origin.timeouts))
-}
-
 /// Writes `cex` as a schedule file (what `tell sim --schedule` replays).
-fn write_schedule(
+fn write_schedule<H: ExplorableHost>(
     args: &ExploreArgs,
-    model: &ProtocolModel<ExploreHost>,
+    model: &ProtocolModel<H>,
     cex: &telltale_explorer::Counterexample<Action>,
     out: &std::path::Path,
 ) -> Result<()> {
@@ -240,7 +281,6 @@ fn write_schedule(
     let origin = ScheduleOrigin {
         file: args.file.display().to_string(),
         protocol: args.choice.protocol.clone(),
-        params: args.choice.sizes.map(),
         content_id,
         ..explored(args)
     };
@@ -261,13 +301,20 @@ fn search_name(args: &ExploreArgs) -> &'static str {
     }
 }
 
-fn print_text(
-    args: &ExploreArgs,
-    model: &ProtocolModel<ExploreHost>,
-    report: &Report<Action>,
+/// A finished exploration, for printing.
+struct Explored<'a> {
+    args: &'a ExploreArgs,
+    /// The names of the checks run, comma-separated.
+    checks: String,
+    drop_budget: u32,
+    reducible: bool,
+    report: &'a Report<Action>,
     bound_reached: bool,
-    trace: Option<&(Vec<String>, String)>,
-) {
+    trace: Option<&'a (Vec<String>, String)>,
+}
+
+fn print_text(result: &Explored<'_>) {
+    let (args, report) = (result.args, result.report);
     println!(
         "{} unique states, {} transitions, max depth {}, {:.3} s ({}, partial-order reduction {})",
         report.unique_states,
@@ -275,9 +322,9 @@ fn print_text(
         report.max_depth,
         report.elapsed.as_secs_f64(),
         search_name(args),
-        por_text(args, model, report),
+        por_text(result),
     );
-    if bound_reached {
+    if result.bound_reached {
         println!(
             "buffer bound {k} reached: the result holds for k = {k} only; try --buffer-bound {next}",
             k = args.buffer_bound,
@@ -290,13 +337,14 @@ fn print_text(
         );
     }
     match report.verdict {
-        Verdict::Holds if bound_reached => {
+        Verdict::Holds if result.bound_reached => {
             println!("verdict: no violation up to the buffer bound")
         }
         Verdict::Holds => println!(
-            "verdict: every check holds (no_faults, deadlock, orphan_messages{}){}",
+            "verdict: every check holds ({}{}){}",
+            result.checks,
             if args.progress { ", progress" } else { "" },
-            match model.drop_budget() {
+            match result.drop_budget {
                 0 => String::new(),
                 k => format!(" with up to {k} lost message(s) per run"),
             }
@@ -306,7 +354,7 @@ fn print_text(
             if report.state_bound_hit { "state" } else { "depth" }
         ),
         Verdict::Violated => {
-            if let (Some(cex), Some((lines, diagram))) = (&report.counterexample, trace) {
+            if let (Some(cex), Some((lines, diagram))) = (&report.counterexample, result.trace) {
                 match cex.loop_start {
                     Some(start) => println!(
                         "verdict: violated: {}: after {start} steps, a cycle of {} steps repeats without finishing",
@@ -329,31 +377,23 @@ fn print_text(
     }
 }
 
-fn por_text(
-    args: &ExploreArgs,
-    model: &ProtocolModel<ExploreHost>,
-    report: &Report<Action>,
-) -> String {
+fn por_text(result: &Explored<'_>) -> String {
+    let args = result.args;
     if args.no_por || args.progress {
         "off".to_string()
-    } else if model.drop_budget() > 0 {
+    } else if result.drop_budget > 0 {
         "off under a drop budget".to_string()
-    } else if !model.is_reducible() {
+    } else if !result.reducible {
         "not applicable to this protocol".to_string()
     } else {
-        format!("on, {} states reduced", report.reduced_states)
+        format!("on, {} states reduced", result.report.reduced_states)
     }
 }
 
-fn print_json(
-    args: &ExploreArgs,
-    model: &ProtocolModel<ExploreHost>,
-    report: &Report<Action>,
-    bound_reached: bool,
-    trace: Option<&(Vec<String>, String)>,
-) {
+fn print_json(result: &Explored<'_>) {
+    let (args, report, trace) = (result.args, result.report, result.trace);
     let verdict = match report.verdict {
-        Verdict::Holds if bound_reached => "bound_reached",
+        Verdict::Holds if result.bound_reached => "bound_reached",
         Verdict::Holds => "holds",
         Verdict::Violated => "violated",
         Verdict::Incomplete => "incomplete",
@@ -374,13 +414,14 @@ fn print_json(
         "max_depth": report.max_depth,
         "seconds": report.elapsed.as_secs_f64(),
         "search": search_name(args),
-        "por": !args.no_por && !args.progress && model.is_reducible() && model.drop_budget() == 0,
-        "drop_budget": model.drop_budget(),
+        "por": !args.no_por && !args.progress && result.reducible && result.drop_budget == 0,
+        "drop_budget": result.drop_budget,
         "reduced_states": report.reduced_states,
         "buffer_bound": args.buffer_bound,
         "fullest_buffer": report.fullest_buffer,
         "depth_bound_hit": report.depth_bound_hit,
         "state_bound_hit": report.state_bound_hit,
+        "checks": result.checks.split(", ").collect::<Vec<_>>(),
         "counterexample": counterexample,
     });
     println!("{out}");

@@ -7,6 +7,7 @@ pub mod check;
 pub mod compile;
 pub mod explain;
 pub mod explore;
+pub mod explore_hosts;
 pub mod fmt;
 pub mod graph;
 pub mod keygen;

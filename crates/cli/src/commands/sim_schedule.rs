@@ -7,14 +7,14 @@
 //! that is not a schedule, another protocol, an action that does not fit).
 
 use crate::commands::compile::build_image;
-use crate::commands::explore::scripted_model;
+use crate::commands::explore_hosts::{model_of, ExploreModel};
 use crate::protocol_file::{FamilySizes, ProtocolChoice};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use telltale_explorer::counterexample::{mermaid, trace_lines};
-use telltale_explorer::Schedule;
+use telltale_explorer::{ExplorableHost, ProtocolModel, Schedule, ScheduleError};
 use telltale_simulator::cli::SimArgs;
 use telltale_simulator::report::html::{render, HtmlOptions};
 use telltale_simulator::report::timeline::{Fate, Handling, MarkKind, Timeline};
@@ -58,11 +58,12 @@ fn replay(path: &Path, args: &SimArgs) -> Result<ExitCode> {
             );
         }
     }
-    let model = scripted_model(image, origin)?;
-    let replay = model
-        .replay_schedule(&schedule)
-        .with_context(|| format!("the schedule `{}` does not replay", path.display()))?;
-    let machine = &replay.state.machine;
+    let replay = match model_of(image, origin)? {
+        ExploreModel::Scripted(model) => replayed(&model, &schedule),
+        ExploreModel::Consensus(model) => replayed(&model, &schedule),
+    }
+    .with_context(|| format!("the schedule `{}` does not replay", path.display()))?;
+    let machine = &replay.machine;
     let reproduced = replay.broken.iter().any(|p| *p == schedule.property)
         || (schedule.property == "progress" && replay.cycle_closes == Some(true));
     let broken: Vec<&str> = if schedule.property == "progress" && reproduced {
@@ -78,6 +79,7 @@ fn replay(path: &Path, args: &SimArgs) -> Result<ExitCode> {
         "broken": broken,
         "cycle_closes": replay.cycle_closes,
         "actions": schedule.actions.len(),
+        "observations": replay.observations,
         "trace": trace_lines(machine),
         "mermaid": mermaid(machine),
     });
@@ -102,6 +104,37 @@ fn replay(path: &Path, args: &SimArgs) -> Result<ExitCode> {
             .with_context(|| format!("cannot write `{}`", html.display()))?;
     }
     Ok(ExitCode::from(if broken.is_empty() { 0 } else { 2 }))
+}
+
+/// A replayed schedule, whatever the host: the machine at its end, the
+/// properties broken there, whether its cycle closes, and what the host
+/// observed (`role key = value`).
+struct Replayed {
+    machine: ProtocolMachine,
+    broken: Vec<&'static str>,
+    cycle_closes: Option<bool>,
+    observations: Vec<String>,
+}
+
+/// Replays `schedule` on `model`.
+fn replayed<H: ExplorableHost>(
+    model: &ProtocolModel<H>,
+    schedule: &Schedule,
+) -> Result<Replayed, ScheduleError> {
+    let replay = model.replay_schedule(schedule)?;
+    let symbols = &model.image().symbols;
+    let observations = replay
+        .state
+        .observations
+        .iter()
+        .map(|o| format!("{} {} = {}", symbols.role_name(o.role), o.key, o.value))
+        .collect();
+    Ok(Replayed {
+        machine: replay.state.machine,
+        broken: replay.broken,
+        cycle_closes: replay.cycle_closes,
+        observations,
+    })
 }
 
 /// The protocol file a schedule names: as given (relative to the current
