@@ -278,3 +278,21 @@ fn giving_up_where_the_case_has_no_timeout_branch_is_a_replayable_counterexample
     // The same host over the whole search: depth-first finds it too.
     assert_eq!(Checker::new(&model).dfs().verdict, Verdict::Violated);
 }
+
+/// The example of docs/explorer.md ("Scripted hosts"), with the untyped
+/// push the generated `host.ledger_append().error(LedgerError::Full)` makes.
+#[test]
+fn the_guide_example_explores_a_refused_append() {
+    let mut host = ScriptedHandler::new(0);
+    host.push(
+        "Ledger.append",
+        ScriptedAnswer::Outcome(outcome("Err", Value::string("Full"))),
+        0,
+    );
+    let image = image(LEDGER, 1);
+    let host = ScriptedAnswerHost::from_handler(host, &image.effects).unwrap();
+    let model = ProtocolModel::new(image, host, 2).unwrap();
+    let report = Checker::new(&model).record_terminal_states().bfs();
+    assert_eq!(report.verdict, Verdict::Holds);
+    assert_eq!(report.terminal_states.len(), 2);
+}
