@@ -18,6 +18,7 @@ pub mod model;
 pub mod observation;
 pub mod protocol;
 pub mod schedule;
+pub mod scripted_answers;
 
 pub use byzantine::{ByzantineHost, FabricatedLies, LieDomain, SentMessage};
 pub use checker::{Checker, Counterexample, Progress, Report, Verdict};
@@ -26,3 +27,4 @@ pub use model::{Model, Property};
 pub use observation::{Observation, Observations};
 pub use protocol::{Action, ProtocolModel, ProtocolModelError, ProtocolState};
 pub use schedule::{Schedule, ScheduleError, ScheduleOrigin, ScheduleReplay, ScheduledAction};
+pub use scripted_answers::{ScriptedAnswerHost, ScriptedAnswerHostError};

@@ -131,6 +131,10 @@ pub(crate) fn readme(model: &Model, simulator: bool, sizes: &str) -> String {
 4. Script hosts for tests and simulation with `ScriptedHost` (for example
    `host.ledger_append().success(receipt).timeout()`), and record and replay
    runs with `telltale_vm::run_record_replay_conformance_with_hosts`.
+5. Check every run, not one: explore with a scripted host
+   (`telltale_explorer::ScriptedAnswerHost::from_handler(host, &image.effects)`
+   in a `telltale_explorer::ProtocolModel`): queued answers are taken in
+   call order, calls with none left are open to every declared outcome.
 
 When the `.tell` file changes, generate again with `--force`: generated
 files are replaced, yours are kept.

@@ -27,7 +27,7 @@ pub(crate) fn emit(model: &Model) -> String {
     out.push_str("use telltale_vm::host::ScriptedAnswer;\nuse telltale_vm::ScriptedHandler;\n");
     let _ = writeln!(
         out,
-        "\n/// A host whose effect answers are scripted per operation (see\n/// [`ScriptOutcomes`]).\npub type ScriptedHost = ScriptedHandler;\n\n/// Typed scripts for the operations of `{}`.\npub trait ScriptOutcomes {{",
+        "\n/// A host whose effect answers are scripted per operation (see\n/// [`ScriptOutcomes`]).\n///\n/// To check every run rather than one, explore with it (the\n/// `telltale-explorer` crate):\n/// `telltale_explorer::ScriptedAnswerHost::from_handler(host, &image.effects)`\n/// takes the queued answers in call order and leaves calls with none left\n/// open to every declared outcome (docs/explorer.md, \"Making a host\n/// explorable\").\npub type ScriptedHost = ScriptedHandler;\n\n/// Typed scripts for the operations of `{}`.\npub trait ScriptOutcomes {{",
         model.file_name
     );
     for effect in &model.effects {

@@ -68,6 +68,27 @@ impl AnswerScript {
         self.queues.get(operation).map_or(0, VecDeque::len)
     }
 
+    /// The operations with answers still queued, in name order: what a
+    /// host that reads the script another way (the explorer's
+    /// `ScriptedAnswerHost`) checks against the protocol's operations.
+    pub fn operations(&self) -> impl Iterator<Item = &str> {
+        self.queues
+            .iter()
+            .filter(|(_, queue)| !queue.is_empty())
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// The answers still queued for `operation`, in call order, without
+    /// their delays: the script as data for a host that does not run on
+    /// ticks (the explorer's `ScriptedAnswerHost`).
+    pub fn queued(&self, operation: &str) -> impl Iterator<Item = &ScriptedAnswer> {
+        self.queues
+            .get(operation)
+            .into_iter()
+            .flatten()
+            .map(|queued| &queued.answer)
+    }
+
     /// The scripted answer to an effect call, as `step` returns it; `None`
     /// when nothing is queued for the operation (or it is not an effect
     /// call), so the caller answers otherwise.
@@ -131,5 +152,23 @@ impl AnswerScript {
             Some((c, _)) if *c == coro => self.note.take().map(|(_, note)| note),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queued_answers_read_back_in_call_order_without_their_delays() {
+        let mut script = AnswerScript::new();
+        script.push("Ledger.append", ScriptedAnswer::Blocked, 3);
+        script.push("Ledger.append", ScriptedAnswer::Timeout, 0);
+        script.push("Ledger.head", ScriptedAnswer::Cancelled, 0);
+        let operations: Vec<&str> = script.operations().collect();
+        assert_eq!(operations, ["Ledger.append", "Ledger.head"]);
+        let append: Vec<&ScriptedAnswer> = script.queued("Ledger.append").collect();
+        assert_eq!(append, [&ScriptedAnswer::Blocked, &ScriptedAnswer::Timeout]);
+        assert_eq!(script.queued("Ledger.other").count(), 0);
     }
 }

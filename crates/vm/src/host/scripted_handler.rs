@@ -43,6 +43,13 @@ impl ScriptedHandler {
     pub fn remaining(&self, operation: &str) -> usize {
         self.script.borrow().remaining(operation)
     }
+
+    /// The answers still queued, without the fallback: the script for a
+    /// host that answers from it another way (the explorer's
+    /// `ScriptedAnswerHost`).
+    pub fn into_script(self) -> AnswerScript {
+        self.script.into_inner()
+    }
 }
 
 impl EffectHandler for ScriptedHandler {
