@@ -8,6 +8,7 @@
 mod protocol_gen;
 
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use telltale_compiler::CodeImage;
 use telltale_explorer::{
     ByzantineHost, Checker, ExplorableHost, FabricatedLies, OpenChoiceHost, ProtocolModel, Verdict,
@@ -19,6 +20,37 @@ fn model(global: &GlobalType, k: usize) -> Option<ProtocolModel<OpenChoiceHost>>
     let locals: Vec<_> = project_all(global).ok()?.into_iter().collect();
     let image = CodeImage::build(Some(global), &locals).ok()?;
     Some(ProtocolModel::new(image, OpenChoiceHost, k).unwrap())
+}
+
+/// Explores `model` with and without reduction and checks that the
+/// verdicts, the broken property and (when the checks hold) the terminal
+/// states agree; returns the verdict and whether a terminal state was
+/// found.
+fn same_with_and_without_reduction<H: ExplorableHost>(
+    model: &ProtocolModel<H>,
+) -> Result<(Verdict, bool), TestCaseError> {
+    prop_assert!(model.is_reducible());
+    let run = |reduce| {
+        Checker::new(model)
+            .threads(1)
+            .max_states(50_000)
+            .partial_order_reduction(reduce)
+            .record_terminal_states()
+            .bfs()
+    };
+    let full = run(false);
+    let reduced = run(true);
+    prop_assume!(full.verdict != Verdict::Incomplete);
+    prop_assert_eq!(&full.verdict, &reduced.verdict);
+    prop_assert_eq!(
+        full.counterexample.as_ref().map(|c| c.property),
+        reduced.counterexample.as_ref().map(|c| c.property)
+    );
+    if full.verdict == Verdict::Holds {
+        prop_assert_eq!(&full.terminal_states, &reduced.terminal_states);
+        prop_assert!(reduced.unique_states <= full.unique_states);
+    }
+    Ok((full.verdict, !full.terminal_states.is_empty()))
 }
 
 proptest! {
@@ -39,28 +71,8 @@ proptest! {
         let Some(model) = model(&global, k) else {
             return Ok(());
         };
-        prop_assert!(model.is_reducible());
-        let run = |reduce| {
-            Checker::new(&model)
-                .threads(1)
-                .max_states(50_000)
-                .partial_order_reduction(reduce)
-                .record_terminal_states()
-                .bfs()
-        };
-        let full = run(false);
-        let reduced = run(true);
-        prop_assume!(full.verdict != Verdict::Incomplete);
-        prop_assert_eq!(&full.verdict, &reduced.verdict);
-        prop_assert_eq!(
-            full.counterexample.as_ref().map(|c| c.property),
-            reduced.counterexample.as_ref().map(|c| c.property)
-        );
-        if full.verdict == Verdict::Holds {
-            prop_assert_eq!(&full.terminal_states, &reduced.terminal_states);
-            prop_assert!(!full.terminal_states.is_empty() || looping);
-            prop_assert!(reduced.unique_states <= full.unique_states);
-        }
+        let (verdict, terminals) = same_with_and_without_reduction(&model)?;
+        prop_assert!(verdict != Verdict::Holds || terminals || looping);
     }
 }
 
@@ -134,25 +146,6 @@ proptest! {
         let liar: Option<telltale_compiler::RoleId> = (!image.symbols.roles.is_empty()).then_some(0);
         let host = ByzantineHost::new(ReceiptHost::default(), liar, FabricatedLies { count: 1 });
         let model = ProtocolModel::new(image, host, k).unwrap().with_agreement("got");
-        prop_assert!(model.is_reducible());
-        let run = |reduce| {
-            Checker::new(&model)
-                .threads(1)
-                .max_states(50_000)
-                .partial_order_reduction(reduce)
-                .record_terminal_states()
-                .bfs()
-        };
-        let full = run(false);
-        let reduced = run(true);
-        prop_assume!(full.verdict != Verdict::Incomplete);
-        prop_assert_eq!(&full.verdict, &reduced.verdict);
-        prop_assert_eq!(
-            full.counterexample.as_ref().map(|c| c.property),
-            reduced.counterexample.as_ref().map(|c| c.property)
-        );
-        if full.verdict == Verdict::Holds {
-            prop_assert_eq!(&full.terminal_states, &reduced.terminal_states);
-        }
+        same_with_and_without_reduction(&model)?;
     }
 }

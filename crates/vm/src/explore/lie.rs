@@ -2,11 +2,19 @@
 //! coroutine just queued is replaced by another payload of the sender's
 //! choosing, so the receiver gets what a lying peer would have sent.
 
+use crate::buffer::BoundedBuffer;
 use crate::ids::SessionId;
 use crate::machine::ProtocolMachine;
 use telltale_compiler::{LabelId, RoleId, Value};
 
 impl ProtocolMachine {
+    /// The buffer of the edge from `from` to `to` in `session`.
+    fn edge_buffer(&self, session: SessionId, from: RoleId, to: RoleId) -> Option<&BoundedBuffer> {
+        let s = self.sessions.by_slot(self.sessions.slot(session)?)?;
+        let index = s.checked_edge_index(from, to)?;
+        Some(&s.edges[index].buffer)
+    }
+
     /// The label and payload of the newest message queued from `from` to
     /// `to` in `session` (the one a send step just queued), if any.
     pub fn newest_message(
@@ -15,13 +23,8 @@ impl ProtocolMachine {
         from: RoleId,
         to: RoleId,
     ) -> Option<(LabelId, &Value)> {
-        let s = self.sessions.by_slot(self.sessions.slot(session)?)?;
-        let index = s.checked_edge_index(from, to)?;
-        s.edges[index]
-            .buffer
-            .iter()
-            .last()
-            .map(|e| (e.label, &e.payload))
+        let e = self.edge_buffer(session, from, to)?.iter().last()?;
+        Some((e.label, &e.payload))
     }
 
     /// The label and payload of the oldest message queued from `from` to
@@ -32,9 +35,8 @@ impl ProtocolMachine {
         from: RoleId,
         to: RoleId,
     ) -> Option<(LabelId, &Value)> {
-        let s = self.sessions.by_slot(self.sessions.slot(session)?)?;
-        let index = s.checked_edge_index(from, to)?;
-        s.edges[index].buffer.peek().map(|e| (e.label, &e.payload))
+        let e = self.edge_buffer(session, from, to)?.peek()?;
+        Some((e.label, &e.payload))
     }
 
     /// Replaces the payload of the newest message queued from `from` to
