@@ -429,6 +429,7 @@ mod tests {
         let effects = EffectTable {
             operations: vec![operation("first"), operation("second")],
             sites: vec![site(0), site(1)],
+            missable: Vec::new(),
         };
         let choice = |k: LocalType| {
             LocalType::select(

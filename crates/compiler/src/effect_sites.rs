@@ -184,6 +184,7 @@ mod tests {
                 branches: vec![("Ok".into(), "yes".into()), ("Err".into(), "no".into())],
                 binders: vec![],
             }],
+            missable: Vec::new(),
         };
         let record = PayloadSort::Record(vec![("entry".into(), PayloadSort::Nat)]);
         let local = LocalType::recv(

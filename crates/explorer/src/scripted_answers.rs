@@ -249,6 +249,7 @@ mod tests {
                 op("head", &["Just", "Nothing"]),
             ],
             sites: Vec::new(),
+            missable: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@
 //! the constructor, e.g. `Ok(v)` is `{Ok: v}` and `Nothing` is
 //! `{Nothing: ()}` (see [`outcome`] and [`outcome_parts`]).
 
+use crate::missable::MissableMessage;
 use crate::{PayloadSort, Role, Value};
 use serde::{Deserialize, Serialize};
 
@@ -72,13 +73,20 @@ impl EffectSite {
     }
 }
 
-/// Every operation a protocol performs and where, in source order.
+/// Every operation a protocol performs and where, in source order: the
+/// side table a protocol carries beside its global type (with the
+/// messages a receiver may miss).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EffectTable {
     /// The operations; an operation's index is its stable id in an image.
     pub operations: Vec<EffectOperation>,
     /// The sites, in source order.
     pub sites: Vec<EffectSite>,
+    /// The messages a receiver may miss once its session's deadline has
+    /// passed (`or missed`), sorted (see [`crate::missable`]).
+    /// (Always written: postcard images read fields in order.)
+    #[serde(default)]
+    pub missable: Vec<MissableMessage>,
 }
 
 impl EffectTable {
@@ -94,6 +102,13 @@ impl EffectTable {
         }
         self.operations.push(operation);
         u16::try_from(self.operations.len() - 1).unwrap_or(u16::MAX)
+    }
+
+    /// Whether `label` messages from `from` to `to` may be missed.
+    pub fn is_missable(&self, from: &str, to: &str, label: &str) -> bool {
+        self.missable
+            .iter()
+            .any(|m| m.from.as_str() == from && m.to.as_str() == to && m.label == label)
     }
 
     /// The operation a site performs.

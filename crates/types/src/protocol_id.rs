@@ -22,14 +22,23 @@ const PROTOCOL_TAG: &[u8] = b"telltale.protocol.v1";
 /// `effects` has no operation, else the hash of both.
 pub fn protocol_id(global: &GlobalType, effects: &EffectTable) -> Result<ContentId, TypesError> {
     let content = global.content_id()?;
-    if effects.operations.is_empty() && effects.sites.is_empty() {
+    if effects.operations.is_empty() && effects.sites.is_empty() && effects.missable.is_empty() {
         return Ok(content);
     }
-    let table = with_headroom(|| postcard::to_allocvec(effects))
-        .map_err(|e| TypesError::Encoding(e.to_string()))?;
+    // Operations and sites as before missable messages existed (so ids of
+    // protocols without them do not change), then those, when any.
+    let mut table = encoded(&(&effects.operations, &effects.sites))?;
+    if !effects.missable.is_empty() {
+        table.extend(encoded(&effects.missable)?);
+    }
     let mut body = content.as_bytes().to_vec();
     body.extend_from_slice(&table);
     Ok(digest(PROTOCOL_TAG, &[], &body))
+}
+
+/// The postcard encoding of `value`.
+fn encoded<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, TypesError> {
+    with_headroom(|| postcard::to_allocvec(value)).map_err(|e| TypesError::Encoding(e.to_string()))
 }
 
 #[cfg(test)]
@@ -61,6 +70,7 @@ mod tests {
                 branches: vec![("Just".into(), "m".into())],
                 binders: vec![],
             }],
+            missable: Vec::new(),
         }
     }
 

@@ -118,6 +118,7 @@ pub fn ledger_image() -> Result<CodeImage, ProtocolMachineError> {
             ],
             binders: vec![],
         }],
+        missable: Vec::new(),
     };
     Ok(CodeImage::build_with_effects(
         Some(&global),

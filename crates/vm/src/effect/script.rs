@@ -312,6 +312,7 @@ mod tests {
                 ],
             }],
             sites: Vec::new(),
+            missable: Vec::new(),
         }
     }
 
