@@ -104,7 +104,8 @@ pub struct ProtocolModel<H> {
     predicates: Vec<HostPredicate<H>>,
     /// Whether receives with a `timeout` branch may time out.
     timeouts: bool,
-    /// Whether some label of the image is named `timeout`.
+    /// Whether some label of the image is named `timeout`, or some
+    /// message may be missed: receives that may time out.
     has_timeouts: bool,
     /// The names of the checks to run (`None`: every check).
     checks: Option<Vec<&'static str>>,
@@ -149,11 +150,12 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         }
         let machine = load_image_all_roles(image.clone(), explore_config(buffer_bound, false))?;
         let reducible = host.is_per_role() && reducible(&image);
-        let has_timeouts = image
-            .symbols
-            .labels
-            .iter()
-            .any(|l| l.name().eq_ignore_ascii_case("timeout"));
+        let has_timeouts = !image.effects.missable.is_empty()
+            || image
+                .symbols
+                .labels
+                .iter()
+                .any(|l| l.name().eq_ignore_ascii_case("timeout"));
         Ok(ProtocolModel {
             reducible,
             initial: ProtocolState {

@@ -41,6 +41,7 @@ pub mod config;
 pub mod coro_ext;
 pub mod coroutine;
 pub mod corruption;
+mod deadline;
 pub mod effect;
 pub mod event;
 mod exec;
@@ -65,7 +66,6 @@ pub mod scheduler;
 pub mod session;
 mod spawn;
 pub mod threaded;
-mod timeout;
 pub mod topology;
 #[cfg(test)]
 mod topology_tests;

@@ -15,6 +15,7 @@
 //! well-predicted branch and nothing else changes.
 
 use crate::buffer::{Admission, Envelope};
+use crate::deadline::discard_late;
 use crate::effect::{EffectContext, EffectHandler};
 use crate::event::{MessageEvent, ObsEvent};
 use crate::exec::Exec;
@@ -113,6 +114,17 @@ impl ProtocolMachine {
             seq: message.envelope.seq,
             payload: message.envelope.payload.clone(),
         });
+        if edge.late_owed > 0 && admission != Admission::Drop {
+            // Its receiver had missed it: dropped on arrival.
+            let (from, to) = (message.from, message.to);
+            let auth = session.auth.as_deref_mut();
+            let edge = &mut session.edges[index];
+            discard_late(edge, auth, message.session, from, to, &message.envelope);
+            if let Some(e) = event {
+                self.obs.push(ObsEvent::Dropped(e));
+            }
+            return Delivery::Dropped;
+        }
         edge.buffer.commit(admission, message.envelope);
         if admission == Admission::Drop {
             if let Some(e) = event {

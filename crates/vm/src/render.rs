@@ -183,12 +183,19 @@ impl<'a> TraceText<'a> {
             ObsEvent::TimeoutIssued { session, .. } => format!("session {session} times out"),
             ObsEvent::TimeoutBranch {
                 coro, from, label, ..
-            } => format!(
-                "{} timed out waiting for {}: takes {}",
-                self.coro(*coro),
-                self.role(*from),
-                self.symbols.label_name(*label)
-            ),
+            } => {
+                let label = self.symbols.label_name(*label);
+                let verb = if label.eq_ignore_ascii_case("timeout") {
+                    "takes"
+                } else {
+                    "misses"
+                };
+                format!(
+                    "{} timed out waiting for {}: {verb} {label}",
+                    self.coro(*coro),
+                    self.role(*from),
+                )
+            }
             ObsEvent::Cancelled { session, .. } => format!("session {session} is cancelled"),
             ObsEvent::Topology { event, .. } => self.topology(event),
             ObsEvent::Acquired { coro, layer, .. } => {

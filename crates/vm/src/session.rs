@@ -30,6 +30,10 @@ pub(crate) struct Edge {
     pub(crate) recv_waiting: bool,
     pub(crate) send_waiting: bool,
     pub(crate) partitioned: bool,
+    /// Messages the receiver missed (`or missed`) that have not arrived
+    /// yet: the next ones to arrive are discarded.
+    #[serde(default)]
+    pub(crate) late_owed: u32,
 }
 
 /// A session: its roles, their coroutines and the edges between them.
@@ -55,6 +59,10 @@ pub struct Session {
     /// Consumed identities and accumulator roots when a strict replay mode
     /// is on (dropped when the session finishes).
     pub(crate) replay: Option<Box<crate::replay::consumption::SessionReplay>>,
+    /// Whether the session's deadline has passed: a missable receive with
+    /// nothing queued then misses at once.
+    #[serde(default)]
+    pub(crate) deadline_passed: bool,
 }
 
 /// Marker for "no coroutine" in a session's role table.
@@ -176,6 +184,7 @@ impl SessionStore {
                 recv_waiting: false,
                 send_waiting: false,
                 partitioned: false,
+                late_owed: 0,
             })
             .collect();
         let session = Session {
@@ -190,6 +199,7 @@ impl SessionStore {
             opener: None,
             auth: None,
             replay: None,
+            deadline_passed: false,
         };
         let slot = match self.free.pop() {
             Some(slot) => {

@@ -11,6 +11,7 @@ use crate::comm_cold::{
 };
 use crate::config::CommunicationReplayMode;
 use crate::coroutine::BlockReason;
+use crate::deadline::discard_late;
 use crate::effect::trace::{EffectKind, EffectOutcome, EffectTraceEntry};
 use crate::effect::{
     EffectContext, EffectHandler, OutputHintInput, RecvInput, SendDecision, SendDecisionInput,
@@ -193,6 +194,7 @@ impl ProtocolMachine {
                 admission == Admission::Overwrite,
             ),
         };
+        let auth = session.auth.as_deref_mut();
         let edge = &mut session.edges[edge_index];
         // The trace gets its own copy of the payload only when it records.
         let traced = if recording {
@@ -223,17 +225,21 @@ impl ProtocolMachine {
             };
             return Ok(self.send_to_network(handler, ctx, sent));
         }
-        edge.buffer.commit(
-            admission,
-            Envelope {
-                label,
-                payload,
-                seq,
-                session: ctx.session,
-                seal,
-            },
-        );
-        let delivered = admission != Admission::Drop;
+        let envelope = Envelope {
+            label,
+            payload,
+            seq,
+            session: ctx.session,
+            seal,
+        };
+        let late = edge.late_owed > 0 && admission != Admission::Drop;
+        if late {
+            discard_late(edge, auth, ctx.session, role, chan, &envelope);
+            edge.next_send_seq += 1;
+        } else {
+            edge.buffer.commit(admission, envelope);
+        }
+        let delivered = admission != Admission::Drop && !late;
         let mut wake = None;
         if delivered {
             edge.next_send_seq += 1;
@@ -266,7 +272,10 @@ impl ProtocolMachine {
                 seq,
                 payload,
             };
-            if admission == Admission::Accept {
+            if late {
+                // Its receiver had missed it: dropped on arrival.
+                self.obs.push(ObsEvent::Dropped(event(payload)));
+            } else if admission == Admission::Accept {
                 self.obs.push(if table.is_some() {
                     ObsEvent::Offered(event(payload))
                 } else {
@@ -313,8 +322,12 @@ impl ProtocolMachine {
         let Some(edge_index) = session.checked_edge_index(chan, role) else {
             return Err(self.violation(slot, self.describe(chan, table, "receive from")));
         };
+        let deadline_passed = session.deadline_passed;
         let edge = &mut session.edges[edge_index];
         if edge.buffer.is_empty() {
+            if deadline_passed && table.is_none() {
+                return Ok(self.receive_after_deadline(slot, chan));
+            }
             edge.recv_waiting = true;
             return Ok(Exec::Blocked(BlockReason::Recv { from: chan }));
         }

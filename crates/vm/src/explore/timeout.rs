@@ -1,16 +1,15 @@
 //! Receive timeouts as explored alternatives: a coroutine waiting in a
 //! receive whose local type has a `timeout` branch (the `Timeout` label the
-//! `.tell` `timeout` construct generates) may time out whenever nothing is
-//! queued on the edge it waits on. Taking the branch is what a session
-//! deadline does to such a coroutine (`fire_timeout`): no message is
-//! consumed, the destination register gets `Unit`, the monitor and the pc
-//! move to the branch. Cold code, off the run loop.
+//! `.tell` `timeout` construct generates), or for a missable message (`or
+//! missed`), may time out whenever nothing is queued on the edge it waits
+//! on. Taking the branch is what a session deadline does to such a
+//! coroutine (`fire_timeout`): no message is consumed, the destination
+//! register gets `Unit`, the monitor and the pc move to the branch (past
+//! the missed message, which is then owed). Cold code, off the run loop.
 
-use crate::coroutine::CoroStatus;
-use crate::event::ObsEvent;
 use crate::ids::{CoroId, SessionId};
 use crate::machine::ProtocolMachine;
-use telltale_compiler::{Instr, RoleId, Value};
+use telltale_compiler::{Instr, RoleId};
 
 /// A coroutine that may time out now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +68,7 @@ impl ProtocolMachine {
         let Some(step) = self.blocked_with_timeout(slot) else {
             return false;
         };
-        let Some((label, next, pc, dst)) = self
+        let Some(branch) = self
             .coroutines
             .get(slot as usize)
             .and_then(Option::as_ref)
@@ -79,32 +78,7 @@ impl ProtocolMachine {
         };
         self.clock += 1;
         self.steps += 1;
-        let tick = self.clock;
-        if let Some(s) = self
-            .sessions
-            .slot(step.session)
-            .and_then(|sslot| self.sessions.by_slot_mut(sslot))
-        {
-            if let Some(edge) = s.edge_mut(step.from, step.role) {
-                edge.recv_waiting = false;
-            }
-        }
-        let c = self.coro_mut(slot);
-        if let Some(r) = c.registers.get_mut(usize::from(dst)) {
-            *r = Value::Unit;
-        }
-        c.monitor_state = next;
-        c.pc = pc;
-        c.status = CoroStatus::Ready;
-        if self.obs.is_recording() {
-            self.obs.push(ObsEvent::TimeoutBranch {
-                tick,
-                session: step.session,
-                coro: step.coro,
-                from: step.from,
-                label,
-            });
-        }
+        self.take_timeout_branch(slot, step.from, branch);
         true
     }
 }

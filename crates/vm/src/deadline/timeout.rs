@@ -9,8 +9,16 @@
 //!   message: the monitor advances on the label, the instruction's
 //!   destination register gets `Unit`, the pc moves to the branch, and
 //!   `TimeoutBranch` is recorded;
+//! - if it waits for a missable message (`or missed`: a receive of one
+//!   label the protocol's side table lists), it misses it: the same as a
+//!   branch to the next instruction on that label, recorded as
+//!   `TimeoutBranch` with the missed label, and the sender's message is
+//!   owed to the edge, to be discarded when it arrives (`missed.rs`);
 //! - otherwise it enters its failure branch: `FailureBranchEntered` and
 //!   `Faulted` with `Fault::TimedOut` (like a crash, the run goes on).
+//!
+//! The session remembers that its deadline has passed: from then on a
+//! missable receive with nothing queued misses at once.
 //!
 //! If no coroutine of the session was blocked on a receive, the session is
 //! cancelled (`Cancelled`), as a deadline on a session nobody waits in.
@@ -26,15 +34,22 @@ use telltale_compiler::{Instr, LabelId, Pc, Reg, RoleId, StateKind, Value};
 
 /// What a timeout does to one waiting coroutine.
 enum Wake {
-    /// Take the `timeout` branch.
-    Branch {
-        label: LabelId,
-        next: telltale_compiler::StateId,
-        pc: Pc,
-        dst: Reg,
-    },
+    /// Take the `timeout` branch, or miss the message.
+    Branch(TimeoutBranch),
     /// Fault with `TimedOut`.
     Fail,
+}
+
+/// Where a timed-out receive goes: the label it takes (`timeout`, or the
+/// missed message's), the monitor state and pc after it, the register that
+/// gets `Unit`, and whether a message was missed (and is owed).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TimeoutBranch {
+    pub(crate) label: LabelId,
+    pub(crate) next: telltale_compiler::StateId,
+    pub(crate) pc: Pc,
+    pub(crate) dst: Reg,
+    pub(crate) missed: bool,
 }
 
 impl ProtocolMachine {
@@ -53,6 +68,9 @@ impl ProtocolMachine {
         let tick = self.clock;
         self.obs.push(ObsEvent::TimeoutIssued { tick, session });
         let members: Vec<u32> = s.member_slots().collect();
+        if let Some(s) = self.sessions.by_slot_mut(sslot) {
+            s.deadline_passed = true;
+        }
         let mut woke = false;
         for slot in members {
             let Some((from, wake)) = self.timeout_wake(slot) else {
@@ -60,35 +78,10 @@ impl ProtocolMachine {
             };
             woke = true;
             let role = self.coro_mut(slot).role;
-            if let Some(edge) = self
-                .sessions
-                .by_slot_mut(sslot)
-                .and_then(|s| s.edge_mut(from, role))
-            {
-                edge.recv_waiting = false;
-            }
+
             match wake {
-                Wake::Branch {
-                    label,
-                    next,
-                    pc,
-                    dst,
-                } => {
-                    let c = self.coro_mut(slot);
-                    if let Some(r) = c.registers.get_mut(usize::from(dst)) {
-                        *r = Value::Unit;
-                    }
-                    c.monitor_state = next;
-                    c.pc = pc;
-                    c.status = CoroStatus::Ready;
-                    let coro = c.id;
-                    self.obs.push(ObsEvent::TimeoutBranch {
-                        tick,
-                        session,
-                        coro,
-                        from,
-                        label,
-                    });
+                Wake::Branch(branch) => {
+                    self.take_timeout_branch(slot, from, branch);
                     self.enqueue(slot);
                 }
                 Wake::Fail => {
@@ -116,21 +109,53 @@ impl ProtocolMachine {
         Some((from, self.receive_wake(c)))
     }
 
-    /// The `timeout` branch of the receive `c` is at (its monitor state is
-    /// a receive with a label named `timeout`, ASCII case ignored), if it
-    /// has one: where `ProtocolMachine::fire_receive_timeout` takes it.
+    /// Where the receive `c` is at goes when it times out: its `timeout`
+    /// branch (its monitor state is a receive with a label named
+    /// `timeout`, ASCII case ignored), or past its missable message; `None`
+    /// when it would fail. What `fire_timeout` and the explorer's
+    /// `fire_receive_timeout` take.
     pub(crate) fn timeout_branch_of(
         &self,
         c: &crate::coroutine::Coroutine,
-    ) -> Option<(LabelId, telltale_compiler::StateId, Pc, Reg)> {
+    ) -> Option<TimeoutBranch> {
         match self.receive_wake(c) {
-            Wake::Branch {
-                label,
-                next,
-                pc,
-                dst,
-            } => Some((label, next, pc, dst)),
+            Wake::Branch(branch) => Some(branch),
             Wake::Fail => None,
+        }
+    }
+
+    /// Takes `branch` for the coroutine in `slot`, waiting on `from`: no
+    /// message is consumed, the destination register gets `Unit`, the
+    /// monitor and the pc move on; a missed message is owed to the edge.
+    /// Recorded as `TimeoutBranch`; the coroutine is left `Ready`.
+    pub(crate) fn take_timeout_branch(&mut self, slot: u32, from: RoleId, branch: TimeoutBranch) {
+        let tick = self.clock;
+        let c = self.coro_mut(slot);
+        if let Some(r) = c.registers.get_mut(usize::from(branch.dst)) {
+            *r = Value::Unit;
+        }
+        c.monitor_state = branch.next;
+        c.pc = branch.pc;
+        c.status = CoroStatus::Ready;
+        let (coro, session, sslot, role) = (c.id, c.session, c.session_slot, c.role);
+        if let Some(edge) = self
+            .sessions
+            .by_slot_mut(sslot)
+            .and_then(|s| s.edge_mut(from, role))
+        {
+            edge.recv_waiting = false;
+            if branch.missed {
+                edge.late_owed += 1;
+            }
+        }
+        if self.obs.is_recording() {
+            self.obs.push(ObsEvent::TimeoutBranch {
+                tick,
+                session,
+                coro,
+                from,
+                label: branch.label,
+            });
         }
     }
 
@@ -148,11 +173,25 @@ impl ProtocolMachine {
                 .label(t.label)
                 .is_some_and(|l| l.name().eq_ignore_ascii_case("timeout"))
         });
-        let Some(t) = timeout else {
-            return Wake::Fail;
-        };
         let program = &self.image.roles[entry].program;
-        let target = match program.code.get(c.pc as usize) {
+        let instr = program.code.get(c.pc as usize);
+        let Some(t) = timeout else {
+            return match (instr, monitor.transitions_of(state)) {
+                (Some(Instr::Receive { chan, dst }), [only])
+                    if self.is_missable(*chan, c.role, only.label) =>
+                {
+                    Wake::Branch(TimeoutBranch {
+                        label: only.label,
+                        next: only.next,
+                        pc: c.pc + 1,
+                        dst: *dst,
+                        missed: true,
+                    })
+                }
+                _ => Wake::Fail,
+            };
+        };
+        let target = match instr {
             Some(Instr::Receive { dst, .. }) => Some((c.pc + 1, *dst)),
             Some(Instr::Choose { table, .. }) => {
                 let table = &program.tables[usize::from(*table)];
@@ -161,13 +200,29 @@ impl ProtocolMachine {
             _ => None,
         };
         match target {
-            Some((pc, dst)) => Wake::Branch {
+            Some((pc, dst)) => Wake::Branch(TimeoutBranch {
                 label: t.label,
                 next: t.next,
                 pc,
                 dst,
-            },
+                missed: false,
+            }),
             None => Wake::Fail,
         }
+    }
+
+    /// Whether `label` messages from `from` to `to` may be missed (the
+    /// protocol's side table, by name).
+    pub(crate) fn is_missable(&self, from: RoleId, to: RoleId, label: LabelId) -> bool {
+        let missable = &self.image.effects.missable;
+        if missable.is_empty() {
+            return false;
+        }
+        let symbols = &self.image.symbols;
+        self.image.effects.is_missable(
+            &symbols.role_name(from),
+            &symbols.role_name(to),
+            &symbols.label_name(label),
+        )
     }
 }
