@@ -59,10 +59,6 @@ pub struct Session {
     /// Consumed identities and accumulator roots when a strict replay mode
     /// is on (dropped when the session finishes).
     pub(crate) replay: Option<Box<crate::replay::consumption::SessionReplay>>,
-    /// Whether the session's deadline has passed: a missable receive with
-    /// nothing queued then misses at once.
-    #[serde(default)]
-    pub(crate) deadline_passed: bool,
 }
 
 /// Marker for "no coroutine" in a session's role table.
@@ -199,7 +195,6 @@ impl SessionStore {
             opener: None,
             auth: None,
             replay: None,
-            deadline_passed: false,
         };
         let slot = match self.free.pop() {
             Some(slot) => {

@@ -96,7 +96,7 @@ fn a_message_that_is_not_missable_cannot_be_missed() {
 }
 
 #[test]
-fn after_a_session_deadline_a_missable_receive_misses_at_once() {
+fn a_session_timeout_makes_a_waiting_receiver_miss_a_missable_message() {
     let handler = DefaultHandler::new(0);
     let mut m = late_vote(true);
     // B runs first and blocks on `vote`.

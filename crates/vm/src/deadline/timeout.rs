@@ -17,8 +17,9 @@
 //! - otherwise it enters its failure branch: `FailureBranchEntered` and
 //!   `Faulted` with `Fault::TimedOut` (like a crash, the run goes on).
 //!
-//! The session remembers that its deadline has passed: from then on a
-//! missable receive with nothing queued misses at once.
+//! A timeout acts on the receives waiting when it fires: a coroutine that
+//! waits again later (for a live peer's message still on its way) waits
+//! until it arrives or the next timeout.
 //!
 //! If no coroutine of the session was blocked on a receive, the session is
 //! cancelled (`Cancelled`), as a deadline on a session nobody waits in.
@@ -68,9 +69,6 @@ impl ProtocolMachine {
         let tick = self.clock;
         self.obs.push(ObsEvent::TimeoutIssued { tick, session });
         let members: Vec<u32> = s.member_slots().collect();
-        if let Some(s) = self.sessions.by_slot_mut(sslot) {
-            s.deadline_passed = true;
-        }
         let mut woke = false;
         for slot in members {
             let Some((from, wake)) = self.timeout_wake(slot) else {

@@ -322,12 +322,8 @@ impl ProtocolMachine {
         let Some(edge_index) = session.checked_edge_index(chan, role) else {
             return Err(self.violation(slot, self.describe(chan, table, "receive from")));
         };
-        let deadline_passed = session.deadline_passed;
         let edge = &mut session.edges[edge_index];
         if edge.buffer.is_empty() {
-            if deadline_passed && table.is_none() {
-                return Ok(self.receive_after_deadline(slot, chan));
-            }
             edge.recv_waiting = true;
             return Ok(Exec::Blocked(BlockReason::Recv { from: chan }));
         }

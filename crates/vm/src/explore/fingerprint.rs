@@ -4,8 +4,8 @@
 //! Encoded, in a fixed order: every resident coroutine in slot order (id,
 //! session, role, program entry, pc, monitor state, whether it still runs
 //! or how it ended, registers, guard/speculation state), every resident
-//! session in slot order (id, status, epoch, whether its deadline passed,
-//! each edge's partition flag, messages owed to it by missed receives, and
+//! session in slot order (id, status, epoch, each edge's partition flag,
+//! messages owed to it by missed receives, and
 //! queued messages: label, payload and sending session), the counters
 //! that name future coroutines and sessions, the free-slot lists, orphaned
 //! guards and finished sessions awaiting reaping. Not encoded: the clock, step
@@ -145,7 +145,6 @@ fn encode_machine(m: &ProtocolMachine, out: &mut Vec<u8>) {
         put_u64(out, s.id);
         put_serde(out, &s.status);
         put_u64(out, s.epoch);
-        out.push(u8::from(s.deadline_passed));
         put_u64(out, s.edges.len() as u64);
         for e in &s.edges {
             out.push(u8::from(e.partitioned));
