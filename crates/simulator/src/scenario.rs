@@ -77,6 +77,13 @@ pub struct MachineSection {
     /// Message signatures.
     #[serde(default)]
     pub message_auth: MessageAuthKey,
+    /// When every coroutine waits and nothing is on its way (the run
+    /// would end `stuck`), the session times out this many ticks later
+    /// instead: waiting receives of missable messages (`or missed`) miss
+    /// them, `timeout` branches are taken, other waits fail. Unset: a
+    /// stuck run ends.
+    #[serde(default)]
+    pub idle_timeout_ticks: Option<u64>,
 }
 
 /// `replay_mode` values.

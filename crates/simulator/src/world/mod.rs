@@ -34,6 +34,7 @@ use inject::Injector;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
+use telltale_vm::TopologyEvent;
 use telltale_types::random::SeededRng;
 use telltale_types::Role;
 use telltale_vm::{
@@ -569,8 +570,13 @@ impl<'h> World<'h> {
                 break;
             }
             if stuck && quiescent {
-                status = "stuck";
-                break;
+                match plan.machine.idle_timeout_ticks {
+                    Some(after) => self.time_out_idle(tick, after),
+                    None => {
+                        status = "stuck";
+                        break;
+                    }
+                }
             }
             // Only after a round the run goes on from.
             if !self.checkpoint_round(tick) {
@@ -579,6 +585,16 @@ impl<'h> World<'h> {
             }
         }
         self.finish(plan, seed, tick, status, machine_error)
+    }
+
+    /// Times the session out `after` ticks from `tick`: the run is stuck
+    /// and `[machine] idle_timeout_ticks` is set.
+    fn time_out_idle(&mut self, tick: u64, after: u64) {
+        self.handler.inject(TopologyEvent::Timeout {
+            session: self.session,
+            after_ticks: after,
+        });
+        self.timeout_at = tick + after + 1;
     }
 
     /// Nothing left that could wake a blocked coroutine.
