@@ -87,6 +87,16 @@ mod two_phase_commit {
     telltale_macros::choreography!(file = "../../examples/two_phase_commit.tell", params(N = 3));
 }
 
+mod two_phase_commit_deadline {
+    pub mod tx {
+        payload_types!(Transaction);
+    }
+    telltale_macros::choreography!(
+        file = "../../examples/two_phase_commit_deadline.tell",
+        params(N = 3)
+    );
+}
+
 /// What the macro generated for one protocol, and where it came from.
 struct Generated {
     file: &'static str,
@@ -127,6 +137,11 @@ fn generated() -> Vec<Generated> {
         generated!(
             two_phase_commit::two_phase_commit,
             "two_phase_commit.tell",
+            "N" = 3
+        ),
+        generated!(
+            two_phase_commit_deadline::two_phase_commit_deadline,
+            "two_phase_commit_deadline.tell",
             "N" = 3
         ),
     ]

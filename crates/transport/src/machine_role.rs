@@ -96,8 +96,13 @@ pub struct MachineRoleSummary {
     pub sent: u64,
     /// Messages received from peers.
     pub received: u64,
-    /// Whether the role took a `timeout` branch because a peer went away.
+    /// Whether the role took a `timeout` branch, or missed a message,
+    /// because a peer went away.
     pub timed_out: bool,
+    /// Messages for peers that had gone (said goodbye, or stayed away past
+    /// the resume grace period): they cannot be delivered, and the role
+    /// went on (a later receive from such a peer times out).
+    pub undeliverable: u64,
 }
 
 /// The user's handler, with session timeouts the driver raises when a
@@ -279,6 +284,7 @@ impl<'h> Driver<'h> {
                 sent: 0,
                 received: 0,
                 timed_out: false,
+                undeliverable: 0,
             },
             events_read: 0,
         })
@@ -361,10 +367,11 @@ impl<'h> Driver<'h> {
                 })
             })?;
             let message = Message::new(label, Value::Bytes(Arc::from(bytes)));
-            tcp.send(&mut (), &to, message)
-                .await
-                .map_err(|e| self.transport(e))?;
-            self.summary.sent += 1;
+            match tcp.send(&mut (), &to, message).await {
+                Ok(()) => self.summary.sent += 1,
+                Err(ChoreoError::Disconnected { .. }) => self.summary.undeliverable += 1,
+                Err(e) => return Err(self.transport(e)),
+            }
         }
         Ok(())
     }

@@ -34,9 +34,9 @@ use inject::Injector;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
-use telltale_vm::TopologyEvent;
 use telltale_types::random::SeededRng;
 use telltale_types::Role;
+use telltale_vm::TopologyEvent;
 use telltale_vm::{
     CommunicationReplayMode, Config, DefaultHandler, EffectHandler, EffectScript, EffectTraceEntry,
     InFlight, MessageAuth, ProtocolMachine, ProtocolMachineError, SessionId, SessionRequest,
