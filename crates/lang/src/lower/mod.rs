@@ -20,6 +20,10 @@
 //! - `timeout 5s A at B on timeout => T` is a choice by `A` between `B` and `T`;
 //!   `heartbeat A -> B every d on_missing(k) {M} body {X}` is
 //!   `rec HeartbeatN . A -> B : Heartbeat . B -> A : { Alive . X; continue, Dead . M; rest }`.
+//! - `A -> B : M or missed` lowers like `A -> B : M`; every (sender,
+//!   receiver, label) it expands to is listed in the side table
+//!   (`EffectTable::missable`), and must neither decide a choice nor be
+//!   sent unmarked elsewhere (`missable.rs`).
 //! - `let x = check E.op(..)` is performed by the role after `at`, or else by
 //!   the receiver of the last message before it in the same block, or else
 //!   by the first declared role; `case x of` is a choice by that role.
