@@ -232,6 +232,53 @@ fn check_prints_a_protocol_id_that_covers_effect_signatures() {
     assert!(!plain.contains("protocol id"), "{plain}");
 }
 
+/// `or missed` checks, formats and explains; it changes the protocol id
+/// but not the content id.
+#[test]
+fn check_accepts_missable_messages() {
+    const MISSABLE: &str = "crates/cli/tests/fixtures/missable.tell";
+    let ids = |path: &str| {
+        let out = tell(&["check", "--param", "Peers=3", path]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let line = stdout(&out);
+        let id_after = |key: &str| {
+            line.split(key).nth(1).map(|rest| {
+                rest.split(|c: char| !c.is_ascii_hexdigit())
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+        };
+        (id_after("content id "), id_after("protocol id "))
+    };
+    let (content, protocol) = ids(MISSABLE);
+    assert!(protocol.is_some_and(|p| Some(p) != content));
+    let dir = std::env::temp_dir().join(format!("tell-cli-missable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plain = dir.join("plain.tell");
+    let text = std::fs::read_to_string(workspace_root().join(MISSABLE)).unwrap();
+    std::fs::write(&plain, text.replace(" or missed", "")).unwrap();
+    assert_eq!(ids(plain.to_str().unwrap()), (content, None));
+    let out = tell(&["fmt", "--check", MISSABLE]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = tell(&["explain", "--param", "Peers=3", MISSABLE]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let explained = stdout(&out);
+    let missable: Vec<&str> = explained
+        .lines()
+        .filter(|l| l.starts_with("missable "))
+        .collect();
+    assert_eq!(
+        missable,
+        [
+            "missable Peers0 -> Leader : Ack",
+            "missable Peers0 -> Leader : Vote",
+            "missable Peers1 -> Leader : Vote",
+            "missable Peers2 -> Leader : Vote",
+        ]
+    );
+}
+
 #[test]
 fn graph_draws_a_mermaid_sequence_diagram() {
     let out = tell(&["graph", "examples/ping_pong.tell"]);

@@ -347,7 +347,8 @@ pub struct CaseBranch {
 pub enum StmtKind {
     /// `roles A, B, W[N]`.
     Roles(Vec<RoleDecl>),
-    /// `A -> B : Msg payload` or broadcast `A ->* : Msg`.
+    /// `A -> B : Msg payload` or broadcast `A ->* : Msg`, optionally
+    /// ending with `or missed`.
     Send {
         /// The sender.
         from: RoleRef,
@@ -361,6 +362,10 @@ pub enum StmtKind {
         label: Name,
         /// The payload.
         payload: Payload,
+        /// Whether it ends with `or missed`: once the session's deadline
+        /// has passed, the receiver may stop waiting for it
+        /// (`telltale_types::missable`).
+        missable: bool,
     },
     /// `choice A at | X => ...`.
     Choice {

@@ -76,6 +76,12 @@ pub enum DiagnosticKind {
     /// A `case` whose choice merged with another choice of its performer,
     /// so its outcome cannot select a branch.
     UnsteerableCase,
+    /// A message marked `or missed` that is a branch of a choice (a
+    /// receiver cannot guess a choice).
+    MissableChoice,
+    /// A (sender, receiver, label) marked `or missed` in one place and
+    /// not in another.
+    MissableInconsistent,
     /// A protocol that lowers but is not well formed or has no projection
     /// onto some role (reported by the tools that project, such as `tell check`).
     Unprojectable,
@@ -119,6 +125,8 @@ impl DiagnosticKind {
             DiagnosticKind::MissingModule => "E041",
             DiagnosticKind::ImportCycle => "E042",
             DiagnosticKind::UnsteerableCase => "E043",
+            DiagnosticKind::MissableChoice => "E044",
+            DiagnosticKind::MissableInconsistent => "E045",
         }
     }
 }

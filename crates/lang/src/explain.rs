@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 use telltale_types::stack::with_headroom;
 use telltale_types::GlobalType;
 
-/// The lowered form of `protocol`: its roles and its global type, one
-/// message per line, choices and recursions indented.
+/// The lowered form of `protocol`: its roles, the messages it marks
+/// `or missed` (one `missable` line each, when any), and its global type,
+/// one message per line, choices and recursions indented.
 pub fn explain(
     module: &Module,
     protocol: &str,
@@ -27,6 +28,9 @@ pub fn explain(
         Err(e) => {
             let _ = writeln!(out, "content-id unavailable ({e})");
         }
+    }
+    for m in &lowered.effects.missable {
+        let _ = writeln!(out, "missable {} -> {} : {}", m.from, m.to, m.label);
     }
     out.push_str("global:\n");
     global_text(&lowered.global, 2, &mut out);

@@ -220,12 +220,14 @@ fn send_lines(kind: &StmtKind) -> Vec<String> {
         broadcast,
         label,
         payload,
+        missable,
     } = kind
     else {
         return Vec::new();
     };
     let head = format!("{}{}", role_text(from), annotations_text(annotations));
-    let tail = format!("{}{}", label.text, payload_text(payload));
+    let missed = if *missable { " or missed" } else { "" };
+    let tail = format!("{}{}{missed}", label.text, payload_text(payload));
     let mut lines = Vec::new();
     if *broadcast {
         lines.push(format!("{head} ->* : {tail}"));
@@ -513,6 +515,14 @@ mod tests {
         check(
             "protocol P =\n  A -> B : x -- trailing\n  {- block -}\n  B -> A : y\n",
             "protocol P =\n  A -> B : x\n  -- trailing\n  {- block -}\n  B -> A : y\n",
+        );
+    }
+
+    #[test]
+    fn missable_messages_keep_or_missed() {
+        check(
+            "protocol P = { roles A, B, W[N]; A->B:Ping or missed; A->B:Vote of Bool or missed; A->B:R{a:Int} or missed; A->B:T(Int,Bool) or missed; W[*]->W[*]:Vote of consensus.Vote or missed; A ->* : Bye or missed; A -> B : or or missed }",
+            "protocol P =\n  roles A, B, W[N]\n  A -> B : Ping or missed\n  A -> B : Vote of Bool or missed\n  A -> B : R { a : Int } or missed\n  A -> B : T(Int, Bool) or missed\n  W[*] -> W[*] : Vote of consensus.Vote or missed\n  A ->* : Bye or missed\n  A -> B : or or missed\n",
         );
     }
 

@@ -398,3 +398,32 @@ fn no_protocol_declared() {
     }
     insta::assert_snapshot!("no_protocol", rendered.join("\n"));
 }
+
+#[test]
+fn a_missable_message_cannot_decide_a_choice() {
+    check(
+        "missable_choice",
+        "protocol P =\n  roles A, B\n  choice A at\n    | Yes => A -> B : Yes or missed\n    | No => A -> B : No\n",
+        DiagnosticKind::MissableChoice,
+    );
+}
+
+#[test]
+fn a_missable_message_cannot_be_a_loop_decision_or_an_announcement() {
+    for text in [
+        "protocol P =\n  roles A, B\n  loop decide by A\n    A -> B : Round or missed\n    B -> A : Ack\n",
+        "protocol P =\n  roles A, B\n  timeout 5s A at\n    B -> A : Reply\n  on timeout =>\n    B -> A : Late\n  A -> B : Proceed or missed\n",
+    ] {
+        let (kinds, rendered) = diagnose("example.tell", text);
+        assert_eq!(kinds, [DiagnosticKind::MissableChoice], "{rendered}");
+    }
+}
+
+#[test]
+fn a_message_is_missable_everywhere_or_nowhere() {
+    check(
+        "missable_inconsistent",
+        "protocol P =\n  roles A, W[N]\n  W[*] -> A : Vote of Bool or missed\n  W[1] -> A : Vote of Bool\n",
+        DiagnosticKind::MissableInconsistent,
+    );
+}

@@ -10,7 +10,8 @@ const ROLES: [&str; 4] = ["A", "B", "C", "D"];
 /// A generated statement (labels are assigned while rendering, all distinct).
 #[derive(Clone, Debug)]
 enum Gen {
-    Send(usize, usize, usize),
+    /// From, receiver offset, payload, and whether it is `or missed`.
+    Send(usize, usize, usize, bool),
     Choice(usize, usize, Vec<Vec<Gen>>),
     Rec(Vec<Gen>),
     Repeat(Vec<Gen>),
@@ -18,7 +19,8 @@ enum Gen {
 }
 
 fn gen_stmt() -> impl Strategy<Value = Gen> {
-    let leaf = (0..4usize, 1..4usize, 0..4usize).prop_map(|(f, t, p)| Gen::Send(f, t, p));
+    let leaf = (0..4usize, 1..4usize, 0..4usize, any::<bool>())
+        .prop_map(|(f, t, p, m)| Gen::Send(f, t, p, m));
     leaf.prop_recursive(3, 24, 3, |inner| {
         let block = prop::collection::vec(inner, 0..3);
         prop_oneof![
@@ -47,7 +49,7 @@ impl Renderer {
         format!("M{}", self.next_label)
     }
 
-    fn send(&mut self, from: usize, to_offset: usize, payload: usize) -> String {
+    fn send(&mut self, from: usize, to_offset: usize, payload: usize, missed: bool) -> String {
         let from_role = ROLES[from];
         let to_role = ROLES[(from + to_offset) % 4];
         let label = self.label();
@@ -57,7 +59,8 @@ impl Renderer {
             2 => " { item : String, qty : Int }",
             _ => "(x : Int, ok : Bool)",
         };
-        format!("{from_role} -> {to_role} : {label}{payload}")
+        let missed = if missed { " or missed" } else { "" };
+        format!("{from_role} -> {to_role} : {label}{payload}{missed}")
     }
 
     fn line(&mut self, indent: usize, text: &str) {
@@ -74,14 +77,16 @@ impl Renderer {
 
     fn stmt(&mut self, s: &Gen, indent: usize) {
         match s {
-            Gen::Send(f, t, p) => {
-                let text = self.send(*f, *t, *p);
+            Gen::Send(f, t, p, m) => {
+                // Labels are distinct and a leaf never starts a choice, so
+                // marking it is always allowed.
+                let text = self.send(*f, *t, *p, *m);
                 self.line(indent, &text);
             }
             Gen::Choice(d, t, branches) => {
                 self.line(indent, &format!("choice {} at", ROLES[*d]));
                 for (i, b) in branches.iter().enumerate() {
-                    let first = self.send(*d, *t, 0);
+                    let first = self.send(*d, *t, 0, false);
                     if i % 2 == 0 {
                         let prefix = format!("| B{i} => ");
                         self.line(indent + 2, &format!("{prefix}{first}"));
@@ -97,7 +102,7 @@ impl Renderer {
                 self.next_rec += 1;
                 let label = format!("R{}", self.next_rec);
                 self.line(indent, &format!("rec {label}"));
-                let first = self.send(0, 1, 0);
+                let first = self.send(0, 1, 0, false);
                 self.line(indent + 2, &first);
                 self.block(body, indent + 2);
                 self.line(indent + 2, &format!("continue {label}"));
@@ -112,7 +117,7 @@ impl Renderer {
             }
             Gen::Decide(d, t, body) => {
                 self.line(indent, &format!("loop decide by {}", ROLES[*d]));
-                let first = self.send(*d, *t, 1);
+                let first = self.send(*d, *t, 1, false);
                 self.line(indent + 2, &first);
                 self.block(body, indent + 2);
             }
@@ -144,8 +149,11 @@ proptest! {
         let (module_once, diags) = parse_module(&SourceFile::new("g.tell", once.as_str()));
         prop_assert!(diags.is_empty(), "{once}\n{diags:#?}");
         prop_assert_eq!(&format_module(&module_once), &once);
-        let before = lower_all(&module, &opts).map(|ps| ps[0].global.to_string());
-        let after = lower_all(&module_once, &opts).map(|ps| ps[0].global.to_string());
+        let lowered = |m| {
+            lower_all(m, &opts).map(|ps| (ps[0].global.to_string(), ps[0].effects.missable.clone()))
+        };
+        let before = lowered(&module);
+        let after = lowered(&module_once);
         prop_assert_eq!(before.is_ok(), after.is_ok());
         if let (Ok(b), Ok(a)) = (before, after) {
             prop_assert_eq!(b, a);

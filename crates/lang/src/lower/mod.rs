@@ -20,6 +20,10 @@
 //! - `timeout 5s A at B on timeout => T` is a choice by `A` between `B` and `T`;
 //!   `heartbeat A -> B every d on_missing(k) {M} body {X}` is
 //!   `rec HeartbeatN . A -> B : Heartbeat . B -> A : { Alive . X; continue, Dead . M; rest }`.
+//! - `A -> B : M or missed` lowers like `A -> B : M`; every (sender,
+//!   receiver, label) it expands to is listed in the side table
+//!   (`EffectTable::missable`), and must neither decide a choice nor be
+//!   sent unmarked elsewhere (`missable.rs`).
 //! - `let x = check E.op(..)` is performed by the role after `at`, or else by
 //!   the receiver of the last message before it in the same block, or else
 //!   by the first declared role; `case x of` is a choice by that role.
@@ -33,6 +37,7 @@
 mod announce;
 mod effects;
 mod env;
+mod missable;
 mod reach;
 mod sort;
 mod stmt;
@@ -42,6 +47,7 @@ use crate::ast::{Dialect, Module, Protocol, StmtKind};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::source::Span;
 use env::RoleEnv;
+use missable::MissableMarks;
 use sort::PayloadNames;
 use std::collections::{BTreeMap, BTreeSet};
 use telltale_types::{
@@ -88,15 +94,16 @@ pub struct LoweredProtocol {
     pub global: GlobalType,
     /// Where the protocol is declared.
     pub span: Span,
-    /// The effect operations it performs and where, carried beside the
-    /// global type (which does not change when effects do).
+    /// The effect operations it performs and where, and the messages marked
+    /// `or missed` (`EffectTable::missable`), carried beside the global
+    /// type (which does not change when they do).
     pub effects: EffectTable,
 }
 
 impl LoweredProtocol {
     /// The id peers compare at the handshake: the global content id when
-    /// the protocol performs no effect, else a hash of it and the effect
-    /// table (`telltale_types::protocol_id`), so an effect signature that
+    /// the protocol performs no effect and marks no message `or missed`,
+    /// else a hash of it and the effect table (`telltale_types::protocol_id`), so an effect signature that
     /// differs keeps peers apart while the global type's id stays put.
     pub fn protocol_id(&self) -> Result<ContentId, TypesError> {
         telltale_types::protocol_id(&self.global, &self.effects)
@@ -269,6 +276,8 @@ pub(crate) struct Lowerer<'m> {
     pub(crate) effect_sites: Vec<(Span, EffectSite)>,
     /// The operations the sites refer to.
     pub(crate) effects: EffectTable,
+    /// The messages sent, marked `or missed` or not.
+    pub(crate) missable: MissableMarks,
 }
 
 impl<'m> Lowerer<'m> {
@@ -292,6 +301,9 @@ impl<'m> Lowerer<'m> {
             reentered: false,
             effect_sites: Vec::new(),
             effects: EffectTable::default(),
+            missable: MissableMarks::for_bodies(
+                module.protocols().into_iter().map(|p| p.body.as_slice()),
+            ),
         }
     }
 
@@ -305,6 +317,8 @@ impl<'m> Lowerer<'m> {
         let mut scope = self.scope_for(p, env);
         let roles_key = scope.env.order.clone();
         let global = self.lower_instance(p, &mut scope, roles_key, p.name.span, GlobalType::End);
+        let mut marks = self.missable.check(&global);
+        self.diags.append(&mut marks);
         if !self.diags.is_empty() {
             // A block lowered several times (an unrolled loop, an inlined
             // call) reports its problems once.
@@ -326,7 +340,8 @@ impl<'m> Lowerer<'m> {
             })
             .map(|(_, s)| s)
             .collect();
-        let effects = effects::in_source_order(&self.effects, sites);
+        let mut effects = effects::in_source_order(&self.effects, sites);
+        effects.missable = self.missable.table();
         Ok(LoweredProtocol {
             name: p.name.text.clone(),
             roles: scope.env.order.clone(),

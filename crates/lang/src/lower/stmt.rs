@@ -52,12 +52,13 @@ impl<'m> Lowerer<'m> {
                 broadcast,
                 label,
                 payload,
+                missable,
                 ..
             } => self.lower_send(
                 scope,
                 from,
                 to,
-                *broadcast,
+                (*broadcast, *missable),
                 &label.text,
                 payload,
                 stmt.span,
@@ -167,7 +168,7 @@ impl<'m> Lowerer<'m> {
         scope: &mut Scope,
         from: &RoleRef,
         to: &[RoleRef],
-        broadcast: bool,
+        (broadcast, missable): (bool, bool),
         label: &str,
         payload: &Payload,
         span: Span,
@@ -208,6 +209,9 @@ impl<'m> Lowerer<'m> {
                     .map(move |r| (s.clone(), r.clone()))
             })
             .collect();
+        for (s, r) in &pairs {
+            self.missable.record(s, r, label.name(), span, missable);
+        }
         let mut g = cont;
         for (s, r) in pairs.into_iter().rev() {
             if !self.charge(1, span) {

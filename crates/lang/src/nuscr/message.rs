@@ -60,6 +60,7 @@ impl Parser<'_> {
             broadcast: false,
             label,
             payload,
+            missable: false,
         })
     }
 

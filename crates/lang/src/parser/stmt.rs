@@ -85,7 +85,8 @@ impl Parser<'_> {
         self.block(owner_col, |p| p.stmt())
     }
 
-    /// `A -> B : M`, `A { k = v } -> B : M of T`, `A ->* : M`.
+    /// `A -> B : M`, `A { k = v } -> B : M of T`, `A ->* : M`, each
+    /// optionally followed by `or missed`.
     fn send(&mut self) -> Option<StmtKind> {
         let from = self.role_ref()?;
         let annotations = if self.at_punct("{") {
@@ -103,6 +104,14 @@ impl Parser<'_> {
         self.expect_punct(":")?;
         let label = self.ident("a message label")?;
         let payload = self.payload()?;
+        // `or` and `missed` are contextual: after a payload nothing else
+        // may follow on the line, so they cannot be a label or a type here.
+        let missable = if self.eat_kw("or") {
+            self.expect_kw("missed")?;
+            true
+        } else {
+            false
+        };
         Some(StmtKind::Send {
             from,
             annotations,
@@ -110,6 +119,7 @@ impl Parser<'_> {
             broadcast,
             label,
             payload,
+            missable,
         })
     }
 
