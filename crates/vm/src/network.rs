@@ -114,17 +114,19 @@ impl ProtocolMachine {
             seq: message.envelope.seq,
             payload: message.envelope.payload.clone(),
         });
-        if edge.late_owed > 0 && admission != Admission::Drop {
-            // Its receiver had missed it: dropped on arrival.
+        if !edge.late_owed.is_empty() && admission != Admission::Drop {
             let (from, to) = (message.from, message.to);
             let auth = session.auth.as_deref_mut();
             let edge = &mut session.edges[index];
-            discard_late(edge, auth, message.session, from, to, &message.envelope);
-            if let Some(e) = event {
-                self.obs.push(ObsEvent::Dropped(e));
+            if discard_late(edge, auth, message.session, from, to, &message.envelope) {
+                // Its receiver had missed it: dropped on arrival.
+                if let Some(e) = event {
+                    self.obs.push(ObsEvent::Dropped(e));
+                }
+                return Delivery::Dropped;
             }
-            return Delivery::Dropped;
         }
+        let edge = &mut session.edges[index];
         edge.buffer.commit(admission, message.envelope);
         if admission == Admission::Drop {
             if let Some(e) = event {

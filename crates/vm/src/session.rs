@@ -3,7 +3,7 @@
 use crate::buffer::{BoundedBuffer, BufferConfig};
 use crate::ids::{HandlerId, IdMap, SessionId};
 use serde::{Deserialize, Serialize};
-use telltale_compiler::RoleId;
+use telltale_compiler::{LabelId, RoleId};
 
 /// The lifecycle phase of a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,10 +30,10 @@ pub(crate) struct Edge {
     pub(crate) recv_waiting: bool,
     pub(crate) send_waiting: bool,
     pub(crate) partitioned: bool,
-    /// Messages the receiver missed (`or missed`) that have not arrived
-    /// yet: the next ones to arrive are discarded.
+    /// The labels of messages the receiver missed (`or missed`) that have
+    /// not arrived yet, in order: they are discarded when they arrive.
     #[serde(default)]
-    pub(crate) late_owed: u32,
+    pub(crate) late_owed: Vec<LabelId>,
 }
 
 /// A session: its roles, their coroutines and the edges between them.
@@ -180,7 +180,7 @@ impl SessionStore {
                 recv_waiting: false,
                 send_waiting: false,
                 partitioned: false,
-                late_owed: 0,
+                late_owed: Vec::new(),
             })
             .collect();
         let session = Session {

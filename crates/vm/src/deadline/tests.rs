@@ -114,3 +114,43 @@ fn a_session_timeout_makes_a_waiting_receiver_miss_a_missable_message() {
     assert!(missed, "B missed the vote");
     assert!(m.trace_iter().any(|e| matches!(e, ObsEvent::Dropped(_))));
 }
+
+#[test]
+fn a_missable_message_lost_on_the_way_is_missed_when_the_next_one_comes() {
+    let handler = DefaultHandler::new(0);
+    let mut m = late_vote(true);
+    // C sends `go`, A receives it and sends `vote` and `done`.
+    for role in ["C", "A", "A", "A"] {
+        m.execute_step(slot_of(&m, role), &handler).unwrap();
+    }
+    let (a, b) = (
+        m.symbols().role_id("A").unwrap(),
+        m.symbols().role_id("B").unwrap(),
+    );
+    // `vote` is lost: B finds `done` first, misses `vote`, then takes it.
+    assert!(m.lose_oldest_message(0, a, b));
+    for _ in 0..8 {
+        let Some(step) = m.enabled_steps().first().cloned() else {
+            break;
+        };
+        m.execute_step(step.slot, &handler).unwrap();
+    }
+    assert!(m.is_final(), "everyone finished");
+    assert!(m.faulted_coroutines().is_empty());
+    assert_eq!(m.queued_messages().0, 0);
+}
+
+#[test]
+fn without_the_mark_a_lost_message_is_a_violation() {
+    let handler = DefaultHandler::new(0);
+    let mut m = late_vote(false);
+    for role in ["C", "A", "A", "A"] {
+        m.execute_step(slot_of(&m, role), &handler).unwrap();
+    }
+    let (a, b) = (
+        m.symbols().role_id("A").unwrap(),
+        m.symbols().role_id("B").unwrap(),
+    );
+    assert!(m.lose_oldest_message(0, a, b));
+    assert!(m.execute_step(slot_of(&m, "B"), &handler).is_err());
+}

@@ -143,7 +143,7 @@ impl ProtocolMachine {
         {
             edge.recv_waiting = false;
             if branch.missed {
-                edge.late_owed += 1;
+                edge.late_owed.push(branch.label);
             }
         }
         if self.obs.is_recording() {

@@ -232,9 +232,10 @@ impl ProtocolMachine {
             session: ctx.session,
             seal,
         };
-        let late = edge.late_owed > 0 && admission != Admission::Drop;
+        let late = !edge.late_owed.is_empty()
+            && admission != Admission::Drop
+            && discard_late(edge, auth, ctx.session, role, chan, &envelope);
         if late {
-            discard_late(edge, auth, ctx.session, role, chan, &envelope);
             edge.next_send_seq += 1;
         } else {
             edge.buffer.commit(admission, envelope);
@@ -422,6 +423,11 @@ impl ProtocolMachine {
             None => Some(pc + 1),
         };
         let (Some(next), Some(target)) = (next, target) else {
+            if table.is_none() {
+                if let Some(exec) = self.miss_lost(slot, chan) {
+                    return Ok(exec);
+                }
+            }
             let actual = format!(
                 "receive from {} label {}",
                 self.image.symbols.role_name(chan),

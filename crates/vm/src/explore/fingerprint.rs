@@ -148,7 +148,10 @@ fn encode_machine(m: &ProtocolMachine, out: &mut Vec<u8>) {
         put_u64(out, s.edges.len() as u64);
         for e in &s.edges {
             out.push(u8::from(e.partitioned));
-            put_u64(out, u64::from(e.late_owed));
+            put_u64(out, e.late_owed.len() as u64);
+            for label in &e.late_owed {
+                put_u64(out, u64::from(*label));
+            }
             put_u64(out, e.buffer.len() as u64);
             for env in e.buffer.iter() {
                 put_u64(out, u64::from(env.label));
