@@ -39,6 +39,15 @@ pub trait ExplorableHost: Clone + Send + Sync {
     /// Whether the host keeps state that steps read or write: steps that
     /// call a stateful host are never treated as independent.
     fn is_stateless(&self) -> bool;
+
+    /// Whether the host treats the members of a family alike: its
+    /// alternatives and answers do not depend on which member steps, and
+    /// its `encode` and observations name no member (so renaming members
+    /// maps its behaviour to itself). This allows symmetry reduction; the
+    /// default, `false`, never reduces.
+    fn is_symmetric(&self) -> bool {
+        false
+    }
 }
 
 /// The host of `tell explore` without host code: every label an `Offer`
@@ -72,6 +81,12 @@ impl ExplorableHost for OpenChoiceHost {
     fn encode(&self, _out: &mut Vec<u8>) {}
 
     fn is_stateless(&self) -> bool {
+        true
+    }
+
+    fn is_symmetric(&self) -> bool {
+        // Its answers depend on the step's instruction and table, never
+        // on the role.
         true
     }
 }
@@ -128,6 +143,12 @@ impl ExplorableHost for ScriptedChoiceHost {
     fn encode(&self, _out: &mut Vec<u8>) {}
 
     fn is_stateless(&self) -> bool {
+        true
+    }
+
+    fn is_symmetric(&self) -> bool {
+        // Its answers depend on the step's instruction and table, never
+        // on the role.
         true
     }
 }

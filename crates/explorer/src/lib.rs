@@ -17,6 +17,7 @@ pub mod model;
 pub mod observation;
 pub mod protocol;
 pub mod schedule;
+pub mod symmetry;
 
 pub use checker::{Checker, Counterexample, Progress, Report, Verdict};
 pub use host::{ExplorableHost, OpenChoiceHost, ScriptedChoiceHost};
@@ -24,3 +25,4 @@ pub use model::{Model, Property};
 pub use observation::{Observation, Observations};
 pub use protocol::{Action, ProtocolModel, ProtocolModelError, ProtocolState};
 pub use schedule::{Schedule, ScheduleError, ScheduleOrigin, ScheduleReplay, ScheduledAction};
+pub use symmetry::{SymmetryGroup, SymmetryKind, SymmetryStatus};
