@@ -198,6 +198,15 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         self
     }
 
+    /// The symmetry group states are stored up to, if it applies and is
+    /// on (no allocation: this is on the search's hot path).
+    fn active_symmetry(&self) -> Option<&SymmetryGroup> {
+        match &self.symmetry {
+            (SymmetryStatus::Applied(group), true) if self.predicates.is_empty() => Some(group),
+            _ => None,
+        }
+    }
+
     /// Whether symmetry reduction applies (with its verified group), or
     /// why not, or that it is off (docs/explorer.md, "Symmetry").
     pub fn symmetry(&self) -> SymmetryStatus {
@@ -406,18 +415,14 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     }
 
     fn symmetric_fingerprint(&self, state: &Self::State) -> u64 {
-        match self.symmetry() {
-            SymmetryStatus::Applied(group) => group.canonical_fingerprint(self, state),
-            _ => None,
-        }
-        .unwrap_or_else(|| self.fingerprint(state))
+        self.active_symmetry()
+            .and_then(|group| group.canonical_fingerprint(self, state))
+            .unwrap_or_else(|| self.fingerprint(state))
     }
 
     fn orbit_size(&self, state: &Self::State) -> usize {
-        match self.symmetry() {
-            SymmetryStatus::Applied(group) => group.orbit_size(self, state),
-            _ => 1,
-        }
+        self.active_symmetry()
+            .map_or(1, |group| group.orbit_size(self, state))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {

@@ -17,7 +17,8 @@ use std::process::ExitCode;
 use telltale_compiler::CodeImage;
 use telltale_explorer::counterexample::{mermaid, trace_lines};
 use telltale_explorer::{
-    Action, Checker, ProtocolModel, Report, ScheduleOrigin, ScriptedChoiceHost, Verdict,
+    Action, Checker, ProtocolModel, Report, ScheduleOrigin, ScriptedChoiceHost, SymmetryStatus,
+    Verdict,
 };
 use telltale_types::protocol_id::protocol_id;
 use telltale_vm::EffectScript;
@@ -62,6 +63,10 @@ pub struct ExploreArgs {
     /// Explore every interleaving (no partial-order reduction).
     #[arg(long)]
     pub no_por: bool,
+    /// Store every state as it is, not up to the symmetry of role
+    /// families (symmetry reduction applies only where verified).
+    #[arg(long)]
+    pub no_symmetry: bool,
     /// Never let a receive with a `timeout` branch time out (by default
     /// it may whenever nothing is queued for it).
     #[arg(long)]
@@ -96,13 +101,15 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
             !args.no_timeouts,
         )
     }) {
-        Ok(model) => model,
+        Ok(model) => model.with_symmetry(!args.no_symmetry),
         Err(err) => {
             crate::exit_code::report(&err);
             return Ok(ExitCode::from(BAD_INPUT));
         }
     };
-    let mut checker = Checker::new(&model).partial_order_reduction(!args.no_por);
+    let mut checker = Checker::new(&model)
+        .partial_order_reduction(!args.no_por)
+        .symmetry(!args.no_symmetry);
     if let Some(threads) = args.threads {
         checker = checker.threads(threads);
     }
@@ -244,6 +251,7 @@ fn print_text(
         search_name(args),
         por_text(args, model, report),
     );
+    println!("symmetry: {}", symmetry_text(args, model, report));
     if bound_reached {
         println!(
             "buffer bound {k} reached: the result holds for k = {k} only; try --buffer-bound {next}",
@@ -312,6 +320,33 @@ fn por_text(
     }
 }
 
+/// The symmetry line of the summary: the group and the reduction factor
+/// (states represented per state stored), or why it is not used.
+fn symmetry_text(
+    args: &ExploreArgs,
+    model: &ProtocolModel<ScriptedChoiceHost>,
+    report: &Report<Action>,
+) -> String {
+    match model.symmetry() {
+        _ if args.progress => "off (the progress check keeps every state)".to_string(),
+        SymmetryStatus::Off => "off".to_string(),
+        SymmetryStatus::NotApplicable(reason) => format!("not applicable: {reason}"),
+        SymmetryStatus::Applied(group) => format!(
+            "{}; {} unique states stand for {}{} (factor {:.2})",
+            group.describe(model.image()),
+            report.unique_states,
+            if group.is_complete() { "" } else { "at least " },
+            report.represented_states,
+            symmetry_factor(report),
+        ),
+    }
+}
+
+/// States represented per state stored (1 without symmetry).
+fn symmetry_factor(report: &Report<Action>) -> f64 {
+    report.represented_states as f64 / report.unique_states.max(1) as f64
+}
+
 fn print_json(
     args: &ExploreArgs,
     model: &ProtocolModel<ScriptedChoiceHost>,
@@ -344,6 +379,7 @@ fn print_json(
         "por": !args.no_por && !args.progress && model.is_reducible() && model.drop_budget() == 0,
         "drop_budget": model.drop_budget(),
         "reduced_states": report.reduced_states,
+        "symmetry": symmetry_json(args, model, report),
         "buffer_bound": args.buffer_bound,
         "fullest_buffer": report.fullest_buffer,
         "depth_bound_hit": report.depth_bound_hit,
@@ -351,4 +387,28 @@ fn print_json(
         "counterexample": counterexample,
     });
     println!("{out}");
+}
+
+/// The `symmetry` object of `--json`: whether it was applied, the group
+/// or the reason, and the states the visited ones stand for.
+fn symmetry_json(
+    args: &ExploreArgs,
+    model: &ProtocolModel<ScriptedChoiceHost>,
+    report: &Report<Action>,
+) -> serde_json::Value {
+    match model.symmetry() {
+        _ if args.progress => {
+            json!({"applied": false, "reason": "the progress check keeps every state"})
+        }
+        SymmetryStatus::Off => json!({"applied": false, "reason": "turned off (--no-symmetry)"}),
+        SymmetryStatus::NotApplicable(reason) => json!({"applied": false, "reason": reason}),
+        SymmetryStatus::Applied(group) => json!({
+            "applied": true,
+            "group": group.describe(model.image()),
+            "order": group.order().to_string(),
+            "complete": group.is_complete(),
+            "represented_states": report.represented_states,
+            "factor": symmetry_factor(report),
+        }),
+    }
 }
