@@ -328,7 +328,9 @@ fn symmetry_text(
     report: &Report<Action>,
 ) -> String {
     match model.symmetry() {
-        _ if args.progress => "off (the progress check keeps every state)".to_string(),
+        _ if args.progress => {
+            "off under --progress (the progress check stores every state as it is)".to_string()
+        }
         SymmetryStatus::Off => "off".to_string(),
         SymmetryStatus::NotApplicable(reason) => format!("not applicable: {reason}"),
         SymmetryStatus::Applied(group) => format!(
@@ -398,7 +400,7 @@ fn symmetry_json(
 ) -> serde_json::Value {
     match model.symmetry() {
         _ if args.progress => {
-            json!({"applied": false, "reason": "the progress check keeps every state"})
+            json!({"applied": false, "reason": "off under --progress"})
         }
         SymmetryStatus::Off => json!({"applied": false, "reason": "turned off (--no-symmetry)"}),
         SymmetryStatus::NotApplicable(reason) => json!({"applied": false, "reason": reason}),
