@@ -82,6 +82,10 @@ fn a_ring_has_the_rotations_and_two_nodes_every_permutation() {
             panic!("N={n}: {:?}", m.symmetry());
         };
         assert_eq!(group.components()[0].kind, SymmetryKind::Cyclic);
+        assert!(
+            group.components()[0].linked,
+            "each node talks to its neighbours"
+        );
         assert_eq!(group.order(), n as u128);
         assert!(group.is_complete());
         assert_eq!(
@@ -118,6 +122,7 @@ fn families_moved_together_get_the_full_group() {
     let component = &group.components()[0];
     assert_eq!(component.kind, SymmetryKind::Full);
     assert_eq!(component.families, ["C", "S"]);
+    assert!(!component.linked, "a client talks to its own server only");
     assert_eq!(group.order(), 6);
     assert_eq!(
         group.describe(m.image()),

@@ -12,15 +12,11 @@
 //! the role it becomes, so the transition system is closed under it.
 
 mod automorphism;
+mod canonical;
 
-use crate::host::ExplorableHost;
-use crate::observation::Observations;
-use crate::protocol::{ProtocolModel, ProtocolState};
 use automorphism::Compiled;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use telltale_compiler::{CodeImage, RoleId};
-use telltale_vm::explore::StateEncoder;
 
 /// At most this many group elements are tried per state; a larger group
 /// contributes a subset of its elements (still sound: a state is then
@@ -52,6 +48,11 @@ pub struct SymmetryComponent {
     pub families: Vec<String>,
     /// `blocks[i]`: member `i` of each family (role ids), moved as one.
     pub blocks: Vec<Vec<RoleId>>,
+    /// Whether some member's program talks to a member of another block
+    /// (a ring does; client-server pairs do not). Without such links two
+    /// blocks with equal keys hold equal states, so their order need not
+    /// be tried both ways.
+    pub linked: bool,
 }
 
 /// A verified symmetry group of a code image: its components and the
@@ -110,7 +111,7 @@ fn families(image: &CodeImage) -> Vec<Family> {
 }
 
 /// The role permutation moving block `i` to block `sigma[i]`.
-fn role_perm(width: usize, blocks: &[Vec<RoleId>], sigma: &[usize]) -> Vec<RoleId> {
+pub(super) fn role_perm(width: usize, blocks: &[Vec<RoleId>], sigma: &[usize]) -> Vec<RoleId> {
     let mut perm: Vec<RoleId> = (0..width)
         .map(|r| RoleId::try_from(r).unwrap_or(RoleId::MAX))
         .collect();
@@ -130,7 +131,7 @@ fn swap(n: usize, i: usize) -> Vec<usize> {
     sigma
 }
 
-fn rotation(n: usize, by: usize) -> Vec<usize> {
+pub(super) fn rotation(n: usize, by: usize) -> Vec<usize> {
     (0..n).map(|i| (i + by) % n).collect()
 }
 
@@ -154,6 +155,7 @@ impl SymmetryGroup {
                 Ok(kind) => components.push(SymmetryComponent {
                     kind,
                     families: vec![family.name.clone()],
+                    linked: linked(image, &blocks),
                     blocks,
                 }),
                 Err(mismatch) => {
@@ -175,6 +177,7 @@ impl SymmetryGroup {
                 components.push(SymmetryComponent {
                     kind,
                     families: together.iter().map(|f| f.name.clone()).collect(),
+                    linked: linked(image, &blocks),
                     blocks,
                 });
             }
@@ -267,6 +270,36 @@ impl SymmetryGroup {
     }
 }
 
+/// Whether a program of a block's member names a member of another block
+/// (as a communication partner, in an open specification or in its
+/// monitor table: any role operand at all).
+fn linked(image: &CodeImage, blocks: &[Vec<RoleId>]) -> bool {
+    let mut block_of = vec![None; image.symbols.roles.len()];
+    for (b, block) in blocks.iter().enumerate() {
+        for &r in block {
+            if let Some(slot) = block_of.get_mut(usize::from(r)) {
+                *slot = Some(b);
+            }
+        }
+    }
+    let of = |r: RoleId| block_of.get(usize::from(r)).copied().flatten();
+    image.roles.iter().any(|entry| {
+        let Some(mine) = of(entry.role) else {
+            return false;
+        };
+        let other = |r: RoleId| of(r).is_some_and(|b| b != mine);
+        let program = &entry.program;
+        program.code.iter().filter_map(|i| i.channel()).any(other)
+            || program.open_specs.iter().any(|spec| {
+                spec.roles
+                    .iter()
+                    .chain(&spec.local_types)
+                    .copied()
+                    .any(other)
+            })
+    })
+}
+
 fn names(image: &CodeImage, block: &[RoleId]) -> String {
     let names: Vec<String> = block.iter().map(|&r| image.symbols.role_name(r)).collect();
     match names.len() {
@@ -276,7 +309,7 @@ fn names(image: &CodeImage, block: &[RoleId]) -> String {
 }
 
 /// Every permutation of `0..n`, the identity first (lexicographic order).
-fn permutations(n: usize) -> Vec<Vec<usize>> {
+pub(super) fn permutations(n: usize) -> Vec<Vec<usize>> {
     let mut current: Vec<usize> = (0..n).collect();
     let mut all = vec![current.clone()];
     loop {
@@ -340,76 +373,6 @@ fn reason(compiled: &Compiled<'_>, family: &Family, mismatch: RoleId) -> String 
             "{}'s program addresses the members of {name} in a fixed order",
             compiled.name(mismatch)
         )
-    }
-}
-
-thread_local! {
-    static ENCODER: RefCell<StateEncoder> = RefCell::new(StateEncoder::new());
-}
-
-impl SymmetryGroup {
-    /// The fingerprint of every tried image of `state` (`None` when the
-    /// state has a shape the encoder does not rename, or a machine error).
-    fn image_fingerprints<H: ExplorableHost>(
-        &self,
-        model: &ProtocolModel<H>,
-        state: &ProtocolState<H>,
-    ) -> Option<Vec<u64>> {
-        if state.error.is_some() {
-            return None;
-        }
-        let mut host = Vec::new();
-        state.host.encode(&mut host);
-        ENCODER.with(|encoder| {
-            let mut encoder = encoder.borrow_mut();
-            let mut extra = Vec::new();
-            self.elements
-                .iter()
-                .map(|perm| {
-                    extra.clear();
-                    extra.extend_from_slice(&host);
-                    if !state.observations.is_empty() {
-                        let mut renamed = Observations::new();
-                        for o in state.observations.iter() {
-                            let role = perm.get(usize::from(o.role)).copied().unwrap_or(o.role);
-                            renamed.observe(role, &o.key, &o.value);
-                        }
-                        renamed.encode(&mut extra);
-                    }
-                    if model.drop_budget() > 0 {
-                        extra.extend_from_slice(&state.drops.to_le_bytes());
-                    }
-                    encoder.fingerprint_permuted(&state.machine, perm, &extra)
-                })
-                .collect()
-        })
-    }
-
-    /// The least fingerprint over the tried images of `state`: equal for
-    /// two states only if they are in one orbit (up to hash collisions).
-    pub(crate) fn canonical_fingerprint<H: ExplorableHost>(
-        &self,
-        model: &ProtocolModel<H>,
-        state: &ProtocolState<H>,
-    ) -> Option<u64> {
-        self.image_fingerprints(model, state)?.into_iter().min()
-    }
-
-    /// How many distinct states the tried images of `state` are: its
-    /// orbit's size when the group is complete, a lower bound otherwise.
-    pub(crate) fn orbit_size<H: ExplorableHost>(
-        &self,
-        model: &ProtocolModel<H>,
-        state: &ProtocolState<H>,
-    ) -> usize {
-        match self.image_fingerprints(model, state) {
-            Some(mut fps) => {
-                fps.sort_unstable();
-                fps.dedup();
-                fps.len()
-            }
-            None => 1,
-        }
     }
 }
 

@@ -28,7 +28,7 @@ use telltale_compiler::RoleId;
 /// state is larger than any before.
 #[derive(Debug, Default)]
 pub struct StateEncoder {
-    bytes: Vec<u8>,
+    pub(super) bytes: Vec<u8>,
 }
 
 impl StateEncoder {
@@ -89,7 +89,7 @@ impl StateEncoder {
     }
 }
 
-fn put_u64(out: &mut Vec<u8>, n: u64) {
+pub(super) fn put_u64(out: &mut Vec<u8>, n: u64) {
     // LEB128-style varint: short and unambiguous.
     let mut n = n;
     loop {
@@ -103,7 +103,7 @@ fn put_u64(out: &mut Vec<u8>, n: u64) {
     }
 }
 
-fn put_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+pub(super) fn put_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     // Values are depth-bounded by every reader, and postcard writes into
     // a Vec cannot fail; an error would only drop bytes, never panic, so
     // mark it with a byte that no successful encoding starts with there.

@@ -10,6 +10,7 @@
 //! Cloning a machine ([`Clone`]) is how the explorer keeps a state.
 
 mod fingerprint;
+mod member_keys;
 mod permuted;
 #[cfg(test)]
 mod tests;

@@ -257,3 +257,34 @@ fn renaming_maps_a_state_to_its_mirror_image() {
         "wrong width"
     );
 }
+
+#[test]
+fn block_keys_follow_the_members_not_their_names() {
+    let handler = DefaultHandler::new(0);
+    let start = two_equal_pairs();
+    let id = |name: &str| start.symbols().role_id(name).unwrap();
+    let blocks = vec![vec![id("A"), id("B")], vec![id("C"), id("D")]];
+    let mut encoder = StateEncoder::new();
+    let keys = encoder.block_keys(&start, &blocks).unwrap();
+    assert_eq!(keys[0], keys[1], "both pairs are at their start");
+    let step = |name: &str| {
+        let mut m = start.clone();
+        let slot = m
+            .enabled_steps()
+            .iter()
+            .find(|s| s.role == id(name))
+            .unwrap()
+            .slot;
+        m.execute_step(slot, &handler).unwrap();
+        m
+    };
+    let (a, c) = (step("A"), step("C"));
+    let ka = encoder.block_keys(&a, &blocks).unwrap();
+    let kc = encoder.block_keys(&c, &blocks).unwrap();
+    assert_ne!(ka[0], ka[1]);
+    assert_eq!(
+        (ka[0], ka[1]),
+        (kc[1], kc[0]),
+        "A's pair after its send is C's"
+    );
+}
