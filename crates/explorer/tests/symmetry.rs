@@ -283,3 +283,25 @@ fn state_counts() {
         );
     }
 }
+
+#[test]
+fn a_large_full_group_is_sorted_not_enumerated() {
+    let m = model(pairs(7));
+    let SymmetryStatus::Applied(group) = m.symmetry() else {
+        panic!("{:?}", m.symmetry());
+    };
+    assert_eq!(group.order(), 5040);
+    assert!(!group.is_complete());
+    assert_eq!(
+        group.describe(m.image()),
+        "all permutations of (C0, S0)..(C6, S6) (group of 5040, 7 elements enumerated)"
+    );
+    let report = Checker::new(&m).bfs();
+    assert_eq!(report.verdict, Verdict::Holds);
+    // Two pairs without reduction: every state of one client and server
+    // is 9 states; the quotient is the multisets of 2 of them, 45.
+    let two = Checker::new(&model(pairs(2)))
+        .partial_order_reduction(false)
+        .bfs();
+    assert_eq!((two.unique_states, two.represented_states), (45, 81));
+}

@@ -242,7 +242,8 @@ impl SymmetryGroup {
         self.elements.len() as u128 == self.order
     }
 
-    /// A summary: `rotations of Node0..Node3 (4 elements)`.
+    /// A summary: `rotations of Node0..Node3 (group of 4)`, with the
+    /// number of elements enumerated for orbit sizes when not all are.
     pub fn describe(&self, image: &CodeImage) -> String {
         let parts: Vec<String> = self
             .components
@@ -264,7 +265,7 @@ impl SymmetryGroup {
         let tried = if self.is_complete() {
             String::new()
         } else {
-            format!(", {} tried per state", self.elements.len())
+            format!(", {} elements enumerated", self.elements.len())
         };
         format!("{} (group of {}{tried})", parts.join(" and "), self.order)
     }
