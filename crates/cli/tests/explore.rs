@@ -234,3 +234,48 @@ fn receive_timeouts_are_explored_unless_turned_off() {
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["por"], true);
 }
+
+/// Client i asks server i in parallel: the members move in pairs, and
+/// every permutation of the pairs is a symmetry.
+const PAIRS: &str = "protocol Pairs =
+  roles C[3], S[3]
+  par
+    | C[0] -> S[0] : Req
+      S[0] -> C[0] : Resp
+    | C[1] -> S[1] : Req
+      S[1] -> C[1] : Resp
+    | C[2] -> S[2] : Req
+      S[2] -> C[2] : Resp
+";
+
+#[test]
+fn symmetry_is_reported_and_can_be_turned_off() {
+    let dir = std::env::temp_dir().join(format!("tell-explore-sym-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("pairs.tell");
+    std::fs::write(&file, PAIRS).unwrap();
+    let file = file.to_str().unwrap();
+    let (code, sym) = explore_json(&[file, "--no-por"]);
+    assert_eq!(code, Some(0));
+    let (_, plain) = explore_json(&[file, "--no-por", "--no-symmetry"]);
+    assert_eq!(sym["verdict"], plain["verdict"]);
+    assert_eq!(plain["unique_states"], 729);
+    assert_eq!(sym["unique_states"], 165);
+    assert_eq!(sym["symmetry"]["applied"], true);
+    assert_eq!(sym["symmetry"]["represented_states"], 729);
+    assert_eq!(sym["symmetry"]["complete"], true);
+    assert_eq!(plain["symmetry"]["applied"], false);
+    let out = tell(&["explore", file, "--no-por"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("symmetry: all permutations of (C0, S0)..(C2, S2) (group of 6); 165 unique states stand for 729 (factor 4.42)"),
+        "{text}"
+    );
+    let (_, tpc) = explore_json(&["examples/two_phase_commit.tell", "--param", "N=2"]);
+    assert_eq!(tpc["symmetry"]["applied"], false);
+    assert_eq!(
+        tpc["symmetry"]["reason"],
+        "Coordinator's program addresses the members of Participants in a fixed order"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

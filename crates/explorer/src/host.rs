@@ -47,6 +47,15 @@ pub trait ExplorableHost: Clone + Send + Sync {
     fn is_per_role(&self) -> bool {
         self.is_stateless()
     }
+
+    /// Whether the host treats the members of a family alike: its
+    /// alternatives and answers do not depend on which member steps, and
+    /// its `encode` and observations name no member (so renaming members
+    /// maps its behaviour to itself). This allows symmetry reduction; the
+    /// default, `false`, never reduces.
+    fn is_symmetric(&self) -> bool {
+        false
+    }
 }
 
 /// The host of `tell explore` without host code: every label an `Offer`
@@ -80,6 +89,12 @@ impl ExplorableHost for OpenChoiceHost {
     fn encode(&self, _out: &mut Vec<u8>) {}
 
     fn is_stateless(&self) -> bool {
+        true
+    }
+
+    fn is_symmetric(&self) -> bool {
+        // Its answers depend on the step's instruction and table, never
+        // on the role.
         true
     }
 }
@@ -136,6 +151,12 @@ impl ExplorableHost for ScriptedChoiceHost {
     fn encode(&self, _out: &mut Vec<u8>) {}
 
     fn is_stateless(&self) -> bool {
+        true
+    }
+
+    fn is_symmetric(&self) -> bool {
+        // Its answers depend on the step's instruction and table, never
+        // on the role.
         true
     }
 }

@@ -19,6 +19,7 @@ pub mod observation;
 pub mod protocol;
 pub mod schedule;
 pub mod scripted_answers;
+pub mod symmetry;
 
 pub use byzantine::{ByzantineHost, FabricatedLies, LieDomain, SentMessage};
 pub use checker::{Checker, Counterexample, Progress, Report, Verdict};
@@ -28,3 +29,4 @@ pub use observation::{Observation, Observations};
 pub use protocol::{Action, ProtocolModel, ProtocolModelError, ProtocolState};
 pub use schedule::{Schedule, ScheduleError, ScheduleOrigin, ScheduleReplay, ScheduledAction};
 pub use scripted_answers::{ScriptedAnswerHost, ScriptedAnswerHostError};
+pub use symmetry::{SymmetryGroup, SymmetryKind, SymmetryStatus};

@@ -23,6 +23,20 @@ pub trait Model: Sync {
     /// determines its future.
     fn fingerprint(&self, state: &Self::State) -> u64;
 
+    /// The fingerprint under which the search stores `state` when
+    /// symmetry reduction is on: that of some state in its orbit under
+    /// the model's symmetries, equal for two states only if one is a
+    /// symmetric image of the other. The default: [`Model::fingerprint`].
+    fn symmetric_fingerprint(&self, state: &Self::State) -> u64 {
+        self.fingerprint(state)
+    }
+
+    /// How many distinct states `state` stands for under the symmetries
+    /// of [`Model::symmetric_fingerprint`] (its orbit's size; 1 without).
+    fn orbit_size(&self, _state: &Self::State) -> usize {
+        1
+    }
+
     /// The properties checked on every reachable state.
     fn properties(&self) -> Vec<Property<Self>>
     where

@@ -5,6 +5,7 @@
 use crate::host::ExplorableHost;
 use crate::model::{Model, Property};
 use crate::observation::Observations;
+use crate::symmetry::{SymmetryGroup, SymmetryStatus};
 use std::cell::RefCell;
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
@@ -109,6 +110,9 @@ pub struct ProtocolModel<H> {
     has_timeouts: bool,
     /// The names of the checks to run (`None`: every check).
     checks: Option<Vec<&'static str>>,
+    /// The image's verified symmetry group and whether the host is
+    /// symmetric (or why not), and whether the reduction is wanted.
+    symmetry: (SymmetryStatus, bool),
 }
 
 thread_local! {
@@ -150,6 +154,14 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         }
         let machine = load_image_all_roles(image.clone(), explore_config(buffer_bound, false))?;
         let reducible = host.is_per_role() && reducible(&image);
+        let symmetry = match SymmetryGroup::of(&image) {
+            Ok(_) if !host.is_symmetric() => SymmetryStatus::NotApplicable(
+                "the host does not treat family members alike (ExplorableHost::is_symmetric)"
+                    .to_string(),
+            ),
+            Ok(group) => SymmetryStatus::Applied(Arc::new(group)),
+            Err(reason) => SymmetryStatus::NotApplicable(reason),
+        };
         let has_timeouts = !image.effects.missable.is_empty()
             || image
                 .symbols
@@ -177,7 +189,38 @@ impl<H: ExplorableHost> ProtocolModel<H> {
             timeouts: true,
             has_timeouts,
             checks: None,
+            symmetry: (symmetry, true),
         })
+    }
+
+    /// Whether to store states up to the symmetry of role families (on by
+    /// default where it applies: see [`ProtocolModel::symmetry`]).
+    pub fn with_symmetry(mut self, on: bool) -> Self {
+        self.symmetry.1 = on;
+        self
+    }
+
+    /// The symmetry group states are stored up to, if it applies and is
+    /// on (no allocation: this is on the search's hot path).
+    fn active_symmetry(&self) -> Option<&SymmetryGroup> {
+        match &self.symmetry {
+            (SymmetryStatus::Applied(group), true) if self.predicates.is_empty() => Some(group),
+            _ => None,
+        }
+    }
+
+    /// Whether symmetry reduction applies (with its verified group), or
+    /// why not, or that it is off (docs/explorer.md, "Symmetry").
+    pub fn symmetry(&self) -> SymmetryStatus {
+        match &self.symmetry {
+            (_, false) => SymmetryStatus::Off,
+            (SymmetryStatus::Applied(_), true) if !self.predicates.is_empty() => {
+                SymmetryStatus::NotApplicable(
+                    "host predicates may tell family members apart".to_string(),
+                )
+            }
+            (status, true) => status.clone(),
+        }
     }
 
     /// Lets the world lose up to `budget` messages along each run (any
@@ -374,6 +417,17 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
             extra.extend_from_slice(error.as_bytes());
         }
         ENCODER.with(|e| e.borrow_mut().fingerprint_with(&state.machine, &extra))
+    }
+
+    fn symmetric_fingerprint(&self, state: &Self::State) -> u64 {
+        self.active_symmetry()
+            .and_then(|group| group.canonical_fingerprint(self, state))
+            .unwrap_or_else(|| self.fingerprint(state))
+    }
+
+    fn orbit_size(&self, state: &Self::State) -> usize {
+        self.active_symmetry()
+            .map_or(1, |group| group.orbit_size(self, state))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use telltale_explorer::counterexample::{mermaid, trace_lines};
 use telltale_explorer::{
     Action, Checker, ExplorableHost, Model as _, Observations, ProtocolModel, Report,
-    ScheduleOrigin, Verdict,
+    ScheduleOrigin, SymmetryStatus, Verdict,
 };
 use telltale_types::protocol_id::protocol_id;
 
@@ -62,6 +62,10 @@ pub struct ExploreArgs {
     /// Explore every interleaving (no partial-order reduction).
     #[arg(long)]
     pub no_por: bool,
+    /// Store every state as it is, not up to the symmetry of role
+    /// families (symmetry reduction applies only where verified).
+    #[arg(long)]
+    pub no_symmetry: bool,
     /// Never let a receive with a `timeout` branch time out (by default
     /// it may whenever nothing is queued for it).
     #[arg(long)]
@@ -122,16 +126,19 @@ pub fn run(args: &ExploreArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(BAD_INPUT));
         }
     };
+    let symmetry = !args.no_symmetry;
     match model {
-        ExploreModel::Scripted(model) => explore(args, &model),
-        ExploreModel::Consensus(model) => explore(args, &model),
+        ExploreModel::Scripted(model) => explore(args, &model.with_symmetry(symmetry)),
+        ExploreModel::Consensus(model) => explore(args, &model.with_symmetry(symmetry)),
     }
 }
 
 /// Explores `model` as `args` ask, prints the result and returns the exit
 /// code.
 fn explore<H: ExplorableHost>(args: &ExploreArgs, model: &ProtocolModel<H>) -> Result<ExitCode> {
-    let mut checker = Checker::new(model).partial_order_reduction(!args.no_por);
+    let mut checker = Checker::new(model)
+        .partial_order_reduction(!args.no_por)
+        .symmetry(!args.no_symmetry);
     if let Some(threads) = args.threads {
         checker = checker.threads(threads);
     }
@@ -206,6 +213,8 @@ fn explore<H: ExplorableHost>(args: &ExploreArgs, model: &ProtocolModel<H>) -> R
         report: &report,
         bound_reached,
         trace: trace.as_ref(),
+        symmetry_text: symmetry_text(args, model, &report),
+        symmetry_json: symmetry_json(args, model, &report),
     };
     if args.json {
         print_json(&result);
@@ -311,6 +320,10 @@ struct Explored<'a> {
     report: &'a Report<Action>,
     bound_reached: bool,
     trace: Option<&'a (Vec<String>, String)>,
+    /// The summary's symmetry line.
+    symmetry_text: String,
+    /// The `symmetry` object of `--json`.
+    symmetry_json: serde_json::Value,
 }
 
 fn print_text(result: &Explored<'_>) {
@@ -324,6 +337,7 @@ fn print_text(result: &Explored<'_>) {
         search_name(args),
         por_text(result),
     );
+    println!("symmetry: {}", result.symmetry_text);
     if result.bound_reached {
         println!(
             "buffer bound {k} reached: the result holds for k = {k} only; try --buffer-bound {next}",
@@ -390,6 +404,59 @@ fn por_text(result: &Explored<'_>) -> String {
     }
 }
 
+/// The symmetry line of the summary: the group and the reduction factor
+/// (states represented per state stored), or why it is not used.
+fn symmetry_text<H: ExplorableHost>(
+    args: &ExploreArgs,
+    model: &ProtocolModel<H>,
+    report: &Report<Action>,
+) -> String {
+    match model.symmetry() {
+        _ if args.progress => {
+            "off under --progress (the progress check stores every state as it is)".to_string()
+        }
+        SymmetryStatus::Off => "off".to_string(),
+        SymmetryStatus::NotApplicable(reason) => format!("not applicable: {reason}"),
+        SymmetryStatus::Applied(group) => format!(
+            "{}; {} unique states stand for {}{} (factor {:.2})",
+            group.describe(model.image()),
+            report.unique_states,
+            if group.is_complete() { "" } else { "at least " },
+            report.represented_states,
+            symmetry_factor(report),
+        ),
+    }
+}
+
+/// States represented per state stored (1 without symmetry).
+fn symmetry_factor(report: &Report<Action>) -> f64 {
+    report.represented_states as f64 / report.unique_states.max(1) as f64
+}
+
+/// The `symmetry` object of `--json`: whether it was applied, the group
+/// and the factor, or why not.
+fn symmetry_json<H: ExplorableHost>(
+    args: &ExploreArgs,
+    model: &ProtocolModel<H>,
+    report: &Report<Action>,
+) -> serde_json::Value {
+    match model.symmetry() {
+        _ if args.progress => {
+            json!({"applied": false, "reason": "off under --progress"})
+        }
+        SymmetryStatus::Off => json!({"applied": false, "reason": "turned off (--no-symmetry)"}),
+        SymmetryStatus::NotApplicable(reason) => json!({"applied": false, "reason": reason}),
+        SymmetryStatus::Applied(group) => json!({
+            "applied": true,
+            "group": group.describe(model.image()),
+            "order": group.order().to_string(),
+            "complete": group.is_complete(),
+            "represented_states": report.represented_states,
+            "factor": symmetry_factor(report),
+        }),
+    }
+}
+
 fn print_json(result: &Explored<'_>) {
     let (args, report, trace) = (result.args, result.report, result.trace);
     let verdict = match report.verdict {
@@ -417,6 +484,7 @@ fn print_json(result: &Explored<'_>) {
         "por": !args.no_por && !args.progress && result.reducible && result.drop_budget == 0,
         "drop_budget": result.drop_budget,
         "reduced_states": report.reduced_states,
+        "symmetry": result.symmetry_json,
         "buffer_bound": args.buffer_bound,
         "fullest_buffer": report.fullest_buffer,
         "depth_bound_hit": report.depth_bound_hit,

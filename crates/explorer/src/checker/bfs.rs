@@ -30,15 +30,16 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     let mut parents: Parents = HashMap::new();
     let mut frontier: Vec<(M::State, u64)> = Vec::new();
     for state in model.init_states() {
-        let fp = model.fingerprint(&state);
+        let fp = checker.key(&state);
         if parents.contains_key(&fp) {
             continue;
         }
         parents.insert(fp, None);
         report.unique_states += 1;
+        report.represented_states += checker.represents(&state);
         report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(&state));
         if let Some(property) = broken_property(&properties, model, &state) {
-            report.counterexample = Some(rebuild(model, &parents, fp, property));
+            report.counterexample = Some(rebuild(checker, &parents, fp, property));
             return report.finish(started);
         }
         frontier.push((state, fp));
@@ -80,10 +81,11 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                 }
                 parents.insert(fp, Some((*parent, index)));
                 report.unique_states += 1;
+                report.represented_states += checker.represents(&state);
                 report.max_depth = depth;
                 report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(&state));
                 if let Some(property) = broken_property(&properties, model, &state) {
-                    report.counterexample = Some(rebuild(model, &parents, fp, property));
+                    report.counterexample = Some(rebuild(checker, &parents, fp, property));
                     break 'levels;
                 }
                 next.push((state, fp));
@@ -111,7 +113,7 @@ fn expand<M: Model>(
     model.actions(state, &mut actions);
     let successor = |i: usize| {
         let next = model.next_state(state, &actions[i]);
-        let fp = model.fingerprint(&next);
+        let fp = checker.key(&next);
         (i as u32, next, fp)
     };
     if checker.reduce {
@@ -144,9 +146,12 @@ fn expand<M: Model>(
 }
 
 /// The path to `fp`: action indices from the parent map, replayed from the
-/// initial state to recover the actions.
+/// initial state to recover the actions. Under symmetry each stored state
+/// is the actual state first reached, produced from its parent's stored
+/// state by the recorded action index, so replaying the indices from the
+/// initial state reproduces those states, not symmetric images of them.
 fn rebuild<M: Model>(
-    model: &M,
+    checker: &Checker<'_, M>,
     parents: &Parents,
     fp: u64,
     property: &'static str,
@@ -158,11 +163,12 @@ fn rebuild<M: Model>(
         at = *parent;
     }
     indices.reverse();
+    let model = checker.model;
     let mut actions = Vec::with_capacity(indices.len());
     let start = model
         .init_states()
         .into_iter()
-        .find(|s| model.fingerprint(s) == at);
+        .find(|s| checker.key(s) == at);
     if let Some(mut state) = start {
         for index in indices {
             let mut enabled = Vec::new();

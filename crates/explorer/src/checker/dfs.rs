@@ -23,11 +23,12 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     let mut report = Report::new();
     let mut visited: HashSet<u64> = HashSet::new();
     'starts: for state in model.init_states() {
-        let fp = model.fingerprint(&state);
+        let fp = checker.key(&state);
         if !visited.insert(fp) {
             continue;
         }
         report.unique_states += 1;
+        report.represented_states += checker.represents(&state);
         report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(&state));
         if let Some(property) = broken_property(&properties, model, &state) {
             report.counterexample = Some(Counterexample {
@@ -47,7 +48,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             top.next += 1;
             let next = model.next_state(&top.state, &top.actions[index]);
             report.transitions += 1;
-            let fp = model.fingerprint(&next);
+            let fp = checker.key(&next);
             if visited.contains(&fp) {
                 continue;
             }
@@ -57,6 +58,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             }
             visited.insert(fp);
             report.unique_states += 1;
+            report.represented_states += checker.represents(&next);
             if let Some(progress) = checker
                 .progress
                 .filter(|_| report.unique_states % 65_536 == 0)
@@ -111,7 +113,7 @@ fn frame<M: Model>(
         if let Some(subset) = model.persistent_subset(&state, &actions) {
             let fresh = subset.iter().all(|&i| {
                 let next = model.next_state(&state, &actions[i]);
-                !visited.contains(&model.fingerprint(&next))
+                !visited.contains(&checker.key(&next))
             });
             if fresh && subset.len() < actions.len() {
                 order = subset;

@@ -17,6 +17,7 @@ pub struct Checker<'m, M> {
     max_depth: Option<usize>,
     max_states: Option<usize>,
     reduce: bool,
+    symmetry: bool,
     progress: Option<&'m (dyn Fn(&Progress) + Sync)>,
     record_terminals: bool,
 }
@@ -31,6 +32,7 @@ impl<'m, M: Model> Checker<'m, M> {
             max_depth: None,
             max_states: None,
             reduce: true,
+            symmetry: true,
             progress: None,
             record_terminals: false,
         }
@@ -59,6 +61,34 @@ impl<'m, M: Model> Checker<'m, M> {
     pub fn partial_order_reduction(mut self, on: bool) -> Self {
         self.reduce = on;
         self
+    }
+
+    /// Whether breadth- and depth-first search store states up to the
+    /// model's symmetries ([`Model::symmetric_fingerprint`]; on by
+    /// default, a no-op for models without any). The progress check never
+    /// does: its lasso walks stored successors, which must be the states'
+    /// own.
+    pub fn symmetry(mut self, on: bool) -> Self {
+        self.symmetry = on;
+        self
+    }
+
+    /// The fingerprint the visited set keys `state` by.
+    fn key(&self, state: &M::State) -> u64 {
+        if self.symmetry {
+            self.model.symmetric_fingerprint(state)
+        } else {
+            self.model.fingerprint(state)
+        }
+    }
+
+    /// How many states a newly visited `state` stands for.
+    fn represents(&self, state: &M::State) -> usize {
+        if self.symmetry {
+            self.model.orbit_size(state)
+        } else {
+            1
+        }
     }
 
     /// Calls `report` as the search goes (after each breadth-first level,

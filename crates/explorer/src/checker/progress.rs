@@ -46,6 +46,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             finals.push(fp);
         }
         report.unique_states += 1;
+        report.represented_states += 1;
         report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(state));
         broken_property(&properties, model, state)
     };

@@ -64,6 +64,11 @@ pub struct Report<A> {
     pub state_bound_hit: bool,
     /// States where the reduction explored a proper subset of the actions.
     pub reduced_states: usize,
+    /// The states the visited ones stand for: the sum of their orbit
+    /// sizes under the model's symmetries (`unique_states` without
+    /// symmetry). With a complete group and no other reduction, it is the
+    /// number of unique states a search without symmetry visits.
+    pub represented_states: usize,
     /// Wall-clock time of the search.
     pub elapsed: Duration,
     /// Fingerprints of the terminal states visited, sorted, when the
@@ -83,6 +88,7 @@ impl<A> Report<A> {
             depth_bound_hit: false,
             state_bound_hit: false,
             reduced_states: 0,
+            represented_states: 0,
             elapsed: Duration::ZERO,
             terminal_states: Vec::new(),
         }

@@ -18,16 +18,18 @@
 //! Messages held by a network extension (the outbox) are encoded after the
 //! sessions, in send order, when one is installed.
 
+use super::permuted::{shallow_endpoints, Renaming};
 use crate::coroutine::CoroStatus;
 use crate::machine::ProtocolMachine;
 use serde::Serialize;
+use telltale_compiler::RoleId;
 
 /// Writes the canonical encoding of machine states into a reusable buffer
 /// and hashes it: one per worker thread, so encoding allocates only when a
 /// state is larger than any before.
 #[derive(Debug, Default)]
 pub struct StateEncoder {
-    bytes: Vec<u8>,
+    pub(super) bytes: Vec<u8>,
 }
 
 impl StateEncoder {
@@ -40,8 +42,36 @@ impl StateEncoder {
     /// (valid until the next call).
     pub fn encode(&mut self, machine: &ProtocolMachine) -> &[u8] {
         self.bytes.clear();
-        encode_machine(machine, &mut self.bytes);
+        encode_machine(machine, None, &mut self.bytes);
         &self.bytes
+    }
+
+    /// The encoding of the state `machine` would be in if every role `r`
+    /// were role `perm[r]` (its coroutine's pc, monitor state, status and
+    /// registers moved to the coroutine of `perm[r]`, each edge `(a, b)`'s
+    /// messages to `(perm[a], perm[b])`, endpoints renamed): byte for
+    /// byte what [`StateEncoder::encode`] writes for that state, so the
+    /// identity gives the plain encoding. `None` when the state has a
+    /// shape that is not renamed (see `permuted.rs`: extension state,
+    /// faults, several sessions, a network outbox, nested endpoints).
+    pub fn encode_permuted(&mut self, machine: &ProtocolMachine, perm: &[RoleId]) -> Option<&[u8]> {
+        let renaming = Renaming::new(machine, perm)?;
+        self.bytes.clear();
+        encode_machine(machine, Some(&renaming), &mut self.bytes).then_some(&self.bytes[..])
+    }
+
+    /// The fingerprint of [`StateEncoder::encode_permuted`] followed by
+    /// `extra` (already renamed by the caller): the explorer's symmetry
+    /// reduction takes the least of these over a verified symmetry group.
+    pub fn fingerprint_permuted(
+        &mut self,
+        machine: &ProtocolMachine,
+        perm: &[RoleId],
+        extra: &[u8],
+    ) -> Option<u64> {
+        self.encode_permuted(machine, perm)?;
+        self.bytes.extend_from_slice(extra);
+        Some(xxhash_rust::xxh3::xxh3_64(&self.bytes))
     }
 
     /// The 64-bit fingerprint of `machine`'s state: XXH3 (fixed seed) of
@@ -60,7 +90,7 @@ impl StateEncoder {
     }
 }
 
-fn put_u64(out: &mut Vec<u8>, n: u64) {
+pub(super) fn put_u64(out: &mut Vec<u8>, n: u64) {
     // LEB128-style varint: short and unambiguous.
     let mut n = n;
     loop {
@@ -74,7 +104,7 @@ fn put_u64(out: &mut Vec<u8>, n: u64) {
     }
 }
 
-fn put_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+pub(super) fn put_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     // Values are depth-bounded by every reader, and postcard writes into
     // a Vec cannot fail; an error would only drop bytes, never panic, so
     // mark it with a byte that no successful encoding starts with there.
@@ -85,7 +115,9 @@ fn put_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     }
 }
 
-fn encode_machine(m: &ProtocolMachine, out: &mut Vec<u8>) {
+/// Writes `m`'s encoding, renamed by `renaming` when given; false when a
+/// renamed part cannot be written (the bytes are then meaningless).
+fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mut Vec<u8>) -> bool {
     put_u64(out, u64::from(m.next_coro));
     put_u64(out, m.sessions.next_id);
     put_u64(out, m.live as u64);
@@ -112,6 +144,19 @@ fn encode_machine(m: &ProtocolMachine, out: &mut Vec<u8>) {
         put_u64(out, c.session);
         put_u64(out, u64::from(c.role));
         put_u64(out, u64::from(c.entry));
+        // Renamed, the slot keeps its identity (id, session, role, entry)
+        // and takes the state of the coroutine whose role becomes its own.
+        let c = match renaming {
+            None => c,
+            Some(r) => match r
+                .source_slot(c.role)
+                .and_then(|slot| m.coroutines.get(slot))
+                .and_then(Option::as_ref)
+            {
+                Some(source) => source,
+                None => return false,
+            },
+        };
         put_u64(out, u64::from(c.pc));
         put_u64(out, u64::from(c.monitor_state));
         match &c.status {
@@ -124,8 +169,11 @@ fn encode_machine(m: &ProtocolMachine, out: &mut Vec<u8>) {
             }
         }
         put_u64(out, c.registers.len() as u64);
-        for r in c.registers.iter() {
-            put_serde(out, r);
+        for value in c.registers.iter() {
+            match renaming {
+                None => put_serde(out, value),
+                Some(r) => put_serde(out, r.value(value).as_ref()),
+            }
         }
         match &c.ext {
             None => out.push(0),
@@ -146,7 +194,14 @@ fn encode_machine(m: &ProtocolMachine, out: &mut Vec<u8>) {
         put_serde(out, &s.status);
         put_u64(out, s.epoch);
         put_u64(out, s.edges.len() as u64);
-        for e in &s.edges {
+        for index in 0..s.edges.len() {
+            let source = match renaming {
+                None => Some(index),
+                Some(r) => r.source_edge(index, s.width),
+            };
+            let Some(e) = source.and_then(|i| s.edges.get(i)) else {
+                return false;
+            };
             out.push(u8::from(e.partitioned));
             put_u64(out, e.late_owed.len() as u64);
             for label in &e.late_owed {
@@ -156,12 +211,17 @@ fn encode_machine(m: &ProtocolMachine, out: &mut Vec<u8>) {
             for env in e.buffer.iter() {
                 put_u64(out, u64::from(env.label));
                 put_u64(out, env.session);
-                put_serde(out, &env.payload);
+                match renaming {
+                    None => put_serde(out, &env.payload),
+                    Some(_) if !shallow_endpoints(&env.payload) => return false,
+                    Some(r) => put_serde(out, r.value(&env.payload).as_ref()),
+                }
             }
         }
     }
     match &m.outbox {
         None => out.push(0),
+        Some(_) if renaming.is_some() => return false,
         Some(held) => {
             out.push(1);
             put_u64(out, held.len() as u64);
@@ -174,4 +234,5 @@ fn encode_machine(m: &ProtocolMachine, out: &mut Vec<u8>) {
             }
         }
     }
+    true
 }

@@ -11,6 +11,8 @@
 
 mod fingerprint;
 mod lie;
+mod member_keys;
+mod permuted;
 #[cfg(test)]
 mod tests;
 mod timeout;

@@ -190,3 +190,101 @@ fn a_plain_receive_never_times_out() {
     let m = two_pairs();
     assert!(m.timeout_steps().is_empty());
 }
+
+/// A sends `x` to B and C sends `x` to D: swapping (A C)(B D) is a symmetry.
+fn two_equal_pairs() -> ProtocolMachine {
+    let send = |to: &str| LocalType::send(to, Label::unit("x"), LocalType::End);
+    let recv = |from: &str| LocalType::recv(from, Label::unit("x"), LocalType::End);
+    let locals = vec![
+        (Role::new("A"), send("B")),
+        (Role::new("B"), recv("A")),
+        (Role::new("C"), send("D")),
+        (Role::new("D"), recv("C")),
+    ];
+    load_all_roles(None, &locals, Config::default()).unwrap()
+}
+
+#[test]
+fn the_identity_renaming_is_the_plain_encoding() {
+    let handler = DefaultHandler::new(0);
+    let mut m = two_pairs();
+    let mut encoder = StateEncoder::new();
+    for _ in 0..3 {
+        let plain = encoder.encode(&m).to_vec();
+        let renamed = encoder.encode_permuted(&m, &[0, 1, 2, 3]).unwrap().to_vec();
+        assert_eq!(plain, renamed);
+        let Some(step) = m.enabled_steps().first().cloned() else {
+            break;
+        };
+        m.execute_step(step.slot, &handler).unwrap();
+    }
+}
+
+#[test]
+fn renaming_maps_a_state_to_its_mirror_image() {
+    let handler = DefaultHandler::new(0);
+    let start = two_equal_pairs();
+    let role = |m: &ProtocolMachine, name: &str| m.symbols().role_id(name).unwrap();
+    let slot_of = |m: &ProtocolMachine, name: &str| {
+        let r = role(m, name);
+        m.enabled_steps().iter().find(|s| s.role == r).unwrap().slot
+    };
+    let mut a = start.clone();
+    a.execute_step(slot_of(&a, "A"), &handler).unwrap();
+    let mut c = start.clone();
+    c.execute_step(slot_of(&c, "C"), &handler).unwrap();
+    let (ra, rb, rc, rd) = (
+        role(&start, "A"),
+        role(&start, "B"),
+        role(&start, "C"),
+        role(&start, "D"),
+    );
+    let mut swap = vec![0; 4];
+    swap[usize::from(ra)] = rc;
+    swap[usize::from(rc)] = ra;
+    swap[usize::from(rb)] = rd;
+    swap[usize::from(rd)] = rb;
+    let mut encoder = StateEncoder::new();
+    let mirrored = encoder.fingerprint_permuted(&a, &swap, &[]).unwrap();
+    assert_eq!(mirrored, fingerprint(&c), "A's send renamed is C's send");
+    assert_ne!(fingerprint(&a), fingerprint(&c));
+    assert!(
+        encoder.encode_permuted(&a, &[0, 0, 1, 2]).is_none(),
+        "not a permutation"
+    );
+    assert!(
+        encoder.encode_permuted(&a, &[0, 1]).is_none(),
+        "wrong width"
+    );
+}
+
+#[test]
+fn block_keys_follow_the_members_not_their_names() {
+    let handler = DefaultHandler::new(0);
+    let start = two_equal_pairs();
+    let id = |name: &str| start.symbols().role_id(name).unwrap();
+    let blocks = vec![vec![id("A"), id("B")], vec![id("C"), id("D")]];
+    let mut encoder = StateEncoder::new();
+    let keys = encoder.block_keys(&start, &blocks).unwrap();
+    assert_eq!(keys[0], keys[1], "both pairs are at their start");
+    let step = |name: &str| {
+        let mut m = start.clone();
+        let slot = m
+            .enabled_steps()
+            .iter()
+            .find(|s| s.role == id(name))
+            .unwrap()
+            .slot;
+        m.execute_step(slot, &handler).unwrap();
+        m
+    };
+    let (a, c) = (step("A"), step("C"));
+    let ka = encoder.block_keys(&a, &blocks).unwrap();
+    let kc = encoder.block_keys(&c, &blocks).unwrap();
+    assert_ne!(ka[0], ka[1]);
+    assert_eq!(
+        (ka[0], ka[1]),
+        (kc[1], kc[0]),
+        "A's pair after its send is C's"
+    );
+}
