@@ -225,13 +225,7 @@ fn a_deadlock_found_under_symmetry_is_a_shortest_one_and_replays() {
         // And so does its schedule file.
         let origin = ScheduleOrigin {
             file: "ring".into(),
-            protocol: None,
-            params: BTreeMap::new(),
-            content_id: String::new(),
-            buffer_bound: 2,
-            drops: 0,
-            effects: Vec::new(),
-            timeouts: true,
+            ..ScheduleOrigin::default()
         };
         let schedule = m.schedule_of(&b, origin);
         let replayed = m.replay_schedule(&schedule).unwrap();

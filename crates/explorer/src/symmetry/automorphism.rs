@@ -79,11 +79,7 @@ impl<'i> Compiled<'i> {
                     .role_id(m.from.as_str())
                     .and_then(|from| Some((rename(perm, from)?, rename(perm, r)?)));
                 renamed.is_some_and(|(from, to)| {
-                    effects.is_missable(
-                        &symbols.role_name(from),
-                        &symbols.role_name(to),
-                        &m.label,
-                    )
+                    effects.is_missable(&symbols.role_name(from), &symbols.role_name(to), &m.label)
                 })
             })
     }
