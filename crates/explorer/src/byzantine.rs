@@ -170,4 +170,9 @@ impl<H: ExplorableHost, D: LieDomain<H>> ExplorableHost for ByzantineHost<H, D> 
     fn is_per_role(&self) -> bool {
         self.inner.is_per_role()
     }
+
+    /// Liars are members singled out: symmetric only without them.
+    fn is_symmetric(&self) -> bool {
+        self.liars.is_empty() && self.inner.is_symmetric()
+    }
 }

@@ -21,6 +21,7 @@
 use crate::config::TcpConfig;
 use crate::tcp_handler::TcpHandler;
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use telltale_choreography::{ChoreoError, ChoreoHandler, Message};
 use telltale_compiler::{CodeImage, LabelId, RoleId};
@@ -225,8 +226,13 @@ pub async fn serve_machine_role_traced(
     let result = driver.run(&mut tcp, on_line).await;
     let closed = tcp.shutdown().await;
     let summary = result?;
-    closed.map_err(|e| driver.transport(e))?;
-    Ok(summary)
+    match closed {
+        // Frames a peer that is gone never acknowledged: the role already
+        // went on without it (its messages counted undeliverable).
+        Err(ChoreoError::Transport { peer, .. }) if driver.gone.contains(&peer) => Ok(summary),
+        Err(e) => Err(driver.transport(e)),
+        Ok(()) => Ok(summary),
+    }
 }
 
 /// One role's machine and what it has done.
@@ -239,6 +245,8 @@ struct Driver<'h> {
     summary: MachineRoleSummary,
     /// Trace events already handed out.
     events_read: usize,
+    /// Peers found gone (a send or receive was `Disconnected`).
+    gone: BTreeSet<Role>,
 }
 
 impl<'h> Driver<'h> {
@@ -287,6 +295,7 @@ impl<'h> Driver<'h> {
                 undeliverable: 0,
             },
             events_read: 0,
+            gone: BTreeSet::new(),
         })
     }
 
@@ -369,7 +378,10 @@ impl<'h> Driver<'h> {
             let message = Message::new(label, Value::Bytes(Arc::from(bytes)));
             match tcp.send(&mut (), &to, message).await {
                 Ok(()) => self.summary.sent += 1,
-                Err(ChoreoError::Disconnected { .. }) => self.summary.undeliverable += 1,
+                Err(ChoreoError::Disconnected { peer }) => {
+                    self.summary.undeliverable += 1;
+                    self.gone.insert(peer);
+                }
                 Err(e) => return Err(self.transport(e)),
             }
         }
@@ -387,6 +399,9 @@ impl<'h> Driver<'h> {
         let message = match tcp.recv(&mut (), &peer).await {
             Ok(message) => message,
             Err(e @ (ChoreoError::Disconnected { .. } | ChoreoError::Timeout { .. })) => {
+                if let ChoreoError::Disconnected { peer } = &e {
+                    self.gone.insert(peer.clone());
+                }
                 return self.time_out(e);
             }
             Err(e) => return Err(self.transport(e)),

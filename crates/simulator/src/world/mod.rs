@@ -563,20 +563,22 @@ impl<'h> World<'h> {
             }
             self.take_sent(tick);
             let stuck = result == StepResult::Stuck;
-            let quiescent = self.quiescent(tick);
+            let mut quiescent = self.quiescent(tick);
+            if stuck && quiescent && !self.machine.all_done() {
+                // A stuck run whose session will time out is not stuck.
+                if let Some(after) = plan.machine.idle_timeout_ticks {
+                    self.time_out_idle(tick, after);
+                    quiescent = false;
+                }
+            }
             self.check_round(tick, stuck, quiescent);
             if result == StepResult::AllDone || self.machine.all_done() {
                 status = "all_done";
                 break;
             }
             if stuck && quiescent {
-                match plan.machine.idle_timeout_ticks {
-                    Some(after) => self.time_out_idle(tick, after),
-                    None => {
-                        status = "stuck";
-                        break;
-                    }
-                }
+                status = "stuck";
+                break;
             }
             // Only after a round the run goes on from.
             if !self.checkpoint_round(tick) {

@@ -17,9 +17,13 @@
 //! - otherwise it enters its failure branch: `FailureBranchEntered` and
 //!   `Faulted` with `Fault::TimedOut` (like a crash, the run goes on).
 //!
-//! A timeout acts on the receives waiting when it fires: a coroutine that
-//! waits again later (for a live peer's message still on its way) waits
-//! until it arrives or the next timeout.
+//! When some coroutine waits for a missable message, the timeout releases
+//! only those waits: messages that may be missed give way before any
+//! `timeout` branch is taken or any wait fails (a prover that misses a
+//! silent peer's vote does not also give up on its leader). A timeout acts
+//! on the receives waiting when it fires: a coroutine that waits again
+//! later (for a live peer's message still on its way) waits until it
+//! arrives or the next timeout.
 //!
 //! If no coroutine of the session was blocked on a receive, the session is
 //! cancelled (`Cancelled`), as a deadline on a session nobody waits in.
@@ -69,14 +73,24 @@ impl ProtocolMachine {
         let tick = self.clock;
         self.obs.push(ObsEvent::TimeoutIssued { tick, session });
         let members: Vec<u32> = s.member_slots().collect();
-        let mut woke = false;
-        for slot in members {
-            let Some((from, wake)) = self.timeout_wake(slot) else {
+        let wakes: Vec<(u32, RoleId, Wake)> = members
+            .into_iter()
+            .filter_map(|slot| {
+                self.timeout_wake(slot)
+                    .map(|(from, wake)| (slot, from, wake))
+            })
+            .collect();
+        // Waits for missable messages give way first: when there are any,
+        // the timeout releases only those.
+        let soft = wakes
+            .iter()
+            .any(|(_, _, w)| matches!(w, Wake::Branch(b) if b.missed));
+        let woke = !wakes.is_empty();
+        for (slot, from, wake) in wakes {
+            if soft && !matches!(&wake, Wake::Branch(b) if b.missed) {
                 continue;
-            };
-            woke = true;
+            }
             let role = self.coro_mut(slot).role;
-
             match wake {
                 Wake::Branch(branch) => {
                     self.take_timeout_branch(slot, from, branch);

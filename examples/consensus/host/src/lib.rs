@@ -18,6 +18,7 @@ pub mod explorable;
 pub mod generated_effects;
 pub mod handler;
 pub mod host_types;
+pub mod over_tcp;
 pub mod prover;
 
 pub use config::{QuorumRule, RoundConfig};

@@ -6,35 +6,18 @@
 
 #![allow(clippy::unwrap_used)]
 
-use ed25519_dalek::SigningKey;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::time::Duration;
+use telltale_consensus_host::over_tcp::{roster, round_among, serve_prover};
 use telltale_consensus_host::prover::Prover;
-use telltale_consensus_host::{ConsensusHost, RoundConfig, StateHash};
-use telltale_simulator::protocol::load_protocol;
-use telltale_transport::{
-    serve_machine_role, MachineRoleError, MachineRoleSummary, Roster, RosterEntry, TcpConfig,
-};
-use telltale_types::Role;
-use telltale_vm::{CodeImage, Config, EffectHandler, SendDecision, SendDecisionInput};
+use telltale_consensus_host::{ConsensusHost, StateHash};
+use telltale_transport::MachineRoleSummary;
+use telltale_vm::{EffectHandler, SendDecision, SendDecisionInput};
 
 const N: u64 = 4;
 
 /// Every prover.
 const ALL: [u64; 4] = [0, 1, 2, 3];
-
-/// `consensus.tell` for `n` provers led by `Provers<leader>`.
-fn image(n: u64, leader: u64) -> CodeImage {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../consensus.tell");
-    let params = BTreeMap::from([("N".to_string(), n), ("L".to_string(), leader)]);
-    load_protocol(&path, &params).unwrap()
-}
-
-fn key(k: u64) -> SigningKey {
-    SigningKey::from_bytes(&[k as u8 + 1; 32])
-}
 
 /// When a prover's process dies (its process ends).
 #[derive(Clone, Copy, Debug)]
@@ -74,7 +57,7 @@ impl EffectHandler for Dying {
 }
 
 /// Each prover's result and state after a round over TCP.
-type RoundResults = BTreeMap<u64, (Result<MachineRoleSummary, MachineRoleError>, Option<Prover>)>;
+type RoundResults = BTreeMap<u64, (Result<MachineRoleSummary, String>, Option<Prover>)>;
 
 /// One round over TCP among `members` (the session's `Provers<i>` is
 /// prover `members[i]`), every prover in its own thread, starting from
@@ -86,36 +69,23 @@ fn round_over_tcp(
     provers: &BTreeMap<u64, Prover>,
     dies: Option<(u64, Death)>,
 ) -> RoundResults {
-    let config = RoundConfig::among(N, round, members).unwrap();
-    let position = members.iter().position(|&k| k == config.leader).unwrap();
-    let image = image(members.len() as u64, position as u64);
-    let id = image.global.as_ref().unwrap().content_id().unwrap();
-    let mut listeners = Vec::new();
-    let mut roster = Roster::default();
-    for (i, &k) in members.iter().enumerate() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let address: SocketAddr = listener.local_addr().unwrap();
-        roster.roles.insert(
-            Role::new(format!("Provers{i}")),
-            RosterEntry {
-                address,
-                public_key: Some(key(k).verifying_key()),
-            },
-        );
-        listeners.push(listener);
-    }
+    let (config, image) = round_among(N, round, members).unwrap();
+    let listeners: Vec<std::net::TcpListener> = members
+        .iter()
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let addresses: BTreeMap<u64, SocketAddr> = members
+        .iter()
+        .zip(&listeners)
+        .map(|(&k, l)| (k, l.local_addr().unwrap()))
+        .collect();
+    let roster = roster(members, &addresses).unwrap();
     let threads: Vec<_> = listeners
         .into_iter()
         .zip(members.iter().copied())
-        .enumerate()
-        .map(|(i, (listener, k))| {
-            let role = format!("Provers{i}");
-            let (mut tcp, _) =
-                TcpConfig::from_roster(role.as_str(), id, &roster, Some(key(k))).unwrap();
-            tcp.connect_deadline = Duration::from_secs(20);
-            tcp.recv_timeout = Duration::from_secs(5);
-            let image = image.clone();
+        .map(|(listener, k)| {
+            listener.set_nonblocking(true).unwrap();
+            let (image, roster) = (image.clone(), roster.clone());
             let provers = members.iter().map(|m| (*m, provers[m].clone())).collect();
             let members = members.to_vec();
             std::thread::spawn(move || {
@@ -123,35 +93,19 @@ fn round_over_tcp(
                     .enable_all()
                     .build()
                     .unwrap();
-                let host = ConsensusHost::with_provers(config, provers).with_members(members);
+                let host =
+                    ConsensusHost::with_provers(config, provers).with_members(members.clone());
                 let result = runtime.block_on(async {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                     match dies {
                         Some((dead, death)) if dead == k => {
                             let dying = Dying(host, death);
-                            let r = serve_machine_role(
-                                listener,
-                                tcp,
-                                image,
-                                &role,
-                                &dying,
-                                Config::default(),
-                            )
-                            .await;
-                            (r, None)
+                            let r = serve_prover(listener, image, &roster, &members, k, &dying);
+                            (r.await, None)
                         }
                         _ => {
-                            let r = telltale_transport::serve_machine_role_traced(
-                                listener,
-                                tcp,
-                                image,
-                                &role,
-                                &host,
-                                Config::default(),
-                                &mut |_| {},
-                            )
-                            .await;
-                            (r, host.prover(k))
+                            let r = serve_prover(listener, image, &roster, &members, k, &host);
+                            (r.await, host.prover(k))
                         }
                     }
                 });
