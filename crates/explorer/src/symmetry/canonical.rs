@@ -11,7 +11,9 @@
 //! member talks to another block and nothing was observed, blocks with
 //! equal keys hold equal states and one order is enough.
 
-use super::{permutations, role_perm, rotation, SymmetryGroup, SymmetryKind, MAX_GROUP_ELEMENTS};
+use super::{
+    compose, permutations, role_perm, rotation, SymmetryGroup, SymmetryKind, MAX_GROUP_ELEMENTS,
+};
 use crate::host::ExplorableHost;
 use crate::observation::Observations;
 use crate::protocol::{ProtocolModel, ProtocolState};
@@ -100,17 +102,7 @@ impl SymmetryGroup {
                 }
                 SymmetryKind::Cyclic => (0..n).map(|by| rotation(n, by)).collect(),
             };
-            let mut next = Vec::new();
-            'product: for base in &elements {
-                for sigma in &sigmas {
-                    if next.len() >= MAX_GROUP_ELEMENTS {
-                        break 'product;
-                    }
-                    let g = role_perm(width, &component.blocks, sigma);
-                    next.push(base.iter().map(|&r| g[usize::from(r)]).collect());
-                }
-            }
-            elements = next;
+            elements = compose(&elements, &sigmas, width, &component.blocks);
         }
         Some(elements)
     }

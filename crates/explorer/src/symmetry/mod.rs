@@ -110,6 +110,27 @@ fn families(image: &CodeImage) -> Vec<Family> {
         .collect()
 }
 
+/// Every element of `elements` followed by each block permutation of
+/// `sigmas` (at most `MAX_GROUP_ELEMENTS` of them).
+pub(super) fn compose(
+    elements: &[Vec<RoleId>],
+    sigmas: &[Vec<usize>],
+    width: usize,
+    blocks: &[Vec<RoleId>],
+) -> Vec<Vec<RoleId>> {
+    let mut next = Vec::new();
+    'product: for base in elements {
+        for sigma in sigmas {
+            if next.len() >= MAX_GROUP_ELEMENTS {
+                break 'product;
+            }
+            let g = role_perm(width, blocks, sigma);
+            next.push(base.iter().map(|&r| g[usize::from(r)]).collect());
+        }
+    }
+    next
+}
+
 /// The role permutation moving block `i` to block `sigma[i]`.
 pub(super) fn role_perm(width: usize, blocks: &[Vec<RoleId>], sigma: &[usize]) -> Vec<RoleId> {
     let mut perm: Vec<RoleId> = (0..width)
@@ -201,17 +222,7 @@ impl SymmetryGroup {
                 SymmetryKind::Full => (1..=n as u128).fold(1u128, |a, k| a.saturating_mul(k)),
                 SymmetryKind::Cyclic => n as u128,
             });
-            let mut next = Vec::new();
-            'product: for base in &elements {
-                for sigma in &sigmas {
-                    if next.len() >= MAX_GROUP_ELEMENTS {
-                        break 'product;
-                    }
-                    let g = role_perm(width, &component.blocks, sigma);
-                    next.push(base.iter().map(|&r| g[usize::from(r)]).collect());
-                }
-            }
-            elements = next;
+            elements = compose(&elements, &sigmas, width, &component.blocks);
         }
         SymmetryGroup {
             components,

@@ -65,6 +65,22 @@ fn slot_of(m: &ProtocolMachine, role: &str) -> u32 {
         .unwrap()
 }
 
+/// [`late_vote`] after C sent `go` and A sent `vote` and `done`, `vote`
+/// lost on the way.
+fn vote_lost(missable: bool) -> ProtocolMachine {
+    let handler = DefaultHandler::new(0);
+    let mut m = late_vote(missable);
+    for role in ["C", "A", "A", "A"] {
+        m.execute_step(slot_of(&m, role), &handler).unwrap();
+    }
+    let (a, b) = (
+        m.symbols().role_id("A").unwrap(),
+        m.symbols().role_id("B").unwrap(),
+    );
+    assert!(m.lose_oldest_message(0, a, b));
+    m
+}
+
 #[test]
 fn a_missed_message_is_dropped_when_it_arrives_and_the_protocol_ends() {
     let handler = DefaultHandler::new(0);
@@ -118,17 +134,8 @@ fn a_session_timeout_makes_a_waiting_receiver_miss_a_missable_message() {
 #[test]
 fn a_missable_message_lost_on_the_way_is_missed_when_the_next_one_comes() {
     let handler = DefaultHandler::new(0);
-    let mut m = late_vote(true);
-    // C sends `go`, A receives it and sends `vote` and `done`.
-    for role in ["C", "A", "A", "A"] {
-        m.execute_step(slot_of(&m, role), &handler).unwrap();
-    }
-    let (a, b) = (
-        m.symbols().role_id("A").unwrap(),
-        m.symbols().role_id("B").unwrap(),
-    );
     // `vote` is lost: B finds `done` first, misses `vote`, then takes it.
-    assert!(m.lose_oldest_message(0, a, b));
+    let mut m = vote_lost(true);
     for _ in 0..8 {
         let Some(step) = m.enabled_steps().first().cloned() else {
             break;
@@ -143,14 +150,6 @@ fn a_missable_message_lost_on_the_way_is_missed_when_the_next_one_comes() {
 #[test]
 fn without_the_mark_a_lost_message_is_a_violation() {
     let handler = DefaultHandler::new(0);
-    let mut m = late_vote(false);
-    for role in ["C", "A", "A", "A"] {
-        m.execute_step(slot_of(&m, role), &handler).unwrap();
-    }
-    let (a, b) = (
-        m.symbols().role_id("A").unwrap(),
-        m.symbols().role_id("B").unwrap(),
-    );
-    assert!(m.lose_oldest_message(0, a, b));
+    let mut m = vote_lost(false);
     assert!(m.execute_step(slot_of(&m, "B"), &handler).is_err());
 }

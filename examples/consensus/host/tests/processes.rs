@@ -1,8 +1,9 @@
 //! Four provers as four processes (`consensus-prover`) on 127.0.0.1, over
-//! the secure transport. One prover's process dies mid-round (exit, no
-//! goodbye): the others miss its votes and confirmations, finalize that
-//! round on their own three votes, then finalize the next rounds among the
-//! three of them, with the next leader each time.
+//! the secure transport: a round finalizes one state at every prover. Then
+//! one prover's process dies mid-round (exit, no goodbye): the others miss
+//! its votes and confirmations, finalize that round on their own three
+//! votes, then finalize the next rounds among the three of them, with the
+//! next leader each time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -90,18 +91,26 @@ fn agreed(results: &BTreeMap<u64, (Option<i32>, serde_json::Value, String)>) -> 
 }
 
 #[test]
-fn when_a_prover_process_dies_the_others_finalize_its_round_and_the_next_ones() {
-    // Round 0, led by Provers0: Provers2's process exits as it would vote.
-    let mut results = round(0, &[0, 1, 2, 3], None, Some(2));
+fn four_prover_processes_finalize_and_survive_one_that_dies() {
+    // Round 0, led by Provers0: all four finalize one state.
+    let results = round(0, &[0, 1, 2, 3], None, None);
+    for (k, (_, report, stderr)) in &results {
+        assert_eq!(report["timed_out"], false, "prover {k}: {stderr}");
+    }
+    let mut state = agreed(&results);
+    let mut states = vec![state.clone()];
+    // Round 1, led by Provers1: Provers2's process exits as it would vote.
+    let mut results = round(1, &[0, 1, 2, 3], Some(&state), Some(2));
     let (code, _, _) = results.remove(&2).unwrap();
     assert_eq!(code, Some(3), "the prover died");
     for (k, (_, report, stderr)) in &results {
         assert_eq!(report["timed_out"], true, "prover {k}: {stderr}");
     }
-    let mut state = agreed(&results);
+    state = agreed(&results);
+    assert!(!states.contains(&state), "a new state every round");
+    states.push(state.clone());
     // The next rounds among the three live provers, from the state agreed.
-    let mut states = vec![state.clone()];
-    for r in 1..3 {
+    for r in 2..4 {
         state = agreed(&round(r, &[0, 1, 3], Some(&state), None));
         assert!(!states.contains(&state), "a new state every round");
         states.push(state.clone());
