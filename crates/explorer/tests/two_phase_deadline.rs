@@ -20,7 +20,7 @@ fn with_deadlines(n: u64) -> CodeImage {
 }
 
 fn one_drop(image: CodeImage) -> ProtocolModel<OpenChoiceHost> {
-    ProtocolModel::new(image, OpenChoiceHost, 2)
+    ProtocolModel::new(image, OpenChoiceHost, 3)
         .unwrap()
         .with_drop_budget(1)
         .checking(&["deadlock", "no_faults", "orphan_messages"])
@@ -44,6 +44,7 @@ fn one_lost_message_deadlocks_plain_two_phase_commit() {
 fn no_single_loss_deadlocks(n: u64) {
     let report = Checker::new(&one_drop(with_deadlines(n))).bfs();
     assert_eq!(report.verdict, Verdict::Holds, "N={n}: {report:?}");
+    assert!(report.fullest_buffer < 3, "the bound of 3 is never reached");
     let never = one_drop(with_deadlines(n)).with_timeouts(false);
     let report = Checker::new(&never).bfs();
     let cex = report.counterexample.expect("a deadlock without deadlines");
