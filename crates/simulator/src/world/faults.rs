@@ -8,6 +8,16 @@ use telltale_compiler::RoleId;
 use telltale_vm::TopologyEvent;
 
 impl World<'_> {
+    /// Times the session out `after` ticks from `tick`: the run is stuck
+    /// and `[machine] idle_timeout_ticks` is set.
+    pub(super) fn time_out_idle(&mut self, tick: u64, after: u64) {
+        self.handler.inject(TopologyEvent::Timeout {
+            session: self.session,
+            after_ticks: after,
+        });
+        self.timeout_at = tick + after + 1;
+    }
+
     pub(super) fn fire_faults(&mut self, tick: u64) {
         for i in self.schedule.due(tick, &self.seen, &mut self.rng) {
             let action = self.schedule.faults[i].plan.action.clone();

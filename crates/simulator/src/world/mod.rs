@@ -36,7 +36,6 @@ use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
 use telltale_types::random::SeededRng;
 use telltale_types::Role;
-use telltale_vm::TopologyEvent;
 use telltale_vm::{
     CommunicationReplayMode, Config, DefaultHandler, EffectHandler, EffectScript, EffectTraceEntry,
     InFlight, MessageAuth, ProtocolMachine, ProtocolMachineError, SessionId, SessionRequest,
@@ -587,16 +586,6 @@ impl<'h> World<'h> {
             }
         }
         self.finish(plan, seed, tick, status, machine_error)
-    }
-
-    /// Times the session out `after` ticks from `tick`: the run is stuck
-    /// and `[machine] idle_timeout_ticks` is set.
-    fn time_out_idle(&mut self, tick: u64, after: u64) {
-        self.handler.inject(TopologyEvent::Timeout {
-            session: self.session,
-            after_ticks: after,
-        });
-        self.timeout_at = tick + after + 1;
     }
 
     /// Nothing left that could wake a blocked coroutine.

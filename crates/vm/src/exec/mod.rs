@@ -11,6 +11,7 @@ mod guard_tests;
 mod knowledge;
 #[cfg(test)]
 mod knowledge_tests;
+mod recv;
 pub(crate) mod speculation;
 #[cfg(test)]
 mod speculation_tests;
