@@ -181,6 +181,11 @@ impl BoundedBuffer {
         self.queue.front_mut()
     }
 
+    /// The newest message (the one a send just queued).
+    pub fn newest(&self) -> Option<&Envelope> {
+        self.queue.back()
+    }
+
     /// The newest message, mutably (a byzantine sender's lie, explored).
     pub(crate) fn back_mut(&mut self) -> Option<&mut Envelope> {
         self.queue.back_mut()

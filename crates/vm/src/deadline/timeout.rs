@@ -226,15 +226,16 @@ impl ProtocolMachine {
     /// Whether `label` messages from `from` to `to` may be missed (the
     /// protocol's side table, by name).
     pub(crate) fn is_missable(&self, from: RoleId, to: RoleId, label: LabelId) -> bool {
-        let missable = &self.image.effects.missable;
-        if missable.is_empty() {
+        let effects = &self.image.effects;
+        if effects.missable.is_empty() {
             return false;
         }
         let symbols = &self.image.symbols;
-        self.image.effects.is_missable(
-            &symbols.role_name(from),
-            &symbols.role_name(to),
-            &symbols.label_name(label),
-        )
+        match (symbols.role(from), symbols.role(to), symbols.label(label)) {
+            (Some(from), Some(to), Some(label)) => {
+                effects.is_missable(from.as_str(), to.as_str(), label.name())
+            }
+            _ => false,
+        }
     }
 }

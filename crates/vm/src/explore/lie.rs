@@ -23,7 +23,7 @@ impl ProtocolMachine {
         from: RoleId,
         to: RoleId,
     ) -> Option<(LabelId, &Value)> {
-        let e = self.edge_buffer(session, from, to)?.iter().last()?;
+        let e = self.edge_buffer(session, from, to)?.newest()?;
         Some((e.label, &e.payload))
     }
 
