@@ -16,6 +16,12 @@ mod serve_decider;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// mimalloc: exploration and simulation allocate and free many small,
+/// short-lived machine states, where it is several times faster than the
+/// system allocator (docs/performance.md, "Explorer").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Choreographic programming with multiparty session types.
 #[derive(Parser)]
 #[command(name = "tell", version, about, long_about = None)]

@@ -19,6 +19,15 @@ pub trait Model: Sync {
     /// The state `action` leads to from `state`.
     fn next_state(&self, state: &Self::State, action: &Self::Action) -> Self::State;
 
+    /// Overwrites `into` with the state `action` leads to from `state`:
+    /// the checkers write every successor into one scratch state and keep
+    /// a copy only of those not visited before, so a model whose states
+    /// own storage can reuse it here (`Clone::clone_from`). The default
+    /// calls [`Model::next_state`].
+    fn next_state_into(&self, state: &Self::State, action: &Self::Action, into: &mut Self::State) {
+        *into = self.next_state(state, action);
+    }
+
     /// A stable 64-bit fingerprint of everything in `state` that
     /// determines its future.
     fn fingerprint(&self, state: &Self::State) -> u64;

@@ -50,7 +50,6 @@ pub enum Action {
 
 /// An explored state: the machine, the host, and a machine error that is
 /// not a coroutine's fault (the host broke its contract), if one happened.
-#[derive(Clone)]
 pub struct ProtocolState<H> {
     /// The machine.
     pub machine: ProtocolMachine,
@@ -62,6 +61,28 @@ pub struct ProtocolState<H> {
     pub drops: u32,
     /// What the host observed along the run (part of the fingerprint).
     pub observations: Observations,
+}
+
+impl<H: Clone> Clone for ProtocolState<H> {
+    fn clone(&self) -> Self {
+        ProtocolState {
+            machine: self.machine.clone(),
+            host: self.host.clone(),
+            error: self.error.clone(),
+            drops: self.drops,
+            observations: self.observations.clone(),
+        }
+    }
+
+    /// Reuses `self`'s storage (the machine's buffers, registers and
+    /// tables): how the checkers write successors into a scratch state.
+    fn clone_from(&mut self, source: &Self) {
+        self.machine.clone_from(&source.machine);
+        self.host.clone_from(&source.host);
+        self.error.clone_from(&source.error);
+        self.drops = source.drops;
+        self.observations.clone_from(&source.observations);
+    }
 }
 
 /// Why a protocol cannot be explored.
@@ -317,6 +338,32 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         &self.image
     }
 
+    /// Takes `action` in `state`.
+    fn apply(&self, state: &mut ProtocolState<H>, action: &Action) {
+        match action {
+            Action::Step { step, alternative } => {
+                let outcome = state.host.execute(
+                    &mut state.machine,
+                    step,
+                    *alternative,
+                    &mut state.observations,
+                );
+                match outcome {
+                    Ok(()) | Err(ProtocolMachineError::Fault { .. }) => {}
+                    Err(other) => state.error = Some(Arc::from(other.to_string())),
+                }
+            }
+            Action::Drop { session, from, to } => {
+                if state.machine.lose_oldest_message(*session, *from, *to) {
+                    state.drops += 1;
+                }
+            }
+            Action::Timeout { step } => {
+                state.machine.fire_receive_timeout(step.slot);
+            }
+        }
+    }
+
     /// Runs `actions` from the initial state on a machine that keeps its
     /// traces: the counterexample as a run a person can read. Stops early
     /// at an action that is not enabled (none is, for a path the checker
@@ -380,29 +427,13 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
 
     fn next_state(&self, state: &Self::State, action: &Self::Action) -> Self::State {
         let mut next = state.clone();
-        match action {
-            Action::Step { step, alternative } => {
-                let outcome = next.host.execute(
-                    &mut next.machine,
-                    step,
-                    *alternative,
-                    &mut next.observations,
-                );
-                match outcome {
-                    Ok(()) | Err(ProtocolMachineError::Fault { .. }) => {}
-                    Err(other) => next.error = Some(Arc::from(other.to_string())),
-                }
-            }
-            Action::Drop { session, from, to } => {
-                if next.machine.lose_oldest_message(*session, *from, *to) {
-                    next.drops += 1;
-                }
-            }
-            Action::Timeout { step } => {
-                next.machine.fire_receive_timeout(step.slot);
-            }
-        }
+        self.apply(&mut next, action);
         next
+    }
+
+    fn next_state_into(&self, state: &Self::State, action: &Self::Action, into: &mut Self::State) {
+        into.clone_from(state);
+        self.apply(into, action);
     }
 
     fn fingerprint(&self, state: &Self::State) -> u64 {

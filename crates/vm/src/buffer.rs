@@ -104,10 +104,10 @@ pub enum Admission {
 }
 
 /// A bounded queue of envelopes on one directed edge.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct BoundedBuffer {
-    queue: VecDeque<Envelope>,
-    capacity: usize,
+    pub(crate) queue: VecDeque<Envelope>,
+    pub(crate) capacity: usize,
 }
 
 impl BoundedBuffer {

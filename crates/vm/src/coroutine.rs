@@ -63,8 +63,8 @@ impl CoroStatus {
     }
 }
 
-/// A coroutine's state.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A coroutine's state (`Clone` reuses storage: `explore/clone_into.rs`).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Coroutine {
     /// Unique id.
     pub id: CoroId,

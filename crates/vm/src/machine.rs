@@ -25,8 +25,9 @@ pub(crate) const NO_ENTRY: u16 = u16::MAX;
 /// with the code `load` uses. Decode a machine only through
 /// [`ProtocolMachine::restore`]: one deserialised directly lacks those
 /// tables and has not been checked. A clone is an independent machine in the
-/// same state (the explorer keeps states this way).
-#[derive(Clone, Serialize, Deserialize)]
+/// same state (the explorer keeps states this way; `clone_from` reuses the
+/// destination's storage: `explore/clone_into.rs`).
+#[derive(Serialize, Deserialize)]
 pub struct ProtocolMachine {
     pub(crate) config: Config,
     /// Shared by clones: the image and the tables derived from it never
@@ -36,9 +37,9 @@ pub struct ProtocolMachine {
     #[serde(skip)]
     pub(crate) monitors: Arc<[MonitorTable]>,
     #[serde(skip)]
-    pub(crate) entry_of_role: Vec<u16>,
+    pub(crate) entry_of_role: Arc<[u16]>,
     #[serde(skip)]
-    pub(crate) role_priority: Vec<u8>,
+    pub(crate) role_priority: Arc<[u8]>,
     #[serde(skip)]
     pub(crate) entry_edges: Arc<[Vec<(StateKind, RoleId)>]>,
     pub(crate) sessions: SessionStore,
@@ -108,8 +109,8 @@ impl ProtocolMachine {
             config,
             image: Arc::new(image),
             monitors: Arc::from(Vec::new()),
-            entry_of_role: Vec::new(),
-            role_priority: Vec::new(),
+            entry_of_role: Arc::from(Vec::new()),
+            role_priority: Arc::from(Vec::new()),
             entry_edges: Arc::from(Vec::new()),
             sessions: SessionStore::default(),
             coroutines: Vec::new(),
@@ -161,8 +162,8 @@ impl ProtocolMachine {
             }
         }
         self.monitors = Arc::from(monitors);
-        self.entry_of_role = entry_of_role;
-        self.role_priority = role_priority;
+        self.entry_of_role = Arc::from(entry_of_role);
+        self.role_priority = Arc::from(role_priority);
         self.entry_edges = Arc::from(entry_edges);
         Ok(())
     }

@@ -25,17 +25,18 @@ pub enum SchedulerPolicy {
     ProgressAware,
 }
 
-/// The queue of runnable coroutine slots.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// The queue of runnable coroutine slots (`Clone` reuses storage:
+/// `explore/clone_into.rs`).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ReadyQueue {
     pub(crate) kind: QueueKind,
     /// The coroutine a cooperative reschedule put back at the front (kept
     /// out of the deque: it is popped again at once in the common case).
-    front: Option<u32>,
-    fifo: VecDeque<u32>,
-    boosted: VecDeque<u32>,
-    heap: BinaryHeap<(u8, Reverse<u64>, u32)>,
-    seq: u64,
+    pub(crate) front: Option<u32>,
+    pub(crate) fifo: VecDeque<u32>,
+    pub(crate) boosted: VecDeque<u32>,
+    pub(crate) heap: BinaryHeap<(u8, Reverse<u64>, u32)>,
+    pub(crate) seq: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

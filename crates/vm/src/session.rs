@@ -21,7 +21,7 @@ pub enum SessionStatus {
 }
 
 /// One directed edge: its buffer, handler binding and wait flags.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Edge {
     pub(crate) buffer: BoundedBuffer,
     pub(crate) handler: HandlerId,
@@ -37,7 +37,7 @@ pub(crate) struct Edge {
 }
 
 /// A session: its roles, their coroutines and the edges between them.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Session {
     /// Unique id.
     pub id: SessionId,
@@ -138,7 +138,7 @@ pub struct ClosedSessionSummary {
 }
 
 /// All sessions, in a slab with slot reuse so reaped memory is recycled.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct SessionStore {
     pub(crate) slots: Vec<Option<Session>>,
     pub(crate) free: Vec<u32>,

@@ -1,23 +1,46 @@
 //! Breadth-first search, level by level: the states of one level are
 //! expanded in parallel, then their successors are merged into the visited
 //! set in frontier order, so the result never depends on the thread count.
+//!
+//! A worker writes each successor into a scratch state and fingerprints
+//! it; it copies out (and checks the properties of) only a successor not
+//! visited in an earlier level and not claimed yet in this level by any
+//! worker, so a state reached from many parents of one level is copied
+//! once, not once per parent.
 
 use super::report::{Counterexample, Report};
+use super::visited::{ClaimSet, FingerprintMap};
 use super::{broken_property, Checker};
-use crate::model::Model;
+use crate::model::{Model, Property};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::time::Instant;
 
 /// Per visited fingerprint: the parent's fingerprint and the index of the
 /// action taken there (`None` for an initial state).
-type Parents = HashMap<u64, Option<(u64, u32)>>;
+type Parents = FingerprintMap<Option<(u64, u32)>>;
 
-/// One state's successors not visited before this level: (action index,
-/// state, fingerprint); how many transitions it has; whether the reduction
-/// pruned some actions.
+/// A successor not visited before this level.
+struct Successor<S> {
+    action: u32,
+    fp: u64,
+    /// The state, if this successor's worker claimed its fingerprint
+    /// (otherwise another successor of the level carries it).
+    found: Option<Found<S>>,
+}
+
+/// A successor's state and what the merge needs to know of it, worked out
+/// in parallel.
+struct Found<S> {
+    state: S,
+    broken: Option<&'static str>,
+    fullest_buffer: usize,
+    represents: usize,
+}
+
+/// One state's successors not visited before this level; how many
+/// transitions it has; whether the reduction pruned some actions.
 struct Expansion<S> {
-    successors: Vec<(u32, S, u64)>,
+    successors: Vec<Successor<S>>,
     transitions: usize,
     reduced: bool,
 }
@@ -27,7 +50,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     let model = checker.model;
     let properties = model.properties();
     let mut report = Report::new();
-    let mut parents: Parents = HashMap::new();
+    let mut parents = Parents::default();
     let mut frontier: Vec<(M::State, u64)> = Vec::new();
     for state in model.init_states() {
         let fp = checker.key(&state);
@@ -48,6 +71,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         .num_threads(checker.threads)
         .build()
         .ok();
+    let mut claims = ClaimSet::new();
     let mut depth = 0;
     'levels: while !frontier.is_empty() {
         if checker.max_depth.is_some_and(|max| depth >= max) {
@@ -58,20 +82,35 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             });
             break;
         }
-        let expand = |(state, _): &(M::State, u64)| expand(checker, &parents, state);
-        let expansions: Vec<Expansion<M::State>> = match &pool {
-            Some(pool) => pool.install(|| frontier.par_iter().map(expand).collect()),
-            None => frontier.iter().map(expand).collect(),
+        // Each worker writes successors into a scratch state of its own.
+        let expand = |scratch: &mut Option<M::State>, (state, _): &(M::State, u64)| {
+            expand(checker, &properties, &parents, &claims, state, scratch)
         };
+        let mut expansions: Vec<Expansion<M::State>> = match &pool {
+            Some(pool) => pool.install(|| frontier.par_iter().map_init(|| None, expand).collect()),
+            None => {
+                let mut scratch = None;
+                frontier.iter().map(|s| expand(&mut scratch, s)).collect()
+            }
+        };
+        claims.clear();
+        // The copies, by fingerprint: the first successor with a given
+        // fingerprint in frontier order need not be the one copied.
+        let mut copies: FingerprintMap<Found<M::State>> = FingerprintMap::default();
+        for successor in expansions.iter_mut().flat_map(|e| &mut e.successors) {
+            if let Some(found) = successor.found.take() {
+                copies.insert(successor.fp, found);
+            }
+        }
         depth += 1;
         let mut next = Vec::new();
-        for ((_, parent), expansion) in frontier.iter().zip(expansions) {
+        for ((parent_state, parent), expansion) in frontier.iter().zip(expansions) {
             if checker.record_terminals && expansion.transitions == 0 {
                 report.terminal_states.push(*parent);
             }
             report.transitions += expansion.transitions;
             report.reduced_states += usize::from(expansion.reduced);
-            for (index, state, fp) in expansion.successors {
+            for Successor { action, fp, .. } in expansion.successors {
                 if parents.contains_key(&fp) {
                     continue;
                 }
@@ -79,24 +118,52 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                     report.state_bound_hit = true;
                     break 'levels;
                 }
-                parents.insert(fp, Some((*parent, index)));
+                // A copy was dropped only if its claim was given up while
+                // another worker skipped the state: work it out again.
+                let found = copies.remove(&fp).unwrap_or_else(|| {
+                    let mut actions = Vec::new();
+                    model.actions(parent_state, &mut actions);
+                    let state = model.next_state(parent_state, &actions[action as usize]);
+                    found_state(checker, &properties, state)
+                });
+                parents.insert(fp, Some((*parent, action)));
                 report.unique_states += 1;
-                report.represented_states += checker.represents(&state);
+                report.represented_states += found.represents;
                 report.max_depth = depth;
-                report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(&state));
-                if let Some(property) = broken_property(&properties, model, &state) {
+                report.fullest_buffer = report.fullest_buffer.max(found.fullest_buffer);
+                if let Some(property) = found.broken {
                     report.counterexample = Some(rebuild(checker, &parents, fp, property));
                     break 'levels;
                 }
-                next.push((state, fp));
+                next.push((found.state, fp));
             }
         }
-        frontier = next;
+        let done = std::mem::replace(&mut frontier, next);
+        // Freeing a level's states is work too: share it out.
+        match &pool {
+            Some(pool) => pool.install(|| done.into_par_iter().for_each(drop)),
+            None => drop(done),
+        }
         if let Some(progress) = checker.progress {
             progress(&report.progress(depth, frontier.len(), started));
         }
     }
     report.finish(started)
+}
+
+/// What the merge needs to know of a newly found `state`.
+fn found_state<M: Model>(
+    checker: &Checker<'_, M>,
+    properties: &[Property<M>],
+    state: M::State,
+) -> Found<M::State> {
+    let model = checker.model;
+    Found {
+        broken: broken_property(properties, model, &state),
+        fullest_buffer: model.fullest_buffer(&state),
+        represents: checker.represents(&state),
+        state,
+    }
 }
 
 /// The successors of `state`: those of the model's persistent subset when
@@ -105,30 +172,51 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
 /// expanded), otherwise those of every action.
 fn expand<M: Model>(
     checker: &Checker<'_, M>,
+    properties: &[Property<M>],
     visited: &Parents,
+    claims: &ClaimSet,
     state: &M::State,
+    scratch: &mut Option<M::State>,
 ) -> Expansion<M::State> {
     let model = checker.model;
     let mut actions = Vec::new();
     model.actions(state, &mut actions);
-    let successor = |i: usize| {
-        let next = model.next_state(state, &actions[i]);
-        let fp = checker.key(&next);
-        (i as u32, next, fp)
+    let work = scratch.get_or_insert_with(|| state.clone());
+    let mut successor = |i: usize| {
+        model.next_state_into(state, &actions[i], work);
+        let fp = checker.key(work);
+        (!visited.contains_key(&fp)).then(|| Successor {
+            action: i as u32,
+            fp,
+            found: claims
+                .claim(fp)
+                .then(|| found_state(checker, properties, work.clone())),
+        })
     };
     if checker.reduce {
         if let Some(subset) = model.persistent_subset(state, &actions) {
             if subset.len() < actions.len() {
-                let successors: Vec<_> = subset.iter().map(|&i| successor(i)).collect();
-                if successors
+                let mut met = Vec::new();
+                let successors: Option<Vec<_>> = subset
                     .iter()
-                    .all(|(_, _, fp)| !visited.contains_key(fp))
-                {
+                    .map(|&i| {
+                        let s = successor(i)?;
+                        if s.found.is_some() {
+                            met.push(s.fp);
+                        }
+                        Some(s)
+                    })
+                    .collect();
+                if let Some(successors) = successors {
                     return Expansion {
                         transitions: successors.len(),
                         successors,
                         reduced: true,
                     };
+                }
+                // Fully expanded after all: give up the copies just dropped.
+                for fp in met {
+                    claims.release(fp);
                 }
             }
         }
@@ -136,10 +224,7 @@ fn expand<M: Model>(
     // Successors already visited are dropped here, in parallel, so a level
     // never holds more states than it discovers.
     Expansion {
-        successors: (0..actions.len())
-            .map(successor)
-            .filter(|(_, _, fp)| !visited.contains_key(fp))
-            .collect(),
+        successors: (0..actions.len()).filter_map(successor).collect(),
         transitions: actions.len(),
         reduced: false,
     }

@@ -1,9 +1,9 @@
 //! Depth-first search: the visited set and one path of frames.
 
 use super::report::{Counterexample, Report};
+use super::visited::FingerprintSet;
 use super::{broken_property, Checker};
 use crate::model::Model;
-use std::collections::HashSet;
 use std::time::Instant;
 
 /// A state on the current path, with the actions still to try from it.
@@ -21,7 +21,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     let model = checker.model;
     let properties = model.properties();
     let mut report = Report::new();
-    let mut visited: HashSet<u64> = HashSet::new();
+    let mut visited = FingerprintSet::default();
     'starts: for state in model.init_states() {
         let fp = checker.key(&state);
         if !visited.insert(fp) {
@@ -38,7 +38,10 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             });
             break;
         }
-        let mut stack = vec![frame(checker, &visited, state, None)];
+        // Successors are written into one scratch state and copied onto
+        // the stack only when they are new.
+        let mut scratch = state.clone();
+        let mut stack = vec![frame(checker, &visited, state, None, &mut scratch)];
         report.reduced_states += usize::from(stack[0].order.len() < stack[0].actions.len());
         while let Some(top) = stack.last_mut() {
             let Some(&index) = top.order.get(top.next) else {
@@ -46,9 +49,9 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                 continue;
             };
             top.next += 1;
-            let next = model.next_state(&top.state, &top.actions[index]);
+            model.next_state_into(&top.state, &top.actions[index], &mut scratch);
             report.transitions += 1;
-            let fp = checker.key(&next);
+            let fp = checker.key(&scratch);
             if visited.contains(&fp) {
                 continue;
             }
@@ -58,6 +61,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             }
             visited.insert(fp);
             report.unique_states += 1;
+            let next = scratch.clone();
             report.represented_states += checker.represents(&next);
             if let Some(progress) = checker
                 .progress
@@ -88,7 +92,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                 report.depth_bound_hit |= !actions.is_empty();
                 continue;
             }
-            let f = frame(checker, &visited, next, Some(index));
+            let f = frame(checker, &visited, next, Some(index), &mut scratch);
             report.reduced_states += usize::from(f.order.len() < f.actions.len());
             stack.push(f);
         }
@@ -101,9 +105,10 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
 /// visited yet: the cycle proviso, as in breadth-first search).
 fn frame<M: Model>(
     checker: &Checker<'_, M>,
-    visited: &HashSet<u64>,
+    visited: &FingerprintSet,
     state: M::State,
     taken: Option<usize>,
+    scratch: &mut M::State,
 ) -> Frame<M::State, M::Action> {
     let model = checker.model;
     let mut actions = Vec::new();
@@ -112,8 +117,8 @@ fn frame<M: Model>(
     if checker.reduce {
         if let Some(subset) = model.persistent_subset(&state, &actions) {
             let fresh = subset.iter().all(|&i| {
-                let next = model.next_state(&state, &actions[i]);
-                !visited.contains(&checker.key(&next))
+                model.next_state_into(&state, &actions[i], scratch);
+                !visited.contains(&checker.key(scratch))
             });
             if fresh && subset.len() < actions.len() {
                 order = subset;

@@ -4,6 +4,7 @@ mod bfs;
 mod dfs;
 mod progress;
 mod report;
+mod visited;
 
 pub use report::{Counterexample, Progress, Report, Verdict};
 

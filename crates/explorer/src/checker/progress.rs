@@ -7,9 +7,9 @@
 //! never reaches a final state).
 
 use super::report::{Counterexample, Report};
+use super::visited::{FingerprintMap, FingerprintSet};
 use super::{broken_property, Checker};
 use crate::model::Model;
-use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 /// A visited state: how it was first reached, and its successors (action
@@ -24,7 +24,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     let model = checker.model;
     let properties = model.properties();
     let mut report = Report::new();
-    let mut nodes: HashMap<u64, Node> = HashMap::new();
+    let mut nodes: FingerprintMap<Node> = FingerprintMap::default();
     let mut order: Vec<u64> = Vec::new();
     let mut finals: Vec<u64> = Vec::new();
     let mut frontier: Vec<(M::State, u64, usize)> = Vec::new();
@@ -32,7 +32,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                      fp: u64,
                      parent: Option<(u64, u32)>,
                      report: &mut Report<M::Action>,
-                     nodes: &mut HashMap<u64, Node>|
+                     nodes: &mut FingerprintMap<Node>|
      -> Option<&'static str> {
         nodes.insert(
             fp,
@@ -142,14 +142,14 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
 }
 
 /// The states from which some final state is reachable (a backward pass).
-fn can_finish(nodes: &HashMap<u64, Node>, finals: &[u64]) -> HashSet<u64> {
-    let mut preds: HashMap<u64, Vec<u64>> = HashMap::new();
+fn can_finish(nodes: &FingerprintMap<Node>, finals: &[u64]) -> FingerprintSet {
+    let mut preds: FingerprintMap<Vec<u64>> = FingerprintMap::default();
     for (fp, node) in nodes {
         for (_, next) in &node.successors {
             preds.entry(*next).or_default().push(*fp);
         }
     }
-    let mut good: HashSet<u64> = finals.iter().copied().collect();
+    let mut good: FingerprintSet = finals.iter().copied().collect();
     let mut work: Vec<u64> = finals.to_vec();
     while let Some(fp) = work.pop() {
         for p in preds.get(&fp).into_iter().flatten() {
@@ -162,7 +162,7 @@ fn can_finish(nodes: &HashMap<u64, Node>, finals: &[u64]) -> HashSet<u64> {
 }
 
 /// The action indices of the recorded path from an initial state to `fp`.
-fn path_to(nodes: &HashMap<u64, Node>, fp: u64) -> Vec<u32> {
+fn path_to(nodes: &FingerprintMap<Node>, fp: u64) -> Vec<u32> {
     let mut indices = Vec::new();
     let mut at = fp;
     while let Some((parent, index)) = nodes.get(&at).and_then(|n| n.parent) {
@@ -175,8 +175,8 @@ fn path_to(nodes: &HashMap<u64, Node>, fp: u64) -> Vec<u32> {
 
 /// From `start`, the first successor of each state until one repeats: the
 /// action indices walked, and where in them the cycle starts.
-fn cycle_from(nodes: &HashMap<u64, Node>, start: u64) -> (Vec<u32>, usize) {
-    let mut seen: HashMap<u64, usize> = HashMap::new();
+fn cycle_from(nodes: &FingerprintMap<Node>, start: u64) -> (Vec<u32>, usize) {
+    let mut seen: FingerprintMap<usize> = FingerprintMap::default();
     let mut walk = Vec::new();
     let mut at = start;
     loop {
@@ -196,7 +196,7 @@ fn cycle_from(nodes: &HashMap<u64, Node>, start: u64) -> (Vec<u32>, usize) {
 /// actions, replaying them.
 fn replay<M: Model>(
     model: &M,
-    nodes: &HashMap<u64, Node>,
+    nodes: &FingerprintMap<Node>,
     indices: &[u32],
     target: u64,
     property: &'static str,

@@ -23,6 +23,7 @@ use crate::coroutine::CoroStatus;
 use crate::machine::ProtocolMachine;
 use serde::Serialize;
 use telltale_compiler::RoleId;
+use telltale_types::Value;
 
 /// Writes the canonical encoding of machine states into a reusable buffer
 /// and hashes it: one per worker thread, so encoding allocates only when a
@@ -115,6 +116,29 @@ pub(super) fn put_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     }
 }
 
+/// Writes a value: scalars directly (registers and payloads are mostly
+/// unit, booleans and numbers), anything else through its serde form,
+/// each behind its own tag byte so that no two values share an encoding.
+fn put_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Unit => out.push(0),
+        Value::Bool(b) => out.push(1 + u8::from(*b)),
+        Value::Nat(n) => {
+            out.push(3);
+            put_u64(out, *n);
+        }
+        Value::Int(i) => {
+            out.push(4);
+            // Zigzag, so small negative numbers stay short.
+            put_u64(out, ((*i << 1) ^ (*i >> 63)) as u64);
+        }
+        other => {
+            out.push(5);
+            put_serde(out, other);
+        }
+    }
+}
+
 /// Writes `m`'s encoding, renamed by `renaming` when given; false when a
 /// renamed part cannot be written (the bytes are then meaningless).
 fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mut Vec<u8>) -> bool {
@@ -171,8 +195,8 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
         put_u64(out, c.registers.len() as u64);
         for value in c.registers.iter() {
             match renaming {
-                None => put_serde(out, value),
-                Some(r) => put_serde(out, r.value(value).as_ref()),
+                None => put_value(out, value),
+                Some(r) => put_value(out, r.value(value).as_ref()),
             }
         }
         match &c.ext {
@@ -202,19 +226,28 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
             let Some(e) = source.and_then(|i| s.edges.get(i)) else {
                 return false;
             };
-            out.push(u8::from(e.partitioned));
-            put_u64(out, e.late_owed.len() as u64);
-            for label in &e.late_owed {
-                put_u64(out, u64::from(*label));
+            // One byte for an edge with nothing on it (most edges).
+            let flags = u8::from(e.partitioned)
+                | u8::from(!e.late_owed.is_empty()) << 1
+                | u8::from(!e.buffer.is_empty()) << 2;
+            out.push(flags);
+            if !e.late_owed.is_empty() {
+                put_u64(out, e.late_owed.len() as u64);
+                for label in &e.late_owed {
+                    put_u64(out, u64::from(*label));
+                }
+            }
+            if e.buffer.is_empty() {
+                continue;
             }
             put_u64(out, e.buffer.len() as u64);
             for env in e.buffer.iter() {
                 put_u64(out, u64::from(env.label));
                 put_u64(out, env.session);
                 match renaming {
-                    None => put_serde(out, &env.payload),
+                    None => put_value(out, &env.payload),
                     Some(_) if !shallow_endpoints(&env.payload) => return false,
-                    Some(r) => put_serde(out, r.value(&env.payload).as_ref()),
+                    Some(r) => put_value(out, r.value(&env.payload).as_ref()),
                 }
             }
         }
@@ -230,7 +263,7 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
                 put_u64(out, u64::from(msg.from));
                 put_u64(out, u64::from(msg.to));
                 put_u64(out, u64::from(msg.envelope.label));
-                put_serde(out, &msg.envelope.payload);
+                put_value(out, &msg.envelope.payload);
             }
         }
     }

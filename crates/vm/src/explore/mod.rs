@@ -9,6 +9,7 @@
 //! step of its own and `Ready` and `Blocked` describe the same explored state.
 //! Cloning a machine ([`Clone`]) is how the explorer keeps a state.
 
+mod clone_into;
 mod fingerprint;
 mod lie;
 mod member_keys;

@@ -288,3 +288,29 @@ fn block_keys_follow_the_members_not_their_names() {
         "A's pair after its send is C's"
     );
 }
+
+#[test]
+fn clone_from_writes_the_same_state_over_any_other() {
+    let handler = DefaultHandler::new(0);
+    let start = two_pairs();
+    // A scratch machine in a later state (messages queued, one receiver
+    // done) that `clone_from` must overwrite completely.
+    let mut scratch = start.clone();
+    for _ in 0..3 {
+        let step = scratch.enabled_steps()[0].slot;
+        scratch.execute_step(step, &handler).unwrap();
+    }
+    assert_ne!(fingerprint(&scratch), fingerprint(&start));
+    scratch.clone_from(&start);
+    assert_eq!(fingerprint(&scratch), fingerprint(&start));
+    assert_eq!(scratch.enabled_steps(), start.enabled_steps());
+    // And the two go on alike, step for step.
+    let mut copy = start.clone();
+    while let Some(step) = copy.enabled_steps().first().cloned() {
+        copy.execute_step(step.slot, &handler).unwrap();
+        scratch.execute_step(step.slot, &handler).unwrap();
+        assert_eq!(fingerprint(&scratch), fingerprint(&copy));
+        assert_eq!(scratch.queued_messages(), copy.queued_messages());
+    }
+    assert!(scratch.is_final());
+}

@@ -1,0 +1,275 @@
+//! `Clone` for the machine and the parts of it that own storage, with a
+//! `clone_from` that reuses the destination's allocations: the explorer
+//! writes every successor it only fingerprints into one scratch machine,
+//! so most transitions copy a state without allocating or freeing.
+//!
+//! `clone` names every field in a struct literal, so a field added later
+//! fails to compile until it is listed here; `clone_from` lists the same
+//! fields.
+
+use crate::buffer::BoundedBuffer;
+use crate::coroutine::Coroutine;
+use crate::machine::ProtocolMachine;
+use crate::scheduler::ReadyQueue;
+use crate::session::{Edge, Session, SessionStore};
+use std::sync::Arc;
+
+/// `Clone` for a struct whose every field is cloned with `clone_from`.
+macro_rules! clone_reusing {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl Clone for $ty {
+            fn clone(&self) -> Self {
+                $ty { $($field: self.$field.clone()),* }
+            }
+
+            fn clone_from(&mut self, source: &Self) {
+                $(self.$field.clone_from(&source.$field);)*
+            }
+        }
+    };
+}
+
+clone_reusing!(BoundedBuffer { queue, capacity });
+
+clone_reusing!(ReadyQueue {
+    kind,
+    front,
+    fifo,
+    boosted,
+    heap,
+    seq,
+});
+
+impl Clone for Edge {
+    fn clone(&self) -> Self {
+        Edge {
+            buffer: self.buffer.clone(),
+            handler: self.handler,
+            next_send_seq: self.next_send_seq,
+            next_recv_seq: self.next_recv_seq,
+            recv_waiting: self.recv_waiting,
+            send_waiting: self.send_waiting,
+            partitioned: self.partitioned,
+            late_owed: self.late_owed.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        let Edge {
+            buffer,
+            handler,
+            next_send_seq,
+            next_recv_seq,
+            recv_waiting,
+            send_waiting,
+            partitioned,
+            late_owed,
+        } = self;
+        // Most edges of an explored state are empty in both states.
+        if !(buffer.queue.is_empty() && source.buffer.queue.is_empty()) {
+            buffer.queue.clone_from(&source.buffer.queue);
+        }
+        buffer.capacity = source.buffer.capacity;
+        *handler = source.handler;
+        *next_send_seq = source.next_send_seq;
+        *next_recv_seq = source.next_recv_seq;
+        *recv_waiting = source.recv_waiting;
+        *send_waiting = source.send_waiting;
+        *partitioned = source.partitioned;
+        if !(late_owed.is_empty() && source.late_owed.is_empty()) {
+            late_owed.clone_from(&source.late_owed);
+        }
+    }
+}
+
+clone_reusing!(Session {
+    id,
+    status,
+    epoch,
+    roles,
+    width,
+    edges,
+    coro_slots,
+    spawned,
+    opener,
+    auth,
+    replay,
+});
+
+clone_reusing!(SessionStore {
+    slots,
+    free,
+    index,
+    next_id,
+    id_stride,
+    active,
+    finished,
+});
+
+impl Clone for Coroutine {
+    fn clone(&self) -> Self {
+        Coroutine {
+            id: self.id,
+            session: self.session,
+            session_slot: self.session_slot,
+            role: self.role,
+            entry: self.entry,
+            pc: self.pc,
+            registers: self.registers.clone(),
+            status: self.status.clone(),
+            monitor_state: self.monitor_state,
+            priority: self.priority,
+            progress_tokens: self.progress_tokens,
+            queued: self.queued,
+            ext: self.ext.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        let Coroutine {
+            id,
+            session,
+            session_slot,
+            role,
+            entry,
+            pc,
+            registers,
+            status,
+            monitor_state,
+            priority,
+            progress_tokens,
+            queued,
+            ext,
+        } = self;
+        *id = source.id;
+        *session = source.session;
+        *session_slot = source.session_slot;
+        *role = source.role;
+        *entry = source.entry;
+        *pc = source.pc;
+        if registers.len() == source.registers.len() {
+            registers.clone_from_slice(&source.registers);
+        } else {
+            *registers = source.registers.clone();
+        }
+        status.clone_from(&source.status);
+        *monitor_state = source.monitor_state;
+        *priority = source.priority;
+        *progress_tokens = source.progress_tokens;
+        *queued = source.queued;
+        ext.clone_from(&source.ext);
+    }
+}
+
+/// Points `to` at `from`'s value, touching the shared count only when
+/// they differ (clones of one machine share them, and worker threads
+/// copying states would otherwise contend on the count).
+fn share<T: ?Sized>(to: &mut Arc<T>, from: &Arc<T>) {
+    if !Arc::ptr_eq(to, from) {
+        *to = Arc::clone(from);
+    }
+}
+
+impl Clone for ProtocolMachine {
+    fn clone(&self) -> Self {
+        ProtocolMachine {
+            config: self.config.clone(),
+            image: Arc::clone(&self.image),
+            monitors: Arc::clone(&self.monitors),
+            entry_of_role: Arc::clone(&self.entry_of_role),
+            role_priority: Arc::clone(&self.role_priority),
+            entry_edges: Arc::clone(&self.entry_edges),
+            sessions: self.sessions.clone(),
+            coroutines: self.coroutines.clone(),
+            coro_free: self.coro_free.clone(),
+            coro_index: self.coro_index.clone(),
+            next_coro: self.next_coro,
+            ready: self.ready.clone(),
+            wake_senders: self.wake_senders.clone(),
+            wake_receivers: self.wake_receivers.clone(),
+            orphaned_guards: self.orphaned_guards.clone(),
+            live: self.live,
+            clock: self.clock,
+            steps: self.steps,
+            obs: self.obs.clone(),
+            effects: self.effects.clone(),
+            replay_proofs: self.replay_proofs.clone(),
+            handler_symbols: self.handler_symbols.clone(),
+            timeouts: self.timeouts.clone(),
+            handler_identity: self.handler_identity.clone(),
+            last_output_hint: self.last_output_hint.clone(),
+            poll_topology: self.poll_topology,
+            poll_hints: self.poll_hints,
+            outbox: self.outbox.clone(),
+            role_keys: self.role_keys.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        let ProtocolMachine {
+            config,
+            image,
+            monitors,
+            entry_of_role,
+            role_priority,
+            entry_edges,
+            sessions,
+            coroutines,
+            coro_free,
+            coro_index,
+            next_coro,
+            ready,
+            wake_senders,
+            wake_receivers,
+            orphaned_guards,
+            live,
+            clock,
+            steps,
+            obs,
+            effects,
+            replay_proofs,
+            handler_symbols,
+            timeouts,
+            handler_identity,
+            last_output_hint,
+            poll_topology,
+            poll_hints,
+            outbox,
+            role_keys,
+        } = self;
+        if *config != source.config {
+            config.clone_from(&source.config);
+        }
+        share(image, &source.image);
+        share(monitors, &source.monitors);
+        share(entry_of_role, &source.entry_of_role);
+        share(role_priority, &source.role_priority);
+        share(entry_edges, &source.entry_edges);
+        sessions.clone_from(&source.sessions);
+        coroutines.clone_from(&source.coroutines);
+        coro_free.clone_from(&source.coro_free);
+        coro_index.clone_from(&source.coro_index);
+        *next_coro = source.next_coro;
+        ready.clone_from(&source.ready);
+        wake_senders.clone_from(&source.wake_senders);
+        wake_receivers.clone_from(&source.wake_receivers);
+        orphaned_guards.clone_from(&source.orphaned_guards);
+        *live = source.live;
+        *clock = source.clock;
+        *steps = source.steps;
+        obs.clone_from(&source.obs);
+        effects.clone_from(&source.effects);
+        replay_proofs.clone_from(&source.replay_proofs);
+        handler_symbols.clone_from(&source.handler_symbols);
+        timeouts.clone_from(&source.timeouts);
+        handler_identity.clone_from(&source.handler_identity);
+        last_output_hint.clone_from(&source.last_output_hint);
+        *poll_topology = source.poll_topology;
+        *poll_hints = source.poll_hints;
+        outbox.clone_from(&source.outbox);
+        match (role_keys.as_mut(), source.role_keys.as_ref()) {
+            (Some(to), Some(from)) => share(to, from),
+            _ => role_keys.clone_from(&source.role_keys),
+        }
+    }
+}
