@@ -437,17 +437,18 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     }
 
     fn fingerprint(&self, state: &Self::State) -> u64 {
-        let mut extra = Vec::new();
-        state.host.encode(&mut extra);
-        state.observations.encode(&mut extra);
-        if self.drop_budget > 0 {
-            extra.extend_from_slice(&state.drops.to_le_bytes());
-        }
-        if let Some(error) = &state.error {
-            extra.push(1);
-            extra.extend_from_slice(error.as_bytes());
-        }
-        ENCODER.with(|e| e.borrow_mut().fingerprint_with(&state.machine, &extra))
+        let extra = |out: &mut Vec<u8>| {
+            state.host.encode(out);
+            state.observations.encode(out);
+            if self.drop_budget > 0 {
+                out.extend_from_slice(&state.drops.to_le_bytes());
+            }
+            if let Some(error) = &state.error {
+                out.push(1);
+                out.extend_from_slice(error.as_bytes());
+            }
+        };
+        ENCODER.with(|e| e.borrow_mut().fingerprint_then(&state.machine, extra))
     }
 
     fn symmetric_fingerprint(&self, state: &Self::State) -> u64 {

@@ -13,6 +13,7 @@ use super::visited::{ClaimSet, FingerprintMap};
 use super::{broken_property, Checker};
 use crate::model::{Model, Property};
 use rayon::prelude::*;
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 /// Per visited fingerprint: the parent's fingerprint and the index of the
@@ -24,8 +25,9 @@ struct Successor<S> {
     action: u32,
     fp: u64,
     /// The state, if this successor's worker claimed its fingerprint
-    /// (otherwise another successor of the level carries it).
-    found: Option<Found<S>>,
+    /// (otherwise another successor of the level carries it); boxed, so
+    /// that the lists of successors stay small to move.
+    found: Option<Box<Found<S>>>,
 }
 
 /// A successor's state and what the merge needs to know of it, worked out
@@ -72,6 +74,9 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         .build()
         .ok();
     let mut claims = ClaimSet::new();
+    // The states of the level before last, whose storage the copies of
+    // this level reuse (instead of freeing and allocating as many).
+    let mut spare: Mutex<Vec<M::State>> = Mutex::new(Vec::new());
     let mut depth = 0;
     'levels: while !frontier.is_empty() {
         if checker.max_depth.is_some_and(|max| depth >= max) {
@@ -84,7 +89,13 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         }
         // Each worker writes successors into a scratch state of its own.
         let expand = |scratch: &mut Option<M::State>, (state, _): &(M::State, u64)| {
-            expand(checker, &properties, &parents, &claims, state, scratch)
+            let shared = Shared {
+                properties: &properties,
+                visited: &parents,
+                claims: &claims,
+                spare: &spare,
+            };
+            expand(checker, &shared, state, scratch)
         };
         let mut expansions: Vec<Expansion<M::State>> = match &pool {
             Some(pool) => pool.install(|| frontier.par_iter().map_init(|| None, expand).collect()),
@@ -96,7 +107,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         claims.clear();
         // The copies, by fingerprint: the first successor with a given
         // fingerprint in frontier order need not be the one copied.
-        let mut copies: FingerprintMap<Found<M::State>> = FingerprintMap::default();
+        let mut copies: FingerprintMap<Box<Found<M::State>>> = FingerprintMap::default();
         for successor in expansions.iter_mut().flat_map(|e| &mut e.successors) {
             if let Some(found) = successor.found.take() {
                 copies.insert(successor.fp, found);
@@ -124,7 +135,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                     let mut actions = Vec::new();
                     model.actions(parent_state, &mut actions);
                     let state = model.next_state(parent_state, &actions[action as usize]);
-                    found_state(checker, &properties, state)
+                    Box::new(found_state(checker, &properties, state))
                 });
                 parents.insert(fp, Some((*parent, action)));
                 report.unique_states += 1;
@@ -139,16 +150,34 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             }
         }
         let done = std::mem::replace(&mut frontier, next);
-        // Freeing a level's states is work too: share it out.
-        match &pool {
-            Some(pool) => pool.install(|| done.into_par_iter().for_each(drop)),
-            None => drop(done),
-        }
+        let spare = spare.get_mut().unwrap_or_else(PoisonError::into_inner);
+        spare.clear();
+        spare.extend(done.into_iter().map(|(state, _)| state));
         if let Some(progress) = checker.progress {
             progress(&report.progress(depth, frontier.len(), started));
         }
     }
     report.finish(started)
+}
+
+/// What the workers of a level share.
+struct Shared<'a, M: Model> {
+    properties: &'a [Property<M>],
+    visited: &'a Parents,
+    claims: &'a ClaimSet,
+    spare: &'a Mutex<Vec<M::State>>,
+}
+
+/// A copy of `state`, written over a spare state when there is one.
+fn copy_of<S: Clone>(state: &S, spare: &Mutex<Vec<S>>) -> S {
+    let reused = spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    match reused {
+        Some(mut copy) => {
+            copy.clone_from(state);
+            copy
+        }
+        None => state.clone(),
+    }
 }
 
 /// What the merge needs to know of a newly found `state`.
@@ -172,12 +201,16 @@ fn found_state<M: Model>(
 /// expanded), otherwise those of every action.
 fn expand<M: Model>(
     checker: &Checker<'_, M>,
-    properties: &[Property<M>],
-    visited: &Parents,
-    claims: &ClaimSet,
+    shared: &Shared<'_, M>,
     state: &M::State,
     scratch: &mut Option<M::State>,
 ) -> Expansion<M::State> {
+    let Shared {
+        properties,
+        visited,
+        claims,
+        spare,
+    } = *shared;
     let model = checker.model;
     let mut actions = Vec::new();
     model.actions(state, &mut actions);
@@ -190,7 +223,7 @@ fn expand<M: Model>(
             fp,
             found: claims
                 .claim(fp)
-                .then(|| found_state(checker, properties, work.clone())),
+                .then(|| Box::new(found_state(checker, properties, copy_of(work, spare)))),
         })
     };
     if checker.reduce {

@@ -85,8 +85,18 @@ impl StateEncoder {
     /// The fingerprint of `machine` followed by `extra` bytes (a host's
     /// state, a fault budget), so they are hashed as one state.
     pub fn fingerprint_with(&mut self, machine: &ProtocolMachine, extra: &[u8]) -> u64 {
+        self.fingerprint_then(machine, |out| out.extend_from_slice(extra))
+    }
+
+    /// The fingerprint of `machine` followed by what `extra` writes (into
+    /// the encoder's own buffer, so nothing is allocated per state).
+    pub fn fingerprint_then(
+        &mut self,
+        machine: &ProtocolMachine,
+        extra: impl FnOnce(&mut Vec<u8>),
+    ) -> u64 {
         self.encode(machine);
-        self.bytes.extend_from_slice(extra);
+        extra(&mut self.bytes);
         xxhash_rust::xxh3::xxh3_64(&self.bytes)
     }
 }
@@ -116,8 +126,8 @@ pub(super) fn put_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     }
 }
 
-/// Writes a value: scalars directly (registers and payloads are mostly
-/// unit, booleans and numbers), anything else through its serde form,
+/// Writes a value: scalars and endpoints directly (registers and payloads
+/// are mostly those), anything else through its serde form,
 /// each behind its own tag byte so that no two values share an encoding.
 fn put_value(out: &mut Vec<u8>, value: &Value) {
     match value {
@@ -132,8 +142,13 @@ fn put_value(out: &mut Vec<u8>, value: &Value) {
             // Zigzag, so small negative numbers stay short.
             put_u64(out, ((*i << 1) ^ (*i >> 63)) as u64);
         }
-        other => {
+        Value::Endpoint(e) => {
             out.push(5);
+            put_u64(out, e.session);
+            put_u64(out, u64::from(e.role));
+        }
+        other => {
+            out.push(6);
             put_serde(out, other);
         }
     }
