@@ -42,6 +42,7 @@ pub mod coro_ext;
 pub mod coroutine;
 pub mod corruption;
 mod deadline;
+mod edge_table;
 pub mod effect;
 pub mod event;
 mod exec;

@@ -1,6 +1,7 @@
 //! The session store: per-session roles, edges, buffers and lifecycle.
 
 use crate::buffer::{BoundedBuffer, BufferConfig};
+use crate::edge_table::EdgeTable;
 use crate::ids::{HandlerId, IdMap, SessionId};
 use serde::{Deserialize, Serialize};
 use telltale_compiler::{LabelId, RoleId};
@@ -48,7 +49,7 @@ pub struct Session {
     /// Participating roles (image role ids).
     pub roles: Vec<RoleId>,
     pub(crate) width: usize,
-    pub(crate) edges: Vec<Edge>,
+    pub(crate) edges: EdgeTable,
     pub(crate) coro_slots: Vec<u32>,
     /// Coroutines started by `Spawn` inside the session (not tied to a role
     /// slot: messages wake the role's own coroutine).
@@ -183,6 +184,7 @@ impl SessionStore {
                 late_owed: Vec::new(),
             })
             .collect();
+        let edges = EdgeTable::new(edges);
         let session = Session {
             id,
             status: SessionStatus::Active,
@@ -245,7 +247,7 @@ impl SessionStore {
         session.status = status;
         // Close prunes the session's replay-consumption state.
         session.replay = None;
-        for edge in &mut session.edges {
+        for edge in session.edges.all_mut() {
             edge.buffer.clear();
             edge.recv_waiting = false;
             edge.send_waiting = false;

@@ -66,8 +66,14 @@ impl Clone for Edge {
             late_owed,
         } = self;
         // Most edges of an explored state are empty in both states.
-        if !(buffer.queue.is_empty() && source.buffer.queue.is_empty()) {
-            buffer.queue.clone_from(&source.buffer.queue);
+        let (queue, from) = (&mut buffer.queue, &source.buffer.queue);
+        if queue.len() == from.len() {
+            // In place (the common case: both empty, or one message each).
+            for (to, from) in queue.iter_mut().zip(from) {
+                to.clone_from(from);
+            }
+        } else {
+            queue.clone_from(from);
         }
         buffer.capacity = source.buffer.capacity;
         *handler = source.handler;

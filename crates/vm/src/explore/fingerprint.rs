@@ -21,6 +21,7 @@
 use super::permuted::{shallow_endpoints, Renaming};
 use crate::coroutine::CoroStatus;
 use crate::machine::ProtocolMachine;
+use crate::session::Edge;
 use serde::Serialize;
 use telltale_compiler::RoleId;
 use telltale_types::Value;
@@ -232,19 +233,18 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
         put_u64(out, s.id);
         put_serde(out, &s.status);
         put_u64(out, s.epoch);
+        // Edges with something on them, by index (1-based, then 0 to
+        // end): an edge with nothing queued, owed or partitioned is not
+        // written, so a state's encoding does not grow with the roles².
         put_u64(out, s.edges.len() as u64);
-        for index in 0..s.edges.len() {
-            let source = match renaming {
-                None => Some(index),
-                Some(r) => r.source_edge(index, s.width),
-            };
-            let Some(e) = source.and_then(|i| s.edges.get(i)) else {
-                return false;
-            };
-            // One byte for an edge with nothing on it (most edges).
+        let mut put_edge = |index: usize, e: &Edge| -> bool {
             let flags = u8::from(e.partitioned)
                 | u8::from(!e.late_owed.is_empty()) << 1
                 | u8::from(!e.buffer.is_empty()) << 2;
+            if flags == 0 {
+                return true;
+            }
+            put_u64(out, index as u64 + 1);
             out.push(flags);
             if !e.late_owed.is_empty() {
                 put_u64(out, e.late_owed.len() as u64);
@@ -253,7 +253,7 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
                 }
             }
             if e.buffer.is_empty() {
-                continue;
+                return true;
             }
             put_u64(out, e.buffer.len() as u64);
             for env in e.buffer.iter() {
@@ -265,7 +265,27 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
                     Some(r) => put_value(out, r.value(&env.payload).as_ref()),
                 }
             }
+            true
+        };
+        match renaming {
+            None => {
+                for index in s.edges.written_indices() {
+                    put_edge(index, &s.edges[index]);
+                }
+            }
+            Some(r) => {
+                for index in 0..s.edges.len() {
+                    let source = r.source_edge(index, s.width);
+                    let Some(e) = source.and_then(|i| s.edges.get(i)) else {
+                        return false;
+                    };
+                    if !put_edge(index, e) {
+                        return false;
+                    }
+                }
+            }
         }
+        out.push(0);
     }
     match &m.outbox {
         None => out.push(0),
