@@ -42,7 +42,6 @@ pub mod coro_ext;
 pub mod coroutine;
 pub mod corruption;
 mod deadline;
-mod edge_table;
 pub mod effect;
 pub mod event;
 mod exec;
@@ -71,6 +70,7 @@ pub mod topology;
 #[cfg(test)]
 mod topology_tests;
 pub mod trace;
+mod tracked_vec;
 
 pub use auth::{endpoint_signing_key, MessageSeal, RoleKeys};
 pub use buffer::{BackpressurePolicy, BoundedBuffer, BufferConfig, BufferMode, Envelope};

@@ -10,6 +10,7 @@ use crate::ids::{CoroId, IdMap, SessionId, Tick};
 use crate::scheduler::{ReadyQueue, SchedulerPolicy};
 use crate::session::{Session, SessionStore};
 use crate::trace::TraceLog;
+use crate::tracked_vec::TrackedVec;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -43,7 +44,7 @@ pub struct ProtocolMachine {
     #[serde(skip)]
     pub(crate) entry_edges: Arc<[Vec<(StateKind, RoleId)>]>,
     pub(crate) sessions: SessionStore,
-    pub(crate) coroutines: Vec<Option<Coroutine>>,
+    pub(crate) coroutines: TrackedVec<Option<Coroutine>>,
     pub(crate) coro_free: Vec<u32>,
     /// Rebuilt from `coroutines` on restore.
     #[serde(skip)]
@@ -113,7 +114,7 @@ impl ProtocolMachine {
             role_priority: Arc::from(Vec::new()),
             entry_edges: Arc::from(Vec::new()),
             sessions: SessionStore::default(),
-            coroutines: Vec::new(),
+            coroutines: TrackedVec::default(),
             coro_free: Vec::new(),
             coro_index: IdMap::default(),
             next_coro: 0,

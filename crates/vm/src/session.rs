@@ -1,8 +1,8 @@
 //! The session store: per-session roles, edges, buffers and lifecycle.
 
 use crate::buffer::{BoundedBuffer, BufferConfig};
-use crate::edge_table::EdgeTable;
 use crate::ids::{HandlerId, IdMap, SessionId};
+use crate::tracked_vec::TrackedVec;
 use serde::{Deserialize, Serialize};
 use telltale_compiler::{LabelId, RoleId};
 
@@ -49,7 +49,7 @@ pub struct Session {
     /// Participating roles (image role ids).
     pub roles: Vec<RoleId>,
     pub(crate) width: usize,
-    pub(crate) edges: EdgeTable,
+    pub(crate) edges: TrackedVec<Edge>,
     pub(crate) coro_slots: Vec<u32>,
     /// Coroutines started by `Spawn` inside the session (not tied to a role
     /// slot: messages wake the role's own coroutine).
@@ -184,7 +184,7 @@ impl SessionStore {
                 late_owed: Vec::new(),
             })
             .collect();
-        let edges = EdgeTable::new(edges);
+        let edges = TrackedVec::new(edges);
         let session = Session {
             id,
             status: SessionStatus::Active,

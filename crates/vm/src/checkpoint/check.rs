@@ -76,10 +76,7 @@ impl ProtocolMachine {
                 || format!("session {id}: coroutine slot out of range"),
             )?;
             ensure(
-                s.edges
-                    .all()
-                    .iter()
-                    .all(|e| usize::from(e.handler) < n_handlers),
+                s.edges.iter().all(|e| usize::from(e.handler) < n_handlers),
                 || format!("session {id}: edge bound to an unknown handler"),
             )?;
             let auth_ok = match (&self.config.message_auth, &s.auth) {

@@ -361,7 +361,7 @@ fn inconsistent_states_are_refused() {
             m.coroutines.push(c);
         }),
         ("done but counted live", |m| {
-            let c = m.coroutines.iter_mut().flatten();
+            let c = m.coroutines.all_mut().iter_mut().flatten();
             let running = c.filter(|c| !c.status.is_terminal()).last().unwrap();
             running.status = CoroStatus::Done;
         }),

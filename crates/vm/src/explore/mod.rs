@@ -264,7 +264,7 @@ impl ProtocolMachine {
         let mut total = 0;
         let mut fullest = 0;
         for s in self.sessions.slots.iter().flatten() {
-            for e in s.edges.all() {
+            for e in s.edges.iter() {
                 total += e.buffer.len();
                 fullest = fullest.max(e.buffer.len());
             }
@@ -279,7 +279,7 @@ impl ProtocolMachine {
         let mut edges = Vec::new();
         for s in self.sessions.slots.iter().flatten() {
             let width = s.width.max(1);
-            for (i, e) in s.edges.all().iter().enumerate() {
+            for (i, e) in s.edges.iter().enumerate() {
                 if !e.buffer.is_empty() {
                     let (from, to) = (i / width, i % width);
                     if let (Ok(from), Ok(to)) = (RoleId::try_from(from), RoleId::try_from(to)) {

@@ -1,0 +1,246 @@
+//! A vector that records which elements were handed out for writing, so
+//! that copying one machine state over another (`clone_from`, which the
+//! explorer does once per transition) can copy only what differs.
+//!
+//! Every write goes through this type (it has no `DerefMut`), which keeps
+//! two records: the elements ever written (an element never written is as
+//! it was created, the same in every table of one origin), and the
+//! elements written since the table was last made a copy of another. A
+//! table that was made a copy of `source` and that `source` has not been
+//! written since (its version is unchanged) differs from it only in the
+//! elements written since: `clone_from` copies just those.
+
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Who created a table: tables of one origin (copies of one table) have
+/// identical elements where none was written. Compared by address, and
+/// both tables compared hold theirs, so two live origins never share one.
+#[derive(Debug)]
+pub(crate) struct TableOrigin;
+
+/// Names every table (never reused), so that a copy knows which table it
+/// was made from.
+static NEXT_TABLE: AtomicU64 = AtomicU64::new(1);
+
+fn next_table() -> u64 {
+    NEXT_TABLE.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A vector whose writes are recorded.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct TrackedVec<T> {
+    items: Vec<T>,
+    /// Bit `i` set once element `i` was handed out for writing. Shorter
+    /// than the elements need when unknown (a restored checkpoint): then
+    /// every element counts as written.
+    #[serde(skip)]
+    written: Vec<u64>,
+    /// Bit `i` set once element `i` was handed out for writing since this
+    /// table was last made a copy of another.
+    #[serde(skip)]
+    touched: Vec<u64>,
+    #[serde(skip)]
+    origin: Option<Arc<TableOrigin>>,
+    /// This table's name (0: none, a restored table).
+    #[serde(skip)]
+    name: u64,
+    /// Counts this table's writes.
+    #[serde(skip)]
+    version: u64,
+    /// The name and version of the table this one was last made a copy of.
+    #[serde(skip)]
+    copy_of: Option<(u64, u64)>,
+}
+
+impl<T> Default for TrackedVec<T> {
+    fn default() -> Self {
+        TrackedVec::new(Vec::new())
+    }
+}
+
+impl<T> TrackedVec<T> {
+    /// A table of freshly created elements (none counts as written).
+    pub(crate) fn new(items: Vec<T>) -> Self {
+        let words = items.len().div_ceil(64);
+        TrackedVec {
+            items,
+            written: vec![0; words],
+            touched: vec![0; words],
+            origin: Some(Arc::new(TableOrigin)),
+            name: next_table(),
+            version: 0,
+            copy_of: None,
+        }
+    }
+
+    fn words(&self) -> usize {
+        self.items.len().div_ceil(64)
+    }
+
+    /// Records a write of element `i`.
+    #[inline]
+    fn mark(&mut self, i: usize) {
+        self.version = self.version.wrapping_add(1);
+        if let Some(word) = self.written.get_mut(i / 64) {
+            *word |= 1 << (i % 64);
+        }
+        if let Some(word) = self.touched.get_mut(i / 64) {
+            *word |= 1 << (i % 64);
+        }
+    }
+
+    /// Element `i` for writing.
+    #[inline]
+    pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.mark(i);
+        self.items.get_mut(i)
+    }
+
+    /// Every element for writing (all recorded as written).
+    pub(crate) fn all_mut(&mut self) -> &mut [T] {
+        self.version = self.version.wrapping_add(1);
+        self.written.fill(u64::MAX);
+        self.touched.fill(u64::MAX);
+        &mut self.items
+    }
+
+    /// Appends an element (recorded as written).
+    pub(crate) fn push(&mut self, item: T) {
+        self.items.push(item);
+        let words = self.words();
+        self.written.resize(words, 0);
+        self.touched.resize(words, 0);
+        self.mark(self.items.len() - 1);
+    }
+
+    /// Removes the last element (tests corrupt tables this way).
+    #[cfg(test)]
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        self.version = self.version.wrapping_add(1);
+        self.items.pop()
+    }
+
+    /// The indices of the elements that may differ from how they were
+    /// created, in order (every index when that is unknown).
+    pub(crate) fn written_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        let known = self.written.len() == self.words();
+        let all = (!known).then_some(0..self.items.len());
+        let marked = known.then(|| set_bits(&self.written));
+        all.into_iter()
+            .flatten()
+            .chain(marked.into_iter().flatten())
+            .filter(move |&i| i < self.items.len())
+    }
+}
+
+/// The indices of the set bits of `words`, in order.
+fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let i = w * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                i
+            })
+        })
+    })
+}
+
+impl<T> std::ops::Deref for TrackedVec<T> {
+    type Target = [T];
+
+    #[inline]
+    fn deref(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl<'a, T> IntoIterator for &'a TrackedVec<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+impl<T> std::ops::Index<usize> for TrackedVec<T> {
+    type Output = T;
+
+    #[inline]
+    fn index(&self, i: usize) -> &T {
+        &self.items[i]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for TrackedVec<T> {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        self.mark(i);
+        &mut self.items[i]
+    }
+}
+
+impl<T: Clone> Clone for TrackedVec<T> {
+    fn clone(&self) -> Self {
+        let words = self.words();
+        TrackedVec {
+            items: self.items.clone(),
+            written: self.written.clone(),
+            touched: vec![0; words],
+            origin: self.origin.clone(),
+            name: next_table(),
+            version: 0,
+            copy_of: (self.name != 0).then_some((self.name, self.version)),
+        }
+    }
+
+    /// Copies only what may differ: the elements written since this table
+    /// was made a copy of `source` if `source` is unchanged since, else
+    /// the elements written in either table if both have one origin, else
+    /// everything.
+    fn clone_from(&mut self, source: &Self) {
+        let words = source.words();
+        let shapes_match = self.items.len() == source.items.len()
+            && self.written.len() == words
+            && source.written.len() == words
+            && self.touched.len() == words;
+        let unchanged_source =
+            source.name != 0 && self.copy_of == Some((source.name, source.version));
+        let same_origin = match (&self.origin, &source.origin) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        if shapes_match && unchanged_source {
+            for i in set_bits(&self.touched) {
+                self.items[i].clone_from(&source.items[i]);
+            }
+            self.written.copy_from_slice(&source.written);
+        } else if shapes_match && same_origin {
+            for (w, (mine, theirs)) in self.written.iter().zip(&source.written).enumerate() {
+                let mut either = mine | theirs;
+                while either != 0 {
+                    let i = w * 64 + either.trailing_zeros() as usize;
+                    either &= either - 1;
+                    self.items[i].clone_from(&source.items[i]);
+                }
+            }
+            self.written.copy_from_slice(&source.written);
+        } else {
+            self.items.clone_from(&source.items);
+            self.written.clone_from(&source.written);
+            self.origin.clone_from(&source.origin);
+        }
+        self.touched.clear();
+        self.touched.resize(words, 0);
+        self.version = self.version.wrapping_add(1);
+        self.copy_of = (source.name != 0).then_some((source.name, source.version));
+        if self.name == 0 {
+            self.name = next_table();
+        }
+    }
+}
