@@ -123,21 +123,15 @@ impl<T> TrackedVec<T> {
         self.items.pop()
     }
 
-    /// The indices of the elements that may differ from how they were
-    /// created, in order (every index when that is unknown).
-    pub(crate) fn written_indices(&self) -> impl Iterator<Item = usize> + '_ {
-        let known = self.written.len() == self.words();
-        let all = (!known).then_some(0..self.items.len());
-        let marked = known.then(|| set_bits(&self.written));
-        all.into_iter()
-            .flatten()
-            .chain(marked.into_iter().flatten())
-            .filter(move |&i| i < self.items.len())
+    /// The record of elements ever written (bit `i` of word `i / 64`), if
+    /// known: an element whose bit is clear is as it was created.
+    pub(crate) fn written_words(&self) -> Option<&[u64]> {
+        (self.written.len() == self.words()).then_some(&self.written[..])
     }
 }
 
 /// The indices of the set bits of `words`, in order.
-fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+pub(crate) fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
     words.iter().enumerate().flat_map(|(w, &word)| {
         let mut rest = word;
         std::iter::from_fn(move || {

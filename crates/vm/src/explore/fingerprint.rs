@@ -22,6 +22,7 @@ use super::permuted::{shallow_endpoints, Renaming};
 use crate::coroutine::CoroStatus;
 use crate::machine::ProtocolMachine;
 use crate::session::Edge;
+use crate::tracked_vec::set_bits;
 use serde::Serialize;
 use telltale_compiler::RoleId;
 use telltale_types::Value;
@@ -102,6 +103,7 @@ impl StateEncoder {
     }
 }
 
+#[inline]
 pub(super) fn put_u64(out: &mut Vec<u8>, n: u64) {
     // LEB128-style varint: short and unambiguous.
     let mut n = n;
@@ -130,6 +132,7 @@ pub(super) fn put_serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
 /// Writes a value: scalars and endpoints directly (registers and payloads
 /// are mostly those), anything else through its serde form,
 /// each behind its own tag byte so that no two values share an encoding.
+#[inline]
 fn put_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Unit => out.push(0),
@@ -268,11 +271,20 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
             true
         };
         match renaming {
-            None => {
-                for index in s.edges.written_indices() {
-                    put_edge(index, &s.edges[index]);
+            None => match s.edges.written_words() {
+                Some(words) => {
+                    for index in set_bits(words) {
+                        if let Some(e) = s.edges.get(index) {
+                            put_edge(index, e);
+                        }
+                    }
                 }
-            }
+                None => {
+                    for (index, e) in s.edges.iter().enumerate() {
+                        put_edge(index, e);
+                    }
+                }
+            },
             Some(r) => {
                 for index in 0..s.edges.len() {
                     let source = r.source_edge(index, s.width);
