@@ -25,15 +25,16 @@ struct Successor<S> {
     action: u32,
     fp: u64,
     /// The state, if this successor's worker claimed its fingerprint
-    /// (otherwise another successor of the level carries it); boxed, so
-    /// that the lists of successors stay small to move.
-    found: Option<Box<Found<S>>>,
+    /// (otherwise another successor of the level carries it).
+    found: Option<Found<S>>,
 }
 
 /// A successor's state and what the merge needs to know of it, worked out
 /// in parallel.
 struct Found<S> {
-    state: S,
+    /// Boxed, like every state the search keeps: states are large, and
+    /// the merge moves them.
+    state: Box<S>,
     broken: Option<&'static str>,
     fullest_buffer: usize,
     represents: usize,
@@ -53,7 +54,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     let properties = model.properties();
     let mut report = Report::new();
     let mut parents = Parents::default();
-    let mut frontier: Vec<(M::State, u64)> = Vec::new();
+    let mut frontier: Vec<(Box<M::State>, u64)> = Vec::new();
     for state in model.init_states() {
         let fp = checker.key(&state);
         if parents.contains_key(&fp) {
@@ -67,7 +68,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             report.counterexample = Some(rebuild(checker, &parents, fp, property));
             return report.finish(started);
         }
-        frontier.push((state, fp));
+        frontier.push((Box::new(state), fp));
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(checker.threads)
@@ -76,7 +77,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     let mut claims = ClaimSet::new();
     // The states of the level before last, whose storage the copies of
     // this level reuse (instead of freeing and allocating as many).
-    let mut spare: Mutex<Vec<M::State>> = Mutex::new(Vec::new());
+    let mut spare: Mutex<Vec<Box<M::State>>> = Mutex::new(Vec::new());
     let mut depth = 0;
     'levels: while !frontier.is_empty() {
         if checker.max_depth.is_some_and(|max| depth >= max) {
@@ -88,7 +89,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             break;
         }
         // Each worker writes successors into a scratch state of its own.
-        let expand = |scratch: &mut Option<M::State>, (state, _): &(M::State, u64)| {
+        let expand = |scratch: &mut Option<M::State>, (state, _): &(Box<M::State>, u64)| {
             let shared = Shared {
                 properties: &properties,
                 visited: &parents,
@@ -107,7 +108,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         claims.clear();
         // The copies, by fingerprint: the first successor with a given
         // fingerprint in frontier order need not be the one copied.
-        let mut copies: FingerprintMap<Box<Found<M::State>>> = FingerprintMap::default();
+        let mut copies: FingerprintMap<Found<M::State>> = FingerprintMap::default();
         for successor in expansions.iter_mut().flat_map(|e| &mut e.successors) {
             if let Some(found) = successor.found.take() {
                 copies.insert(successor.fp, found);
@@ -135,7 +136,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                     let mut actions = Vec::new();
                     model.actions(parent_state, &mut actions);
                     let state = model.next_state(parent_state, &actions[action as usize]);
-                    Box::new(found_state(checker, &properties, state))
+                    found_state(checker, &properties, Box::new(state))
                 });
                 parents.insert(fp, Some((*parent, action)));
                 report.unique_states += 1;
@@ -165,18 +166,18 @@ struct Shared<'a, M: Model> {
     properties: &'a [Property<M>],
     visited: &'a Parents,
     claims: &'a ClaimSet,
-    spare: &'a Mutex<Vec<M::State>>,
+    spare: &'a Mutex<Vec<Box<M::State>>>,
 }
 
 /// A copy of `state`, written over a spare state when there is one.
-fn copy_of<S: Clone>(state: &S, spare: &Mutex<Vec<S>>) -> S {
+fn copy_of<S: Clone>(state: &S, spare: &Mutex<Vec<Box<S>>>) -> Box<S> {
     let reused = spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
     match reused {
         Some(mut copy) => {
-            copy.clone_from(state);
+            (*copy).clone_from(state);
             copy
         }
-        None => state.clone(),
+        None => Box::new(state.clone()),
     }
 }
 
@@ -184,7 +185,7 @@ fn copy_of<S: Clone>(state: &S, spare: &Mutex<Vec<S>>) -> S {
 fn found_state<M: Model>(
     checker: &Checker<'_, M>,
     properties: &[Property<M>],
-    state: M::State,
+    state: Box<M::State>,
 ) -> Found<M::State> {
     let model = checker.model;
     Found {
@@ -223,7 +224,7 @@ fn expand<M: Model>(
             fp,
             found: claims
                 .claim(fp)
-                .then(|| Box::new(found_state(checker, properties, copy_of(work, spare)))),
+                .then(|| found_state(checker, properties, copy_of(work, spare))),
         })
     };
     if checker.reduce {
