@@ -80,10 +80,14 @@ impl<T> TrackedVec<T> {
         self.items.len().div_ceil(64)
     }
 
-    /// Records a write of element `i`.
+    /// Records a write of element `i` (an index past the end writes
+    /// nothing).
     #[inline]
     fn mark(&mut self, i: usize) {
         self.version = self.version.wrapping_add(1);
+        if i >= self.items.len() {
+            return;
+        }
         if let Some(word) = self.written.get_mut(i / 64) {
             *word |= 1 << (i % 64);
         }
@@ -102,8 +106,18 @@ impl<T> TrackedVec<T> {
     /// Every element for writing (all recorded as written).
     pub(crate) fn all_mut(&mut self) -> &mut [T] {
         self.version = self.version.wrapping_add(1);
-        self.written.fill(u64::MAX);
-        self.touched.fill(u64::MAX);
+        let len = self.items.len();
+        for bits in [&mut self.written, &mut self.touched] {
+            for (w, word) in bits.iter_mut().enumerate() {
+                // Only the bits of elements that exist.
+                let here = len.saturating_sub(w * 64).min(64);
+                *word |= if here == 64 {
+                    u64::MAX
+                } else {
+                    (1 << here) - 1
+                };
+            }
+        }
         &mut self.items
     }
 
@@ -211,7 +225,9 @@ impl<T: Clone> Clone for TrackedVec<T> {
         };
         if shapes_match && unchanged_source {
             for i in set_bits(&self.touched) {
-                self.items[i].clone_from(&source.items[i]);
+                if let (Some(to), Some(from)) = (self.items.get_mut(i), source.items.get(i)) {
+                    to.clone_from(from);
+                }
             }
             self.written.copy_from_slice(&source.written);
         } else if shapes_match && same_origin {
@@ -220,7 +236,9 @@ impl<T: Clone> Clone for TrackedVec<T> {
                 while either != 0 {
                     let i = w * 64 + either.trailing_zeros() as usize;
                     either &= either - 1;
-                    self.items[i].clone_from(&source.items[i]);
+                    if let (Some(to), Some(from)) = (self.items.get_mut(i), source.items.get(i)) {
+                        to.clone_from(from);
+                    }
                 }
             }
             self.written.copy_from_slice(&source.written);
@@ -236,5 +254,67 @@ impl<T: Clone> Clone for TrackedVec<T> {
         if self.name == 0 {
             self.name = next_table();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TrackedVec;
+
+    fn table(n: usize) -> TrackedVec<u32> {
+        TrackedVec::new((0..n as u32).collect())
+    }
+
+    #[test]
+    fn a_copy_written_again_from_its_unchanged_source_is_equal_to_it() {
+        let source = table(70);
+        let mut copy = source.clone();
+        copy[3] = 99;
+        *copy.get_mut(65).unwrap() = 98;
+        copy.clone_from(&source);
+        assert_eq!(&*copy, &*source);
+    }
+
+    #[test]
+    fn a_changed_source_is_copied_whole_where_written() {
+        let mut source = table(70);
+        let mut copy = source.clone();
+        copy.clone_from(&source);
+        source[10] = 7;
+        copy[20] = 8;
+        copy.clone_from(&source);
+        assert_eq!(&*copy, &*source);
+    }
+
+    #[test]
+    fn writing_everything_marks_only_elements_that_exist() {
+        for n in [0, 1, 49, 64, 65, 81] {
+            let source = table(n);
+            let mut copy = source.clone();
+            for x in copy.all_mut() {
+                *x += 1;
+            }
+            copy.clone_from(&source);
+            assert_eq!(&*copy, &*source, "{n} elements");
+            let mut other = table(n);
+            other.all_mut();
+            other.clone_from(&source);
+            assert_eq!(&*other, &*source, "{n} elements, another table");
+            assert_eq!(
+                other
+                    .written_words()
+                    .map(|w| w.iter().map(|w| w.count_ones()).sum::<u32>()),
+                Some(0)
+            );
+        }
+    }
+
+    #[test]
+    fn a_write_past_the_end_is_nothing() {
+        let source = table(5);
+        let mut copy = source.clone();
+        assert!(copy.get_mut(40).is_none());
+        copy.clone_from(&source);
+        assert_eq!(&*copy, &*source);
     }
 }
