@@ -56,9 +56,7 @@ impl ProtocolMachine {
     ) -> bool {
         let Some(envelope) = self
             .sessions
-            .slot(session)
-            .and_then(|s| self.sessions.by_slot_mut(s))
-            .and_then(|s| s.edge_mut(from, to))
+            .edge_mut(session, from, to)
             .and_then(|e| e.buffer.front_mut())
         else {
             return false;

@@ -9,8 +9,9 @@ pub type HandlerId = u16;
 /// The scheduler clock.
 pub type Tick = u64;
 
-/// A fast hasher for the machine's integer ids (the std SipHash is built to
-/// resist adversarial keys, which sequential ids are not).
+/// A fast hasher for the machine's integer ids and the explorer's state
+/// fingerprints (the std SipHash is built to resist adversarial keys,
+/// which these are not).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct IdHasher(u64);
 

@@ -323,12 +323,7 @@ impl ProtocolMachine {
             match *event {
                 TopologyEvent::Crash { session, role } => self.crash(session, role),
                 TopologyEvent::Partition { session, from, to } => {
-                    if let Some(edge) = self
-                        .sessions
-                        .slot(session)
-                        .and_then(|s| self.sessions.by_slot_mut(s))
-                        .and_then(|s| s.edge_mut(from, to))
-                    {
+                    if let Some(edge) = self.sessions.edge_mut(session, from, to) {
                         edge.partitioned = true;
                     }
                 }

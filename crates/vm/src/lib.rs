@@ -99,7 +99,7 @@ pub use exec::speculation::MAX_SPECULATION_DEPTH;
 pub use fault::{Fault, LifecycleError, ProtocolMachineError};
 pub use host::{HostFailure, HostValue, ScriptedAnswer, ScriptedHandler};
 pub use host_contract::HostContractViolation;
-pub use ids::{CoroId, HandlerId, SessionId, Tick};
+pub use ids::{CoroId, HandlerId, IdHasher, SessionId, Tick};
 pub use kernel::{RunStatus, StepResult};
 pub use knowledge::{fact_key, FlowPolicy, FlowRule};
 pub use lifecycle::SessionRequest;

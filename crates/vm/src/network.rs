@@ -196,11 +196,10 @@ impl ProtocolMachine {
         let traced = traced.map(event);
         let dropped = admission == Admission::Drop;
         if !dropped {
-            let session = self
+            let edge = self
                 .sessions
-                .slot(message.session)
-                .and_then(|s| self.sessions.by_slot_mut(s));
-            if let Some(edge) = session.and_then(|s| s.edge_mut(message.from, message.to)) {
+                .edge_mut(message.session, message.from, message.to);
+            if let Some(edge) = edge {
                 edge.next_send_seq += 1;
             }
             if let Some(outbox) = self.outbox.as_mut() {

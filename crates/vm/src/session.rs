@@ -233,6 +233,23 @@ impl SessionStore {
         self.slots.get_mut(slot as usize).and_then(Option::as_mut)
     }
 
+    /// The edge `from -> to` of the resident session `id`, for reading.
+    pub(crate) fn edge(&self, id: SessionId, from: RoleId, to: RoleId) -> Option<&Edge> {
+        let s = self.get(id)?;
+        s.edges.get(s.checked_edge_index(from, to)?)
+    }
+
+    /// The edge `from -> to` of the resident session `id`, for writing.
+    pub(crate) fn edge_mut(
+        &mut self,
+        id: SessionId,
+        from: RoleId,
+        to: RoleId,
+    ) -> Option<&mut Edge> {
+        let slot = self.slot(id)?;
+        self.by_slot_mut(slot)?.edge_mut(from, to)
+    }
+
     /// Moves an active session to a terminal phase (`Closed`, `Cancelled` or
     /// `Faulted`): clears its buffers and, for `Closed`, advances the epoch.
     /// Returns the new epoch.

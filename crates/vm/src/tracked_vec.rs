@@ -145,8 +145,8 @@ impl<T> TrackedVec<T> {
 }
 
 /// The indices of the set bits of `words`, in order.
-pub(crate) fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    words.iter().enumerate().flat_map(|(w, &word)| {
+pub(crate) fn set_bits(words: impl Iterator<Item = u64>) -> impl Iterator<Item = usize> {
+    words.enumerate().flat_map(|(w, word)| {
         let mut rest = word;
         std::iter::from_fn(move || {
             (rest != 0).then(|| {
@@ -224,21 +224,17 @@ impl<T: Clone> Clone for TrackedVec<T> {
             _ => false,
         };
         if shapes_match && unchanged_source {
-            for i in set_bits(&self.touched) {
+            for i in set_bits(self.touched.iter().copied()) {
                 if let (Some(to), Some(from)) = (self.items.get_mut(i), source.items.get(i)) {
                     to.clone_from(from);
                 }
             }
             self.written.copy_from_slice(&source.written);
         } else if shapes_match && same_origin {
-            for (w, (mine, theirs)) in self.written.iter().zip(&source.written).enumerate() {
-                let mut either = mine | theirs;
-                while either != 0 {
-                    let i = w * 64 + either.trailing_zeros() as usize;
-                    either &= either - 1;
-                    if let (Some(to), Some(from)) = (self.items.get_mut(i), source.items.get(i)) {
-                        to.clone_from(from);
-                    }
+            let either = self.written.iter().zip(&source.written).map(|(a, b)| a | b);
+            for i in set_bits(either) {
+                if let (Some(to), Some(from)) = (self.items.get_mut(i), source.items.get(i)) {
+                    to.clone_from(from);
                 }
             }
             self.written.copy_from_slice(&source.written);

@@ -2,32 +2,13 @@
 //! fingerprints.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
+use telltale_vm::IdHasher;
 
-/// Hashes a fingerprint to itself: fingerprints are already uniform 64-bit
-/// hashes of state encodings, so hashing them again (SipHash, the
-/// standard maps' default) only costs time on every lookup.
-#[derive(Default)]
-pub(super) struct FingerprintHasher(u64);
-
-impl Hasher for FingerprintHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `u64` keys are hashed here; this keeps other keys correct.
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type ByFingerprint = BuildHasherDefault<FingerprintHasher>;
+/// Fingerprints are already uniform 64-bit hashes of state encodings:
+/// the machine's one-multiply id hasher is all they need (SipHash, the
+/// standard maps' default, only costs time on every lookup).
+type ByFingerprint = BuildHasherDefault<IdHasher>;
 
 /// A map from fingerprints.
 pub(super) type FingerprintMap<V> = HashMap<u64, V, ByFingerprint>;

@@ -65,10 +65,10 @@ impl Clone for Edge {
             partitioned,
             late_owed,
         } = self;
-        // Most edges of an explored state are empty in both states.
         let (queue, from) = (&mut buffer.queue, &source.buffer.queue);
         if queue.len() == from.len() {
-            // In place (the common case: both empty, or one message each).
+            // Message by message, in place (the common case in explored
+            // states: both empty, or one message each).
             for (to, from) in queue.iter_mut().zip(from) {
                 to.clone_from(from);
             }

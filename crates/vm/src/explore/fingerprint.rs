@@ -273,7 +273,7 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
         match renaming {
             None => match s.edges.written_words() {
                 Some(words) => {
-                    for index in set_bits(words) {
+                    for index in set_bits(words.iter().copied()) {
                         if let Some(e) = s.edges.get(index) {
                             put_edge(index, e);
                         }

@@ -2,19 +2,11 @@
 //! coroutine just queued is replaced by another payload of the sender's
 //! choosing, so the receiver gets what a lying peer would have sent.
 
-use crate::buffer::BoundedBuffer;
 use crate::ids::SessionId;
 use crate::machine::ProtocolMachine;
 use telltale_compiler::{LabelId, RoleId, Value};
 
 impl ProtocolMachine {
-    /// The buffer of the edge from `from` to `to` in `session`.
-    fn edge_buffer(&self, session: SessionId, from: RoleId, to: RoleId) -> Option<&BoundedBuffer> {
-        let s = self.sessions.by_slot(self.sessions.slot(session)?)?;
-        let index = s.checked_edge_index(from, to)?;
-        Some(&s.edges[index].buffer)
-    }
-
     /// The label and payload of the newest message queued from `from` to
     /// `to` in `session` (the one a send step just queued), if any.
     pub fn newest_message(
@@ -23,7 +15,7 @@ impl ProtocolMachine {
         from: RoleId,
         to: RoleId,
     ) -> Option<(LabelId, &Value)> {
-        let e = self.edge_buffer(session, from, to)?.newest()?;
+        let e = self.sessions.edge(session, from, to)?.buffer.newest()?;
         Some((e.label, &e.payload))
     }
 
@@ -35,7 +27,7 @@ impl ProtocolMachine {
         from: RoleId,
         to: RoleId,
     ) -> Option<(LabelId, &Value)> {
-        let e = self.edge_buffer(session, from, to)?.peek()?;
+        let e = self.sessions.edge(session, from, to)?.buffer.peek()?;
         Some((e.label, &e.payload))
     }
 
@@ -52,9 +44,7 @@ impl ProtocolMachine {
     ) -> bool {
         let Some(envelope) = self
             .sessions
-            .slot(session)
-            .and_then(|slot| self.sessions.by_slot_mut(slot))
-            .and_then(|s| s.edge_mut(from, to))
+            .edge_mut(session, from, to)
             .and_then(|e| e.buffer.back_mut())
         else {
             return false;

@@ -296,17 +296,11 @@ impl ProtocolMachine {
     /// recorded as `Lost` when traces are kept. False if there is none.
     pub fn lose_oldest_message(&mut self, session: SessionId, from: RoleId, to: RoleId) -> bool {
         let tick = self.clock;
-        let Some(s) = self
+        let Some(envelope) = self
             .sessions
-            .slot(session)
-            .and_then(|slot| self.sessions.by_slot_mut(slot))
+            .edge_mut(session, from, to)
+            .and_then(|e| e.buffer.pop())
         else {
-            return false;
-        };
-        let Some(index) = s.checked_edge_index(from, to) else {
-            return false;
-        };
-        let Some(envelope) = s.edges[index].buffer.pop() else {
             return false;
         };
         if self.obs.is_recording() {
