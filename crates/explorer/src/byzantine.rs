@@ -9,7 +9,7 @@ use std::sync::Arc;
 use telltale_compiler::RoleId;
 use telltale_types::PayloadSort;
 use telltale_vm::effect::default_handler::fabricate;
-use telltale_vm::explore::EnabledStep;
+use telltale_vm::explore::{share, EnabledStep};
 use telltale_vm::{ProtocolMachine, ProtocolMachineError, Value};
 
 /// A message a lying role has just queued, as a [`LieDomain`] sees it.
@@ -74,6 +74,14 @@ impl<H: Clone, D> Clone for ByzantineHost<H, D> {
             liars: Arc::clone(&self.liars),
             domain: Arc::clone(&self.domain),
         }
+    }
+
+    /// Touches the shared counts only when they differ (explored states
+    /// are copied over each other on several threads).
+    fn clone_from(&mut self, source: &Self) {
+        self.inner.clone_from(&source.inner);
+        share(&mut self.liars, &source.liars);
+        share(&mut self.domain, &source.domain);
     }
 }
 

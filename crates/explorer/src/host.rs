@@ -7,7 +7,7 @@ use std::sync::Arc;
 use telltale_compiler::LabelId;
 use telltale_types::effects::EffectTable;
 use telltale_vm::effect::default_handler::fabricate;
-use telltale_vm::explore::EnabledStep;
+use telltale_vm::explore::{share, EnabledStep};
 use telltale_vm::{
     EffectError, EffectErrorCategory, EffectHandler, EffectScript, InvokeInput, ProtocolMachine,
     ProtocolMachineError, SendDecision, SendDecisionInput, Value,
@@ -104,11 +104,27 @@ impl ExplorableHost for OpenChoiceHost {
 /// answered, at each call, with each listed answer in turn as the
 /// explorer's alternatives, instead of every declared outcome; the others
 /// are left open as [`OpenChoiceHost`] leaves them. Stateless.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct ScriptedChoiceHost {
     script: Arc<EffectScript>,
     /// Scripted answers per operation id (`None`: not scripted).
     counts: Arc<[Option<usize>]>,
+}
+
+impl Clone for ScriptedChoiceHost {
+    fn clone(&self) -> Self {
+        ScriptedChoiceHost {
+            script: Arc::clone(&self.script),
+            counts: Arc::clone(&self.counts),
+        }
+    }
+
+    /// Touches the shared counts only when they differ (explored states
+    /// are copied over each other on several threads).
+    fn clone_from(&mut self, source: &Self) {
+        share(&mut self.script, &source.script);
+        share(&mut self.counts, &source.counts);
+    }
 }
 
 impl ScriptedChoiceHost {

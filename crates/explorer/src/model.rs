@@ -32,12 +32,37 @@ pub trait Model: Sync {
     /// determines its future.
     fn fingerprint(&self, state: &Self::State) -> u64;
 
+    /// The fingerprint of `next`, just written by [`Model::next_state_into`]
+    /// from `state` (whose fingerprint is `state_fp`): equal to
+    /// [`Model::fingerprint`] of `next`, but a model that knows what the
+    /// step changed can rehash only that. The default hashes `next` whole.
+    fn successor_fingerprint(
+        &self,
+        _state: &Self::State,
+        _state_fp: u64,
+        next: &Self::State,
+    ) -> u64 {
+        self.fingerprint(next)
+    }
+
     /// The fingerprint under which the search stores `state` when
     /// symmetry reduction is on: that of some state in its orbit under
     /// the model's symmetries, equal for two states only if one is a
     /// symmetric image of the other. The default: [`Model::fingerprint`].
     fn symmetric_fingerprint(&self, state: &Self::State) -> u64 {
         self.fingerprint(state)
+    }
+
+    /// [`Model::symmetric_fingerprint`] of `next`, just written by
+    /// [`Model::next_state_into`] from `state` (whose symmetric
+    /// fingerprint is `state_fp`). The default hashes `next` whole.
+    fn symmetric_successor_fingerprint(
+        &self,
+        _state: &Self::State,
+        _state_fp: u64,
+        next: &Self::State,
+    ) -> u64 {
+        self.symmetric_fingerprint(next)
     }
 
     /// How many distinct states `state` stands for under the symmetries

@@ -214,6 +214,20 @@ impl<H: ExplorableHost> ProtocolModel<H> {
         })
     }
 
+    /// Writes what a state holds besides its machine (the host's state,
+    /// observations, messages lost, a host error) into its fingerprint.
+    fn encode_extra(&self, state: &ProtocolState<H>, out: &mut Vec<u8>) {
+        state.host.encode(out);
+        state.observations.encode(out);
+        if self.drop_budget > 0 {
+            out.extend_from_slice(&state.drops.to_le_bytes());
+        }
+        if let Some(error) = &state.error {
+            out.push(1);
+            out.extend_from_slice(error.as_bytes());
+        }
+    }
+
     /// Whether to store states up to the symmetry of role families (on by
     /// default where it applies: see [`ProtocolModel::symmetry`]).
     pub fn with_symmetry(mut self, on: bool) -> Self {
@@ -437,24 +451,46 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     }
 
     fn fingerprint(&self, state: &Self::State) -> u64 {
-        let extra = |out: &mut Vec<u8>| {
-            state.host.encode(out);
-            state.observations.encode(out);
-            if self.drop_budget > 0 {
-                out.extend_from_slice(&state.drops.to_le_bytes());
-            }
-            if let Some(error) = &state.error {
-                out.push(1);
-                out.extend_from_slice(error.as_bytes());
-            }
-        };
+        let extra = |out: &mut Vec<u8>| self.encode_extra(state, out);
         ENCODER.with(|e| e.borrow_mut().fingerprint_then(&state.machine, extra))
+    }
+
+    fn successor_fingerprint(&self, state: &Self::State, state_fp: u64, next: &Self::State) -> u64 {
+        let fp = ENCODER.with(|e| {
+            e.borrow_mut().successor_fingerprint_then(
+                &state.machine,
+                state_fp,
+                |out| self.encode_extra(state, out),
+                &next.machine,
+                |out| self.encode_extra(next, out),
+            )
+        });
+        let fp = fp.unwrap_or_else(|| self.fingerprint(next));
+        debug_assert_eq!(
+            fp,
+            self.fingerprint(next),
+            "a successor's fingerprint from its parent's is its own"
+        );
+        fp
     }
 
     fn symmetric_fingerprint(&self, state: &Self::State) -> u64 {
         self.active_symmetry()
             .and_then(|group| group.canonical_fingerprint(self, state))
             .unwrap_or_else(|| self.fingerprint(state))
+    }
+
+    fn symmetric_successor_fingerprint(
+        &self,
+        state: &Self::State,
+        state_fp: u64,
+        next: &Self::State,
+    ) -> u64 {
+        match self.active_symmetry() {
+            // Without a group, states are stored by their own fingerprints.
+            None => self.successor_fingerprint(state, state_fp, next),
+            Some(_) => self.symmetric_fingerprint(next),
+        }
     }
 
     fn orbit_size(&self, state: &Self::State) -> usize {

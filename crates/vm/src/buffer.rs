@@ -70,7 +70,7 @@ impl BufferConfig {
 }
 
 /// A message in flight, with room for authentication material.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     /// The interned label.
     pub label: LabelId,

@@ -137,6 +137,17 @@ impl<T> TrackedVec<T> {
         self.items.pop()
     }
 
+    /// The elements written since this table was made a copy of `source`
+    /// (bit `i` of word `i / 64`), if it was and `source` is unchanged
+    /// since: every other element equals `source`'s.
+    pub(crate) fn touched_since_copy_of(&self, source: &Self) -> Option<&[u64]> {
+        let copy = source.name != 0
+            && self.copy_of == Some((source.name, source.version))
+            && self.items.len() == source.items.len()
+            && self.touched.len() == self.words();
+        copy.then_some(&self.touched[..])
+    }
+
     /// The record of elements ever written (bit `i` of word `i / 64`), if
     /// known: an element whose bit is clear is as it was created.
     pub(crate) fn written_words(&self) -> Option<&[u64]> {

@@ -89,14 +89,14 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             break;
         }
         // Each worker writes successors into a scratch state of its own.
-        let expand = |scratch: &mut Option<M::State>, (state, _): &(Box<M::State>, u64)| {
+        let expand = |scratch: &mut Option<M::State>, (state, fp): &(Box<M::State>, u64)| {
             let shared = Shared {
                 properties: &properties,
                 visited: &parents,
                 claims: &claims,
                 spare: &spare,
             };
-            expand(checker, &shared, state, scratch)
+            expand(checker, &shared, state, *fp, scratch)
         };
         let mut expansions: Vec<Expansion<M::State>> = match &pool {
             Some(pool) => pool.install(|| frontier.par_iter().map_init(|| None, expand).collect()),
@@ -204,6 +204,7 @@ fn expand<M: Model>(
     checker: &Checker<'_, M>,
     shared: &Shared<'_, M>,
     state: &M::State,
+    state_fp: u64,
     scratch: &mut Option<M::State>,
 ) -> Expansion<M::State> {
     let Shared {
@@ -218,7 +219,7 @@ fn expand<M: Model>(
     let work = scratch.get_or_insert_with(|| state.clone());
     let mut successor = |i: usize| {
         model.next_state_into(state, &actions[i], work);
-        let fp = checker.key(work);
+        let fp = checker.successor_key(state, state_fp, work);
         (!visited.contains_key(&fp)).then(|| Successor {
             action: i as u32,
             fp,

@@ -9,6 +9,8 @@ use std::time::Instant;
 /// A state on the current path, with the actions still to try from it.
 struct Frame<S, A> {
     state: S,
+    /// The state's key.
+    fp: u64,
     actions: Vec<A>,
     order: Vec<usize>,
     next: usize,
@@ -41,7 +43,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         // Successors are written into one scratch state and copied onto
         // the stack only when they are new.
         let mut scratch = state.clone();
-        let mut stack = vec![frame(checker, &visited, state, None, &mut scratch)];
+        let mut stack = vec![frame(checker, &visited, state, fp, None, &mut scratch)];
         report.reduced_states += usize::from(stack[0].order.len() < stack[0].actions.len());
         while let Some(top) = stack.last_mut() {
             let Some(&index) = top.order.get(top.next) else {
@@ -51,7 +53,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             top.next += 1;
             model.next_state_into(&top.state, &top.actions[index], &mut scratch);
             report.transitions += 1;
-            let fp = checker.key(&scratch);
+            let fp = checker.successor_key(&top.state, top.fp, &scratch);
             if visited.contains(&fp) {
                 continue;
             }
@@ -92,7 +94,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                 report.depth_bound_hit |= !actions.is_empty();
                 continue;
             }
-            let f = frame(checker, &visited, next, Some(index), &mut scratch);
+            let f = frame(checker, &visited, next, fp, Some(index), &mut scratch);
             report.reduced_states += usize::from(f.order.len() < f.actions.len());
             stack.push(f);
         }
@@ -107,6 +109,7 @@ fn frame<M: Model>(
     checker: &Checker<'_, M>,
     visited: &FingerprintSet,
     state: M::State,
+    fp: u64,
     taken: Option<usize>,
     scratch: &mut M::State,
 ) -> Frame<M::State, M::Action> {
@@ -118,7 +121,7 @@ fn frame<M: Model>(
         if let Some(subset) = model.persistent_subset(&state, &actions) {
             let fresh = subset.iter().all(|&i| {
                 model.next_state_into(&state, &actions[i], scratch);
-                !visited.contains(&checker.key(scratch))
+                !visited.contains(&checker.successor_key(&state, fp, scratch))
             });
             if fresh && subset.len() < actions.len() {
                 order = subset;
@@ -127,6 +130,7 @@ fn frame<M: Model>(
     }
     Frame {
         state,
+        fp,
         actions,
         order,
         next: 0,

@@ -83,6 +83,17 @@ impl<'m, M: Model> Checker<'m, M> {
         }
     }
 
+    /// The key of `next`, just written by `Model::next_state_into` from
+    /// `state`, whose key is `state_key`.
+    fn successor_key(&self, state: &M::State, state_key: u64, next: &M::State) -> u64 {
+        if self.symmetry {
+            self.model
+                .symmetric_successor_fingerprint(state, state_key, next)
+        } else {
+            self.model.successor_fingerprint(state, state_key, next)
+        }
+    }
+
     /// How many states a newly visited `state` stands for.
     fn represents(&self, state: &M::State) -> usize {
         if self.symmetry {

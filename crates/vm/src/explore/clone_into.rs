@@ -7,7 +7,7 @@
 //! fails to compile until it is listed here; `clone_from` lists the same
 //! fields.
 
-use crate::buffer::BoundedBuffer;
+use crate::buffer::{BoundedBuffer, Envelope};
 use crate::coroutine::Coroutine;
 use crate::machine::ProtocolMachine;
 use crate::scheduler::ReadyQueue;
@@ -30,6 +30,14 @@ macro_rules! clone_reusing {
 }
 
 clone_reusing!(BoundedBuffer { queue, capacity });
+
+clone_reusing!(Envelope {
+    label,
+    payload,
+    seq,
+    session,
+    seal,
+});
 
 clone_reusing!(ReadyQueue {
     kind,
@@ -169,8 +177,9 @@ impl Clone for Coroutine {
 
 /// Points `to` at `from`'s value, touching the shared count only when
 /// they differ (clones of one machine share them, and worker threads
-/// copying states would otherwise contend on the count).
-fn share<T: ?Sized>(to: &mut Arc<T>, from: &Arc<T>) {
+/// copying states would otherwise contend on the count): for the
+/// `clone_from` of anything explored that holds an `Arc`.
+pub fn share<T: ?Sized>(to: &mut Arc<T>, from: &Arc<T>) {
     if !Arc::ptr_eq(to, from) {
         *to = Arc::clone(from);
     }

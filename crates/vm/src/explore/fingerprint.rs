@@ -1,5 +1,6 @@
 //! The canonical encoding of exactly the machine state that determines the
-//! future, and its stable 64-bit fingerprint.
+//! future (its fingerprint, a sum of hashes of its parts, is in
+//! `part_hashes.rs`).
 //!
 //! Encoded, in a fixed order: every resident coroutine in slot order (id,
 //! session, role, program entry, pc, monitor state, whether it still runs
@@ -19,9 +20,9 @@
 //! sessions, in send order, when one is installed.
 
 use super::permuted::{shallow_endpoints, Renaming};
-use crate::coroutine::CoroStatus;
+use crate::coroutine::{CoroStatus, Coroutine};
 use crate::machine::ProtocolMachine;
-use crate::session::Edge;
+use crate::session::{Edge, Session, SessionStatus};
 use crate::tracked_vec::set_bits;
 use serde::Serialize;
 use telltale_compiler::RoleId;
@@ -33,6 +34,10 @@ use telltale_types::Value;
 #[derive(Debug, Default)]
 pub struct StateEncoder {
     pub(super) bytes: Vec<u8>,
+    /// The last parent state whose header hash a successor's fingerprint
+    /// needed: its address, its fingerprint and that hash (a parent's
+    /// successors are fingerprinted one after another).
+    pub(super) parent_header: Option<(usize, u64, u64)>,
 }
 
 impl StateEncoder {
@@ -75,31 +80,6 @@ impl StateEncoder {
         self.encode_permuted(machine, perm)?;
         self.bytes.extend_from_slice(extra);
         Some(xxhash_rust::xxh3::xxh3_64(&self.bytes))
-    }
-
-    /// The 64-bit fingerprint of `machine`'s state: XXH3 (fixed seed) of
-    /// its canonical encoding, the same across runs, builds and threads.
-    pub fn fingerprint(&mut self, machine: &ProtocolMachine) -> u64 {
-        self.encode(machine);
-        xxhash_rust::xxh3::xxh3_64(&self.bytes)
-    }
-
-    /// The fingerprint of `machine` followed by `extra` bytes (a host's
-    /// state, a fault budget), so they are hashed as one state.
-    pub fn fingerprint_with(&mut self, machine: &ProtocolMachine, extra: &[u8]) -> u64 {
-        self.fingerprint_then(machine, |out| out.extend_from_slice(extra))
-    }
-
-    /// The fingerprint of `machine` followed by what `extra` writes (into
-    /// the encoder's own buffer, so nothing is allocated per state).
-    pub fn fingerprint_then(
-        &mut self,
-        machine: &ProtocolMachine,
-        extra: impl FnOnce(&mut Vec<u8>),
-    ) -> u64 {
-        self.encode(machine);
-        extra(&mut self.bytes);
-        xxhash_rust::xxh3::xxh3_64(&self.bytes)
     }
 }
 
@@ -158,9 +138,9 @@ fn put_value(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
-/// Writes `m`'s encoding, renamed by `renaming` when given; false when a
-/// renamed part cannot be written (the bytes are then meaningless).
-fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mut Vec<u8>) -> bool {
+/// Writes the counters that name future coroutines and sessions, the
+/// free-slot lists, orphaned guards and finished sessions awaiting reaping.
+fn put_counters(m: &ProtocolMachine, out: &mut Vec<u8>) {
     put_u64(out, u64::from(m.next_coro));
     put_u64(out, m.sessions.next_id);
     put_u64(out, m.live as u64);
@@ -176,132 +156,26 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
     for id in &m.sessions.finished {
         put_u64(out, *id);
     }
-    put_u64(out, m.coroutines.len() as u64);
-    for c in &m.coroutines {
-        let Some(c) = c else {
-            out.push(0);
-            continue;
-        };
-        out.push(1);
-        put_u64(out, u64::from(c.id));
-        put_u64(out, c.session);
-        put_u64(out, u64::from(c.role));
-        put_u64(out, u64::from(c.entry));
-        // Renamed, the slot keeps its identity (id, session, role, entry)
-        // and takes the state of the coroutine whose role becomes its own.
-        let c = match renaming {
-            None => c,
-            Some(r) => match r
-                .source_slot(c.role)
-                .and_then(|slot| m.coroutines.get(slot))
-                .and_then(Option::as_ref)
-            {
-                Some(source) => source,
-                None => return false,
-            },
-        };
-        put_u64(out, u64::from(c.pc));
-        put_u64(out, u64::from(c.monitor_state));
-        match &c.status {
-            CoroStatus::Ready | CoroStatus::Blocked(_) => out.push(0),
-            CoroStatus::Done => out.push(1),
-            CoroStatus::Cancelled => out.push(2),
-            CoroStatus::Faulted(fault) => {
-                out.push(3);
-                put_serde(out, fault.as_ref());
-            }
-        }
-        put_u64(out, c.registers.len() as u64);
-        for value in c.registers.iter() {
-            match renaming {
-                None => put_value(out, value),
-                Some(r) => put_value(out, r.value(value).as_ref()),
-            }
-        }
-        match &c.ext {
-            None => out.push(0),
-            Some(ext) => {
-                out.push(1);
-                put_serde(out, ext.as_ref());
-            }
-        }
-    }
-    put_u64(out, m.sessions.slots.len() as u64);
-    for s in &m.sessions.slots {
-        let Some(s) = s else {
-            out.push(0);
-            continue;
-        };
-        out.push(1);
-        put_u64(out, s.id);
-        put_serde(out, &s.status);
-        put_u64(out, s.epoch);
-        // Edges with something on them, by index (1-based, then 0 to
-        // end): an edge with nothing queued, owed or partitioned is not
-        // written, so a state's encoding does not grow with the roles².
-        put_u64(out, s.edges.len() as u64);
-        let mut put_edge = |index: usize, e: &Edge| -> bool {
-            let flags = u8::from(e.partitioned)
-                | u8::from(!e.late_owed.is_empty()) << 1
-                | u8::from(!e.buffer.is_empty()) << 2;
-            if flags == 0 {
-                return true;
-            }
-            put_u64(out, index as u64 + 1);
-            out.push(flags);
-            if !e.late_owed.is_empty() {
-                put_u64(out, e.late_owed.len() as u64);
-                for label in &e.late_owed {
-                    put_u64(out, u64::from(*label));
-                }
-            }
-            if e.buffer.is_empty() {
-                return true;
-            }
-            put_u64(out, e.buffer.len() as u64);
-            for env in e.buffer.iter() {
-                put_u64(out, u64::from(env.label));
-                put_u64(out, env.session);
-                match renaming {
-                    None => put_value(out, &env.payload),
-                    Some(_) if !shallow_endpoints(&env.payload) => return false,
-                    Some(r) => put_value(out, r.value(&env.payload).as_ref()),
-                }
-            }
-            true
-        };
-        match renaming {
-            None => match s.edges.written_words() {
-                Some(words) => {
-                    for index in set_bits(words.iter().copied()) {
-                        if let Some(e) = s.edges.get(index) {
-                            put_edge(index, e);
-                        }
-                    }
-                }
-                None => {
-                    for (index, e) in s.edges.iter().enumerate() {
-                        put_edge(index, e);
-                    }
-                }
-            },
-            Some(r) => {
-                for index in 0..s.edges.len() {
-                    let source = r.source_edge(index, s.width);
-                    let Some(e) = source.and_then(|i| s.edges.get(i)) else {
-                        return false;
-                    };
-                    if !put_edge(index, e) {
-                        return false;
-                    }
-                }
-            }
-        }
-        out.push(0);
-    }
+}
+
+/// Writes a session's own fields (not its edges).
+fn put_session_head(out: &mut Vec<u8>, s: &Session) {
+    put_u64(out, s.id);
+    out.push(match s.status {
+        SessionStatus::Active => 0,
+        SessionStatus::Draining => 1,
+        SessionStatus::Closed => 2,
+        SessionStatus::Cancelled => 3,
+        SessionStatus::Faulted => 4,
+    });
+    put_u64(out, s.epoch);
+    put_u64(out, s.edges.len() as u64);
+}
+
+/// Writes the messages a network extension holds, in send order.
+fn put_outbox(m: &ProtocolMachine, out: &mut Vec<u8>) {
     match &m.outbox {
         None => out.push(0),
-        Some(_) if renaming.is_some() => return false,
         Some(held) => {
             out.push(1);
             put_u64(out, held.len() as u64);
@@ -314,5 +188,184 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
             }
         }
     }
+}
+
+/// Writes everything of a machine but its coroutines' states and its
+/// edges: the part of a [`StateEncoder::fingerprint`] hashed whole.
+pub(super) fn put_header(m: &ProtocolMachine, out: &mut Vec<u8>) {
+    put_counters(m, out);
+    put_u64(out, m.coroutines.len() as u64);
+    put_u64(out, m.sessions.slots.len() as u64);
+    for s in &m.sessions.slots {
+        match s {
+            None => out.push(0),
+            Some(s) => {
+                out.push(1);
+                put_session_head(out, s);
+            }
+        }
+    }
+    put_outbox(m, out);
+}
+
+/// Writes a coroutine's identity (id, session, role, program entry).
+pub(super) fn put_coroutine_identity(out: &mut Vec<u8>, c: &Coroutine) {
+    put_u64(out, u64::from(c.id));
+    put_u64(out, c.session);
+    put_u64(out, u64::from(c.role));
+    put_u64(out, u64::from(c.entry));
+}
+
+/// Writes a coroutine's state: pc, monitor state, whether it still runs
+/// or how it ended, registers (renamed when given), guard/speculation
+/// state.
+pub(super) fn put_coroutine_state(
+    out: &mut Vec<u8>,
+    c: &Coroutine,
+    renaming: Option<&Renaming<'_>>,
+) {
+    put_u64(out, u64::from(c.pc));
+    put_u64(out, u64::from(c.monitor_state));
+    match &c.status {
+        CoroStatus::Ready | CoroStatus::Blocked(_) => out.push(0),
+        CoroStatus::Done => out.push(1),
+        CoroStatus::Cancelled => out.push(2),
+        CoroStatus::Faulted(fault) => {
+            out.push(3);
+            put_serde(out, fault.as_ref());
+        }
+    }
+    put_u64(out, c.registers.len() as u64);
+    for value in c.registers.iter() {
+        match renaming {
+            None => put_value(out, value),
+            Some(r) => put_value(out, r.value(value).as_ref()),
+        }
+    }
+    match &c.ext {
+        None => out.push(0),
+        Some(ext) => {
+            out.push(1);
+            put_serde(out, ext.as_ref());
+        }
+    }
+}
+
+/// Whether an edge has anything on it (queued, owed or partitioned), as
+/// the flag byte of its encoding: 0 for an edge that is not written.
+pub(super) fn edge_flags(e: &Edge) -> u8 {
+    u8::from(e.partitioned)
+        | u8::from(!e.late_owed.is_empty()) << 1
+        | u8::from(!e.buffer.is_empty()) << 2
+}
+
+/// Writes edge `index` if it has anything on it (index + 1, flags, owed
+/// labels, queued messages: label, sending session, payload renamed when
+/// given); false when a payload cannot be renamed.
+pub(super) fn put_edge(
+    out: &mut Vec<u8>,
+    index: usize,
+    e: &Edge,
+    renaming: Option<&Renaming<'_>>,
+) -> bool {
+    let flags = edge_flags(e);
+    if flags == 0 {
+        return true;
+    }
+    put_u64(out, index as u64 + 1);
+    out.push(flags);
+    if !e.late_owed.is_empty() {
+        put_u64(out, e.late_owed.len() as u64);
+        for label in &e.late_owed {
+            put_u64(out, u64::from(*label));
+        }
+    }
+    if e.buffer.is_empty() {
+        return true;
+    }
+    put_u64(out, e.buffer.len() as u64);
+    for env in e.buffer.iter() {
+        put_u64(out, u64::from(env.label));
+        put_u64(out, env.session);
+        match renaming {
+            None => put_value(out, &env.payload),
+            Some(_) if !shallow_endpoints(&env.payload) => return false,
+            Some(r) => put_value(out, r.value(&env.payload).as_ref()),
+        }
+    }
+    true
+}
+
+/// Writes `m`'s encoding, renamed by `renaming` when given; false when a
+/// renamed part cannot be written (the bytes are then meaningless).
+fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mut Vec<u8>) -> bool {
+    put_counters(m, out);
+    put_u64(out, m.coroutines.len() as u64);
+    for c in &m.coroutines {
+        let Some(c) = c else {
+            out.push(0);
+            continue;
+        };
+        out.push(1);
+        put_coroutine_identity(out, c);
+        // Renamed, the slot keeps its identity (id, session, role, entry)
+        // and takes the state of the coroutine whose role becomes its own.
+        let state = match renaming {
+            None => c,
+            Some(r) => match r
+                .source_slot(c.role)
+                .and_then(|slot| m.coroutines.get(slot))
+                .and_then(Option::as_ref)
+            {
+                Some(source) => source,
+                None => return false,
+            },
+        };
+        put_coroutine_state(out, state, renaming);
+    }
+    put_u64(out, m.sessions.slots.len() as u64);
+    for s in &m.sessions.slots {
+        let Some(s) = s else {
+            out.push(0);
+            continue;
+        };
+        out.push(1);
+        put_session_head(out, s);
+        // Edges with something on them, by index (1-based, then 0 to
+        // end): an edge with nothing queued, owed or partitioned is not
+        // written, so a state's encoding does not grow with the roles².
+        match renaming {
+            None => match s.edges.written_words() {
+                Some(words) => {
+                    for index in set_bits(words.iter().copied()) {
+                        if let Some(e) = s.edges.get(index) {
+                            put_edge(out, index, e, None);
+                        }
+                    }
+                }
+                None => {
+                    for (index, e) in s.edges.iter().enumerate() {
+                        put_edge(out, index, e, None);
+                    }
+                }
+            },
+            Some(r) => {
+                for index in 0..s.edges.len() {
+                    let source = r.source_edge(index, s.width);
+                    let Some(e) = source.and_then(|i| s.edges.get(i)) else {
+                        return false;
+                    };
+                    if !put_edge(out, index, e, Some(r)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        out.push(0);
+    }
+    if renaming.is_some() && m.outbox.is_some() {
+        return false;
+    }
+    put_outbox(m, out);
     true
 }

@@ -13,6 +13,7 @@ mod clone_into;
 mod fingerprint;
 mod lie;
 mod member_keys;
+mod part_hashes;
 mod permuted;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ use crate::ids::{CoroId, SessionId};
 use crate::machine::ProtocolMachine;
 use telltale_compiler::{Instr, LabelId, RoleId};
 
+pub use clone_into::share;
 pub use fingerprint::StateEncoder;
 pub use timeout::TimeoutStep;
 

@@ -246,7 +246,9 @@ fn renaming_maps_a_state_to_its_mirror_image() {
     swap[usize::from(rd)] = rb;
     let mut encoder = StateEncoder::new();
     let mirrored = encoder.fingerprint_permuted(&a, &swap, &[]).unwrap();
-    assert_eq!(mirrored, fingerprint(&c), "A's send renamed is C's send");
+    let identity = [0, 1, 2, 3];
+    let plain_c = encoder.fingerprint_permuted(&c, &identity, &[]).unwrap();
+    assert_eq!(mirrored, plain_c, "A's send renamed is C's send");
     assert_ne!(fingerprint(&a), fingerprint(&c));
     assert!(
         encoder.encode_permuted(&a, &[0, 0, 1, 2]).is_none(),
@@ -313,4 +315,38 @@ fn clone_from_writes_the_same_state_over_any_other() {
         assert_eq!(scratch.queued_messages(), copy.queued_messages());
     }
     assert!(scratch.is_final());
+}
+
+#[test]
+fn a_successor_fingerprint_from_its_parent_is_its_own() {
+    let handler = DefaultHandler::new(0);
+    let mut encoder = StateEncoder::new();
+    let mut parent = two_pairs();
+    let mut scratch = parent.clone();
+    let mut incremental = 0;
+    while let Some(first) = parent.enabled_steps().first().cloned() {
+        let parent_fp = encoder.fingerprint(&parent);
+        for step in parent.enabled_steps() {
+            scratch.clone_from(&parent);
+            scratch.execute_step(step.slot, &handler).unwrap();
+            let whole = encoder.fingerprint(&scratch);
+            let from_parent =
+                encoder.successor_fingerprint_then(&parent, parent_fp, |_| {}, &scratch, |_| {});
+            if let Some(fp) = from_parent {
+                assert_eq!(fp, whole, "step {step:?}");
+                incremental += 1;
+            }
+        }
+        parent.execute_step(first.slot, &handler).unwrap();
+    }
+    assert!(
+        incremental > 3,
+        "{incremental} successors fingerprinted from parents"
+    );
+    // A state that was not copied from the parent is hashed whole.
+    let stranger = two_pairs();
+    let stranger_fp = encoder.fingerprint(&stranger);
+    let refused =
+        encoder.successor_fingerprint_then(&stranger, stranger_fp, |_| {}, &scratch, |_| {});
+    assert_eq!(refused, None);
 }
