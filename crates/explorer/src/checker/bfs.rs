@@ -77,7 +77,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     let mut claims = ClaimSet::new();
     // The states of the level before last, whose storage the copies of
     // this level reuse (instead of freeing and allocating as many).
-    let mut spare: Mutex<Vec<Box<M::State>>> = Mutex::new(Vec::new());
+    let mut spare = Spares::new(checker.threads);
     let mut depth = 0;
     'levels: while !frontier.is_empty() {
         if checker.max_depth.is_some_and(|max| depth >= max) {
@@ -151,9 +151,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             }
         }
         let done = std::mem::replace(&mut frontier, next);
-        let spare = spare.get_mut().unwrap_or_else(PoisonError::into_inner);
-        spare.clear();
-        spare.extend(done.into_iter().map(|(state, _)| state));
+        spare.refill(done.into_iter().map(|(state, _)| state));
         if let Some(progress) = checker.progress {
             progress(&report.progress(depth, frontier.len(), started));
         }
@@ -166,13 +164,60 @@ struct Shared<'a, M: Model> {
     properties: &'a [Property<M>],
     visited: &'a Parents,
     claims: &'a ClaimSet,
-    spare: &'a Mutex<Vec<Box<M::State>>>,
+    spare: &'a Spares<M::State>,
+}
+
+/// The states of the level before last, whose storage the copies of this
+/// level reuse: one pool per worker thread, so that workers neither
+/// contend on one lock nor write over states another worker's cache
+/// holds (a worker takes from another's pool only when its own is empty).
+struct Spares<S> {
+    pools: Vec<Mutex<Vec<Box<S>>>>,
+}
+
+impl<S> Spares<S> {
+    fn new(threads: usize) -> Self {
+        Spares {
+            pools: (0..threads.max(1))
+                .map(|_| Mutex::new(Vec::new()))
+                .collect(),
+        }
+    }
+
+    /// Replaces the pools' states with `states`, in contiguous runs (the
+    /// run a worker expanded tends to be the one it takes from).
+    fn refill(&mut self, states: impl ExactSizeIterator<Item = Box<S>>) {
+        let run = states.len().div_ceil(self.pools.len()).max(1);
+        for pool in &mut self.pools {
+            pool.get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
+        for (i, state) in states.enumerate() {
+            if let Some(pool) = self.pools.get_mut(i / run) {
+                pool.get_mut()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(state);
+            }
+        }
+    }
+
+    /// A spare state, from this worker's pool if it has one.
+    fn take(&self) -> Option<Box<S>> {
+        let own = rayon::current_thread_index().unwrap_or(0) % self.pools.len();
+        let order = (own..self.pools.len()).chain(0..own);
+        order.into_iter().find_map(|i| {
+            self.pools[i]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop()
+        })
+    }
 }
 
 /// A copy of `state`, written over a spare state when there is one.
-fn copy_of<S: Clone>(state: &S, spare: &Mutex<Vec<Box<S>>>) -> Box<S> {
-    let reused = spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
-    match reused {
+fn copy_of<S: Clone>(state: &S, spare: &Spares<S>) -> Box<S> {
+    match spare.take() {
         Some(mut copy) => {
             (*copy).clone_from(state);
             copy

@@ -91,17 +91,14 @@ impl Clone for Value {
     /// Leaves a value that already shares `source`'s storage as it is, so
     /// that copying one machine state over a similar one (the explorer's
     /// scratch states, on several threads) does not touch shared counts.
-    #[inline]
+    #[inline(always)]
     fn clone_from(&mut self, source: &Self) {
-        let same = match (&*self, source) {
-            (Value::String(a), Value::String(b)) => Arc::ptr_eq(a, b),
-            (Value::Bytes(a), Value::Bytes(b)) => Arc::ptr_eq(a, b),
-            (Value::Product(a), Value::Product(b)) => Arc::ptr_eq(a, b),
-            (Value::Record(a), Value::Record(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        };
-        if !same {
-            *self = source.clone();
+        match (&*self, source) {
+            (Value::String(a), Value::String(b)) if Arc::ptr_eq(a, b) => {}
+            (Value::Bytes(a), Value::Bytes(b)) if Arc::ptr_eq(a, b) => {}
+            (Value::Product(a), Value::Product(b)) if Arc::ptr_eq(a, b) => {}
+            (Value::Record(a), Value::Record(b)) if Arc::ptr_eq(a, b) => {}
+            _ => *self = source.clone(),
         }
     }
 }

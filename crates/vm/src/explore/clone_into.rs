@@ -12,6 +12,7 @@ use crate::coroutine::Coroutine;
 use crate::machine::ProtocolMachine;
 use crate::scheduler::ReadyQueue;
 use crate::session::{Edge, Session, SessionStore};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// `Clone` for a struct whose every field is cloned with `clone_from`.
@@ -39,14 +40,51 @@ clone_reusing!(Envelope {
     seal,
 });
 
-clone_reusing!(ReadyQueue {
-    kind,
-    front,
-    fifo,
-    boosted,
-    heap,
-    seq,
-});
+impl Clone for ReadyQueue {
+    fn clone(&self) -> Self {
+        ReadyQueue {
+            kind: self.kind,
+            front: self.front,
+            fifo: self.fifo.clone(),
+            boosted: self.boosted.clone(),
+            heap: self.heap.clone(),
+            seq: self.seq,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        let ReadyQueue {
+            kind,
+            front,
+            fifo,
+            boosted,
+            heap,
+            seq,
+        } = self;
+        *kind = source.kind;
+        *front = source.front;
+        copy_deque(fifo, &source.fifo);
+        copy_deque(boosted, &source.boosted);
+        if !(heap.is_empty() && source.heap.is_empty()) {
+            heap.clone_from(&source.heap);
+        }
+        *seq = source.seq;
+    }
+}
+
+/// Writes `from` over `to`: element by element when they are as long (the
+/// common case in explored states: both empty, or one message each),
+/// keeping what the elements share; else as `VecDeque::clone_from` does.
+#[inline]
+fn copy_deque<T: Clone>(to: &mut VecDeque<T>, from: &VecDeque<T>) {
+    if to.len() == from.len() {
+        for (to, from) in to.iter_mut().zip(from) {
+            to.clone_from(from);
+        }
+    } else {
+        to.clone_from(from);
+    }
+}
 
 impl Clone for Edge {
     fn clone(&self) -> Self {
@@ -73,16 +111,7 @@ impl Clone for Edge {
             partitioned,
             late_owed,
         } = self;
-        let (queue, from) = (&mut buffer.queue, &source.buffer.queue);
-        if queue.len() == from.len() {
-            // Message by message, in place (the common case in explored
-            // states: both empty, or one message each).
-            for (to, from) in queue.iter_mut().zip(from) {
-                to.clone_from(from);
-            }
-        } else {
-            queue.clone_from(from);
-        }
+        copy_deque(&mut buffer.queue, &source.buffer.queue);
         buffer.capacity = source.buffer.capacity;
         *handler = source.handler;
         *next_send_seq = source.next_send_seq;
