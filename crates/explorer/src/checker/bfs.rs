@@ -108,14 +108,21 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         claims.clear();
         // The copies, by fingerprint: the first successor with a given
         // fingerprint in frontier order need not be the one copied.
-        let mut copies: FingerprintMap<Found<M::State>> = FingerprintMap::default();
+        let found = expansions
+            .iter()
+            .flat_map(|e| &e.successors)
+            .filter(|s| s.found.is_some())
+            .count();
+        let mut copies: FingerprintMap<Found<M::State>> =
+            FingerprintMap::with_capacity_and_hasher(found, Default::default());
         for successor in expansions.iter_mut().flat_map(|e| &mut e.successors) {
             if let Some(found) = successor.found.take() {
                 copies.insert(successor.fp, found);
             }
         }
+        parents.reserve(found);
         depth += 1;
-        let mut next = Vec::new();
+        let mut next = Vec::with_capacity(found);
         for ((parent_state, parent), expansion) in frontier.iter().zip(expansions) {
             if checker.record_terminals && expansion.transitions == 0 {
                 report.terminal_states.push(*parent);
@@ -156,7 +163,15 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             progress(&report.progress(depth, frontier.len(), started));
         }
     }
-    report.finish(started)
+    let report = report.finish(started);
+    // Free the states kept on the workers: each owns dozens of allocations.
+    let mut leftovers = spare.into_states();
+    leftovers.extend(frontier.into_iter().map(|(state, _)| state));
+    match &pool {
+        Some(pool) => pool.install(|| leftovers.into_par_iter().for_each(drop)),
+        None => drop(leftovers),
+    }
+    report
 }
 
 /// What the workers of a level share.
@@ -184,15 +199,12 @@ impl<S> Spares<S> {
         }
     }
 
-    /// Replaces the pools' states with `states`, in contiguous runs (the
-    /// run a worker expanded tends to be the one it takes from).
+    /// Adds `states` to the pools, in contiguous runs (the run a worker
+    /// expanded tends to be the one it takes from). States left over are
+    /// kept rather than freed one by one between levels: the search never
+    /// holds more than its two largest consecutive levels' worth.
     fn refill(&mut self, states: impl ExactSizeIterator<Item = Box<S>>) {
         let run = states.len().div_ceil(self.pools.len()).max(1);
-        for pool in &mut self.pools {
-            pool.get_mut()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clear();
-        }
         for (i, state) in states.enumerate() {
             if let Some(pool) = self.pools.get_mut(i / run) {
                 pool.get_mut()
@@ -200,6 +212,14 @@ impl<S> Spares<S> {
                     .push(state);
             }
         }
+    }
+
+    /// Every state left, to be freed.
+    fn into_states(self) -> Vec<Box<S>> {
+        self.pools
+            .into_iter()
+            .flat_map(|pool| pool.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect()
     }
 
     /// A spare state, from this worker's pool if it has one.
