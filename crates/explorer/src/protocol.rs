@@ -419,13 +419,17 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
             return;
         }
         for step in state.machine.enabled_steps() {
-            let n = state.host.alternatives(&step).max(1);
-            for alternative in 0..n {
+            let last = state.host.alternatives(&step).max(1) - 1;
+            for alternative in 0..last {
                 actions.push(Action::Step {
                     step: step.clone(),
                     alternative,
                 });
             }
+            actions.push(Action::Step {
+                step,
+                alternative: last,
+            });
         }
         if self.timeouts && self.has_timeouts {
             for step in state.machine.timeout_steps() {
