@@ -43,11 +43,15 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         // Successors are written into one scratch state and copied onto
         // the stack only when they are new.
         let mut scratch = state.clone();
+        // States of popped frames, whose storage new states reuse.
+        let mut spares: Vec<M::State> = Vec::new();
         let mut stack = vec![frame(checker, &visited, state, fp, None, &mut scratch)];
         report.reduced_states += usize::from(stack[0].order.len() < stack[0].actions.len());
         while let Some(top) = stack.last_mut() {
             let Some(&index) = top.order.get(top.next) else {
-                stack.pop();
+                if let Some(done) = stack.pop() {
+                    spares.push(done.state);
+                }
                 continue;
             };
             top.next += 1;
@@ -63,7 +67,13 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             }
             visited.insert(fp);
             report.unique_states += 1;
-            let next = scratch.clone();
+            let next = match spares.pop() {
+                Some(mut spare) => {
+                    spare.clone_from(&scratch);
+                    spare
+                }
+                None => scratch.clone(),
+            };
             report.represented_states += checker.represents(&next);
             if let Some(progress) = checker
                 .progress
@@ -92,6 +102,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                 let mut actions = Vec::new();
                 model.actions(&next, &mut actions);
                 report.depth_bound_hit |= !actions.is_empty();
+                spares.push(next);
                 continue;
             }
             let f = frame(checker, &visited, next, fp, Some(index), &mut scratch);
