@@ -75,8 +75,8 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         .build()
         .ok();
     let mut claims = ClaimSet::new();
-    // The states of the level before last, whose storage the copies of
-    // this level reuse (instead of freeing and allocating as many).
+    // The states of earlier levels, whose storage the copies of this
+    // level reuse (instead of freeing and allocating as many).
     let mut spare = Spares::new(checker.threads);
     let mut depth = 0;
     'levels: while !frontier.is_empty() {
@@ -182,8 +182,8 @@ struct Shared<'a, M: Model> {
     spare: &'a Spares<M::State>,
 }
 
-/// The states of the level before last, whose storage the copies of this
-/// level reuse: one pool per worker thread, so that workers neither
+/// The states of earlier levels, whose storage the copies of this level
+/// reuse: one pool per worker thread, so that workers neither
 /// contend on one lock nor write over states another worker's cache
 /// holds (a worker takes from another's pool only when its own is empty).
 struct Spares<S> {
