@@ -30,7 +30,7 @@ pub(crate) const NO_ENTRY: u16 = u16::MAX;
 /// destination's storage: `explore/clone_into.rs`).
 #[derive(Serialize, Deserialize)]
 pub struct ProtocolMachine {
-    pub(crate) config: Config,
+    pub(crate) config: Arc<Config>,
     /// Shared by clones: the image and the tables derived from it never
     /// change after load, so a clone (an explored state) only counts a
     /// reference.
@@ -107,7 +107,7 @@ impl ProtocolMachine {
             obs: TraceLog::new(config.trace_retention),
             effects: TraceLog::new(config.effect_trace_retention),
             replay_proofs: TraceLog::new(config.effect_trace_retention),
-            config,
+            config: Arc::new(config),
             image: Arc::new(image),
             monitors: Arc::from(Vec::new()),
             entry_of_role: Arc::from(Vec::new()),

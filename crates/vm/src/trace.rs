@@ -16,7 +16,7 @@ pub enum TraceRetention {
 /// A trace log: a ring buffer when retention is bounded, so that pushing
 /// never shifts and memory never grows past the bound. A full ring
 /// overwrites its oldest entry in place.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TraceLog<T> {
     retention: TraceRetention,
     entries: Vec<T>,
@@ -30,6 +30,38 @@ pub struct TraceLog<T> {
     /// every push overwrites in place; recomputed on restore).
     #[serde(skip)]
     full: bool,
+}
+
+impl<T: Clone> Clone for TraceLog<T> {
+    fn clone(&self) -> Self {
+        TraceLog {
+            retention: self.retention,
+            entries: self.entries.clone(),
+            start: self.start,
+            pushed: self.pushed,
+            recording: self.recording,
+            full: self.full,
+        }
+    }
+
+    /// Reuses the entries' storage: the explorer copies machine states
+    /// over each other once per transition.
+    fn clone_from(&mut self, source: &Self) {
+        let TraceLog {
+            retention,
+            entries,
+            start,
+            pushed,
+            recording,
+            full,
+        } = self;
+        *retention = source.retention;
+        entries.clone_from(&source.entries);
+        *start = source.start;
+        *pushed = source.pushed;
+        *recording = source.recording;
+        *full = source.full;
+    }
 }
 
 impl<T> TraceLog<T> {

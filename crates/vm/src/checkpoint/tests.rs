@@ -337,16 +337,17 @@ fn inconsistent_states_are_refused() {
         ("wake list", |m| m.wake_senders.push(99)),
         ("ready queue", |m| m.ready.push(99, 0, false)),
         ("scheduler", |m| {
-            m.config.scheduler = SchedulerPolicy::Cooperative
+            Arc::make_mut(&mut m.config).scheduler = SchedulerPolicy::Cooperative
         }),
         ("trace retention", |m| {
-            m.config.trace_retention = TraceRetention::Off
+            Arc::make_mut(&mut m.config).trace_retention = TraceRetention::Off
         }),
         ("authentication", |m| {
-            m.config.message_auth = MessageAuth::Ed25519
+            Arc::make_mut(&mut m.config).message_auth = MessageAuth::Ed25519
         }),
         ("replay mode", |m| {
-            m.config.communication_replay_mode = CommunicationReplayMode::Nullifier
+            Arc::make_mut(&mut m.config).communication_replay_mode =
+                CommunicationReplayMode::Nullifier
         }),
         ("replay tables", |m| {
             m.sessions.slots[0].as_mut().unwrap().replay =

@@ -217,7 +217,7 @@ pub fn share<T: ?Sized>(to: &mut Arc<T>, from: &Arc<T>) {
 impl Clone for ProtocolMachine {
     fn clone(&self) -> Self {
         ProtocolMachine {
-            config: self.config.clone(),
+            config: Arc::clone(&self.config),
             image: Arc::clone(&self.image),
             monitors: Arc::clone(&self.monitors),
             entry_of_role: Arc::clone(&self.entry_of_role),
@@ -281,9 +281,7 @@ impl Clone for ProtocolMachine {
             outbox,
             role_keys,
         } = self;
-        if *config != source.config {
-            config.clone_from(&source.config);
-        }
+        share(config, &source.config);
         share(image, &source.image);
         share(monitors, &source.monitors);
         share(entry_of_role, &source.entry_of_role);
