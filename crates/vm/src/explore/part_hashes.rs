@@ -23,16 +23,68 @@ use super::fingerprint::{
     edge_flags, put_coroutine_identity, put_coroutine_state, put_edge, put_header, put_u64,
     StateEncoder,
 };
-use crate::coroutine::Coroutine;
+use crate::coroutine::{CoroStatus, Coroutine};
 use crate::machine::ProtocolMachine;
 use crate::session::Edge;
 use crate::tracked_vec::set_bits;
+use telltale_types::Value;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The seeds that keep the kinds of part apart.
 const HEADER: u64 = 0x6865_6164;
 const COROUTINE: u64 = 0x636f_726f;
 const EDGE: u64 = 0x6564_6765;
+/// Coroutines hashed as words (`scalar_coroutine_hash`).
+const COROUTINE_WORDS: u64 = 0x636f_7277;
+
+/// Registers a coroutine may have to be hashed as words.
+const WORD_REGISTERS: usize = 12;
+
+/// The hash of a coroutine whose registers all hold scalars (the common
+/// case: numbers, booleans, endpoints), without a guard state or a fault,
+/// written as fixed-width words rather than through the byte encoding:
+/// the identity, pc, monitor state, status, and a tag and a payload word
+/// per register. `None` for any other coroutine (hashed from its
+/// encoding, under another seed, so the two forms never meet).
+fn scalar_coroutine_hash(slot: usize, c: &Coroutine) -> Option<u64> {
+    if c.ext.is_some() || c.registers.len() > WORD_REGISTERS {
+        return None;
+    }
+    let status = match c.status {
+        CoroStatus::Ready | CoroStatus::Blocked(_) => 0,
+        CoroStatus::Done => 1,
+        CoroStatus::Cancelled => 2,
+        CoroStatus::Faulted(_) => return None,
+    };
+    let mut bytes = [0u8; 8 * (6 + 2 * WORD_REGISTERS)];
+    let mut used = 0;
+    let mut put = |word: u64| {
+        if let Some(chunk) = bytes.get_mut(used..used + 8) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        used += 8;
+    };
+    put(slot as u64);
+    put(u64::from(c.id));
+    put(c.session);
+    put(u64::from(c.role) | u64::from(c.entry) << 16 | status << 32);
+    put(u64::from(c.pc) | u64::from(c.monitor_state) << 32);
+    put(c.registers.len() as u64);
+    for value in c.registers.iter() {
+        let (tag, payload) = match value {
+            Value::Unit => (0, 0),
+            Value::Bool(b) => (1, u64::from(*b)),
+            Value::Nat(n) => (2, *n),
+            Value::Int(n) => (3, *n as u64),
+            Value::Real(r) => (4, r.to_bits()),
+            Value::Endpoint(e) => (5 | u64::from(e.role) << 8, e.session),
+            _ => return None,
+        };
+        put(tag);
+        put(payload);
+    }
+    Some(xxh3_64_with_seed(&bytes[..used], COROUTINE_WORDS))
+}
 
 impl StateEncoder {
     /// The 64-bit fingerprint of `machine`'s state (the sum of its part
@@ -145,6 +197,9 @@ impl StateEncoder {
 
     fn coroutine_hash(&mut self, slot: usize, c: Option<&Coroutine>) -> u64 {
         let Some(c) = c else { return 0 };
+        if let Some(hash) = scalar_coroutine_hash(slot, c) {
+            return hash;
+        }
         let out = &mut self.bytes;
         out.clear();
         put_u64(out, slot as u64);
