@@ -109,13 +109,7 @@ impl<T> TrackedVec<T> {
         let len = self.items.len();
         for bits in [&mut self.written, &mut self.touched] {
             for (w, word) in bits.iter_mut().enumerate() {
-                // Only the bits of elements that exist.
-                let here = len.saturating_sub(w * 64).min(64);
-                *word |= if here == 64 {
-                    u64::MAX
-                } else {
-                    (1 << here) - 1
-                };
+                *word |= existing_bits(len, w);
             }
         }
         &mut self.items
@@ -148,10 +142,27 @@ impl<T> TrackedVec<T> {
         copy.then_some(&self.touched[..])
     }
 
-    /// The record of elements ever written (bit `i` of word `i / 64`), if
-    /// known: an element whose bit is clear is as it was created.
-    pub(crate) fn written_words(&self) -> Option<&[u64]> {
-        (self.written.len() == self.words()).then_some(&self.written[..])
+    /// The elements ever written, with their indices, in order (every
+    /// element when that is not known: a restored checkpoint). An element
+    /// not listed is as it was created.
+    pub(crate) fn written_elements(&self) -> impl Iterator<Item = (usize, &T)> {
+        let known = self.written.len() == self.words();
+        let len = self.items.len();
+        let words = (0..self.words()).map(move |w| match self.written.get(w) {
+            Some(word) if known => *word,
+            _ => existing_bits(len, w),
+        });
+        set_bits(words).filter_map(move |i| self.items.get(i).map(|item| (i, item)))
+    }
+}
+
+/// The bits of word `w` that stand for elements of a table of `len`.
+fn existing_bits(len: usize, w: usize) -> u64 {
+    let here = len.saturating_sub(w * 64).min(64);
+    if here == 64 {
+        u64::MAX
+    } else {
+        (1 << here) - 1
     }
 }
 
@@ -307,12 +318,7 @@ mod tests {
             other.all_mut();
             other.clone_from(&source);
             assert_eq!(&*other, &*source, "{n} elements, another table");
-            assert_eq!(
-                other
-                    .written_words()
-                    .map(|w| w.iter().map(|w| w.count_ones()).sum::<u32>()),
-                Some(0)
-            );
+            assert_eq!(other.written_elements().count(), 0);
         }
     }
 

@@ -23,7 +23,6 @@ use super::permuted::{shallow_endpoints, Renaming};
 use crate::coroutine::{CoroStatus, Coroutine};
 use crate::machine::ProtocolMachine;
 use crate::session::{Edge, Session, SessionStatus};
-use crate::tracked_vec::set_bits;
 use serde::Serialize;
 use telltale_compiler::RoleId;
 use telltale_types::Value;
@@ -335,20 +334,11 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
         // end): an edge with nothing queued, owed or partitioned is not
         // written, so a state's encoding does not grow with the roles².
         match renaming {
-            None => match s.edges.written_words() {
-                Some(words) => {
-                    for index in set_bits(words.iter().copied()) {
-                        if let Some(e) = s.edges.get(index) {
-                            put_edge(out, index, e, None);
-                        }
-                    }
+            None => {
+                for (index, e) in s.edges.written_elements() {
+                    put_edge(out, index, e, None);
                 }
-                None => {
-                    for (index, e) in s.edges.iter().enumerate() {
-                        put_edge(out, index, e, None);
-                    }
-                }
-            },
+            }
             Some(r) => {
                 for index in 0..s.edges.len() {
                     let source = r.source_edge(index, s.width);

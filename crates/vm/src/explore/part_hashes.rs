@@ -112,19 +112,8 @@ impl StateEncoder {
         }
         for (slot, s) in machine.sessions.slots.iter().enumerate() {
             let Some(s) = s else { continue };
-            match s.edges.written_words() {
-                Some(words) => {
-                    for index in set_bits(words.iter().copied()) {
-                        if let Some(e) = s.edges.get(index) {
-                            sum = sum.wrapping_add(self.edge_hash(slot, index, e));
-                        }
-                    }
-                }
-                None => {
-                    for (index, e) in s.edges.iter().enumerate() {
-                        sum = sum.wrapping_add(self.edge_hash(slot, index, e));
-                    }
-                }
+            for (index, e) in s.edges.written_elements() {
+                sum = sum.wrapping_add(self.edge_hash(slot, index, e));
             }
         }
         sum
