@@ -6,10 +6,15 @@ use crate::host::ExplorableHost;
 use crate::model::{Model, Property};
 use crate::observation::Observations;
 use crate::symmetry::{SymmetryGroup, SymmetryStatus};
+
+mod checks;
+mod reduction;
+
+pub use reduction::reducible;
 use std::cell::RefCell;
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, RoleId};
-use telltale_vm::explore::{is_local_instr, EnabledStep, StateEncoder, TimeoutStep};
+use telltale_vm::explore::{EnabledStep, StateEncoder, TimeoutStep};
 use telltale_vm::{
     load_image_all_roles, BackpressurePolicy, BufferConfig, BufferMode, Config,
     EffectTraceCaptureMode, ProtocolMachine, ProtocolMachineError, SessionId, TraceRetention,
@@ -503,67 +508,7 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        let mut properties = vec![
-            Property::always("no_faults", |_, s: &ProtocolState<H>| {
-                s.error.is_none() && s.machine.faulted_coroutines().is_empty()
-            }),
-            Property::always("deadlock", |m: &Self, s: &ProtocolState<H>| {
-                s.machine.is_final()
-                    || !s.machine.enabled_steps().is_empty()
-                    || (m.timeouts && m.has_timeouts && !s.machine.timeout_steps().is_empty())
-            }),
-            Property::always("orphan_messages", |_, s: &ProtocolState<H>| {
-                !s.machine.is_final() || s.machine.queued_messages().0 == 0
-            }),
-        ];
-        if !self.agreement.is_empty() {
-            properties.push(Property::always(
-                "agreement",
-                |m: &Self, s: &ProtocolState<H>| {
-                    m.agreement.iter().all(|k| s.observations.agree_on(k))
-                },
-            ));
-        }
-        if !self.never.is_empty() {
-            properties.push(Property::always(
-                "never",
-                |m: &Self, s: &ProtocolState<H>| {
-                    m.never
-                        .iter()
-                        .all(|k| s.observations.values_of(k).next().is_none())
-                },
-            ));
-        }
-        if !self.validity.is_empty() {
-            properties.push(Property::always(
-                "validity",
-                |m: &Self, s: &ProtocolState<H>| {
-                    m.validity.iter().all(|(key, allowed)| {
-                        s.observations
-                            .values_of(key)
-                            .all(|o| allowed.iter().any(|a| **a == *o.value))
-                    })
-                },
-            ));
-        }
-        if self.buffer_limit.is_some() {
-            properties.push(Property::always(
-                "buffer_bound",
-                |m: &Self, s: &ProtocolState<H>| match m.buffer_limit {
-                    Some(n) => s.machine.queued_messages().1 <= n,
-                    None => true,
-                },
-            ));
-        }
-        properties.extend(
-            self.predicates
-                .iter()
-                .map(|(name, holds)| Property::always(name, *holds)),
-        );
-        if let Some(checks) = &self.checks {
-            properties.retain(|p| checks.contains(&p.name));
-        }
-        properties
+        self.checks()
     }
 
     fn is_final(&self, state: &Self::State) -> bool {
@@ -574,44 +519,11 @@ impl<H: ExplorableHost> Model for ProtocolModel<H> {
         state.machine.queued_messages().1
     }
 
-    /// The steps of the first coroutine (in slot order) that can move:
-    /// persistent, because steps of different coroutines commute and
-    /// never disable each other when every step is local (each directed
-    /// edge has one sender and one receiver, buffers are FIFO and block
-    /// a full sender, the host keeps each role's state apart). See
-    /// docs/explorer.md.
     fn persistent_subset(
         &self,
         _state: &Self::State,
         actions: &[Self::Action],
     ) -> Option<Vec<usize>> {
-        if !self.is_reducible() || self.drop_budget > 0 {
-            return None;
-        }
-        let Action::Step { step: first, .. } = actions.first()? else {
-            return None;
-        };
-        let subset: Vec<usize> = actions
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| matches!(a, Action::Step { step, .. } if step.slot == first.slot))
-            .map(|(i, _)| i)
-            .collect();
-        let all_local = subset
-            .iter()
-            .all(|&i| matches!(&actions[i], Action::Step { step, .. } if step.local));
-        all_local.then_some(subset)
+        self.persistent_steps(actions)
     }
-}
-
-/// Whether every instruction of `image` is one that touches only its own
-/// coroutine, at most one edge as its sole sender or sole receiver, and
-/// the host: communication, register moves, jumps, yields, halts and
-/// effect calls. Sessions opened or closed, guards, speculation, transfers
-/// and spawns make a protocol irreducible (every state is fully expanded).
-pub fn reducible(image: &CodeImage) -> bool {
-    image
-        .roles
-        .iter()
-        .all(|role| role.program.code.iter().all(is_local_instr))
 }
