@@ -7,7 +7,7 @@ use crate::event::ObsEvent;
 use crate::fault::{LifecycleError, ProtocolMachineError};
 use crate::ids::{CoroId, HandlerId, SessionId};
 use crate::machine::{ProtocolMachine, NO_ENTRY};
-use crate::session::{ClosedSessionSummary, SessionStatus};
+use crate::session::{ClosedSessionSummary, EdgeLayout, SessionStatus};
 use std::sync::Arc;
 use telltale_compiler::{CodeImage, Endpoint, RoleId, StateKind, Value, ENDPOINT_REGISTER_INDEX};
 use telltale_types::Role;
@@ -188,6 +188,7 @@ impl ProtocolMachine {
     ) -> Result<SessionId, LifecycleError> {
         let width = self.image.symbols.roles.len();
         let symbols = &self.image.symbols;
+        let mut pairs = Vec::new();
         for (role, entry) in ids.iter().zip(entries) {
             for &(kind, partner) in &self.entry_edges[usize::from(*entry)] {
                 let (from, to) = if kind == StateKind::Send {
@@ -195,7 +196,9 @@ impl ProtocolMachine {
                 } else {
                     (partner, *role)
                 };
-                let covered = ids.contains(&from)
+                let covered = usize::from(from) < width
+                    && usize::from(to) < width
+                    && ids.contains(&from)
                     && ids.contains(&to)
                     && bound
                         .get(usize::from(from) * width + usize::from(to))
@@ -208,12 +211,18 @@ impl ProtocolMachine {
                         to: symbols.role_name(to),
                     });
                 }
+                pairs.push((usize::from(from) * width + usize::from(to)) as u32);
             }
         }
+        let layout = EdgeLayout::new(width * width, pairs);
         let handlers: Vec<HandlerId> = bound.iter().map(|h| h.unwrap_or(0)).collect();
-        let (sid, session_slot) =
-            self.sessions
-                .allocate(ids.clone(), width, &self.config.buffer, &handlers);
+        let (sid, session_slot) = self.sessions.allocate(
+            ids.clone(),
+            width,
+            Arc::new(layout),
+            &self.config.buffer,
+            &handlers,
+        );
         if self.config.message_auth == crate::config::MessageAuth::Ed25519 {
             let auth = crate::auth::SessionAuth::new(
                 self.config.auth_seed,

@@ -124,13 +124,6 @@ impl<T> TrackedVec<T> {
         self.mark(self.items.len() - 1);
     }
 
-    /// Removes the last element (tests corrupt tables this way).
-    #[cfg(test)]
-    pub(crate) fn pop(&mut self) -> Option<T> {
-        self.version = self.version.wrapping_add(1);
-        self.items.pop()
-    }
-
     /// The elements written since this table was made a copy of `source`
     /// (bit `i` of word `i / 64`), if it was and `source` is unchanged
     /// since: every other element equals `source`'s.

@@ -62,7 +62,7 @@ impl ProtocolMachine {
                 format!("session id {id} is duplicated or not yet allocated")
             })?;
             ensure(
-                s.width == width && s.edges.len() == width * width && s.coro_slots.len() == width,
+                s.width == width && s.edges.pairs() == width * width && s.coro_slots.len() == width,
                 || format!("session {id}: tables do not match the image's {width} roles"),
             )?;
             ensure(s.roles.iter().all(|r| usize::from(*r) < width), || {

@@ -34,7 +34,7 @@ mod value_depth_tests;
 /// The magic bytes that start every checkpoint.
 pub const CHECKPOINT_MAGIC: [u8; 4] = *b"TTCK";
 /// The envelope and body format this build writes and reads.
-pub const CHECKPOINT_FORMAT_VERSION: u32 = 3;
+pub const CHECKPOINT_FORMAT_VERSION: u32 = 4;
 /// The crate version a checkpoint records (and must match on restore).
 pub const CHECKPOINT_CRATE_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Length of the fixed header: magic, version, body length, digest.

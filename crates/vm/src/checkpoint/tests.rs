@@ -11,6 +11,7 @@ use crate::kernel::RunStatus;
 use crate::machine::ProtocolMachine;
 use crate::replay::ReplayEffectHandler;
 use crate::scheduler::SchedulerPolicy;
+use crate::session::{EdgeLayout, EdgeTable};
 use crate::trace::TraceRetention;
 use crate::{load_all_roles, CoroStatus};
 use proptest::prelude::*;
@@ -324,14 +325,16 @@ fn inconsistent_states_are_refused() {
         ("free session slot", |m| m.sessions.free.push(3)),
         ("active sessions", |m| m.sessions.active = 0),
         ("edges", |m| {
-            m.sessions.slots[0].as_mut().unwrap().edges.pop();
+            let s = m.sessions.slots[0].as_mut().unwrap();
+            let edge = s.edges.iter().next().unwrap().clone();
+            s.edges = EdgeTable::new(Arc::new(EdgeLayout::new(1, vec![0])), |_| edge.clone());
         }),
         ("width", |m| m.sessions.slots[0].as_mut().unwrap().width = 2),
         ("coroutine slot", |m| {
             m.sessions.slots[0].as_mut().unwrap().coro_slots[0] = 40
         }),
         ("handler", |m| {
-            m.sessions.slots[0].as_mut().unwrap().edges[1].handler = 4
+            m.sessions.slots[0].as_mut().unwrap().edges.all_mut()[0].handler = 4
         }),
         ("handler table", |m| m.handler_symbols.clear()),
         ("wake list", |m| m.wake_senders.push(99)),

@@ -168,7 +168,7 @@ fn put_session_head(out: &mut Vec<u8>, s: &Session) {
         SessionStatus::Faulted => 4,
     });
     put_u64(out, s.epoch);
-    put_u64(out, s.edges.len() as u64);
+    put_u64(out, s.edges.pairs() as u64);
 }
 
 /// Writes the messages a network extension holds, in send order.
@@ -340,10 +340,13 @@ fn encode_machine(m: &ProtocolMachine, renaming: Option<&Renaming<'_>>, out: &mu
                 }
             }
             Some(r) => {
-                for index in 0..s.edges.len() {
-                    let source = r.source_edge(index, s.width);
-                    let Some(e) = source.and_then(|i| s.edges.get(i)) else {
+                for index in 0..s.edges.pairs() {
+                    let Some(source) = r.source_edge(index, s.width) else {
                         return false;
+                    };
+                    // A pair with no edge holds nothing, like an empty edge.
+                    let Some(e) = s.edges.get(source) else {
+                        continue;
                     };
                     if !put_edge(out, index, e, Some(r)) {
                         return false;

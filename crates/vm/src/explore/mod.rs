@@ -281,7 +281,7 @@ impl ProtocolMachine {
         let mut edges = Vec::new();
         for s in self.sessions.slots.iter().flatten() {
             let width = s.width.max(1);
-            for (i, e) in s.edges.iter().enumerate() {
+            for (i, e) in s.edges.indexed() {
                 if !e.buffer.is_empty() {
                     let (from, to) = (i / width, i % width);
                     if let (Ok(from), Ok(to)) = (RoleId::try_from(from), RoleId::try_from(to)) {

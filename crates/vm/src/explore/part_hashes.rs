@@ -156,9 +156,7 @@ impl StateEncoder {
                 (Some(was), Some(is)) => (was, is),
                 _ => return None,
             };
-            let touched = is.edges.touched_since_copy_of(&was.edges)?;
-            for index in set_bits(touched.iter().copied()) {
-                let (before, after) = (was.edges.get(index)?, is.edges.get(index)?);
+            for (index, before, after) in is.edges.touched_since_copy_of(&was.edges)? {
                 sum = sum
                     .wrapping_sub(self.edge_hash(slot, index, before))
                     .wrapping_add(self.edge_hash(slot, index, after));

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 /// The magic bytes that start every runner checkpoint.
 pub const RUNNER_CHECKPOINT_MAGIC: [u8; 4] = *b"TTRC";
 /// The runner envelope and body format this build writes and reads.
-pub const RUNNER_CHECKPOINT_FORMAT_VERSION: u32 = 3;
+pub const RUNNER_CHECKPOINT_FORMAT_VERSION: u32 = 4;
 
 /// The runner's own state (everything but the shards).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,13 @@
 //! The session store: per-session roles, edges, buffers and lifecycle.
 
+mod edge_table;
+
+pub(crate) use edge_table::{EdgeLayout, EdgeTable};
+
 use crate::buffer::{BoundedBuffer, BufferConfig};
 use crate::ids::{HandlerId, IdMap, SessionId};
-use crate::tracked_vec::TrackedVec;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use telltale_compiler::{LabelId, RoleId};
 
 /// The lifecycle phase of a session.
@@ -49,7 +53,7 @@ pub struct Session {
     /// Participating roles (image role ids).
     pub roles: Vec<RoleId>,
     pub(crate) width: usize,
-    pub(crate) edges: TrackedVec<Edge>,
+    pub(crate) edges: EdgeTable,
     pub(crate) coro_slots: Vec<u32>,
     /// Coroutines started by `Spawn` inside the session (not tied to a role
     /// slot: messages wake the role's own coroutine).
@@ -66,12 +70,7 @@ pub struct Session {
 pub(crate) const NO_SLOT: u32 = u32::MAX;
 
 impl Session {
-    #[inline]
-    pub(crate) fn edge_index(&self, from: RoleId, to: RoleId) -> usize {
-        usize::from(from) * self.width + usize::from(to)
-    }
-
-    /// The index of edge `from -> to`, if both roles are in range.
+    /// The dense index of the edge `from -> to`, if the session has one.
     #[inline]
     pub(crate) fn checked_edge_index(&self, from: RoleId, to: RoleId) -> Option<usize> {
         let (from, to) = (usize::from(from), usize::from(to));
@@ -79,15 +78,13 @@ impl Session {
             return None;
         }
         let i = from * self.width + to;
-        (i < self.edges.len()).then_some(i)
+        self.edges.contains(i).then_some(i)
     }
 
+    /// The edge `from -> to`, for writing, if the session has one.
     #[inline]
     pub(crate) fn edge_mut(&mut self, from: RoleId, to: RoleId) -> Option<&mut Edge> {
-        if usize::from(from) >= self.width || usize::from(to) >= self.width {
-            return None;
-        }
-        let i = self.edge_index(from, to);
+        let i = self.checked_edge_index(from, to)?;
         self.edges.get_mut(i)
     }
 
@@ -110,20 +107,18 @@ impl Session {
             .chain(self.spawned.iter().copied())
     }
 
-    /// The handler bound to the edge `from -> to`.
+    /// The handler bound to the edge `from -> to` (`None`: the session
+    /// has no such edge, as no program of it uses the pair).
     pub fn edge_handler(&self, from: RoleId, to: RoleId) -> Option<HandlerId> {
-        if usize::from(from) >= self.width || usize::from(to) >= self.width {
-            return None;
-        }
-        Some(self.edges[self.edge_index(from, to)].handler)
+        let i = self.checked_edge_index(from, to)?;
+        self.edges.get(i).map(|e| e.handler)
     }
 
     /// Number of messages queued on the edge `from -> to`.
     pub fn queued(&self, from: RoleId, to: RoleId) -> usize {
-        if usize::from(from) >= self.width || usize::from(to) >= self.width {
-            return 0;
-        }
-        self.edges[self.edge_index(from, to)].buffer.len()
+        self.checked_edge_index(from, to)
+            .and_then(|i| self.edges.get(i))
+            .map_or(0, |e| e.buffer.len())
     }
 }
 
@@ -162,29 +157,28 @@ impl SessionStore {
         self.id_stride = stride;
     }
 
-    /// Allocates a session with edges for an image of `width` roles.
+    /// Allocates a session of an image of `width` roles, with an edge at
+    /// each pair `layout` has.
     pub(crate) fn allocate(
         &mut self,
         roles: Vec<RoleId>,
         width: usize,
+        layout: Arc<EdgeLayout>,
         config: &BufferConfig,
         handlers: &[HandlerId],
     ) -> (SessionId, u32) {
         let id = self.next_id;
         self.next_id += self.id_stride.max(1);
-        let edges = (0..width * width)
-            .map(|i| Edge {
-                buffer: BoundedBuffer::new(config),
-                handler: handlers.get(i).copied().unwrap_or(0),
-                next_send_seq: 0,
-                next_recv_seq: 0,
-                recv_waiting: false,
-                send_waiting: false,
-                partitioned: false,
-                late_owed: Vec::new(),
-            })
-            .collect();
-        let edges = TrackedVec::new(edges);
+        let edges = EdgeTable::new(layout, |i| Edge {
+            buffer: BoundedBuffer::new(config),
+            handler: handlers.get(i).copied().unwrap_or(0),
+            next_send_seq: 0,
+            next_recv_seq: 0,
+            recv_waiting: false,
+            send_waiting: false,
+            partitioned: false,
+            late_owed: Vec::new(),
+        });
         let session = Session {
             id,
             status: SessionStatus::Active,
