@@ -9,6 +9,12 @@
 //! table that was made a copy of `source` and that `source` has not been
 //! written since (its version is unchanged) differs from it only in the
 //! elements written since: `clone_from` copies just those.
+//!
+//! Each element also carries a *stamp*, fresh at every write (0: never
+//! written). Stamps are never reused, so two tables of one origin whose
+//! elements at `i` have one stamp hold copies of one write there: a
+//! `clone_from` between two copies not made of each other (the explorer's
+//! scratch state, moving on to the next state of a level) skips those.
 
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +33,10 @@ static NEXT_TABLE: AtomicU64 = AtomicU64::new(1);
 fn next_table() -> u64 {
     NEXT_TABLE.fetch_add(1, Ordering::Relaxed)
 }
+
+/// A stamp is a table's name above this many bits of its version: a table
+/// takes a new name when those bits wrap, so no stamp is given twice.
+const STAMP_VERSION_BITS: u32 = 24;
 
 /// A vector whose writes are recorded.
 #[derive(Debug, Serialize, Deserialize)]
@@ -50,6 +60,10 @@ pub(crate) struct TrackedVec<T> {
     /// Counts this table's writes.
     #[serde(skip)]
     version: u64,
+    /// Per element, the stamp of its last write (0: never written); empty
+    /// when unknown (a restored checkpoint).
+    #[serde(skip)]
+    stamps: Vec<u64>,
     /// The name and version of the table this one was last made a copy of.
     #[serde(skip)]
     copy_of: Option<(u64, u64)>,
@@ -66,6 +80,7 @@ impl<T> TrackedVec<T> {
     pub(crate) fn new(items: Vec<T>) -> Self {
         let words = items.len().div_ceil(64);
         TrackedVec {
+            stamps: vec![0; items.len()],
             items,
             written: vec![0; words],
             touched: vec![0; words],
@@ -76,6 +91,18 @@ impl<T> TrackedVec<T> {
         }
     }
 
+    /// Counts a write; returns its stamp.
+    #[inline]
+    fn bump(&mut self) -> u64 {
+        self.version = self.version.wrapping_add(1);
+        let low = self.version & ((1 << STAMP_VERSION_BITS) - 1);
+        if low == 0 || self.name == 0 {
+            self.name = next_table();
+            self.version = self.version.wrapping_add(1);
+        }
+        (self.name << STAMP_VERSION_BITS) | (self.version & ((1 << STAMP_VERSION_BITS) - 1))
+    }
+
     fn words(&self) -> usize {
         self.items.len().div_ceil(64)
     }
@@ -84,9 +111,12 @@ impl<T> TrackedVec<T> {
     /// nothing).
     #[inline]
     fn mark(&mut self, i: usize) {
-        self.version = self.version.wrapping_add(1);
+        let stamp = self.bump();
         if i >= self.items.len() {
             return;
+        }
+        if let Some(s) = self.stamps.get_mut(i) {
+            *s = stamp;
         }
         if let Some(word) = self.written.get_mut(i / 64) {
             *word |= 1 << (i % 64);
@@ -105,7 +135,8 @@ impl<T> TrackedVec<T> {
 
     /// Every element for writing (all recorded as written).
     pub(crate) fn all_mut(&mut self) -> &mut [T] {
-        self.version = self.version.wrapping_add(1);
+        let stamp = self.bump();
+        self.stamps.fill(stamp);
         let len = self.items.len();
         for bits in [&mut self.written, &mut self.touched] {
             for (w, word) in bits.iter_mut().enumerate() {
@@ -118,6 +149,9 @@ impl<T> TrackedVec<T> {
     /// Appends an element (recorded as written).
     pub(crate) fn push(&mut self, item: T) {
         self.items.push(item);
+        if self.stamps.len() + 1 == self.items.len() {
+            self.stamps.push(0);
+        }
         let words = self.words();
         self.written.resize(words, 0);
         self.touched.resize(words, 0);
@@ -218,53 +252,61 @@ impl<T: Clone> Clone for TrackedVec<T> {
             origin: self.origin.clone(),
             name: next_table(),
             version: 0,
+            stamps: self.stamps.clone(),
             copy_of: (self.name != 0).then_some((self.name, self.version)),
         }
     }
 
     /// Copies only what may differ: the elements written since this table
     /// was made a copy of `source` if `source` is unchanged since, else
-    /// the elements written in either table if both have one origin, else
-    /// everything.
+    /// the elements written in either table, unless stamped alike, if both
+    /// have one origin, else everything.
     fn clone_from(&mut self, source: &Self) {
         let words = source.words();
-        let shapes_match = self.items.len() == source.items.len()
+        let len = source.items.len();
+        let shapes_match = self.items.len() == len
             && self.written.len() == words
             && source.written.len() == words
-            && self.touched.len() == words;
+            && self.touched.len() == words
+            && self.stamps.len() == len
+            && source.stamps.len() == len;
         let unchanged_source =
             source.name != 0 && self.copy_of == Some((source.name, source.version));
         let same_origin = match (&self.origin, &source.origin) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
         };
-        if shapes_match && unchanged_source {
-            for i in set_bits(self.touched.iter().copied()) {
-                if let (Some(to), Some(from)) = (self.items.get_mut(i), source.items.get(i)) {
-                    to.clone_from(from);
-                }
-            }
-            self.written.copy_from_slice(&source.written);
-        } else if shapes_match && same_origin {
-            let either = self.written.iter().zip(&source.written).map(|(a, b)| a | b);
-            for i in set_bits(either) {
-                if let (Some(to), Some(from)) = (self.items.get_mut(i), source.items.get(i)) {
-                    to.clone_from(from);
+        if shapes_match && (unchanged_source || same_origin) {
+            for w in 0..words {
+                let mut bits = if unchanged_source {
+                    self.touched[w]
+                } else {
+                    self.written[w] | source.written[w]
+                };
+                while bits != 0 {
+                    let i = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let (Some(to), Some(from)) = (self.items.get_mut(i), source.items.get(i))
+                    else {
+                        break;
+                    };
+                    if self.stamps[i] != source.stamps[i] {
+                        to.clone_from(from);
+                        self.stamps[i] = source.stamps[i];
+                    }
                 }
             }
             self.written.copy_from_slice(&source.written);
         } else {
             self.items.clone_from(&source.items);
             self.written.clone_from(&source.written);
+            self.stamps.clone_from(&source.stamps);
             self.origin.clone_from(&source.origin);
         }
         self.touched.clear();
         self.touched.resize(words, 0);
-        self.version = self.version.wrapping_add(1);
+        self.bump();
         self.copy_of = (source.name != 0).then_some((source.name, source.version));
-        if self.name == 0 {
-            self.name = next_table();
-        }
     }
 }
 
@@ -313,6 +355,46 @@ mod tests {
             assert_eq!(&*other, &*source, "{n} elements, another table");
             assert_eq!(other.written_elements().count(), 0);
         }
+    }
+
+    /// Counts the elements `clone_from` copies.
+    #[derive(Debug, PartialEq)]
+    struct Counted(u32);
+
+    static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    impl Clone for Counted {
+        fn clone(&self) -> Self {
+            Counted(self.0)
+        }
+
+        fn clone_from(&mut self, source: &Self) {
+            COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.0 = source.0;
+        }
+    }
+
+    #[test]
+    fn copies_between_unrelated_copies_skip_elements_stamped_alike() {
+        let mut origin = TrackedVec::new((0..100).map(Counted).collect());
+        *origin.get_mut(1).expect("in range") = Counted(101);
+        *origin.get_mut(2).expect("in range") = Counted(102);
+        let mut a = origin.clone();
+        let mut b = origin.clone();
+        *a.get_mut(3).expect("in range") = Counted(103);
+        *b.get_mut(70).expect("in range") = Counted(170);
+        let copies = || COPIES.load(std::sync::atomic::Ordering::Relaxed);
+        let before = copies();
+        // Written in either: 1, 2, 3 and 70; 1 and 2 are one write.
+        b.clone_from(&a);
+        assert_eq!(copies() - before, 2);
+        assert_eq!(*b, *a);
+        // The same elements as `a` now, stamps and all.
+        let before = copies();
+        let mut c = origin.clone();
+        c.clone_from(&b);
+        assert_eq!(copies() - before, 1);
+        assert_eq!(*c, *a);
     }
 
     #[test]
