@@ -75,6 +75,43 @@ fn thread_count_does_not_change_the_result() {
     );
 }
 
+#[test]
+fn depth_first_on_several_threads_counts_what_one_thread_counts() {
+    let model = two_phase_commit(4);
+    let dfs = |threads| {
+        Checker::new(&model)
+            .threads(threads)
+            .partial_order_reduction(false)
+            .dfs()
+    };
+    let one = dfs(1);
+    let bfs = Checker::new(&model)
+        .threads(1)
+        .partial_order_reduction(false)
+        .bfs();
+    assert_eq!(one.unique_states, bfs.unique_states);
+    for threads in [2, 3] {
+        let many = dfs(threads);
+        assert_eq!(many.verdict, Verdict::Holds, "{threads} threads");
+        assert_eq!(
+            (
+                many.unique_states,
+                many.represented_states,
+                many.transitions,
+                many.fullest_buffer
+            ),
+            (
+                one.unique_states,
+                one.represented_states,
+                one.transitions,
+                one.fullest_buffer
+            ),
+            "{threads} threads"
+        );
+        assert!(many.max_depth > 0 && many.max_depth <= one.unique_states);
+    }
+}
+
 /// A message passed along a chain of three roles.
 const CHAIN: &str = "protocol Crossed =
   roles A, B, C

@@ -50,6 +50,18 @@ fn a_majority_coordinator_breaks_agreement_with_the_shortest_run() {
         let dfs = Checker::new(&model).dfs();
         let any = dfs.counterexample.expect("depth-first finds one too");
         assert!(any.actions.len() >= cex.actions.len());
+        // Depth-first without reduction runs on several threads, and
+        // reports the counterexample one thread finds.
+        let unreduced = |threads| {
+            Checker::new(&model)
+                .threads(threads)
+                .partial_order_reduction(false)
+                .dfs()
+        };
+        let (one, two) = (unreduced(1), unreduced(2));
+        assert_eq!(two.verdict, Verdict::Violated, "N={n}");
+        let (one, two) = (one.counterexample.unwrap(), two.counterexample.unwrap());
+        assert_eq!(format!("{:?}", one.actions), format!("{:?}", two.actions));
         let state = model.replay(&cex.actions).unwrap();
         let decisions: Vec<_> = state
             .observations

@@ -7,19 +7,23 @@ use crate::model::Model;
 use std::time::Instant;
 
 /// A state on the current path, with the actions still to try from it.
-struct Frame<S, A> {
-    state: S,
+pub(super) struct Frame<S, A> {
+    pub(super) state: S,
     /// The state's key.
-    fp: u64,
-    actions: Vec<A>,
-    order: Vec<usize>,
-    next: usize,
+    pub(super) fp: u64,
+    pub(super) actions: Vec<A>,
+    pub(super) order: Vec<usize>,
+    pub(super) next: usize,
     /// The index of the action that led here from the frame below.
     taken: Option<usize>,
 }
 
 pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
-    let started = Instant::now();
+    run_from(checker, Instant::now())
+}
+
+/// Depth-first search on one thread, its time counted from `started`.
+pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> Report<M::Action> {
     let model = checker.model;
     let properties = model.properties();
     let mut report = Report::new();
@@ -45,7 +49,8 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         let mut scratch = state.clone();
         // States of popped frames, whose storage new states reuse.
         let mut spares: Vec<M::State> = Vec::new();
-        let mut stack = vec![frame(checker, &visited, state, fp, None, &mut scratch)];
+        let seen = |fp: u64| visited.contains(&fp);
+        let mut stack = vec![frame(checker, seen, state, fp, None, &mut scratch)];
         report.reduced_states += usize::from(stack[0].order.len() < stack[0].actions.len());
         while let Some(top) = stack.last_mut() {
             let Some(&index) = top.order.get(top.next) else {
@@ -105,7 +110,14 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
                 spares.push(next);
                 continue;
             }
-            let f = frame(checker, &visited, next, fp, Some(index), &mut scratch);
+            let f = frame(
+                checker,
+                |fp| visited.contains(&fp),
+                next,
+                fp,
+                Some(index),
+                &mut scratch,
+            );
             report.reduced_states += usize::from(f.order.len() < f.actions.len());
             stack.push(f);
         }
@@ -115,10 +127,10 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
 
 /// A frame for `state`: its actions, and the order to try them in (the
 /// persistent subset when reduction is on and none of its successors is
-/// visited yet: the cycle proviso, as in breadth-first search).
-fn frame<M: Model>(
+/// `visited` yet: the cycle proviso, as in breadth-first search).
+pub(super) fn frame<M: Model>(
     checker: &Checker<'_, M>,
-    visited: &FingerprintSet,
+    visited: impl Fn(u64) -> bool,
     state: M::State,
     fp: u64,
     taken: Option<usize>,
@@ -132,7 +144,7 @@ fn frame<M: Model>(
         if let Some(subset) = model.persistent_subset(&state, &actions) {
             let fresh = subset.iter().all(|&i| {
                 model.next_state_into(&state, &actions[i], scratch);
-                !visited.contains(&checker.successor_key(&state, fp, scratch))
+                !visited(checker.successor_key(&state, fp, scratch))
             });
             if fresh && subset.len() < actions.len() {
                 order = subset;

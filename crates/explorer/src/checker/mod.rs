@@ -2,6 +2,7 @@
 
 mod bfs;
 mod dfs;
+mod parallel_dfs;
 mod progress;
 mod report;
 mod visited;
@@ -135,10 +136,20 @@ impl<'m, M: Model> Checker<'m, M> {
         progress::run(&self)
     }
 
-    /// Depth-first search: memory for the visited set and one path.
-    /// Single-threaded in this version.
+    /// Depth-first search: memory for the visited set and one path per
+    /// thread. It runs on the worker threads when neither partial-order
+    /// reduction nor a depth or state bound is on (each makes what is
+    /// visited depend on the order), on one thread otherwise; either way
+    /// the counts, the verdict and the counterexample are those of one
+    /// thread, and only [`Report::max_depth`] (the deepest path followed)
+    /// can vary with the threads' timing.
     pub fn dfs(self) -> Report<M::Action> {
-        dfs::run(&self)
+        let order_free = !self.reduce && self.max_depth.is_none() && self.max_states.is_none();
+        if self.threads > 1 && order_free {
+            parallel_dfs::run(&self)
+        } else {
+            dfs::run(&self)
+        }
     }
 }
 
