@@ -8,7 +8,9 @@ use std::time::Instant;
 
 /// A state on the current path, with the actions still to try from it.
 pub(super) struct Frame<S, A> {
-    pub(super) state: S,
+    /// Boxed, like every state the searches keep: states are large, and
+    /// frames and spares move.
+    pub(super) state: Box<S>,
     /// The state's key.
     pub(super) fp: u64,
     pub(super) actions: Vec<A>,
@@ -48,9 +50,16 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
         // the stack only when they are new.
         let mut scratch = state.clone();
         // States of popped frames, whose storage new states reuse.
-        let mut spares: Vec<M::State> = Vec::new();
+        let mut spares: Vec<Box<M::State>> = Vec::new();
         let seen = |fp: u64| visited.contains(&fp);
-        let mut stack = vec![frame(checker, seen, state, fp, None, &mut scratch)];
+        let mut stack = vec![frame(
+            checker,
+            seen,
+            Box::new(state),
+            fp,
+            None,
+            &mut scratch,
+        )];
         report.reduced_states += usize::from(stack[0].order.len() < stack[0].actions.len());
         while let Some(top) = stack.last_mut() {
             let Some(&index) = top.order.get(top.next) else {
@@ -74,10 +83,10 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
             report.unique_states += 1;
             let next = match spares.pop() {
                 Some(mut spare) => {
-                    spare.clone_from(&scratch);
+                    (*spare).clone_from(&scratch);
                     spare
                 }
-                None => scratch.clone(),
+                None => Box::new(scratch.clone()),
             };
             report.represented_states += checker.represents(&next);
             if let Some(progress) = checker
@@ -131,7 +140,7 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
 pub(super) fn frame<M: Model>(
     checker: &Checker<'_, M>,
     visited: impl Fn(u64) -> bool,
-    state: M::State,
+    state: Box<M::State>,
     fp: u64,
     taken: Option<usize>,
     scratch: &mut M::State,

@@ -1,6 +1,7 @@
 //! Checkers as builders: `Checker::new(&model).threads(2).max_depth(50).bfs()`.
 
 mod bfs;
+mod concurrent_set;
 mod dfs;
 mod parallel_dfs;
 mod progress;

@@ -10,9 +10,9 @@
 //! which reports the counterexample one thread finds. The one figure that
 //! follows the timing is the deepest path followed (`max_depth`).
 
+use super::concurrent_set::ConcurrentSet;
 use super::dfs::{self, frame, Frame};
 use super::report::Report;
-use super::visited::ClaimSet;
 use super::{broken_property, Checker};
 use crate::model::{Model, Property};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -21,7 +21,7 @@ use std::time::Instant;
 
 /// A state some worker found and none has expanded yet.
 struct Found<S> {
-    state: S,
+    state: Box<S>,
     fp: u64,
     /// Steps from the start along the path that found it.
     depth: usize,
@@ -29,7 +29,7 @@ struct Found<S> {
 
 /// What the workers share.
 struct Shared<S> {
-    visited: ClaimSet,
+    visited: ConcurrentSet,
     /// New states given away by busy workers, and the idle workers.
     queue: Mutex<Queue<S>>,
     /// Signalled when the queue gains a state or the search ends.
@@ -91,7 +91,10 @@ impl<S> Shared<S> {
                 return None;
             }
             self.hungry.fetch_add(1, Ordering::Relaxed);
-            queue = self.wake.wait(queue).unwrap_or_else(PoisonError::into_inner);
+            queue = self
+                .wake
+                .wait(queue)
+                .unwrap_or_else(PoisonError::into_inner);
             self.hungry.fetch_sub(1, Ordering::Relaxed);
             queue.idle -= 1;
         }
@@ -128,7 +131,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     let model = checker.model;
     let properties = model.properties();
     let shared = Shared {
-        visited: ClaimSet::new(),
+        visited: ConcurrentSet::new(checker.threads),
         queue: Mutex::new(Queue {
             states: Vec::new(),
             idle: 0,
@@ -142,9 +145,10 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     };
     let mut start = Tally::default();
     let mut initial = Vec::new();
+    let mut seeds = shared.visited.inserter(checker.threads);
     for state in model.init_states() {
         let fp = checker.key(&state);
-        if !shared.visited.claim(fp) {
+        if !seeds.insert(fp) {
             continue;
         }
         start.unique += 1;
@@ -154,21 +158,28 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             return dfs::run_from(checker, started);
         }
         initial.push(Found {
-            state,
+            state: Box::new(state),
             fp,
             depth: 0,
         });
     }
+    drop(seeds);
     // Taken from the end: the first initial state goes first.
     initial.reverse();
     shared.lock().states = initial;
     let tallies: Vec<Tally> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..checker.threads)
-            .map(|_| scope.spawn(|| work(checker, &shared, &properties, started)))
+            .map(|w| {
+                let (shared, properties) = (&shared, &properties);
+                scope.spawn(move || work(checker, w, shared, properties, started))
+            })
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     if shared.broken.load(Ordering::Relaxed) {
@@ -190,21 +201,23 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
 /// ends.
 fn work<M: Model>(
     checker: &Checker<'_, M>,
+    worker: usize,
     shared: &Shared<M::State>,
     properties: &[Property<M>],
     started: Instant,
 ) -> Tally {
     let model = checker.model;
     let mut tally = Tally::default();
+    let mut visited = shared.visited.inserter(worker);
     let mut counted = 0;
     // Successors are written into one scratch state and copied out only
     // when they are new, into the storage of popped frames when there is.
     let mut scratch: Option<M::State> = None;
-    let mut spares: Vec<M::State> = Vec::new();
+    let mut spares: Vec<Box<M::State>> = Vec::new();
     let mut stack: Vec<Frame<M::State, M::Action>> = Vec::new();
     let no_reduction = |_| false;
     while let Some(Found { state, fp, depth }) = shared.take() {
-        let scratch = scratch.get_or_insert_with(|| state.clone());
+        let scratch = scratch.get_or_insert_with(|| (*state).clone());
         stack.push(frame(checker, no_reduction, state, fp, None, scratch));
         while let Some(top) = stack.last_mut() {
             let Some(&index) = top.order.get(top.next) else {
@@ -217,15 +230,15 @@ fn work<M: Model>(
             model.next_state_into(&top.state, &top.actions[index], scratch);
             tally.transitions += 1;
             let fp = checker.successor_key(&top.state, top.fp, scratch);
-            if !shared.visited.claim(fp) {
+            if !visited.insert(fp) {
                 continue;
             }
             let next = match spares.pop() {
                 Some(mut spare) => {
-                    spare.clone_from(scratch);
+                    (*spare).clone_from(scratch);
                     spare
                 }
-                None => scratch.clone(),
+                None => Box::new(scratch.clone()),
             };
             let next_depth = depth + stack.len();
             tally.unique += 1;
@@ -256,7 +269,14 @@ fn work<M: Model>(
                 depth: next_depth,
             };
             if let Some(Found { state, fp, .. }) = shared.give(found) {
-                stack.push(frame(checker, no_reduction, state, fp, Some(index), scratch));
+                stack.push(frame(
+                    checker,
+                    no_reduction,
+                    state,
+                    fp,
+                    Some(index),
+                    scratch,
+                ));
             }
         }
         // Stopped early: the path is abandoned.
