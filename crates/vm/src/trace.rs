@@ -56,7 +56,7 @@ impl<T: Clone> Clone for TraceLog<T> {
             full,
         } = self;
         *retention = source.retention;
-        entries.clone_from(&source.entries);
+        crate::explore::copy_vec(entries, &source.entries);
         *start = source.start;
         *pushed = source.pushed;
         *recording = source.recording;

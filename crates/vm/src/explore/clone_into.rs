@@ -15,16 +15,21 @@ use crate::session::{Edge, Session, SessionStore};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// `Clone` for a struct whose every field is cloned with `clone_from`.
+/// `Clone` for a struct whose every field is cloned with `clone_from`
+/// (the `Vec`s listed after `;` with [`copy_vec`]).
 macro_rules! clone_reusing {
-    ($ty:ident { $($field:ident),* $(,)? }) => {
+    ($ty:ident { $($field:ident),* $(,)? $(; $($list:ident),* $(,)?)? }) => {
         impl Clone for $ty {
             fn clone(&self) -> Self {
-                $ty { $($field: self.$field.clone()),* }
+                $ty {
+                    $($field: self.$field.clone(),)*
+                    $($($list: self.$list.clone(),)*)?
+                }
             }
 
             fn clone_from(&mut self, source: &Self) {
                 $(self.$field.clone_from(&source.$field);)*
+                $($(copy_vec(&mut self.$list, &source.$list);)*)?
             }
         }
     };
@@ -69,6 +74,15 @@ impl Clone for ReadyQueue {
             heap.clone_from(&source.heap);
         }
         *seq = source.seq;
+    }
+}
+
+/// `to.clone_from(from)`, skipped when both are empty: most lists of an
+/// explored state are, and the copy's calls cost more than the check.
+#[inline(always)]
+pub(crate) fn copy_vec<T: Clone>(to: &mut Vec<T>, from: &Vec<T>) {
+    if !(to.is_empty() && from.is_empty()) {
+        to.clone_from(from);
     }
 }
 
@@ -129,23 +143,23 @@ clone_reusing!(Session {
     id,
     status,
     epoch,
-    roles,
     width,
     edges,
-    coro_slots,
-    spawned,
     opener,
     auth,
-    replay,
+    replay;
+    roles,
+    coro_slots,
+    spawned,
 });
 
 clone_reusing!(SessionStore {
     slots,
-    free,
     index,
     next_id,
     id_stride,
-    active,
+    active;
+    free,
     finished,
 });
 
@@ -289,13 +303,13 @@ impl Clone for ProtocolMachine {
         share(entry_edges, &source.entry_edges);
         sessions.clone_from(&source.sessions);
         coroutines.clone_from(&source.coroutines);
-        coro_free.clone_from(&source.coro_free);
+        copy_vec(coro_free, &source.coro_free);
         coro_index.clone_from(&source.coro_index);
         *next_coro = source.next_coro;
         ready.clone_from(&source.ready);
-        wake_senders.clone_from(&source.wake_senders);
-        wake_receivers.clone_from(&source.wake_receivers);
-        orphaned_guards.clone_from(&source.orphaned_guards);
+        copy_vec(wake_senders, &source.wake_senders);
+        copy_vec(wake_receivers, &source.wake_receivers);
+        copy_vec(orphaned_guards, &source.orphaned_guards);
         *live = source.live;
         *clock = source.clock;
         *steps = source.steps;

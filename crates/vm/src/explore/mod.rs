@@ -29,6 +29,7 @@ use crate::machine::ProtocolMachine;
 use telltale_compiler::{Instr, LabelId, RoleId};
 
 pub use clone_into::share;
+pub(crate) use clone_into::copy_vec;
 pub use fingerprint::StateEncoder;
 pub use timeout::TimeoutStep;
 
