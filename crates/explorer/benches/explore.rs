@@ -43,14 +43,18 @@ fn explore(c: &mut Criterion) {
                     .unique_states
             })
         });
-        group.bench_with_input(BenchmarkId::new("dfs", n), &model, |b, m| {
-            b.iter(|| {
-                Checker::new(m)
-                    .partial_order_reduction(false)
-                    .dfs()
-                    .unique_states
-            })
-        });
+        for threads in [1, 2] {
+            let name = format!("dfs_{threads}_thread{}", if threads > 1 { "s" } else { "" });
+            group.bench_with_input(BenchmarkId::new(name, n), &model, |b, m| {
+                b.iter(|| {
+                    Checker::new(m)
+                        .threads(threads)
+                        .partial_order_reduction(false)
+                        .dfs()
+                        .unique_states
+                })
+            });
+        }
         group.bench_with_input(BenchmarkId::new("bfs_por", n), &model, |b, m| {
             b.iter(|| Checker::new(m).bfs().unique_states)
         });

@@ -1,10 +1,10 @@
 //! `tell bench --workload explore`: exhaustive exploration of two-phase
-//! commit with `--participants` participants, three ways in one call —
+//! commit with `--participants` participants, four ways in one call —
 //! depth-first on one thread without reduction first (so the process's
 //! peak memory growth is the depth-first search's: bytes per visited
-//! state), breadth-first on `--threads` threads without reduction (unique
-//! states per second), and breadth-first with partial-order reduction (the
-//! states it saves).
+//! state), depth-first and breadth-first on `--threads` threads without
+//! reduction (unique states per second), and breadth-first with
+//! partial-order reduction (the states it saves).
 
 use anyhow::{anyhow, Context, Result};
 use serde::Serialize;
@@ -37,6 +37,10 @@ pub struct ExploreBenchReport {
     dfs_states_per_sec: f64,
     dfs_peak_rss_growth_kib: u64,
     dfs_bytes_per_state: f64,
+    /// Depth-first on `bfs_threads` threads, no reduction: seconds,
+    /// unique states/s.
+    dfs_parallel_seconds: f64,
+    dfs_parallel_states_per_sec: f64,
     /// Breadth-first with partial-order reduction: unique states, seconds,
     /// and how many times fewer states than without.
     por_unique_states: usize,
@@ -72,20 +76,28 @@ pub fn explore(participants: u64, threads: usize) -> Result<ExploreBenchReport> 
     let model = model(participants)?;
     let per_sec = |n: usize, s: f64| n as f64 / s.max(1e-9);
     let before = peak_rss_kib();
-    let dfs = Checker::new(&model).partial_order_reduction(false).dfs();
+    let dfs = Checker::new(&model)
+        .threads(1)
+        .partial_order_reduction(false)
+        .dfs();
     let growth = peak_rss_kib().saturating_sub(before);
+    let dfs_parallel = Checker::new(&model)
+        .threads(threads)
+        .partial_order_reduction(false)
+        .dfs();
     let bfs = Checker::new(&model)
         .threads(threads)
         .partial_order_reduction(false)
         .bfs();
     let por = Checker::new(&model).threads(threads).bfs();
-    for r in [dfs.verdict, bfs.verdict, por.verdict] {
+    for r in [dfs.verdict, dfs_parallel.verdict, bfs.verdict, por.verdict] {
         if r != Verdict::Holds {
             return Err(anyhow!("two-phase commit did not verify: {r:?}"));
         }
     }
     let dfs_s = dfs.elapsed.as_secs_f64();
     let bfs_s = bfs.elapsed.as_secs_f64();
+    let dfs_parallel_s = dfs_parallel.elapsed.as_secs_f64();
     Ok(ExploreBenchReport {
         workload: "explore",
         participants,
@@ -98,6 +110,8 @@ pub fn explore(participants: u64, threads: usize) -> Result<ExploreBenchReport> 
         dfs_states_per_sec: per_sec(dfs.unique_states, dfs_s),
         dfs_peak_rss_growth_kib: growth,
         dfs_bytes_per_state: (growth * 1024) as f64 / dfs.unique_states.max(1) as f64,
+        dfs_parallel_seconds: dfs_parallel_s,
+        dfs_parallel_states_per_sec: per_sec(dfs_parallel.unique_states, dfs_parallel_s),
         por_unique_states: por.unique_states,
         por_seconds: por.elapsed.as_secs_f64(),
         por_reduction: bfs.unique_states as f64 / por.unique_states.max(1) as f64,

@@ -28,8 +28,8 @@ use crate::ids::{CoroId, SessionId};
 use crate::machine::ProtocolMachine;
 use telltale_compiler::{Instr, LabelId, RoleId};
 
-pub use clone_into::share;
 pub(crate) use clone_into::copy_vec;
+pub use clone_into::share;
 pub use fingerprint::StateEncoder;
 pub use timeout::TimeoutStep;
 
