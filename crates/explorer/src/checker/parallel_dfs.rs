@@ -118,8 +118,26 @@ impl<S> Shared<S> {
     /// Stops every worker: a state broke a property.
     fn stop(&self) {
         self.broken.store(true, Ordering::Relaxed);
+        self.end();
+    }
+
+    /// Ends the search: waiting workers return.
+    fn end(&self) {
         self.lock().done = true;
         self.wake.notify_all();
+    }
+}
+
+/// Ends the search if its worker panics (in the model or its host), so
+/// that the others do not wait for it forever and the panic reaches the
+/// caller.
+struct EndOnPanic<'s, S>(&'s Shared<S>);
+
+impl<S> Drop for EndOnPanic<'_, S> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.end();
+        }
     }
 }
 
@@ -207,6 +225,7 @@ fn work<M: Model>(
     started: Instant,
 ) -> Tally {
     let model = checker.model;
+    let _end_on_panic = EndOnPanic(shared);
     let mut tally = Tally::default();
     let mut visited = shared.visited.inserter(worker);
     let mut counted = 0;
@@ -283,4 +302,105 @@ fn work<M: Model>(
         spares.extend(stack.drain(..).map(|f| f.state));
     }
     tally
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checker::{Checker, Verdict};
+    use crate::model::{Model, Property};
+
+    /// Pairs `(a, b)` with `a, b < size`: either counter goes up by one.
+    /// `broken` names a pair that breaks the property `avoid`; `panics`
+    /// one whose successors panic.
+    struct Grid {
+        size: u32,
+        broken: Option<(u32, u32)>,
+        panics: Option<(u32, u32)>,
+    }
+
+    impl Model for Grid {
+        type State = (u32, u32);
+        type Action = u8;
+
+        fn init_states(&self) -> Vec<(u32, u32)> {
+            vec![(0, 0)]
+        }
+
+        fn actions(&self, state: &(u32, u32), actions: &mut Vec<u8>) {
+            if self.panics == Some(*state) {
+                panic!("the model fails at {state:?}");
+            }
+            if state.0 + 1 < self.size {
+                actions.push(0);
+            }
+            if state.1 + 1 < self.size {
+                actions.push(1);
+            }
+        }
+
+        fn next_state(&self, &(a, b): &(u32, u32), action: &u8) -> (u32, u32) {
+            if *action == 0 {
+                (a + 1, b)
+            } else {
+                (a, b + 1)
+            }
+        }
+
+        fn fingerprint(&self, &(a, b): &(u32, u32)) -> u64 {
+            (u64::from(a) << 32 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        }
+
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::always("avoid", |m: &Grid, s| {
+                m.broken != Some(*s)
+            })]
+        }
+    }
+
+    fn dfs(grid: &Grid, threads: usize) -> crate::checker::Report<u8> {
+        Checker::new(grid)
+            .threads(threads)
+            .partial_order_reduction(false)
+            .dfs()
+    }
+
+    #[test]
+    fn every_state_is_visited_once_on_any_number_of_threads() {
+        let grid = Grid {
+            size: 300,
+            broken: None,
+            panics: None,
+        };
+        for threads in [1, 2, 4] {
+            let report = dfs(&grid, threads);
+            assert_eq!(report.verdict, Verdict::Holds);
+            assert_eq!(report.unique_states, 300 * 300, "{threads} threads");
+            assert_eq!(report.transitions, 2 * 300 * 299, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn the_counterexample_is_the_one_thread_one() {
+        let grid = Grid {
+            size: 200,
+            broken: Some((150, 120)),
+            panics: None,
+        };
+        let one = dfs(&grid, 1).counterexample.expect("a violation");
+        for _ in 0..5 {
+            let two = dfs(&grid, 2).counterexample.expect("a violation");
+            assert_eq!((two.property, &two.actions), (one.property, &one.actions));
+        }
+    }
+
+    #[test]
+    fn a_panicking_model_panics_the_search_instead_of_hanging_it() {
+        let grid = Grid {
+            size: 200,
+            broken: None,
+            panics: Some((100, 100)),
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dfs(&grid, 2)));
+        assert!(outcome.is_err());
+    }
 }
