@@ -14,8 +14,8 @@ pub(super) struct Frame<S, A> {
     /// The state's key.
     pub(super) fp: u64,
     pub(super) actions: Vec<A>,
-    pub(super) order: Vec<usize>,
-    pub(super) next: usize,
+    order: Vec<usize>,
+    next: usize,
     /// The index of the action that led here from the frame below.
     taken: Option<usize>,
 }
@@ -61,14 +61,8 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
             &mut scratch,
         )];
         report.reduced_states += usize::from(stack[0].order.len() < stack[0].actions.len());
-        while let Some(top) = stack.last_mut() {
-            let Some(&index) = top.order.get(top.next) else {
-                if let Some(done) = stack.pop() {
-                    spares.push(done.state);
-                }
-                continue;
-            };
-            top.next += 1;
+        while let Some(index) = next_move(&mut stack, &mut spares) {
+            let Some(top) = stack.last() else { break };
             model.next_state_into(&top.state, &top.actions[index], &mut scratch);
             report.transitions += 1;
             let fp = checker.successor_key(&top.state, top.fp, &scratch);
@@ -81,13 +75,7 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
             }
             visited.insert(fp);
             report.unique_states += 1;
-            let next = match spares.pop() {
-                Some(mut spare) => {
-                    (*spare).clone_from(&scratch);
-                    spare
-                }
-                None => Box::new(scratch.clone()),
-            };
+            let next = copy_out(&scratch, &mut spares);
             report.represented_states += checker.represents(&next);
             if let Some(progress) = checker
                 .progress
@@ -132,6 +120,37 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
         }
     }
     report.finish(started)
+}
+
+/// The index of the next action to try from the top frame of `stack`
+/// (counted as tried), popping the frames with none left (their states go
+/// to `spares`); `None` once the path is empty.
+pub(super) fn next_move<S, A>(
+    stack: &mut Vec<Frame<S, A>>,
+    spares: &mut Vec<Box<S>>,
+) -> Option<usize> {
+    loop {
+        let top = stack.last_mut()?;
+        if let Some(&index) = top.order.get(top.next) {
+            top.next += 1;
+            return Some(index);
+        }
+        if let Some(done) = stack.pop() {
+            spares.push(done.state);
+        }
+    }
+}
+
+/// A copy of the successor in `scratch`, written over a spare state when
+/// there is one.
+pub(super) fn copy_out<S: Clone>(scratch: &S, spares: &mut Vec<Box<S>>) -> Box<S> {
+    match spares.pop() {
+        Some(mut spare) => {
+            (*spare).clone_from(scratch);
+            spare
+        }
+        None => Box::new(scratch.clone()),
+    }
 }
 
 /// A frame for `state`: its actions, and the order to try them in (the

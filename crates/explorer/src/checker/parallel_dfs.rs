@@ -11,7 +11,7 @@
 //! follows the timing is the deepest path followed (`max_depth`).
 
 use super::concurrent_set::ConcurrentSet;
-use super::dfs::{self, frame, Frame};
+use super::dfs::{self, copy_out, frame, next_move, Frame};
 use super::report::Report;
 use super::{broken_property, Checker};
 use crate::model::{Model, Property};
@@ -238,27 +238,15 @@ fn work<M: Model>(
     while let Some(Found { state, fp, depth }) = shared.take() {
         let scratch = scratch.get_or_insert_with(|| (*state).clone());
         stack.push(frame(checker, no_reduction, state, fp, None, scratch));
-        while let Some(top) = stack.last_mut() {
-            let Some(&index) = top.order.get(top.next) else {
-                if let Some(done) = stack.pop() {
-                    spares.push(done.state);
-                }
-                continue;
-            };
-            top.next += 1;
+        while let Some(index) = next_move(&mut stack, &mut spares) {
+            let Some(top) = stack.last() else { break };
             model.next_state_into(&top.state, &top.actions[index], scratch);
             tally.transitions += 1;
             let fp = checker.successor_key(&top.state, top.fp, scratch);
             if !visited.insert(fp) {
                 continue;
             }
-            let next = match spares.pop() {
-                Some(mut spare) => {
-                    (*spare).clone_from(scratch);
-                    spare
-                }
-                None => Box::new(scratch.clone()),
-            };
+            let next = copy_out(scratch, &mut spares);
             let next_depth = depth + stack.len();
             tally.unique += 1;
             tally.represented += checker.represents(&next);

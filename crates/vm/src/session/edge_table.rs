@@ -230,19 +230,11 @@ impl<'de> Deserialize<'de> for EdgeTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::buffer::{BoundedBuffer, BufferConfig};
+    use crate::buffer::BufferConfig;
 
-    fn edge(handler: usize) -> Edge {
-        Edge {
-            buffer: BoundedBuffer::new(&BufferConfig::default()),
-            handler: handler as u16,
-            next_send_seq: 0,
-            next_recv_seq: 0,
-            recv_waiting: false,
-            send_waiting: false,
-            partitioned: false,
-            late_owed: Vec::new(),
-        }
+    /// An edge bound to the handler numbered like its pair.
+    fn edge(pair: usize) -> Edge {
+        Edge::new(&BufferConfig::default(), pair as u16)
     }
 
     /// Pairs 7, 1 and 5 (given out of order, 7 twice; 12 is out of range)

@@ -41,6 +41,22 @@ pub(crate) struct Edge {
     pub(crate) late_owed: Vec<LabelId>,
 }
 
+impl Edge {
+    /// An empty edge bound to `handler`.
+    pub(crate) fn new(config: &BufferConfig, handler: HandlerId) -> Self {
+        Edge {
+            buffer: BoundedBuffer::new(config),
+            handler,
+            next_send_seq: 0,
+            next_recv_seq: 0,
+            recv_waiting: false,
+            send_waiting: false,
+            partitioned: false,
+            late_owed: Vec::new(),
+        }
+    }
+}
+
 /// A session: its roles, their coroutines and the edges between them.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Session {
@@ -169,15 +185,8 @@ impl SessionStore {
     ) -> (SessionId, u32) {
         let id = self.next_id;
         self.next_id += self.id_stride.max(1);
-        let edges = EdgeTable::new(layout, |i| Edge {
-            buffer: BoundedBuffer::new(config),
-            handler: handlers.get(i).copied().unwrap_or(0),
-            next_send_seq: 0,
-            next_recv_seq: 0,
-            recv_waiting: false,
-            send_waiting: false,
-            partitioned: false,
-            late_owed: Vec::new(),
+        let edges = EdgeTable::new(layout, |i| {
+            Edge::new(config, handlers.get(i).copied().unwrap_or(0))
         });
         let session = Session {
             id,
