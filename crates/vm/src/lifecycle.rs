@@ -44,7 +44,7 @@ impl ProtocolMachine {
         if let Some(i) = self.handler_symbols.iter().position(|h| h == name) {
             return i as HandlerId;
         }
-        self.handler_symbols.push(name.to_string());
+        Arc::make_mut(&mut self.handler_symbols).push(name.to_string());
         (self.handler_symbols.len() - 1) as HandlerId
     }
 
@@ -278,7 +278,7 @@ impl ProtocolMachine {
                     (self.coroutines.len() - 1) as u32
                 }
             };
-            self.coro_index.insert(id, slot);
+            Arc::make_mut(&mut self.coro_index).insert(id, slot);
             if let Some(s) = self.sessions.by_slot_mut(session_slot) {
                 s.coro_slots[usize::from(role)] = slot;
                 s.opener = opener;
@@ -425,7 +425,7 @@ impl ProtocolMachine {
                     .get_mut(slot as usize)
                     .and_then(Option::take)
                 {
-                    self.coro_index.remove(&c.id);
+                    Arc::make_mut(&mut self.coro_index).remove(&c.id);
                     self.coro_free.push(slot);
                 }
             }

@@ -46,9 +46,11 @@ pub struct ProtocolMachine {
     pub(crate) sessions: SessionStore,
     pub(crate) coroutines: TrackedVec<Option<Coroutine>>,
     pub(crate) coro_free: Vec<u32>,
-    /// Rebuilt from `coroutines` on restore.
+    /// Rebuilt from `coroutines` on restore. Behind an `Arc` that copies
+    /// share until one writes (`Arc::make_mut`): it changes only when a
+    /// coroutine starts or is reaped, and explored states copy it often.
     #[serde(skip)]
-    pub(crate) coro_index: IdMap<CoroId, u32>,
+    pub(crate) coro_index: Arc<IdMap<CoroId, u32>>,
     pub(crate) next_coro: CoroId,
     pub(crate) ready: ReadyQueue,
     pub(crate) wake_senders: Vec<u32>,
@@ -65,7 +67,9 @@ pub struct ProtocolMachine {
     /// Replay-proof log (strict replay modes only), retained like the
     /// effect trace.
     pub(crate) replay_proofs: TraceLog<crate::replay::proof::ReplayProofEntry>,
-    pub(crate) handler_symbols: Vec<String>,
+    /// Shared by copies like `coro_index`: it changes only when a handler
+    /// is registered.
+    pub(crate) handler_symbols: Arc<Vec<String>>,
     pub(crate) timeouts: BTreeSet<(Tick, SessionId)>,
     pub(crate) handler_identity: Option<String>,
     pub(crate) last_output_hint: Option<OutputConditionHint>,
@@ -116,7 +120,7 @@ impl ProtocolMachine {
             sessions: SessionStore::default(),
             coroutines: TrackedVec::default(),
             coro_free: Vec::new(),
-            coro_index: IdMap::default(),
+            coro_index: Arc::default(),
             next_coro: 0,
             wake_senders: Vec::new(),
             wake_receivers: Vec::new(),
@@ -124,7 +128,7 @@ impl ProtocolMachine {
             live: 0,
             clock: 0,
             steps: 0,
-            handler_symbols: vec![DEFAULT_HANDLER_ID.to_string()],
+            handler_symbols: Arc::new(vec![DEFAULT_HANDLER_ID.to_string()]),
             timeouts: BTreeSet::new(),
             handler_identity: None,
             last_output_hint: None,

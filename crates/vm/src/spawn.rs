@@ -81,7 +81,7 @@ impl ProtocolMachine {
                 u32::try_from(self.coroutines.len() - 1).unwrap_or(u32::MAX)
             }
         };
-        self.coro_index.insert(id, child_slot);
+        std::sync::Arc::make_mut(&mut self.coro_index).insert(id, child_slot);
         if let Some(session) = self.sessions.by_slot_mut(session_slot) {
             session.spawned.push(child_slot);
         }

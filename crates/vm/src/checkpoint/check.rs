@@ -177,10 +177,11 @@ impl ProtocolMachine {
 
     /// Rebuilds the id indices and the signing keys.
     fn rebuild_indices(&mut self) {
-        self.coro_index.clear();
+        let index = std::sync::Arc::make_mut(&mut self.coro_index);
+        index.clear();
         for (slot, c) in self.coroutines.iter().enumerate() {
             if let Some(c) = c {
-                self.coro_index.insert(c.id, slot as u32);
+                index.insert(c.id, slot as u32);
             }
         }
         let store = &mut self.sessions;

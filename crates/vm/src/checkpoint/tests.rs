@@ -336,7 +336,9 @@ fn inconsistent_states_are_refused() {
         ("handler", |m| {
             m.sessions.slots[0].as_mut().unwrap().edges.all_mut()[0].handler = 4
         }),
-        ("handler table", |m| m.handler_symbols.clear()),
+        ("handler table", |m| {
+            Arc::make_mut(&mut m.handler_symbols).clear()
+        }),
         ("wake list", |m| m.wake_senders.push(99)),
         ("ready queue", |m| m.ready.push(99, 0, false)),
         ("scheduler", |m| {

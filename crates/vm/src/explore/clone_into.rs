@@ -304,7 +304,7 @@ impl Clone for ProtocolMachine {
         sessions.clone_from(&source.sessions);
         coroutines.clone_from(&source.coroutines);
         copy_vec(coro_free, &source.coro_free);
-        coro_index.clone_from(&source.coro_index);
+        share(coro_index, &source.coro_index);
         *next_coro = source.next_coro;
         ready.clone_from(&source.ready);
         copy_vec(wake_senders, &source.wake_senders);
@@ -316,7 +316,7 @@ impl Clone for ProtocolMachine {
         obs.clone_from(&source.obs);
         effects.clone_from(&source.effects);
         replay_proofs.clone_from(&source.replay_proofs);
-        handler_symbols.clone_from(&source.handler_symbols);
+        share(handler_symbols, &source.handler_symbols);
         timeouts.clone_from(&source.timeouts);
         handler_identity.clone_from(&source.handler_identity);
         last_output_hint.clone_from(&source.last_output_hint);
