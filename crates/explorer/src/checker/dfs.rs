@@ -49,8 +49,7 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
         // Successors are written into one scratch state and copied onto
         // the stack only when they are new.
         let mut scratch = state.clone();
-        // States of popped frames, whose storage new states reuse.
-        let mut spares: Vec<Box<M::State>> = Vec::new();
+        let mut spares = Spares::default();
         let seen = |fp: u64| visited.contains(&fp);
         let mut stack = vec![frame(
             checker,
@@ -59,6 +58,7 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
             fp,
             None,
             &mut scratch,
+            &mut spares,
         )];
         report.reduced_states += usize::from(stack[0].order.len() < stack[0].actions.len());
         while let Some(index) = next_move(&mut stack, &mut spares) {
@@ -104,7 +104,7 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
                 let mut actions = Vec::new();
                 model.actions(&next, &mut actions);
                 report.depth_bound_hit |= !actions.is_empty();
-                spares.push(next);
+                spares.states.push(next);
                 continue;
             }
             let f = frame(
@@ -114,6 +114,7 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
                 fp,
                 Some(index),
                 &mut scratch,
+                &mut spares,
             );
             report.reduced_states += usize::from(f.order.len() < f.actions.len());
             stack.push(f);
@@ -122,12 +123,36 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
     report.finish(started)
 }
 
+/// What popped frames leave for new ones: their states, whose storage
+/// new states are written over, and their lists.
+pub(super) struct Spares<S, A> {
+    pub(super) states: Vec<Box<S>>,
+    lists: Vec<(Vec<A>, Vec<usize>)>,
+}
+
+impl<S, A> Default for Spares<S, A> {
+    fn default() -> Self {
+        Spares {
+            states: Vec::new(),
+            lists: Vec::new(),
+        }
+    }
+}
+
+impl<S, A> Spares<S, A> {
+    /// Keeps what `frame` holds.
+    pub(super) fn keep(&mut self, frame: Frame<S, A>) {
+        self.states.push(frame.state);
+        self.lists.push((frame.actions, frame.order));
+    }
+}
+
 /// The index of the next action to try from the top frame of `stack`
-/// (counted as tried), popping the frames with none left (their states go
-/// to `spares`); `None` once the path is empty.
+/// (counted as tried), popping the frames with none left (into `spares`);
+/// `None` once the path is empty.
 pub(super) fn next_move<S, A>(
     stack: &mut Vec<Frame<S, A>>,
-    spares: &mut Vec<Box<S>>,
+    spares: &mut Spares<S, A>,
 ) -> Option<usize> {
     loop {
         let top = stack.last_mut()?;
@@ -136,15 +161,15 @@ pub(super) fn next_move<S, A>(
             return Some(index);
         }
         if let Some(done) = stack.pop() {
-            spares.push(done.state);
+            spares.keep(done);
         }
     }
 }
 
 /// A copy of the successor in `scratch`, written over a spare state when
 /// there is one.
-pub(super) fn copy_out<S: Clone>(scratch: &S, spares: &mut Vec<Box<S>>) -> Box<S> {
-    match spares.pop() {
+pub(super) fn copy_out<S: Clone, A>(scratch: &S, spares: &mut Spares<S, A>) -> Box<S> {
+    match spares.states.pop() {
         Some(mut spare) => {
             (*spare).clone_from(scratch);
             spare
@@ -163,11 +188,14 @@ pub(super) fn frame<M: Model>(
     fp: u64,
     taken: Option<usize>,
     scratch: &mut M::State,
+    spares: &mut Spares<M::State, M::Action>,
 ) -> Frame<M::State, M::Action> {
     let model = checker.model;
-    let mut actions = Vec::new();
+    let (mut actions, mut order) = spares.lists.pop().unwrap_or_default();
+    actions.clear();
     model.actions(&state, &mut actions);
-    let mut order: Vec<usize> = (0..actions.len()).collect();
+    order.clear();
+    order.extend(0..actions.len());
     if checker.reduce {
         if let Some(subset) = model.persistent_subset(&state, &actions) {
             let fresh = subset.iter().all(|&i| {

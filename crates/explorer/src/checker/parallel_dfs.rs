@@ -11,7 +11,7 @@
 //! follows the timing is the deepest path followed (`max_depth`).
 
 use super::concurrent_set::ConcurrentSet;
-use super::dfs::{self, copy_out, frame, next_move, Frame};
+use super::dfs::{self, copy_out, frame, next_move, Frame, Spares};
 use super::report::Report;
 use super::{broken_property, Checker};
 use crate::model::{Model, Property};
@@ -232,12 +232,20 @@ fn work<M: Model>(
     // Successors are written into one scratch state and copied out only
     // when they are new, into the storage of popped frames when there is.
     let mut scratch: Option<M::State> = None;
-    let mut spares: Vec<Box<M::State>> = Vec::new();
+    let mut spares = Spares::default();
     let mut stack: Vec<Frame<M::State, M::Action>> = Vec::new();
     let no_reduction = |_| false;
     while let Some(Found { state, fp, depth }) = shared.take() {
         let scratch = scratch.get_or_insert_with(|| (*state).clone());
-        stack.push(frame(checker, no_reduction, state, fp, None, scratch));
+        stack.push(frame(
+            checker,
+            no_reduction,
+            state,
+            fp,
+            None,
+            scratch,
+            &mut spares,
+        ));
         while let Some(index) = next_move(&mut stack, &mut spares) {
             let Some(top) = stack.last() else { break };
             model.next_state_into(&top.state, &top.actions[index], scratch);
@@ -283,11 +291,14 @@ fn work<M: Model>(
                     fp,
                     Some(index),
                     scratch,
+                    &mut spares,
                 ));
             }
         }
         // Stopped early: the path is abandoned.
-        spares.extend(stack.drain(..).map(|f| f.state));
+        for frame in stack.drain(..) {
+            spares.keep(frame);
+        }
     }
     tally
 }

@@ -115,7 +115,7 @@ impl ProtocolMachine {
     /// The steps enabled now, in coroutine-slot order: every coroutine that
     /// has not finished and whose next instruction can make progress.
     pub fn enabled_steps(&self) -> Vec<EnabledStep> {
-        let mut steps = Vec::new();
+        let mut steps = Vec::with_capacity(self.coroutines.len());
         for (slot, c) in self.coroutines.iter().enumerate() {
             let Some(c) = c else { continue };
             if c.status.is_terminal() {
