@@ -200,7 +200,10 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             })
             .collect()
     });
-    if shared.broken.load(Ordering::Relaxed) {
+    let broken = shared.broken.load(Ordering::Relaxed);
+    // The visited set and the queue are not needed any more.
+    drop(shared);
+    if broken {
         // Report the counterexample one thread finds, whatever the timing.
         return dfs::run_from(checker, started);
     }
