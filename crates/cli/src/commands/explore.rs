@@ -30,7 +30,8 @@ pub struct ExploreArgs {
     /// Breadth-first search (the default): the counterexample is a shortest one.
     #[arg(long, conflicts_with = "dfs")]
     pub bfs: bool,
-    /// Depth-first search: less memory, any counterexample.
+    /// Depth-first search: less memory, any counterexample (on the threads
+    /// with --no-por and no depth or state bound).
     #[arg(long)]
     pub dfs: bool,
     /// Worker threads (default: the available cores).
