@@ -68,19 +68,65 @@ fn wait_with_deadline(child: &mut Child, deadline: Duration) -> Option<i32> {
 /// Starts every role with `options` and waits for each to finish with
 /// exit 0 (its stderr shown otherwise).
 fn run_all(protocol: &Path, roles: &[&str], roster: &Path, dir: &Path, options: &[&str]) {
-    let mut children: Vec<Child> = roles
-        .iter()
-        .map(|role| spawn_role(protocol, role, roster, dir, options))
-        .collect();
-    for (role, child) in roles.iter().zip(&mut children) {
-        let code = wait_with_deadline(child, Duration::from_secs(60));
-        assert_eq!(
-            code,
-            Some(0),
-            "{role} failed:\n{}",
-            read(dir, &format!("{role}.err"))
-        );
+    run_each(protocol, roles, roster, dir, |_| {
+        options.iter().map(|o| o.to_string()).collect()
+    });
+}
+
+/// Like [`run_all`], with each role's own options. A free port picked
+/// for the roster can be taken by another test's connection before the
+/// role binds it: then the roster gets fresh ports and the run starts
+/// over (a few times at most).
+fn run_each(
+    protocol: &Path,
+    roles: &[&str],
+    roster: &Path,
+    dir: &Path,
+    options: impl Fn(&str) -> Vec<String>,
+) {
+    for attempt in 1..=3 {
+        let mut children: Vec<Child> = roles
+            .iter()
+            .map(|role| {
+                let options = options(role);
+                let options: Vec<&str> = options.iter().map(String::as_str).collect();
+                spawn_role(protocol, role, roster, dir, &options)
+            })
+            .collect();
+        let codes: Vec<Option<i32>> = children
+            .iter_mut()
+            .map(|child| wait_with_deadline(child, Duration::from_secs(60)))
+            .collect();
+        let errors: Vec<String> = roles
+            .iter()
+            .map(|role| read(dir, &format!("{role}.err")))
+            .collect();
+        let port_taken = errors.iter().any(|e| e.contains("Address already in use"));
+        if port_taken && attempt < 3 {
+            fresh_ports(roster);
+            continue;
+        }
+        for ((role, code), err) in roles.iter().zip(codes).zip(errors) {
+            assert_eq!(code, Some(0), "{role} failed:\n{err}");
+        }
+        return;
     }
+}
+
+/// Gives every role of `roster` a new free loopback port.
+fn fresh_ports(roster: &Path) {
+    let text = std::fs::read_to_string(roster).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with("address = ") {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            out.push_str(&format!("address = \"{}\"", listener.local_addr().unwrap()));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    std::fs::write(roster, out).unwrap();
 }
 
 fn read(dir: &Path, name: &str) -> String {
@@ -273,28 +319,12 @@ fn roles_with_keys_run_authenticated_and_a_missing_or_wrong_key_is_refused() {
     );
 
     // With their own keys, both run to the end.
-    let mut children: Vec<Child> = roles
-        .iter()
-        .map(|role| {
-            let key = dir.join(format!("{role}.key"));
-            spawn_role(
-                &protocol,
-                role,
-                &roster_path,
-                &dir,
-                &["--timeout", "20", "--key", key.to_str().unwrap()],
-            )
-        })
-        .collect();
-    for (role, child) in roles.iter().zip(&mut children) {
-        let code = wait_with_deadline(child, Duration::from_secs(60));
-        assert_eq!(
-            code,
-            Some(0),
-            "{role} failed:\n{}",
-            read(&dir, &format!("{role}.err"))
-        );
-    }
+    run_each(&protocol, &roles, &roster_path, &dir, |role| {
+        let key = dir.join(format!("{role}.key"));
+        ["--timeout", "20", "--key", key.to_str().unwrap()]
+            .map(str::to_string)
+            .to_vec()
+    });
 }
 
 #[test]
