@@ -172,14 +172,32 @@ fn a_killed_peer_is_reported(name: &str, options: &[&str]) {
     )
     .unwrap();
     let roster = write_roster(&dir, &["Ticker", "Tocker"]);
-    let mut ticker = spawn_role(&protocol, "Ticker", &roster, &dir, options);
-    let mut tocker = spawn_role(&protocol, "Tocker", &roster, &dir, options);
-    // Let the two exchange messages, then kill one of them mid-run.
-    let start = Instant::now();
-    while read(&dir, "Ticker.out").lines().count() < 20 && start.elapsed() < Duration::from_secs(30)
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (mut ticker, mut tocker) = (1..=3)
+        .find_map(|attempt| {
+            let mut ticker = spawn_role(&protocol, "Ticker", &roster, &dir, options);
+            let mut tocker = spawn_role(&protocol, "Tocker", &roster, &dir, options);
+            // Let the two exchange messages (then one is killed mid-run).
+            let start = Instant::now();
+            while read(&dir, "Ticker.out").lines().count() < 20
+                && start.elapsed() < Duration::from_secs(30)
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            // A port another test took first: fresh ports, start over.
+            let taken = ["Ticker.err", "Tocker.err"]
+                .iter()
+                .any(|f| read(&dir, f).contains("Address already in use"));
+            if taken && attempt < 3 {
+                for child in [&mut ticker, &mut tocker] {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                fresh_ports(&roster);
+                return None;
+            }
+            Some((ticker, tocker))
+        })
+        .unwrap();
     tocker.kill().unwrap();
     let _ = tocker.wait();
     let code = wait_with_deadline(&mut ticker, Duration::from_secs(15));
