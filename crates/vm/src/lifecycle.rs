@@ -196,22 +196,19 @@ impl ProtocolMachine {
                 } else {
                     (partner, *role)
                 };
+                let pair = usize::from(from) * width + usize::from(to);
                 let covered = usize::from(from) < width
                     && usize::from(to) < width
                     && ids.contains(&from)
                     && ids.contains(&to)
-                    && bound
-                        .get(usize::from(from) * width + usize::from(to))
-                        .copied()
-                        .flatten()
-                        .is_some();
+                    && bound.get(pair).copied().flatten().is_some();
                 if !covered {
                     return Err(LifecycleError::UncoveredEdge {
                         from: symbols.role_name(from),
                         to: symbols.role_name(to),
                     });
                 }
-                pairs.push((usize::from(from) * width + usize::from(to)) as u32);
+                pairs.push(pair as u32);
             }
         }
         let layout = EdgeLayout::new(width * width, pairs);

@@ -10,7 +10,7 @@
 
 use super::report::{Counterexample, Report};
 use super::visited::{ClaimSet, FingerprintMap};
-use super::{broken_property, Checker};
+use super::{broken_property, copy_over, Checker};
 use crate::model::{Model, Property};
 use rayon::prelude::*;
 use std::sync::{Mutex, PoisonError};
@@ -61,9 +61,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
             continue;
         }
         parents.insert(fp, None);
-        report.unique_states += 1;
-        report.represented_states += checker.represents(&state);
-        report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(&state));
+        checker.count_new(&mut report, &state, 0);
         if let Some(property) = broken_property(&properties, model, &state) {
             report.counterexample = Some(rebuild(checker, &parents, fp, property));
             return report.finish(started);
@@ -235,17 +233,6 @@ impl<S> Spares<S> {
     }
 }
 
-/// A copy of `state`, written over a spare state when there is one.
-fn copy_of<S: Clone>(state: &S, spare: &Spares<S>) -> Box<S> {
-    match spare.take() {
-        Some(mut copy) => {
-            (*copy).clone_from(state);
-            copy
-        }
-        None => Box::new(state.clone()),
-    }
-}
-
 /// What the merge needs to know of a newly found `state`.
 fn found_state<M: Model>(
     checker: &Checker<'_, M>,
@@ -290,7 +277,7 @@ fn expand<M: Model>(
             fp,
             found: claims
                 .claim(fp)
-                .then(|| found_state(checker, properties, copy_of(work, spare))),
+                .then(|| found_state(checker, properties, copy_over(spare.take(), work))),
         })
     };
     if checker.reduce {

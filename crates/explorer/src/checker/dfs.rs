@@ -2,7 +2,7 @@
 
 use super::report::{Counterexample, Report};
 use super::visited::FingerprintSet;
-use super::{broken_property, Checker};
+use super::{broken_property, copy_over, Checker};
 use crate::model::Model;
 use std::time::Instant;
 
@@ -35,9 +35,7 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
         if !visited.insert(fp) {
             continue;
         }
-        report.unique_states += 1;
-        report.represented_states += checker.represents(&state);
-        report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(&state));
+        checker.count_new(&mut report, &state, 0);
         if let Some(property) = broken_property(&properties, model, &state) {
             report.counterexample = Some(Counterexample {
                 property,
@@ -74,17 +72,14 @@ pub(super) fn run_from<M: Model>(checker: &Checker<'_, M>, started: Instant) -> 
                 break 'starts;
             }
             visited.insert(fp);
-            report.unique_states += 1;
-            let next = copy_out(&scratch, &mut spares);
-            report.represented_states += checker.represents(&next);
+            let next = copy_over(spares.states.pop(), &scratch);
+            checker.count_new(&mut report, &next, stack.len());
             if let Some(progress) = checker
                 .progress
                 .filter(|_| report.unique_states % 65_536 == 0)
             {
                 progress(&report.progress(stack.len(), stack.len(), started));
             }
-            report.max_depth = report.max_depth.max(stack.len());
-            report.fullest_buffer = report.fullest_buffer.max(model.fullest_buffer(&next));
             if let Some(property) = broken_property(&properties, model, &next) {
                 let mut actions: Vec<M::Action> = stack
                     .windows(2)
@@ -163,18 +158,6 @@ pub(super) fn next_move<S, A>(
         if let Some(done) = stack.pop() {
             spares.keep(done);
         }
-    }
-}
-
-/// A copy of the successor in `scratch`, written over a spare state when
-/// there is one.
-pub(super) fn copy_out<S: Clone, A>(scratch: &S, spares: &mut Spares<S, A>) -> Box<S> {
-    match spares.states.pop() {
-        Some(mut spare) => {
-            (*spare).clone_from(scratch);
-            spare
-        }
-        None => Box::new(scratch.clone()),
     }
 }
 

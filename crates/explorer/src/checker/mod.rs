@@ -96,6 +96,15 @@ impl<'m, M: Model> Checker<'m, M> {
         }
     }
 
+    /// Counts a newly visited `state`, `depth` steps from the start, in
+    /// `report`.
+    fn count_new(&self, report: &mut Report<M::Action>, state: &M::State, depth: usize) {
+        report.unique_states += 1;
+        report.represented_states += self.represents(state);
+        report.max_depth = report.max_depth.max(depth);
+        report.fullest_buffer = report.fullest_buffer.max(self.model.fullest_buffer(state));
+    }
+
     /// How many states a newly visited `state` stands for.
     fn represents(&self, state: &M::State) -> usize {
         if self.symmetry {
@@ -151,6 +160,18 @@ impl<'m, M: Model> Checker<'m, M> {
         } else {
             dfs::run(&self)
         }
+    }
+}
+
+/// A copy of `state`, written over `spare` (reusing its storage) when
+/// there is one.
+fn copy_over<S: Clone>(spare: Option<Box<S>>, state: &S) -> Box<S> {
+    match spare {
+        Some(mut copy) => {
+            (*copy).clone_from(state);
+            copy
+        }
+        None => Box::new(state.clone()),
     }
 }
 

@@ -11,9 +11,9 @@
 //! follows the timing is the deepest path followed (`max_depth`).
 
 use super::concurrent_set::ConcurrentSet;
-use super::dfs::{self, copy_out, frame, next_move, Frame, Spares};
+use super::dfs::{self, frame, next_move, Frame, Spares};
 use super::report::Report;
-use super::{broken_property, Checker};
+use super::{broken_property, copy_over, Checker};
 use crate::model::{Model, Property};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -48,16 +48,6 @@ struct Queue<S> {
     states: Vec<Found<S>>,
     idle: usize,
     done: bool,
-}
-
-/// One worker's counts.
-#[derive(Default)]
-struct Tally {
-    unique: usize,
-    represented: usize,
-    transitions: usize,
-    max_depth: usize,
-    fullest_buffer: usize,
 }
 
 /// How many new states a worker counts before adding them to the shared
@@ -161,7 +151,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         unique: AtomicUsize::new(0),
         workers: checker.threads,
     };
-    let mut start = Tally::default();
+    let mut report = Report::new();
     let mut initial = Vec::new();
     let mut seeds = shared.visited.inserter(checker.threads);
     for state in model.init_states() {
@@ -169,9 +159,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         if !seeds.insert(fp) {
             continue;
         }
-        start.unique += 1;
-        start.represented += checker.represents(&state);
-        start.fullest_buffer = start.fullest_buffer.max(model.fullest_buffer(&state));
+        checker.count_new(&mut report, &state, 0);
         if broken_property(&properties, model, &state).is_some() {
             return dfs::run_from(checker, started);
         }
@@ -185,7 +173,7 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
     // Taken from the end: the first initial state goes first.
     initial.reverse();
     shared.lock().states = initial;
-    let tallies: Vec<Tally> = std::thread::scope(|scope| {
+    let tallies: Vec<Report<M::Action>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..checker.threads)
             .map(|w| {
                 let (shared, properties) = (&shared, &properties);
@@ -207,10 +195,9 @@ pub(super) fn run<M: Model>(checker: &Checker<'_, M>) -> Report<M::Action> {
         // Report the counterexample one thread finds, whatever the timing.
         return dfs::run_from(checker, started);
     }
-    let mut report = Report::new();
-    for t in std::iter::once(&start).chain(&tallies) {
-        report.unique_states += t.unique;
-        report.represented_states += t.represented;
+    for t in tallies {
+        report.unique_states += t.unique_states;
+        report.represented_states += t.represented_states;
         report.transitions += t.transitions;
         report.max_depth = report.max_depth.max(t.max_depth);
         report.fullest_buffer = report.fullest_buffer.max(t.fullest_buffer);
@@ -226,10 +213,11 @@ fn work<M: Model>(
     shared: &Shared<M::State>,
     properties: &[Property<M>],
     started: Instant,
-) -> Tally {
+) -> Report<M::Action> {
     let model = checker.model;
     let _end_on_panic = EndOnPanic(shared);
-    let mut tally = Tally::default();
+    // This worker's counts.
+    let mut tally = Report::new();
     let mut visited = shared.visited.inserter(worker);
     let mut counted = 0;
     // Successors are written into one scratch state and copied out only
@@ -257,14 +245,11 @@ fn work<M: Model>(
             if !visited.insert(fp) {
                 continue;
             }
-            let next = copy_out(scratch, &mut spares);
+            let next = copy_over(spares.states.pop(), scratch);
             let next_depth = depth + stack.len();
-            tally.unique += 1;
-            tally.represented += checker.represents(&next);
-            tally.max_depth = tally.max_depth.max(next_depth);
-            tally.fullest_buffer = tally.fullest_buffer.max(model.fullest_buffer(&next));
-            if tally.unique - counted == BATCH {
-                counted = tally.unique;
+            checker.count_new(&mut tally, &next, next_depth);
+            if tally.unique_states - counted == BATCH {
+                counted = tally.unique_states;
                 let before = shared.unique.fetch_add(BATCH, Ordering::Relaxed);
                 if let Some(progress) = checker.progress {
                     if (before + BATCH) / PROGRESS_EVERY > before / PROGRESS_EVERY {
